@@ -1,0 +1,37 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
+import { createValidationPipe } from './common/problem/validation';
+import { UnitOfWorkModule } from './common/unit-of-work/unit-of-work.module';
+import type { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { buildOrmOptions } from './database/orm-options';
+import { TaskInstancesModule } from './task-instances/task-instances.module';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  databaseUrl: string;
+  /** Extra modules (tests mount deliberately racy routes this way). */
+  imports?: ModuleMetadata['imports'];
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(options.config),
+        MikroOrmModule.forRoot({ ...buildOrmOptions(options.config, options.databaseUrl), registerRequestContext: true }),
+        UnitOfWorkModule,
+        TaskInstancesModule,
+        ...(options.imports ?? []),
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

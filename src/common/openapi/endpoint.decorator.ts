@@ -1,0 +1,23 @@
+import { applyDecorators, HttpCode, type Type } from '@nestjs/common';
+import { ApiOperation, ApiResponse } from '@nestjs/swagger';
+import { ApiProblemResponse, type ProblemExample } from './api-problem-response';
+
+export interface EndpointOptions {
+  operationId: string;
+  summary: string;
+  description?: string;
+  /** Success status and body type (omit `type` for an empty body). */
+  success: { status: number; type?: Type<unknown>; description: string };
+  /** Every error this route can return (besides those `@Idempotency()` documents). */
+  errors?: { status: number; description: string; examples?: ProblemExample[] }[];
+}
+
+/** One decorator for a route's OpenAPI metadata, so every route documents the same things. */
+export function Endpoint(options: EndpointOptions): MethodDecorator {
+  return applyDecorators(
+    ApiOperation({ operationId: options.operationId, summary: options.summary, description: options.description }),
+    HttpCode(options.success.status),
+    ApiResponse({ status: options.success.status, type: options.success.type, description: options.success.description }),
+    ...(options.errors ?? []).map((e) => ApiProblemResponse(e.status, e.description, e.examples)),
+  );
+}

@@ -1,0 +1,47 @@
+/**
+ * Stable, machine-readable error codes. Services throw `DomainError`s with one of these; only the
+ * exception filter (`problem-details.filter.ts`) knows which HTTP status each one gets, through an
+ * exhaustive switch, so adding a code without deciding its status is a compile error.
+ */
+export type DomainErrorCode =
+  /** A task instance (or another addressed resource) does not exist. */
+  | 'not_found'
+  /** A task instance exists but has no rendered fields yet. */
+  | 'rendered_fields_not_found'
+  /** A unique key conflict on a non-idempotent route; `reason` comes from the route's policy. */
+  | 'unique_conflict'
+  /** A transient database failure was retried until the attempts ran out. */
+  | 'retries_exhausted'
+  /** The process-wide retry budget was empty, so a transient failure was not retried. */
+  | 'retry_budget_exhausted'
+  /** The database could not be reached or refused the connection. */
+  | 'database_unavailable'
+  /** A statement ran past the database's statement timeout. */
+  | 'database_timeout'
+  /** The request refers to a row that does not exist (SQLSTATE 23503). */
+  | 'foreign_key_violation'
+  /** A required value was missing (SQLSTATE 23502). */
+  | 'not_null_violation'
+  /** A value broke a check constraint (SQLSTATE 23514). */
+  | 'check_violation'
+  /** PostgreSQL rejected a value (SQLSTATE class 22). */
+  | 'value_rejected';
+
+/** Extension members added to the problem body; never SQL, parameter values or stack traces. */
+export type ProblemExtensions = Record<string, string | number | boolean | null | undefined>;
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    /** Human-readable, safe to show to a client. */
+    readonly detail: string,
+    /** The `reason` word clients act on; defaults to `code`. */
+    readonly reason: string = code,
+    readonly extensions: ProblemExtensions = {},
+    /** Seconds a client should wait before retrying (503s). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(detail);
+    this.name = 'DomainError';
+  }
+}

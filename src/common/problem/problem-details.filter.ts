@@ -1,0 +1,124 @@
+import { ArgumentsHost, Catch, HttpException, Logger } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import { sendProblem } from '../http/configure-http';
+import { correlationIdOf } from '../http/correlation-id';
+import { translateDbError } from '../unit-of-work/db-error.translate';
+import { classifyDbError } from '../unit-of-work/sqlstate';
+import { DomainError, type DomainErrorCode } from './domain-error';
+import type { ProblemInput } from './problem';
+import { RequestValidationException } from './validation';
+
+/** The HTTP status of each domain error code. Exhaustive: a new code must be given a status. */
+export function statusOf(code: DomainErrorCode): number {
+  switch (code) {
+    case 'not_found':
+    case 'rendered_fields_not_found':
+      return 404;
+    case 'unique_conflict':
+      return 409;
+    case 'foreign_key_violation':
+    case 'not_null_violation':
+    case 'check_violation':
+    case 'value_rejected':
+      return 422;
+    case 'retries_exhausted':
+    case 'retry_budget_exhausted':
+    case 'database_unavailable':
+    case 'database_timeout':
+      return 503;
+    default: {
+      const never: never = code;
+      throw new Error(`no HTTP status for domain error code ${String(never)}`);
+    }
+  }
+}
+
+const REASON_OF_STATUS: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'validation_error',
+  429: 'too_many_requests',
+};
+
+type Rendered = ProblemInput & { retryAfterSeconds?: number; headers?: Record<string, string> };
+
+/**
+ * Renders every error as RFC 9457 problem details. Domain errors get their status from
+ * `statusOf`; driver errors are classified by SQLSTATE; anything else is a 500 carrying only the
+ * correlation id. No SQL, parameter values or stack traces reach a response.
+ */
+@Catch()
+export class ProblemDetailsFilter extends BaseExceptionFilter {
+  private readonly logger = new Logger('ProblemDetails');
+
+  override catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') return super.catch(exception, host);
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const problem = this.render(exception, req);
+    if (problem.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(problem.retryAfterSeconds));
+    for (const [name, value] of Object.entries(problem.headers ?? {})) res.setHeader(name, value);
+    sendProblem(req, res, problem);
+  }
+
+  private render(exception: unknown, req: Request): Rendered {
+    if (exception instanceof DomainError) return this.fromDomainError(exception, req);
+    if (exception instanceof RequestValidationException) {
+      return { status: 422, reason: 'validation_error', detail: exception.message, errors: exception.issues };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const body = exception.getResponse();
+      const detail = typeof body === 'string' ? body : exception.message;
+      const reason =
+        typeof body === 'object' && body !== null && typeof (body as { reason?: unknown }).reason === 'string'
+          ? (body as { reason: string }).reason
+          : (REASON_OF_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'http_error'));
+      if (status >= 500) return this.internal(exception, req);
+      return { status, reason, detail };
+    }
+    const failure = classifyDbError(exception);
+    const translated = failure ? translateDbError(failure) : undefined;
+    if (translated) return this.fromDomainError(translated, req);
+    return this.internal(exception, req);
+  }
+
+  private fromDomainError(error: DomainError, req: Request): Rendered {
+    const status = statusOf(error.code);
+    if (status >= 500) {
+      this.logger.warn({ msg: 'request failed', reason: error.reason, correlation_id: correlationIdOf(req), route: `${req.method} ${req.path}`, ...error.extensions });
+    }
+    return { status, reason: error.reason, detail: error.detail, extensions: error.extensions, retryAfterSeconds: error.retryAfterSeconds };
+  }
+
+  private internal(exception: unknown, req: Request): Rendered {
+    const correlationId = correlationIdOf(req);
+    const failure = classifyDbError(exception);
+    // Driver messages start with the SQL and its values: log only the name, code and frames.
+    const e = exception as { name?: unknown; stack?: unknown } | null;
+    const frames = typeof e?.stack === 'string' ? e.stack.split('\n').filter((l) => l.trim().startsWith('at ')).slice(0, 15) : [];
+    this.logger.error({
+      msg: failure?.kind === 'unique_violation' ? 'unique violation on a route without an @Idempotency policy' : 'unhandled error',
+      correlation_id: correlationId,
+      route: `${req.method} ${req.path}`,
+      error: typeof e?.name === 'string' ? e.name : typeof exception,
+      sqlstate: failure?.code,
+      constraint: failure?.constraint,
+      frames,
+    });
+    return {
+      status: 500,
+      reason: 'internal_error',
+      detail: `An internal error occurred. Quote correlation id ${correlationId} when reporting it.`,
+    };
+  }
+}

@@ -1,0 +1,56 @@
+/** Metadata key under which `@Idempotency()` stores a route's policy. */
+export const IDEMPOTENCY_POLICY = 'task-execution-api:idempotency-policy';
+
+/** What a unique violation on one named constraint means for a route. */
+export type ConstraintAction =
+  /** Transient: another request just wrote the same key; rerun the unit of work. */
+  | 'retry'
+  /** A real conflict: answer 409 with this `reason` word. */
+  | { conflict: string };
+
+export interface IdempotencyOptions {
+  /**
+   * `true`: repeating the request has the same effect as sending it once (PUT of RTIF, heartbeat),
+   * so a unique violation means "someone else just wrote the same thing" and the unit of work is
+   * retried. `false`: a unique violation is a real conflict and becomes a 409.
+   */
+  idempotent: boolean;
+  /** Per-constraint refinements, keyed by constraint name; they win over `idempotent`. */
+  constraints?: Record<string, ConstraintAction>;
+  /** Attempts for this route (default: `DB_RETRY_MAX_ATTEMPTS`). */
+  maxAttempts?: number;
+}
+
+export type IdempotencyPolicy = Readonly<IdempotencyOptions>;
+
+const NAME = /^[a-z_][a-z0-9_$]{0,62}$/;
+const REASON = /^[a-z][a-z0-9_]{0,62}$/;
+
+/** Throws when the options are malformed, so a typo fails when the module is loaded. */
+export function validateIdempotencyOptions(options: IdempotencyOptions): IdempotencyPolicy {
+  const where = '@Idempotency()';
+  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object`);
+  const known = new Set(['idempotent', 'constraints', 'maxAttempts']);
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new TypeError(`${where}: unknown option "${key}"`);
+  }
+  if (typeof options.idempotent !== 'boolean') throw new TypeError(`${where}: "idempotent" must be true or false`);
+  if (options.maxAttempts !== undefined && (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1 || options.maxAttempts > 20)) {
+    throw new TypeError(`${where}: "maxAttempts" must be an integer from 1 to 20`);
+  }
+  for (const [constraint, action] of Object.entries(options.constraints ?? {})) {
+    if (!NAME.test(constraint)) throw new TypeError(`${where}: "${constraint}" is not a PostgreSQL constraint name`);
+    const isRetry = action === 'retry';
+    const isConflict =
+      typeof action === 'object' && action !== null && Object.keys(action).length === 1 && typeof action.conflict === 'string' && REASON.test(action.conflict);
+    if (!isRetry && !isConflict) {
+      throw new TypeError(`${where}: constraint "${constraint}" must map to 'retry' or { conflict: '<snake_case_reason>' }`);
+    }
+  }
+  return Object.freeze({ ...options, constraints: Object.freeze({ ...(options.constraints ?? {}) }) });
+}
+
+/** Whether a route with this policy can answer 409. */
+export function canConflict(policy: IdempotencyPolicy): boolean {
+  return !policy.idempotent || Object.values(policy.constraints ?? {}).some((a) => a !== 'retry');
+}

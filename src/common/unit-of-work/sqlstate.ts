@@ -1,0 +1,97 @@
+/**
+ * Classifies a database error by its SQLSTATE `code` (never by exception class or message:
+ * MikroORM maps 40001 and 40P01 to one class, and its messages start with the SQL and its values).
+ */
+export type DbErrorKind =
+  | 'unique_violation'
+  | 'serialization_failure'
+  | 'deadlock'
+  | 'lock_timeout'
+  | 'foreign_key_violation'
+  | 'not_null_violation'
+  | 'check_violation'
+  | 'data_exception'
+  | 'statement_timeout'
+  | 'unavailable'
+  | 'other';
+
+export interface DbErrorClass {
+  kind: DbErrorKind;
+  /** SQLSTATE, or the Node.js error code for connection failures. */
+  code: string;
+  /** Name of the violated constraint, when PostgreSQL reports one. */
+  constraint?: string;
+}
+
+/** Kinds after which the database has rolled the whole transaction back and a rerun may succeed. */
+export const TRANSIENT_KINDS: ReadonlySet<DbErrorKind> = new Set(['serialization_failure', 'deadlock', 'lock_timeout']);
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+
+const CONNECTION_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Knex: Timeout acquiring a connection',
+  'Client has encountered a connection error',
+  'Connection ended unexpectedly',
+];
+
+interface ErrorLike {
+  code?: unknown;
+  constraint?: unknown;
+  message?: unknown;
+  name?: unknown;
+}
+
+/** Returns `undefined` when `error` does not come from the database or its driver. */
+export function classifyDbError(error: unknown): DbErrorClass | undefined {
+  if (error === null || typeof error !== 'object') return undefined;
+  const e = error as ErrorLike;
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  const constraint = typeof e.constraint === 'string' && e.constraint !== '' ? e.constraint : undefined;
+
+  if (code && /^[0-9A-Z]{5}$/.test(code)) {
+    const kind = kindOfSqlState(code);
+    if (kind !== undefined) return { kind, code, ...(constraint ? { constraint } : {}) };
+  }
+  if (code && CONNECTION_CODES.has(code)) return { kind: 'unavailable', code };
+  const message = typeof e.message === 'string' ? e.message : '';
+  // pg and knex signal pool and connection trouble with plain Errors and no code.
+  if (CONNECTION_MESSAGES.some((m) => message.includes(m))) return { kind: 'unavailable', code: 'CONNECTION' };
+  return undefined;
+}
+
+function kindOfSqlState(code: string): DbErrorKind | undefined {
+  switch (code) {
+    case '23505':
+      return 'unique_violation';
+    case '40001':
+      return 'serialization_failure';
+    case '40P01':
+      return 'deadlock';
+    case '55P03':
+      return 'lock_timeout';
+    case '23503':
+      return 'foreign_key_violation';
+    case '23502':
+      return 'not_null_violation';
+    case '23514':
+      return 'check_violation';
+    case '57014':
+      return 'statement_timeout';
+    case '57P01': // admin_shutdown
+    case '57P02': // crash_shutdown
+    case '57P03': // cannot_connect_now
+    case '53300': // too_many_connections
+      return 'unavailable';
+  }
+  switch (code.slice(0, 2)) {
+    case '22':
+      return 'data_exception';
+    case '08':
+      return 'unavailable';
+    default:
+      // Any other SQLSTATE (syntax errors, missing tables, ...) is a bug on our side.
+      return 'other';
+  }
+}

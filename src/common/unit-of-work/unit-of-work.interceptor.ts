@@ -1,0 +1,32 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { defer, lastValueFrom, Observable } from 'rxjs';
+import { IDEMPOTENCY_POLICY, type IdempotencyPolicy } from './idempotency.policy';
+import { UnitOfWorkRunner } from './unit-of-work.runner';
+
+/**
+ * Runs the route handler inside `UnitOfWorkRunner.run`, re-invoking it on each attempt. An
+ * interceptor (not the exception filter) does this because only an interceptor can run the handler
+ * again; the filter only translates what is left.
+ */
+@Injectable()
+export class UnitOfWorkInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly runner: UnitOfWorkRunner,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const policy = this.reflector.getAllAndOverride<IdempotencyPolicy | undefined>(IDEMPOTENCY_POLICY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    // Class- and handler-level decorators both register this interceptor: the inner one joins.
+    if (policy === undefined || UnitOfWorkRunner.isActive()) return next.handle();
+    const req = context.switchToHttp().getRequest<Request>();
+    const route = `${req.method} ${(req.route as { path?: string } | undefined)?.path ?? context.getHandler().name}`;
+    // next.handle() is called inside each attempt so the handler runs in that attempt's context.
+    return defer(() => this.runner.run(policy, route, () => lastValueFrom(next.handle(), { defaultValue: undefined })));
+  }
+}

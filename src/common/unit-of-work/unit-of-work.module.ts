@@ -1,0 +1,23 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { RetryBudget } from './retry-budget';
+import { UnitOfWorkInterceptor } from './unit-of-work.interceptor';
+import { UnitOfWorkRunner } from './unit-of-work.runner';
+import { UnitOfWorkStats } from './unit-of-work.stats';
+
+/** Global so that `@Idempotency()` works in any feature module without importing anything. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: RetryBudget,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new RetryBudget(config.retry.budgetCapacity, config.retry.budgetRefillPerSecond),
+    },
+    UnitOfWorkStats,
+    UnitOfWorkRunner,
+    UnitOfWorkInterceptor,
+  ],
+  exports: [RetryBudget, UnitOfWorkStats, UnitOfWorkRunner, UnitOfWorkInterceptor],
+})
+export class UnitOfWorkModule {}

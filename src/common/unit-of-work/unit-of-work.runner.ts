@@ -1,0 +1,115 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { IsolationLevel, MikroORM } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { DomainError } from '../problem/domain-error';
+import { fullJitterDelayMs, sleep } from './backoff';
+import { translateDbError } from './db-error.translate';
+import type { IdempotencyPolicy } from './idempotency.policy';
+import { RetryBudget } from './retry-budget';
+import { classifyDbError, TRANSIENT_KINDS, type DbErrorClass } from './sqlstate';
+import { UnitOfWorkStats } from './unit-of-work.stats';
+
+export type AttemptDecision =
+  | { action: 'retry'; failure: DbErrorClass }
+  | { action: 'throw'; error: unknown };
+
+/**
+ * What to do after an attempt failed, from the error and the route's policy alone.
+ * Transient failures (40001, 40P01, 55P03) are retried on every route; a unique violation follows
+ * the policy; everything else is translated (or rethrown as is) and never retried.
+ */
+export function decideAfterFailure(error: unknown, policy: IdempotencyPolicy): AttemptDecision {
+  const failure = classifyDbError(error);
+  if (failure === undefined) return { action: 'throw', error };
+  if (TRANSIENT_KINDS.has(failure.kind)) return { action: 'retry', failure };
+  if (failure.kind === 'unique_violation') {
+    const action = failure.constraint !== undefined ? policy.constraints?.[failure.constraint] : undefined;
+    if (action === 'retry' || (action === undefined && policy.idempotent)) return { action: 'retry', failure };
+    const reason = action?.conflict ?? 'unique_violation';
+    const detail =
+      reason === 'unique_violation'
+        ? `The request conflicts with an existing row (constraint ${failure.constraint ?? 'unknown'}).`
+        : `The request conflicts with an existing resource (${reason}).`;
+    return { action: 'throw', error: new DomainError('unique_conflict', detail, reason, { constraint: failure.constraint }) };
+  }
+  return { action: 'throw', error: translateDbError(failure) ?? error };
+}
+
+/**
+ * Runs a unit of work: one transaction on a fresh EntityManager fork per attempt, so nothing a
+ * failed attempt loaded or flushed leaks into the next (a failed flush poisons an EntityManager).
+ * While `work` runs, the injected global `EntityManager` resolves to that attempt's fork.
+ */
+@Injectable()
+export class UnitOfWorkRunner {
+  private static readonly active = new AsyncLocalStorage<true>();
+  private readonly logger = new Logger('UnitOfWork');
+
+  constructor(
+    private readonly orm: MikroORM,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly budget: RetryBudget,
+    private readonly stats: UnitOfWorkStats,
+  ) {}
+
+  /** True inside a unit of work: nested decorators and interceptors then join the outer one. */
+  static isActive(): boolean {
+    return UnitOfWorkRunner.active.getStore() === true;
+  }
+
+  async run<T>(policy: IdempotencyPolicy, route: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
+    const maxAttempts = policy.maxAttempts ?? this.config.retry.maxAttempts;
+    const lockTimeoutMs = this.config.database.lockTimeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      const em = this.orm.em.fork() as EntityManager;
+      try {
+        return await UnitOfWorkRunner.active.run(true, () =>
+          em.transactional(
+            async (tx) => {
+              // Integer from validated config: no injection. SET LOCAL ends with the transaction.
+              await tx.execute(`set local lock_timeout = ${Math.trunc(lockTimeoutMs)}`);
+              return work(tx);
+            },
+            { isolationLevel: IsolationLevel.READ_COMMITTED },
+          ),
+        );
+      } catch (error) {
+        const decision = decideAfterFailure(error, policy);
+        if (decision.action === 'throw') {
+          if (decision.error instanceof DomainError && decision.error.code === 'unique_conflict') {
+            this.stats.record({ type: 'conflict', route, reason: decision.error.reason, constraint: decision.error.extensions.constraint as string | undefined });
+          }
+          throw decision.error;
+        }
+        const { failure } = decision;
+        if (attempt >= maxAttempts) {
+          this.stats.record({ type: 'retries_exhausted', route, sqlstate: failure.code });
+          this.logger.warn({ msg: 'unit of work failed after all attempts', route, sqlstate: failure.code, constraint: failure.constraint, attempts: attempt });
+          throw new DomainError(
+            'retries_exhausted',
+            'A transient database conflict persisted after all retries. Retry later.',
+            'retries_exhausted',
+            { attempts: attempt, sqlstate: failure.code },
+            1,
+          );
+        }
+        if (!this.budget.tryAcquire()) {
+          this.stats.record({ type: 'budget_refused', route, sqlstate: failure.code });
+          throw new DomainError(
+            'retry_budget_exhausted',
+            'The service is shedding retries because of many database conflicts. Retry later.',
+            'retry_budget_exhausted',
+            { sqlstate: failure.code },
+            this.budget.secondsUntilAvailable(),
+          );
+        }
+        const delayMs = fullJitterDelayMs(attempt, this.config.retry.baseDelayMs, this.config.retry.maxDelayMs);
+        this.stats.record({ type: 'retry', route, sqlstate: failure.code, constraint: failure.constraint, attempt });
+        this.logger.warn({ msg: 'retrying unit of work', route, sqlstate: failure.code, constraint: failure.constraint, attempt, delay_ms: delayMs });
+        await sleep(delayMs);
+      }
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+
+export type UnitOfWorkEvent =
+  | { type: 'retry'; route: string; sqlstate: string; constraint?: string; attempt: number }
+  | { type: 'retries_exhausted'; route: string; sqlstate: string }
+  | { type: 'budget_refused'; route: string; sqlstate: string }
+  | { type: 'conflict'; route: string; reason: string; constraint?: string };
+
+export interface UnitOfWorkStatsSnapshot {
+  retries: { route: string; sqlstate: string; count: number }[];
+  conflicts: { reason: string; count: number }[];
+  retriesExhausted: number;
+  budgetRefusals: number;
+}
+
+/**
+ * The one place where retries, conflicts and budget refusals are counted. A metrics endpoint reads
+ * `snapshot()` or subscribes to events.
+ */
+@Injectable()
+export class UnitOfWorkStats {
+  private readonly retries = new Map<string, { route: string; sqlstate: string; count: number }>();
+  private readonly conflicts = new Map<string, number>();
+  private exhausted = 0;
+  private refusals = 0;
+  private readonly listeners = new Set<(event: UnitOfWorkEvent) => void>();
+
+  record(event: UnitOfWorkEvent): void {
+    switch (event.type) {
+      case 'retry': {
+        const key = `${event.route}\u0000${event.sqlstate}`;
+        const entry = this.retries.get(key) ?? { route: event.route, sqlstate: event.sqlstate, count: 0 };
+        entry.count += 1;
+        this.retries.set(key, entry);
+        break;
+      }
+      case 'retries_exhausted':
+        this.exhausted += 1;
+        break;
+      case 'budget_refused':
+        this.refusals += 1;
+        break;
+      case 'conflict':
+        this.conflicts.set(event.reason, (this.conflicts.get(event.reason) ?? 0) + 1);
+        break;
+      default: {
+        const never: never = event;
+        throw new Error(`unknown event ${JSON.stringify(never)}`);
+      }
+    }
+    for (const listener of this.listeners) listener(event);
+  }
+
+  subscribe(listener: (event: UnitOfWorkEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  snapshot(): UnitOfWorkStatsSnapshot {
+    return {
+      retries: [...this.retries.values()].map((r) => ({ ...r })),
+      conflicts: [...this.conflicts.entries()].map(([reason, count]) => ({ reason, count })),
+      retriesExhausted: this.exhausted,
+      budgetRefusals: this.refusals,
+    };
+  }
+}

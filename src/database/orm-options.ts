@@ -1,0 +1,48 @@
+import { Migrator } from '@mikro-orm/migrations';
+import { defineConfig, type Options } from '@mikro-orm/postgresql';
+import type { AppConfig } from '../config/app-config';
+import { MIGRATIONS } from '../migrations';
+import { DagRun } from '../task-instances/dag-run.entity';
+import { RenderedTaskInstanceFields } from '../task-instances/rendered-task-instance-fields.entity';
+import { TaskInstance } from '../task-instances/task-instance.entity';
+
+/** Every entity of the service. A module adding entities appends them here. */
+export const ENTITIES = [DagRun, TaskInstance, RenderedTaskInstanceFields];
+
+/**
+ * MikroORM options for `clientUrl`. Nothing here relies on session state across transactions
+ * (no prepared statements, no session-level SET), so it works through PgBouncer in transaction
+ * pooling mode.
+ */
+export function buildOrmOptions(config: AppConfig, clientUrl: string): Options {
+  return defineConfig({
+    clientUrl,
+    entities: ENTITIES,
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: MIGRATIONS,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      silent: true,
+    },
+    forceUtcTimezone: true,
+    pool: {
+      min: 0,
+      max: config.database.poolMax,
+      acquireTimeoutMillis: config.database.connectTimeoutMs,
+      idleTimeoutMillis: 30_000,
+    },
+    driverOptions: {
+      acquireConnectionTimeout: config.database.connectTimeoutMs,
+      connection: { connectionTimeoutMillis: config.database.connectTimeoutMs, keepAlive: true },
+    },
+    // The global EntityManager is never used directly: HTTP requests get a request context and
+    // every write runs in a unit of work on its own fork.
+    allowGlobalContext: false,
+    debug: process.env.MIKRO_ORM_DEBUG === 'true',
+    // Entities are listed explicitly; folder-based discovery would break under jest and dist alike.
+    discovery: { warnWhenNoEntities: true },
+  });
+}

@@ -1,0 +1,52 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './bootstrap';
+import { ConfigError, loadConfig } from './config/app-config';
+import { resolveDatabase } from './database/database';
+import { runMigrations } from './database/migrate';
+
+async function main(): Promise<void> {
+  const logger = new Logger('Main');
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      logger.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+
+  const db = await resolveDatabase(config, (line) => logger.log(line));
+  if (config.database.runMigrationsOnStart) {
+    const applied = await runMigrations(config, db.migrationUrl);
+    logger.log(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'schema is up to date');
+  } else {
+    logger.log('MIGRATIONS_RUN_ON_START=false: not applying migrations');
+  }
+
+  const app = await createApp({ config, databaseUrl: db.url });
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.log(`${signal} received: closing`);
+    await app.close();
+    await db.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen(config.http.port, config.http.host);
+  const shown = config.http.host === '0.0.0.0' ? 'localhost' : config.http.host;
+  logger.log(`listening on http://${shown}:${config.http.port} (Swagger UI: /docs, OpenAPI: /openapi.json)`);
+}
+
+main().catch((error: unknown) => {
+  // Start-up failures: print what failed without driver messages that might hold values.
+  const e = error as { name?: string; code?: string; message?: string };
+  new Logger('Main').error(`start-up failed: ${e?.name ?? 'Error'}${e?.code ? ` (${e.code})` : ''}: ${e?.message?.split('\n')[0] ?? String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,11 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261125000000_initial_schema } from './Migration20261125000000_initial_schema';
+
+/**
+ * Every migration, in order. Listed explicitly (not discovered by a file glob) so that the same
+ * list runs from `dist/` in production, from TypeScript under jest, and from the CLI.
+ * Add a new migration by creating `MigrationYYYYMMDDhhmmss_name.ts` here and appending it.
+ */
+export const MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261125000000_initial_schema', class: Migration20261125000000_initial_schema },
+];

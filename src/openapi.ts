@@ -1,0 +1,25 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { ProblemDto } from './common/problem/problem.dto';
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('task-execution-api')
+    .setDescription(
+      'The task-instance side of a workflow engine execution API (Airflow 3 compatible). Errors are RFC 9457 problem details with a machine-readable `reason`. A 409 always means a real conflict (do not retry); a 503 carries `Retry-After` and is safe to retry.',
+    )
+    .setVersion('0.1.0')
+    .build();
+  return SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] });
+}
+
+/** Swagger UI at `/docs`, the document at `/openapi.json`. */
+export function setupOpenApi(app: INestApplication): OpenAPIObject {
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+    swaggerOptions: { persistAuthorization: true, displayOperationId: true },
+  });
+  return document;
+}

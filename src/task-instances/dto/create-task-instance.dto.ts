@@ -1,0 +1,55 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { TASK_INSTANCE_STATES, type TaskInstanceState } from '../task-instance-state';
+
+/** Printable, no control characters; what Airflow ids look like in practice. */
+const ID = /^[^\u0000-\u001f\u007f]+$/;
+
+export class CreateTaskInstanceDto {
+  @ApiProperty({ example: 'example_dag', maxLength: 250 })
+  @IsString()
+  @Length(1, 250)
+  @Matches(ID, { message: 'dag_id must not contain control characters' })
+  dag_id: string;
+
+  @ApiProperty({ example: 'manual__2026-11-25T00:00:00+00:00', maxLength: 250 })
+  @IsString()
+  @Length(1, 250)
+  @Matches(ID, { message: 'run_id must not contain control characters' })
+  run_id: string;
+
+  @ApiProperty({ example: 'extract', maxLength: 250 })
+  @IsString()
+  @Length(1, 250)
+  @Matches(ID, { message: 'task_id must not contain control characters' })
+  task_id: string;
+
+  @ApiPropertyOptional({ default: -1, minimum: -1, description: '-1 for an unmapped task.' })
+  @IsOptional()
+  @IsInt()
+  @Min(-1)
+  @Max(2_147_483_647)
+  map_index?: number;
+
+  @ApiPropertyOptional({ enum: TASK_INSTANCE_STATES, default: 'queued' })
+  @IsOptional()
+  @IsIn(TASK_INSTANCE_STATES)
+  state?: TaskInstanceState;
+
+  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  max_tries?: number;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'When the dag run may start; defaults to now. Used only when the dag run is created.' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  run_after?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', nullable: true, description: 'Used only when the dag run is created.' })
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @IsISO8601({ strict: true })
+  logical_date?: string | null;
+}

@@ -1,0 +1,20 @@
+/** Airflow's task-instance states. `none` is Airflow's `None`: created, not yet scheduled. */
+export const TASK_INSTANCE_STATES = [
+  'none',
+  'scheduled',
+  'queued',
+  'running',
+  'success',
+  'restarting',
+  'failed',
+  'up_for_retry',
+  'up_for_reschedule',
+  'upstream_failed',
+  'skipped',
+  'deferred',
+  'removed',
+] as const;
+export type TaskInstanceState = (typeof TASK_INSTANCE_STATES)[number];
+
+export const DAG_RUN_STATES = ['queued', 'running', 'success', 'failed'] as const;
+export type DagRunState = (typeof DAG_RUN_STATES)[number];

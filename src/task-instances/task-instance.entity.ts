@@ -1,0 +1,58 @@
+import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import type { TaskInstanceState } from './task-instance-state';
+
+/** Name of the unique key (`dag_id`, `task_id`, `run_id`, `map_index`); errors and policies cite it. */
+export const TASK_INSTANCE_KEY_CONSTRAINT = 'task_instance_composite_key';
+
+/**
+ * One task of one dag run (one map index of it, for mapped tasks). `id` is a UUIDv7 so that
+ * new rows land at the right edge of the primary-key index.
+ */
+@Entity({ tableName: 'task_instance' })
+@Unique({ name: TASK_INSTANCE_KEY_CONSTRAINT, properties: ['dagId', 'taskId', 'runId', 'mapIndex'] })
+export class TaskInstance {
+  @PrimaryKey({ type: 'uuid' })
+  id!: string;
+
+  @Property({ type: 'string', length: 250 })
+  dagId!: string;
+
+  @Property({ type: 'string', length: 250 })
+  runId!: string;
+
+  @Property({ type: 'string', length: 250 })
+  taskId!: string;
+
+  @Property({ type: 'integer', default: -1 })
+  mapIndex: number = -1;
+
+  @Property({ type: 'integer' })
+  tryNumber!: number;
+
+  @Property({ type: 'integer' })
+  maxTries!: number;
+
+  @Property({ type: 'string', length: 20 })
+  state!: TaskInstanceState;
+
+  @Property({ type: 'string', length: 1000, nullable: true })
+  hostname?: string | null;
+
+  @Property({ type: 'string', length: 1000, nullable: true })
+  unixname?: string | null;
+
+  @Property({ type: 'integer', nullable: true })
+  pid?: number | null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  startDate?: Date | null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  endDate?: Date | null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  lastHeartbeatAt?: Date | null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

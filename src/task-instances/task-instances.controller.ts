@@ -1,0 +1,80 @@
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { UuidParamPipe } from '../common/http/path-params';
+import { Endpoint } from '../common/openapi/endpoint.decorator';
+import { Idempotency } from '../common/unit-of-work/idempotency.decorator';
+import { CreateTaskInstanceDto } from './dto/create-task-instance.dto';
+import { RenderedFieldsDto } from './dto/rendered-fields.dto';
+import { TaskInstanceDto } from './dto/task-instance.dto';
+import { RtifService } from './rtif.service';
+import { TASK_INSTANCE_KEY_CONSTRAINT } from './task-instance.entity';
+import { TaskInstancesService } from './task-instances.service';
+
+const NOT_FOUND = { status: 404, description: 'Unknown task instance.', examples: [{ reason: 'not_found', detail: 'Task instance 0193… not found.' }] };
+const BAD_ID = { status: 422, description: 'The path id is not a UUID.', examples: [{ reason: 'validation_error', detail: 'The path parameter is not a valid UUID.' }] };
+
+/** Control plane: what schedulers, operators and people in Swagger UI use. */
+@ApiTags('Control plane: task instances')
+@Controller('api/v1/task-instances')
+export class TaskInstancesController {
+  constructor(
+    private readonly taskInstances: TaskInstancesService,
+    private readonly rtif: RtifService,
+  ) {}
+
+  @Post()
+  @Idempotency({
+    idempotent: false,
+    constraints: {
+      // Two creations racing on a new dag run: transient, the loser's rerun finds the run.
+      dag_run_pkey: 'retry',
+      [TASK_INSTANCE_KEY_CONSTRAINT]: { conflict: 'already_exists' },
+    },
+  })
+  @Endpoint({
+    operationId: 'create_task_instance',
+    summary: 'Create a task instance',
+    description: 'Creates a task instance, and its dag run when absent. Not idempotent: a second task instance with the same (dag_id, run_id, task_id, map_index) is a 409 `already_exists`.',
+    success: { status: 201, type: TaskInstanceDto, description: 'Created.' },
+    errors: [
+      { status: 413, description: 'Body too large.' },
+      { status: 415, description: 'Body is not JSON.' },
+      { status: 422, description: 'Invalid body.', examples: [{ reason: 'validation_error', detail: 'The request is not valid.', errors: [{ path: 'map_index', message: 'map_index must not be less than -1' }] }] },
+    ],
+  })
+  async create(@Body() dto: CreateTaskInstanceDto): Promise<TaskInstanceDto> {
+    return TaskInstanceDto.from(await this.taskInstances.create(dto));
+  }
+
+  @Get(':task_instance_id')
+  @Endpoint({
+    operationId: 'get_task_instance',
+    summary: 'Get a task instance',
+    success: { status: 200, type: TaskInstanceDto, description: 'The task instance.' },
+    errors: [NOT_FOUND, BAD_ID],
+  })
+  async get(@Param('task_instance_id', UuidParamPipe) id: string): Promise<TaskInstanceDto> {
+    return TaskInstanceDto.from(await this.taskInstances.get(id));
+  }
+
+  @Get(':task_instance_id/rendered-fields')
+  @Endpoint({
+    operationId: 'get_rendered_fields',
+    summary: 'Get the rendered fields of a task instance',
+    success: { status: 200, type: RenderedFieldsDto, description: 'The stored (redacted) rendered fields.' },
+    errors: [
+      {
+        status: 404,
+        description: 'Unknown task instance (`not_found`), or none written yet (`rendered_fields_not_found`).',
+        examples: [
+          { reason: 'not_found', detail: 'Task instance 0193… not found.' },
+          { reason: 'rendered_fields_not_found', detail: 'Task instance 0193… has no rendered fields yet.' },
+        ],
+      },
+      BAD_ID,
+    ],
+  })
+  async renderedFields(@Param('task_instance_id', UuidParamPipe) id: string): Promise<RenderedFieldsDto> {
+    return RenderedFieldsDto.from(await this.rtif.read(id));
+  }
+}

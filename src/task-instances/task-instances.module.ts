@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { RtifController } from './rtif.controller';
+import { RtifService } from './rtif.service';
+import { TaskInstancesController } from './task-instances.controller';
+import { TaskInstancesService } from './task-instances.service';
+import { JsonObjectBodyPipe } from './dto/json-object-body.pipe';
+
+@Module({
+  controllers: [TaskInstancesController, RtifController],
+  providers: [TaskInstancesService, RtifService, JsonObjectBodyPipe],
+})
+export class TaskInstancesModule {}

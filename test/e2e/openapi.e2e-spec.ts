@@ -1,0 +1,41 @@
+import { http, startTestApp, type TestApp } from '../support/test-app';
+
+describe('OpenAPI document', () => {
+  let t: TestApp;
+  let doc: any;
+  beforeAll(async () => {
+    t = await startTestApp();
+    doc = (await http(t.baseUrl, 'GET', '/openapi.json')).body;
+  });
+  afterAll(() => t.close());
+
+  it('serves Swagger UI at /docs', async () => {
+    const res = await http(t.baseUrl, 'GET', '/docs');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('swagger-ui');
+  });
+
+  it('gives every operation an operationId, a summary and problem-details error responses', () => {
+    const ops = Object.entries(doc.paths).flatMap(([path, item]: [string, any]) => Object.entries(item).map(([method, op]: [string, any]) => ({ path, method, op })));
+    expect(ops.length).toBeGreaterThanOrEqual(4);
+    for (const { op } of ops) {
+      expect(op.operationId).toMatch(/^[a-z_]+$/);
+      expect(op.summary).toEqual(expect.any(String));
+      const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400);
+      expect(errors.length).toBeGreaterThan(0);
+      for (const [, response] of errors as [string, any][]) {
+        expect(response.content['application/problem+json'].schema.$ref).toBe('#/components/schemas/ProblemDto');
+      }
+    }
+    expect(new Set(ops.map((o) => o.op.operationId)).size).toBe(ops.length);
+  });
+
+  it('shows a 409 only where the policy can produce one, and a 503 on every unit-of-work route', () => {
+    const rtif = doc.paths['/execution/task-instances/{task_instance_id}/rtif'].put;
+    const create = doc.paths['/api/v1/task-instances'].post;
+    expect(Object.keys(rtif.responses).sort()).toEqual(['201', '404', '413', '415', '422', '503']);
+    expect(create.responses['409'].description).toContain('already_exists');
+    expect(create.responses['503']).toBeDefined();
+    expect(doc.paths['/api/v1/task-instances/{task_instance_id}'].get.responses['409']).toBeUndefined();
+  });
+});

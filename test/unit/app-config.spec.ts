@@ -1,0 +1,28 @@
+import { ConfigError, loadConfig } from '../../src/config/app-config';
+
+describe('loadConfig', () => {
+  it('applies defaults', () => {
+    const c = loadConfig({});
+    expect(c.http.port).toBe(8080);
+    expect(c.retry).toEqual({ maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 250, budgetCapacity: 100, budgetRefillPerSecond: 20 });
+    expect(c.rtif.retentionDagRuns).toBe(30);
+    expect(c.rtif.maxBodyBytes).toBe(1048576);
+    expect(c.database.url).toBeUndefined();
+  });
+
+  it('names every bad variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty', DB_RETRY_MAX_ATTEMPTS: '0', DATABASE_URL: 'mysql://x' })).toThrow(ConfigError);
+    try {
+      loadConfig({ PORT: 'eighty', DB_RETRY_MAX_ATTEMPTS: '0', DATABASE_URL: 'mysql://x' });
+    } catch (e) {
+      const msg = (e as Error).message;
+      expect(msg).toContain('PORT');
+      expect(msg).toContain('DB_RETRY_MAX_ATTEMPTS');
+      expect(msg).toContain('DATABASE_URL');
+    }
+  });
+
+  it('adds extra sensitive words to the defaults', () => {
+    expect(loadConfig({ RTIF_EXTRA_SENSITIVE_FIELDS: 'Conn_URI, dsn' }).rtif.sensitiveFields).toEqual(expect.arrayContaining(['password', 'conn_uri', 'dsn']));
+  });
+});
