@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap';
+import { isClusterPrimary, runClusterPrimary } from './cluster';
 import { ConfigError, loadConfig } from './config/app-config';
 import { resolveDatabase } from './database/database';
 import { runMigrations } from './database/migrate';
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // WEB_CONCURRENCY > 1: this process only forks workers, which run the rest of main() each.
+  if (isClusterPrimary(config)) return runClusterPrimary(config, logger);
 
   const db = await resolveDatabase(config, (line) => logger.log(line));
   if (config.database.runMigrationsOnStart) {

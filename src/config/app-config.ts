@@ -39,6 +39,7 @@ const postgresUrl = z
 const schema = z.object({
   HOST: z.string().trim().min(1).default('0.0.0.0'),
   PORT: integer(0, 65535).default('8080'),
+  WEB_CONCURRENCY: integer(1, 64).default('1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 
   DATABASE_URL: postgresUrl.optional(),
@@ -79,7 +80,8 @@ export const DEFAULT_SENSITIVE_FIELDS = [
 ] as const;
 
 export interface AppConfig {
-  http: { host: string; port: number };
+  /** `workers` > 1: `main.ts` runs a `node:cluster` primary that forks that many HTTP workers. */
+  http: { host: string; port: number; workers: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   database: {
     /** Unset: an embedded PostgreSQL is started (see `src/database/embedded-postgres.ts`). */
@@ -133,7 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ]);
   }
   return {
-    http: { host: e.HOST, port: e.PORT },
+    http: { host: e.HOST, port: e.PORT, workers: e.WEB_CONCURRENCY },
     logLevel: e.LOG_LEVEL,
     database: {
       url: e.DATABASE_URL,
