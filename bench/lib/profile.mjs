@@ -1,0 +1,57 @@
+// Where a --cpu-prof profile's time goes: self time by package and by function.
+import { readFileSync } from 'node:fs';
+
+function categoryOf(url, functionName) {
+  if (!url) return functionName.startsWith('(') ? functionName : `(native) ${functionName}`;
+  if (url.startsWith('node:')) return url.split('/')[0].replace(/^node:internal\/?/, 'node:');
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm >= 0) {
+    const rest = url.slice(nm + 'node_modules/'.length).split('/');
+    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
+  }
+  if (url.includes('/dist/src/')) return 'service code (dist/src)';
+  return url;
+}
+
+/** Self time per package (or node internal, or GC) and the hottest functions, in ms and %. */
+export function summarizeProfile(path, top = 15) {
+  const profile = JSON.parse(readFileSync(path, 'utf8'));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i];
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
+  const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  const byCategory = new Map();
+  const byFunction = new Map();
+  for (const [id, us] of selfUs) {
+    const { callFrame } = byId.get(id);
+    const cat = categoryOf(callFrame.url, callFrame.functionName);
+    byCategory.set(cat, (byCategory.get(cat) ?? 0) + us);
+    const fn = `${callFrame.functionName || '(anonymous)'} ${cat}${callFrame.url && !callFrame.url.startsWith('node:') ? `:${callFrame.url.split('/').pop()}:${callFrame.lineNumber + 1}` : ''}`;
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+  }
+  const rows = (m) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, us]) => ({ name, ms: Math.round(us / 1000), pct: Math.round((us / total) * 1000) / 10 }));
+  return { total_ms: Math.round(total / 1000), by_category: rows(byCategory), by_function: rows(byFunction) };
+}
+
+export function profileMarkdown(summary) {
+  const table = (rows) => ['| self time | % | where |', '|---:|---:|---|', ...rows.map((r) => `| ${r.ms} ms | ${r.pct} | \`${r.name.replace(/\|/g, '\\|')}\` |`)].join('\n');
+  return [
+    `Sampled ${summary.total_ms} ms of the worker's main thread.`,
+    '',
+    '**By package / runtime part**',
+    '',
+    table(summary.by_category),
+    '',
+    '**Hottest functions (self time)**',
+    '',
+    table(summary.by_function),
+    '',
+  ].join('\n');
+}

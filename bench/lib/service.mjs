@@ -1,0 +1,86 @@
+// Starts the built service (dist/) in N processes and talks to it over HTTP.
+import { openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { childrenOf, freePort, log, peakRssMiB, sleep, spawnLogged, waitForExit } from './system.mjs';
+
+/**
+ * Headers of every request the benchmark sends. The one place to add credentials: set
+ * BENCH_AUTH_HEADER to the full value of an Authorization header (e.g. "Bearer eyJ…").
+ */
+export function requestHeaders() {
+  const headers = { 'content-type': 'application/json' };
+  if (process.env.BENCH_AUTH_HEADER) headers.authorization = process.env.BENCH_AUTH_HEADER;
+  return headers;
+}
+
+/**
+ * `node dist/src/main.js` with WEB_CONCURRENCY=`processes` (a node:cluster primary and its
+ * workers when > 1). Migrations run in the (primary) process over `migrationUrl`, never through
+ * PgBouncer. Ready when every worker logged that it listens.
+ */
+export async function startService({ root, processes, databaseUrl, migrationUrl, poolMax, logPath, nodeArgs = [], env = {} }) {
+  const port = await freePort();
+  const logFd = openSync(logPath, 'a');
+  const child = spawnLogged(process.execPath, [...nodeArgs, join(root, 'dist/src/main.js')], {
+    cwd: root,
+    logFd,
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      WEB_CONCURRENCY: String(processes),
+      DATABASE_URL: databaseUrl,
+      MIGRATION_DATABASE_URL: migrationUrl,
+      DB_POOL_MAX: String(poolMax),
+      LOG_LEVEL: 'warn',
+      MIKRO_ORM_DEBUG: 'false',
+      ...env,
+    },
+  });
+  const started = Date.now();
+  const before = readFileSync(logPath, 'utf8').length;
+  for (;;) {
+    const text = readFileSync(logPath, 'utf8').slice(before);
+    if ((text.match(/listening on http/g) ?? []).length >= processes) break;
+    if (child.exitCode !== null) throw new Error(`service exited during start-up, see ${logPath}`);
+    if (Date.now() - started > 60_000) throw new Error(`service not listening after 60 s, see ${logPath}`);
+    await sleep(100);
+  }
+  const pids = processes > 1 ? [child.pid, ...childrenOf(child.pid)] : [child.pid];
+  log(`service: ${processes} process(es) on 127.0.0.1:${port} (pids ${pids.join(', ')}), DB_POOL_MAX=${poolMax}`);
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    port,
+    pid: child.pid,
+    /** Worker pids (the one process when not clustered). */
+    workerPids: processes > 1 ? pids.slice(1) : pids,
+    primaryPid: processes > 1 ? child.pid : undefined,
+    peakRss() {
+      return {
+        primary_mib: processes > 1 ? peakRssMiB(child.pid) : undefined,
+        workers_mib: (processes > 1 ? pids.slice(1) : pids).map(peakRssMiB),
+      };
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await waitForExit(child, 30_000);
+    },
+  };
+}
+
+/** POSTs task instances through the API, `concurrency` at a time; returns their ids in order. */
+export async function seedTaskInstances(baseUrl, bodies, concurrency = 16) {
+  const ids = new Array(bodies.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < bodies.length) {
+      const i = next++;
+      const res = await fetch(`${baseUrl}/api/v1/task-instances`, { method: 'POST', headers: requestHeaders(), body: JSON.stringify(bodies[i]) });
+      const text = await res.text();
+      if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${text.slice(0, 300)}`);
+      ids[i] = JSON.parse(text).id;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return ids;
+}
