@@ -88,6 +88,7 @@ const pg = await startPostgres();
 const bouncer = settings.paths.includes('pgbouncer') ? await startPgBouncer(pg, { poolSize: settings.pgbouncer_pool }) : undefined;
 results.machine.postgres = run('/usr/lib/postgresql/15/bin/postgres', ['--version']).trim();
 let profileDir;
+let profileWindow;
 const idsForLimit = {};
 try {
   for (const path of settings.paths) {
@@ -110,21 +111,29 @@ try {
         if (settings.warmup_seconds > 0) await driveRtif({ baseUrl: svc.baseUrl, ids: seeded.warmup, connections: settings.connections, seconds: settings.warmup_seconds });
         for (const shape of settings.shapes) {
           const meter = cpuMeter({ service: svc.pid, postgres: pg.pid, pgbouncer: path === 'pgbouncer' ? bouncer.pid : undefined });
+          const driveStart = Date.now();
           const drive = await driveRtif({ baseUrl: svc.baseUrl, ids: seeded[shape], connections: settings.connections, seconds: settings.seconds });
+          profileWindow = { start: driveStart, end: Date.now() };
           const cpu = meter('autocannon');
           const integrity = await checkIntegrity(pg.url, seeded[shape], drive);
           const entry = { shape, processes, path, ...summarize(drive.result, settings.seconds), integrity, cpu_cores: cpu };
+          // CPU milliseconds per answered request: steadier than req/s on a machine shared with others.
+          entry.cpu_ms_per_request = {
+            service: Math.round(((cpu.service * settings.seconds) / entry.requests) * 1e5) / 100,
+            postgres: Math.round(((cpu.postgres * settings.seconds) / entry.requests) * 1e5) / 100,
+          };
           results.runs.push(entry);
           idsForLimit[shape] ??= seeded[shape];
           log(
             `${tag} ${shape}: ${entry.rps} req/s, p50 ${entry.latency_ms.p50} p90 ${entry.latency_ms.p90} p99 ${entry.latency_ms.p99} ms, ` +
-              `${JSON.stringify(entry.status_codes)}, integrity ${integrity.clean ? 'clean' : JSON.stringify(integrity.problems)}, cpu ${JSON.stringify(cpu)}`,
+              `${JSON.stringify(entry.status_codes)}, integrity ${integrity.clean ? 'clean' : JSON.stringify(integrity.problems)}, cpu ${JSON.stringify(cpu)}, cpu ms/request ${JSON.stringify(entry.cpu_ms_per_request)}`,
           );
         }
         const rss = svc.peakRss();
         for (const r of results.runs.filter((x) => x.processes === processes && x.path === path)) r.peak_rss = rss;
       } finally {
         await svc.stop();
+        if (profileWindow) profileWindow.exited = Date.now();
       }
     }
   }
@@ -136,7 +145,8 @@ try {
       const script = pgbenchScript(root, shape, idsForLimit[shape].length, settings.lock_timeout_ms);
       const meter = cpuMeter({ postgres: pg.pid });
       const limit = runPgbench({ dir: pg.dir, databaseUrl: pg.url, shape, script, clients: settings.connections, seconds: settings.seconds });
-      results.limits[shape] = { ...limit, cpu_cores: meter('pgbench'), script };
+      const cpu = meter('pgbench');
+      results.limits[shape] = { ...limit, cpu_cores: cpu, cpu_ms_per_request: { postgres: Math.round(((cpu.postgres * settings.seconds) / limit.transactions) * 1e5) / 100 }, script };
       log(`pgbench ${shape}: ${limit.tps} tps, p50 ${limit.latency_ms.p50} p90 ${limit.latency_ms.p90} p99 ${limit.latency_ms.p99} ms, ${limit.failed} failed`);
     }
   }
@@ -151,7 +161,8 @@ results.machine.load_average_at_end = loadAverage();
 if (profileMode) {
   const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) fail(`no .cpuprofile written in ${profileDir}`);
-  const summary = summarizeProfile(join(profileDir, file));
+  // The profile ends when the worker exits: the measured run is the span that ended that long before.
+  const summary = summarizeProfile(join(profileDir, file), { fromEndMs: profileWindow.exited - profileWindow.start, toEndMs: profileWindow.exited - profileWindow.end });
   const md = [`# CPU profile of one worker (${results.runs[0].rps} req/s, spread, ${settings.connections} connections, ${settings.seconds} s)`, '', profileMarkdown(summary)].join('\n');
   writeFileSync(join(outDir, 'profile.md'), md);
   process.stdout.write(`${md}\nprofile: ${join(profileDir, file)} (open in Chrome DevTools); summary in docs/bench/profile.md\n`);

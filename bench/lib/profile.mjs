@@ -13,14 +13,24 @@ function categoryOf(url, functionName) {
   return url;
 }
 
-/** Self time per package (or node internal, or GC) and the hottest functions, in ms and %. */
-export function summarizeProfile(path, top = 15) {
+/**
+ * Self time per package (or node internal, or GC) and the hottest functions, in ms and %, over
+ * the samples between `fromEndMs` and `toEndMs` milliseconds before the profile's end (the
+ * measured run, without start-up, seeding and warm-up).
+ */
+export function summarizeProfile(path, { fromEndMs = Infinity, toEndMs = 0 } = {}, top = 15) {
   const profile = JSON.parse(readFileSync(path, 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map();
+  const times = [];
+  let t = profile.startTime;
+  for (const d of profile.timeDeltas) times.push((t += d));
+  const from = profile.endTime - fromEndMs * 1000;
+  const to = profile.endTime - toEndMs * 1000;
   for (let i = 0; i < profile.samples.length; i++) {
+    if (times[i] < from || times[i] > to) continue;
     const id = profile.samples[i];
-    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
   }
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
   const byCategory = new Map();

@@ -1,4 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
+import { LOCK_TIMEOUT_CTE } from '../common/unit-of-work/unit-of-work.runner';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { RenderedTaskInstanceFields, RTIF_KEY_CONSTRAINT, type JsonObject } from './rendered-task-instance-fields.entity';
@@ -10,13 +11,16 @@ import { RenderedFieldsNotFoundError, TaskInstanceNotFoundError } from './task-i
  * The whole RTIF write in one statement: the task-instance lookup is the `SELECT` feeding the
  * `INSERT`, so an unknown id inserts nothing and returns no row. `xmax = 0` holds only for a row
  * version this statement inserted (an `ON CONFLICT DO UPDATE` version carries the updater's xid),
- * which tells the caller whether retention can have anything to do. Parameters: the redacted
- * fields as JSON text, the task instance id. The benchmark's pgbench limit runs this same text.
+ * which tells the caller whether retention can have anything to do. It also sets the unit of
+ * work's `lock_timeout` (the route is `lockTimeoutInFirstStatement`), saving a round trip.
+ * Parameters: lock timeout (ms, text), the redacted fields as JSON text, the task instance id.
+ * The benchmark's pgbench limit runs this same text.
  */
-export const RTIF_WRITE_SQL = `insert into rendered_task_instance_fields as r
+export const RTIF_WRITE_SQL = `with ${LOCK_TIMEOUT_CTE}
+  insert into rendered_task_instance_fields as r
     (dag_id, task_id, run_id, map_index, rendered_fields, k8s_pod_yaml, updated_at)
   select ti.dag_id, ti.task_id, ti.run_id, ti.map_index, ?::jsonb, null, now()
-    from task_instance ti where ti.id = ?
+    from lock_timeout, task_instance ti where ti.id = ?
   on conflict on constraint ${RTIF_KEY_CONSTRAINT} do update
     set rendered_fields = excluded.rendered_fields, k8s_pod_yaml = excluded.k8s_pod_yaml, updated_at = excluded.updated_at
   returning r.dag_id, r.task_id, (r.xmax = 0) as inserted`;
@@ -47,7 +51,8 @@ export class RtifService {
    *
    * One statement does the lookup and the upsert (`RTIF_WRITE_SQL`); the retention delete runs
    * only when that statement created the row (see `deleteOldRecords`). An overwrite is therefore
-   * BEGIN, SET LOCAL lock_timeout, one INSERT … SELECT … ON CONFLICT, COMMIT (docs/performance.md).
+   * BEGIN, one INSERT … SELECT … ON CONFLICT (which also sets lock_timeout), COMMIT
+   * (docs/performance.md).
    */
   async write(taskInstanceId: string, fields: JsonObject): Promise<void> {
     const written = await this.upsertForLiveTaskInstance(taskInstanceId, fields);
@@ -63,7 +68,7 @@ export class RtifService {
     const redacted = redactSensitive(fields, this.config.rtif.sensitiveFields);
     const rows = await this.em.execute<{ dag_id: string; task_id: string; inserted: boolean }[]>(
       RTIF_WRITE_SQL,
-      [JSON.stringify(redacted), taskInstanceId],
+      [String(this.config.database.lockTimeoutMs), JSON.stringify(redacted), taskInstanceId],
       'all',
     );
     const row = rows[0];

@@ -1,7 +1,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createTaskInstance, http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
-import { withDirect } from '../support/test-database';
+import { connectDirect, withDirect } from '../support/test-database';
 
 /**
  * The statements one RTIF write sends, as the driver sees them (knex's `query` event fires once
@@ -32,15 +32,14 @@ describe('RTIF write path', () => {
   });
   afterAll(() => t.close());
 
-  it('sends begin, lock_timeout, one insert…select and commit for an overwrite; a first write adds the retention delete', async () => {
+  it('sends begin, one insert…select (that also sets lock_timeout) and commit for an overwrite; a first write adds the retention delete', async () => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('path'), run_id: 'r1', task_id: 't' });
     statements.take();
 
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
     expect(statements.take()).toEqual([
       'begin transaction isolation',
-      'set local lock_timeout',
-      'insert into rendered_task_instance_fields',
+      'with lock_timeout as',
       'delete from rendered_task_instance_fields',
       'commit;',
     ]);
@@ -48,8 +47,7 @@ describe('RTIF write path', () => {
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 })).status).toBe(201);
     expect(statements.take()).toEqual([
       'begin transaction isolation',
-      'set local lock_timeout',
-      'insert into rendered_task_instance_fields',
+      'with lock_timeout as',
       'commit;',
     ]);
   });
@@ -60,7 +58,7 @@ describe('RTIF write path', () => {
     const res = await http(t.baseUrl, 'PUT', `/execution/task-instances/${id}/rtif`, { v: 1 });
     expect(res.status).toBe(404);
     expect(res.body.reason).toBe('not_found');
-    expect(statements.take()).toEqual(['begin transaction isolation', 'set local lock_timeout', 'insert into rendered_task_instance_fields', 'rollback']);
+    expect(statements.take()).toEqual(['begin transaction isolation', 'with lock_timeout as', 'rollback']);
   });
 
   it('applies retention at the next write that creates a row, not at an overwrite', async () => {
@@ -87,5 +85,50 @@ describe('RTIF write path', () => {
     // A late first write for a run older than the newest 2 is trimmed by its own retention delete.
     await put(r1.id, 2);
     expect(await runs()).toEqual(['run_2', 'run_3']);
+  });
+});
+
+describe('RTIF write: lock_timeout set inside its one statement', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // One pooled connection, so the session check below sees the connection the write used.
+    t = await startTestApp({ env: { DB_LOCK_TIMEOUT_MS: '150', DB_RETRY_MAX_ATTEMPTS: '2', DB_RETRY_BASE_DELAY_MS: '0', DB_RETRY_MAX_DELAY_MS: '0', DB_POOL_MAX: '1' } });
+  });
+  afterAll(() => t.close());
+
+  it('times out a write that waits on a locked row (55P03), retries, then answers 503', async () => {
+    const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('lockwait'), run_id: 'r1', task_id: 't' });
+    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
+    const holder = await connectDirect();
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from rendered_task_instance_fields where dag_id = $1 for update', [ti.dag_id]);
+      const res = await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 }, { 'correlation-id': 'lock-wait-1' });
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({
+        type: 'urn:task-execution-api:problem:retries_exhausted',
+        title: 'Service Unavailable',
+        status: 503,
+        detail: 'A transient database conflict persisted after all retries. Retry later.',
+        instance: `/execution/task-instances/${ti.id}/rtif`,
+        reason: 'retries_exhausted',
+        correlation_id: 'lock-wait-1',
+        attempts: 2,
+        sqlstate: '55P03',
+      });
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
+    const stored = await withDirect(async (c) => (await c.query('select rendered_fields from rendered_task_instance_fields where dag_id = $1', [ti.dag_id])).rows);
+    expect(stored).toEqual([{ rendered_fields: { v: 1 } }]);
+  });
+
+  it('leaves no lock_timeout on the pooled session after the write (safe behind PgBouncer in transaction mode)', async () => {
+    const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('nosession'), run_id: 'r1', task_id: 't' });
+    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
+    const em = t.app.get(MikroORM).em.fork() as EntityManager;
+    const [row] = await em.execute<{ lock_timeout: string }[]>('show lock_timeout');
+    expect(row.lock_timeout).toBe('0');
   });
 });

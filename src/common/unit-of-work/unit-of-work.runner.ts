@@ -11,6 +11,15 @@ import { RetryBudget } from './retry-budget';
 import { classifyDbError, TRANSIENT_KINDS, type DbErrorClass } from './sqlstate';
 import { UnitOfWorkStats } from './unit-of-work.stats';
 
+/**
+ * A CTE that sets `lock_timeout` for the rest of the transaction (`set_config(…, true)` is
+ * `SET LOCAL`), for routes declared `lockTimeoutInFirstStatement`: `with <this>, … select … from
+ * lock_timeout, …`. The statement's row-lock waits come after the CTE is evaluated (a row of the
+ * cross join needs its row); only relation-lock waits taken while parsing (DDL) precede it.
+ * Takes one parameter: the timeout in milliseconds as text.
+ */
+export const LOCK_TIMEOUT_CTE = `lock_timeout as (select set_config('lock_timeout', ?, true) as setting)`;
+
 export type AttemptDecision =
   | { action: 'retry'; failure: DbErrorClass }
   | { action: 'throw'; error: unknown };
@@ -69,7 +78,7 @@ export class UnitOfWorkRunner {
           em.transactional(
             async (tx) => {
               // Integer from validated config: no injection. SET LOCAL ends with the transaction.
-              await tx.execute(`set local lock_timeout = ${Math.trunc(lockTimeoutMs)}`);
+              if (!policy.lockTimeoutInFirstStatement) await tx.execute(`set local lock_timeout = ${Math.trunc(lockTimeoutMs)}`);
               return work(tx);
             },
             { isolationLevel: IsolationLevel.READ_COMMITTED },
