@@ -6,7 +6,8 @@
 // `npm run bench -- --profile` instead profiles one worker (--cpu-prof) under the spread shape.
 // Settings (environment): BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_PROCESSES (1,2),
 // BENCH_PATHS (direct,pgbouncer), BENCH_SHAPES (contention,spread), BENCH_DB_POOL_MAX (10),
-// BENCH_PGBOUNCER_POOL (20), BENCH_WARMUP_SECONDS (3), BENCH_AUTH_HEADER (Authorization value).
+// BENCH_PGBOUNCER_POOL (20), BENCH_WARMUP_SECONDS (3), BENCH_NODE_ARGS (extra flags for the service's
+// node), BENCH_AUTH_HEADER (the value of an Authorization header on every request).
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -102,7 +103,7 @@ try {
         migrationUrl: pg.url,
         poolMax: settings.db_pool_max,
         logPath: join(workDir, `service-${tag}.log`),
-        nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+        nodeArgs: [...(env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
       });
       try {
         const seeded = {};
@@ -142,9 +143,9 @@ try {
       // The task instances of the first service run: already written, so pgbench overwrites, as
       // the service does in its steady state.
       await loadHelperTable(pg.url, shape, idsForLimit[shape]);
-      const script = pgbenchScript(root, shape, idsForLimit[shape].length, settings.lock_timeout_ms);
+      const script = pgbenchScript(root, shape, idsForLimit[shape].length);
       const meter = cpuMeter({ postgres: pg.pid });
-      const limit = runPgbench({ dir: pg.dir, databaseUrl: pg.url, shape, script, clients: settings.connections, seconds: settings.seconds });
+      const limit = runPgbench({ dir: pg.dir, databaseUrl: pg.url, shape, script, clients: settings.connections, seconds: settings.seconds, lockTimeoutMs: settings.lock_timeout_ms });
       const cpu = meter('pgbench');
       results.limits[shape] = { ...limit, cpu_cores: cpu, cpu_ms_per_request: { postgres: Math.round(((cpu.postgres * settings.seconds) / limit.transactions) * 1e5) / 100 }, script };
       log(`pgbench ${shape}: ${limit.tps} tps, p50 ${limit.latency_ms.p50} p90 ${limit.latency_ms.p90} p99 ${limit.latency_ms.p99} ms, ${limit.failed} failed`);

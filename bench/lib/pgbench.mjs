@@ -12,21 +12,21 @@ const SHAPE_KEY = { contention: 1, spread: 2 };
 
 /**
  * The pgbench script of one write, built from the service's own statement text (`RTIF_WRITE_SQL`
- * in dist/, the statement MikroORM's query log shows) and the unit of work's BEGIN and SET LOCAL.
- * The one difference: pgbench cannot pick a random UUID from a list, so the task instance id is a
- * primary-key lookup in a 1,000-row helper table (`bench_ti`) inside the same statement. That adds
- * a few microseconds of server work per write; it makes the limit a little lower, not higher.
+ * in dist/, the statement MikroORM's query log shows) between the unit of work's BEGIN and
+ * COMMIT: the same three round trips. The one difference: pgbench cannot pick a random UUID from
+ * a list, so the task instance id is a primary-key lookup in a 1,000-row helper table
+ * (`bench_ti`) inside the same statement. That adds a few microseconds of server work per write;
+ * it makes the limit a little lower, not higher.
  */
-export function pgbenchScript(root, shape, count, lockTimeoutMs) {
+export function pgbenchScript(root, shape, count) {
   const require = createRequire(join(root, 'package.json'));
   const { RTIF_WRITE_SQL } = require(join(root, 'dist/src/task-instances/rtif.service.js'));
   const parts = RTIF_WRITE_SQL.split('?');
-  if (parts.length !== 3) throw new Error('RTIF_WRITE_SQL is expected to have two parameters (fields, task instance id)');
-  const write = parts[0] + ':body' + parts[1] + '(select id from bench_ti where k = :k)' + parts[2];
+  if (parts.length !== 4) throw new Error('RTIF_WRITE_SQL is expected to have three parameters (lock timeout, fields, task instance id)');
+  const write = parts[0] + ':lock_timeout' + parts[1] + ':body' + parts[2] + '(select id from bench_ti where k = :k)' + parts[3];
   return [
     `\\set k ${SHAPE_KEY[shape] * 10_000} + random(1, ${count})`,
     'BEGIN TRANSACTION ISOLATION LEVEL read committed;',
-    `set local lock_timeout = ${lockTimeoutMs};`,
     `${write.replace(/\s+/g, ' ').trim()};`,
     'COMMIT;',
     '',
@@ -48,14 +48,14 @@ export async function loadHelperTable(databaseUrl, shape, ids) {
 }
 
 /** Runs pgbench (extended protocol, as node-postgres uses) and returns tps and latency percentiles. */
-export function runPgbench({ dir, databaseUrl, shape, script, clients, seconds }) {
+export function runPgbench({ dir, databaseUrl, shape, script, clients, seconds, lockTimeoutMs }) {
   const scriptPath = join(dir, `pgbench-${shape}.sql`);
   const logDir = join(dir, `pgbench-log-${shape}`);
   mkdirSync(logDir, { recursive: true });
   writeFileSync(scriptPath, script);
   const out = run(join(PG_BIN, 'pgbench'), [
     '-n', '-M', 'extended', '-c', String(clients), '-j', '2', '-T', String(seconds),
-    '-D', `body=${STORED_BODIES[0]}`, '-f', scriptPath, '-l', `--log-prefix=${join(logDir, 'tx')}`, databaseUrl,
+    '-D', `body=${STORED_BODIES[0]}`, '-D', `lock_timeout=${lockTimeoutMs}`, '-f', scriptPath, '-l', `--log-prefix=${join(logDir, 'tx')}`, databaseUrl,
   ]);
   const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(out)?.[1]);
   const failed = Number(/number of failed transactions: (\d+)/.exec(out)?.[1] ?? 0);

@@ -20,7 +20,7 @@ export function requestHeaders() {
  */
 export async function startService({ root, processes, databaseUrl, migrationUrl, poolMax, logPath, nodeArgs = [], env = {} }) {
   const port = await freePort();
-  const logFd = openSync(logPath, 'a');
+  const logFd = openSync(logPath, 'w');
   const child = spawnLogged(process.execPath, [...nodeArgs, join(root, 'dist/src/main.js')], {
     cwd: root,
     logFd,
@@ -38,9 +38,8 @@ export async function startService({ root, processes, databaseUrl, migrationUrl,
     },
   });
   const started = Date.now();
-  const before = readFileSync(logPath, 'utf8').length;
   for (;;) {
-    const text = readFileSync(logPath, 'utf8').slice(before);
+    const text = readFileSync(logPath, 'utf8');
     if ((text.match(/listening on http/g) ?? []).length >= processes) break;
     if (child.exitCode !== null) throw new Error(`service exited during start-up, see ${logPath}`);
     if (Date.now() - started > 60_000) throw new Error(`service not listening after 60 s, see ${logPath}`);
