@@ -5,8 +5,10 @@ import { isClusterPrimary, runClusterPrimary } from './cluster';
 import { ConfigError, loadConfig } from './config/app-config';
 import { resolveDatabase } from './database/database';
 import { runMigrations } from './database/migrate';
+import { tuneHeapGrowth } from './heap-tuning';
 
 async function main(): Promise<void> {
+  tuneHeapGrowth();
   const logger = new Logger('Main');
   let config;
   try {
