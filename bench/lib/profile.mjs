@@ -13,6 +13,12 @@ function categoryOf(url, functionName) {
   return url;
 }
 
+function frameName(callFrame) {
+  const cat = categoryOf(callFrame.url, callFrame.functionName);
+  const file = callFrame.url && !callFrame.url.startsWith('node:') ? `:${callFrame.url.split('/').pop()}:${callFrame.lineNumber + 1}` : '';
+  return `${callFrame.functionName || '(anonymous)'} ${cat}${file}`;
+}
+
 /**
  * Self time per package (or node internal, or GC) and the hottest functions, in ms and %, over
  * the samples between `fromEndMs` and `toEndMs` milliseconds before the profile's end (the
@@ -21,7 +27,10 @@ function categoryOf(url, functionName) {
 export function summarizeProfile(path, { fromEndMs = Infinity, toEndMs = 0 } = {}, top = 15) {
   const profile = JSON.parse(readFileSync(path, 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
   const selfUs = new Map();
+  const inclusiveUs = new Map();
   const times = [];
   let t = profile.startTime;
   for (const d of profile.timeDeltas) times.push((t += d));
@@ -30,7 +39,17 @@ export function summarizeProfile(path, { fromEndMs = Infinity, toEndMs = 0 } = {
   for (let i = 0; i < profile.samples.length; i++) {
     if (times[i] < from || times[i] > to) continue;
     const id = profile.samples[i];
-    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
+    const dt = profile.timeDeltas[i + 1] ?? 0;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + dt);
+    // Inclusive: every distinct frame on the sampled stack (recursion counted once).
+    const seen = new Set();
+    for (let at = id; at !== undefined; at = parentOf.get(at)) {
+      const { callFrame } = byId.get(at);
+      const key = frameName(callFrame);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      inclusiveUs.set(key, (inclusiveUs.get(key) ?? 0) + dt);
+    }
   }
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
   const byCategory = new Map();
@@ -39,19 +58,20 @@ export function summarizeProfile(path, { fromEndMs = Infinity, toEndMs = 0 } = {
     const { callFrame } = byId.get(id);
     const cat = categoryOf(callFrame.url, callFrame.functionName);
     byCategory.set(cat, (byCategory.get(cat) ?? 0) + us);
-    const fn = `${callFrame.functionName || '(anonymous)'} ${cat}${callFrame.url && !callFrame.url.startsWith('node:') ? `:${callFrame.url.split('/').pop()}:${callFrame.lineNumber + 1}` : ''}`;
+    const fn = frameName(callFrame);
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
   }
-  const rows = (m) =>
+  const rows = (m, n = top) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
+      .slice(0, n)
       .map(([name, us]) => ({ name, ms: Math.round(us / 1000), pct: Math.round((us / total) * 1000) / 10 }));
-  return { total_ms: Math.round(total / 1000), by_category: rows(byCategory), by_function: rows(byFunction) };
+  const inclusive = rows(new Map([...inclusiveUs].filter(([name]) => !/^\((root|program)\)/.test(name))), 40);
+  return { total_ms: Math.round(total / 1000), by_category: rows(byCategory), by_function: rows(byFunction), inclusive };
 }
 
 export function profileMarkdown(summary) {
-  const table = (rows) => ['| self time | % | where |', '|---:|---:|---|', ...rows.map((r) => `| ${r.ms} ms | ${r.pct} | \`${r.name.replace(/\|/g, '\\|')}\` |`)].join('\n');
+  const table = (rows) => ['| time | % | where |', '|---:|---:|---|', ...rows.map((r) => `| ${r.ms} ms | ${r.pct} | \`${r.name.replace(/\|/g, '\\|')}\` |`)].join('\n');
   return [
     `Sampled ${summary.total_ms} ms of the worker's main thread.`,
     '',
@@ -62,6 +82,10 @@ export function profileMarkdown(summary) {
     '**Hottest functions (self time)**',
     '',
     table(summary.by_function),
+    '',
+    '**Frames by inclusive time (the frame and everything it called)**',
+    '',
+    table(summary.inclusive),
     '',
   ].join('\n');
 }
