@@ -11,12 +11,12 @@ import { STORED_BODIES } from './workload.mjs';
 const SHAPE_KEY = { contention: 1, spread: 2 };
 
 /**
- * The pgbench script of one write, built from the service's own statement text (`RTIF_WRITE_SQL`
- * in dist/, the statement MikroORM's query log shows) between the unit of work's BEGIN and
- * COMMIT: the same three round trips. The one difference: pgbench cannot pick a random UUID from
- * a list, so the task instance id is a primary-key lookup in a 1,000-row helper table
- * (`bench_ti`) inside the same statement. That adds a few microseconds of server work per write;
- * it makes the limit a little lower, not higher.
+ * The pgbench script of one write: the service's own statement text (`RTIF_WRITE_SQL` in dist/,
+ * the statement MikroORM's query log shows), which an overwrite sends alone (the route is
+ * `autocommit`: no BEGIN/COMMIT). The one difference: pgbench cannot pick a random UUID from a
+ * list, so the task instance id is a primary-key lookup in a 1,000-row helper table (`bench_ti`)
+ * inside the same statement. That adds a few microseconds of server work per write; it makes the
+ * limit a little lower, not higher.
  */
 export function pgbenchScript(root, shape, count) {
   const require = createRequire(join(root, 'package.json'));
@@ -26,9 +26,7 @@ export function pgbenchScript(root, shape, count) {
   const write = parts[0] + ':lock_timeout' + parts[1] + ':body' + parts[2] + '(select id from bench_ti where k = :k)' + parts[3];
   return [
     `\\set k ${SHAPE_KEY[shape] * 10_000} + random(1, ${count})`,
-    'BEGIN TRANSACTION ISOLATION LEVEL read committed;',
     `${write.replace(/\s+/g, ' ').trim()};`,
-    'COMMIT;',
     '',
   ].join('\n');
 }

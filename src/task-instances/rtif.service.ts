@@ -11,8 +11,8 @@ import { RenderedFieldsNotFoundError, TaskInstanceNotFoundError } from './task-i
  * The whole RTIF write in one statement: the task-instance lookup is the `SELECT` feeding the
  * `INSERT`, so an unknown id inserts nothing and returns no row. `xmax = 0` holds only for a row
  * version this statement inserted (an `ON CONFLICT DO UPDATE` version carries the updater's xid),
- * which tells the caller whether retention can have anything to do. It also sets the unit of
- * work's `lock_timeout` (the route is `lockTimeoutInFirstStatement`), saving a round trip.
+ * which tells the caller whether retention can have anything to do. The route is `autocommit`:
+ * this statement is its own transaction and sets its own `lock_timeout`.
  * Parameters: lock timeout (ms, text), the redacted fields as JSON text, the task instance id.
  * The benchmark's pgbench limit runs this same text.
  */
@@ -46,13 +46,12 @@ export class RtifService {
 
   /**
    * Redacts and stores `fields` for the task instance (last writer wins, whole object replaced),
-   * then applies retention. Must run inside a unit of work (`@Idempotency`): the write and the
-   * retention delete commit together.
+   * then applies retention. Runs as an `autocommit` unit of work (`@Idempotency`), retried on
+   * transient failures.
    *
-   * One statement does the lookup and the upsert (`RTIF_WRITE_SQL`); the retention delete runs
-   * only when that statement created the row (see `deleteOldRecords`). An overwrite is therefore
-   * BEGIN, one INSERT … SELECT … ON CONFLICT (which also sets lock_timeout), COMMIT
-   * (docs/performance.md).
+   * One statement does the lookup and the upsert (`RTIF_WRITE_SQL`) and commits alone; the
+   * retention delete runs only when that statement created the row (see `deleteOldRecords`). An
+   * overwrite is therefore one round trip (docs/performance.md).
    */
   async write(taskInstanceId: string, fields: JsonObject): Promise<void> {
     const written = await this.upsertForLiveTaskInstance(taskInstanceId, fields);
@@ -79,21 +78,24 @@ export class RtifService {
    * Keeps the rows of the N most recent dag runs (by `run_after`) of the dag for this task, as
    * Airflow 3.2's `delete_old_records` does; mapped rows of one run go or stay together.
    *
-   * Called only after a write that created its row. An overwrite adds no row and cannot change
-   * which dag runs are newest, so after it the table holds no more rows for this (dag, task) than
-   * it did; rows pushed out by a dag run created since are removed by the next write that creates
-   * a row (normally the first task of that new run), so no (dag, task) ever keeps more than N
-   * runs' rows. The top-N subquery is an index scan of `dag_run_dag_id_run_after_run_id_idx`.
+   * Called only after a write that created its row, as its own statement. An overwrite adds no
+   * row and cannot change which dag runs are newest, so after it the table holds no more rows for
+   * this (dag, task) than it did; rows pushed out by a dag run created since are removed by the
+   * next write that creates a row (normally the first task of that new run). If this delete is
+   * lost (the process dies, or it fails and the retry finds the row already written), the same
+   * holds: the delete after the next new row of this (dag, task) catches up.
+   * The top-N subquery is an index scan of `dag_run_dag_id_run_after_run_id_idx`.
    */
   private async deleteOldRecords(dagId: string, taskId: string): Promise<void> {
     const keep = this.config.rtif.retentionDagRuns;
     if (keep <= 0) return;
     await this.em.execute(
-      `delete from rendered_task_instance_fields
-        where dag_id = ? and task_id = ?
-          and run_id not in (
+      `with ${LOCK_TIMEOUT_CTE}
+       delete from rendered_task_instance_fields r using lock_timeout
+        where r.dag_id = ? and r.task_id = ?
+          and r.run_id not in (
             select run_id from dag_run where dag_id = ? order by run_after desc, run_id desc limit ?)`,
-      [dagId, taskId, dagId, keep],
+      [String(this.config.database.lockTimeoutMs), dagId, taskId, dagId, keep],
     );
   }
 

@@ -13,14 +13,14 @@ describe('WEB_CONCURRENCY', () => {
   });
 });
 
-describe('@Idempotency lockTimeoutInFirstStatement', () => {
+describe('@Idempotency autocommit', () => {
   it('is accepted as a boolean and kept in the policy', () => {
-    expect(validateIdempotencyOptions({ idempotent: true, lockTimeoutInFirstStatement: true }).lockTimeoutInFirstStatement).toBe(true);
+    expect(validateIdempotencyOptions({ idempotent: true, autocommit: true }).autocommit).toBe(true);
   });
 
   it('fails when the decorator is applied with a non-boolean', () => {
-    expect(() => validateIdempotencyOptions({ idempotent: true, lockTimeoutInFirstStatement: 'yes' as unknown as boolean })).toThrow(
-      '@Idempotency(): "lockTimeoutInFirstStatement" must be true or false',
+    expect(() => validateIdempotencyOptions({ idempotent: true, autocommit: 'yes' as unknown as boolean })).toThrow(
+      '@Idempotency(): "autocommit" must be true or false',
     );
   });
 });

@@ -20,11 +20,13 @@ export interface IdempotencyOptions {
   /** Attempts for this route (default: `DB_RETRY_MAX_ATTEMPTS`). */
   maxAttempts?: number;
   /**
-   * `true`: the route's first statement sets `lock_timeout` itself (with `lockTimeoutCte`), so the
-   * unit of work does not spend a round trip on `SET LOCAL lock_timeout`. For hot one-statement
-   * routes only: a route that forgets it runs without a lock timeout.
+   * `true`: no explicit transaction. Each statement of the work is its own (implicit, READ
+   * COMMITTED) transaction and sets its own `lock_timeout` with `LOCK_TIMEOUT_CTE`, which saves
+   * the BEGIN, SET LOCAL and COMMIT round trips. Only for work whose first statement is the whole
+   * effect (one atomic upsert) and whose later statements may be lost or retried without harm
+   * (retention). Retries still rerun the whole work on a fresh fork.
    */
-  lockTimeoutInFirstStatement?: boolean;
+  autocommit?: boolean;
 }
 
 export type IdempotencyPolicy = Readonly<IdempotencyOptions>;
@@ -36,13 +38,13 @@ const REASON = /^[a-z][a-z0-9_]{0,62}$/;
 export function validateIdempotencyOptions(options: IdempotencyOptions): IdempotencyPolicy {
   const where = '@Idempotency()';
   if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object`);
-  const known = new Set(['idempotent', 'constraints', 'maxAttempts', 'lockTimeoutInFirstStatement']);
+  const known = new Set(['idempotent', 'constraints', 'maxAttempts', 'autocommit']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new TypeError(`${where}: unknown option "${key}"`);
   }
   if (typeof options.idempotent !== 'boolean') throw new TypeError(`${where}: "idempotent" must be true or false`);
-  if (options.lockTimeoutInFirstStatement !== undefined && typeof options.lockTimeoutInFirstStatement !== 'boolean') {
-    throw new TypeError(`${where}: "lockTimeoutInFirstStatement" must be true or false`);
+  if (options.autocommit !== undefined && typeof options.autocommit !== 'boolean') {
+    throw new TypeError(`${where}: "autocommit" must be true or false`);
   }
   if (options.maxAttempts !== undefined && (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1 || options.maxAttempts > 20)) {
     throw new TypeError(`${where}: "maxAttempts" must be an integer from 1 to 20`);
