@@ -23,7 +23,9 @@ export function pgbenchScript(root, shape, count) {
   const { RTIF_WRITE_SQL } = require(join(root, 'dist/src/task-instances/rtif.service.js'));
   const parts = RTIF_WRITE_SQL.split('?');
   if (parts.length !== 4) throw new Error('RTIF_WRITE_SQL is expected to have three parameters (lock timeout, fields, task instance id)');
-  const write = parts[0] + ':lock_timeout' + parts[1] + ':body' + parts[2] + '(select id from bench_ti where k = :k)' + parts[3];
+  // MikroORM's em.execute inlines escaped literals and sends a simple query; pgbench -M simple
+  // substitutes the variables as text, so the quotes are written here.
+  const write = parts[0] + "':lock_timeout'" + parts[1] + "':body'" + parts[2] + '(select id from bench_ti where k = :k)' + parts[3];
   return [
     `\\set k ${SHAPE_KEY[shape] * 10_000} + random(1, ${count})`,
     `${write.replace(/\s+/g, ' ').trim()};`,
@@ -45,15 +47,18 @@ export async function loadHelperTable(databaseUrl, shape, ids) {
   }
 }
 
-/** Runs pgbench (extended protocol, as node-postgres uses) and returns tps and latency percentiles. */
+/**
+ * Runs pgbench with the simple query protocol and literal values — what the service sends, since
+ * MikroORM's `em.execute` inlines its parameters — and returns tps and latency percentiles.
+ */
 export function runPgbench({ dir, databaseUrl, shape, script, clients, seconds, lockTimeoutMs }) {
   const scriptPath = join(dir, `pgbench-${shape}.sql`);
   const logDir = join(dir, `pgbench-log-${shape}`);
   mkdirSync(logDir, { recursive: true });
   writeFileSync(scriptPath, script);
   const out = run(join(PG_BIN, 'pgbench'), [
-    '-n', '-M', 'extended', '-c', String(clients), '-j', '2', '-T', String(seconds),
-    '-D', `body=${STORED_BODIES[0]}`, '-D', `lock_timeout=${lockTimeoutMs}`, '-f', scriptPath, '-l', `--log-prefix=${join(logDir, 'tx')}`, databaseUrl,
+    '-n', '-M', 'simple', '-c', String(clients), '-j', '2', '-T', String(seconds),
+    '-D', `body=${STORED_BODIES[0].replace(/'/g, "''")}`, '-D', `lock_timeout=${lockTimeoutMs}`, '-f', scriptPath, '-l', `--log-prefix=${join(logDir, 'tx')}`, databaseUrl,
   ]);
   const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(out)?.[1]);
   const failed = Number(/number of failed transactions: (\d+)/.exec(out)?.[1] ?? 0);
