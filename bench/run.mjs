@@ -172,6 +172,20 @@ if (profileMode) {
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(outDir, 'results.md'), `${table}\n`);
   writeFileSync(join(outDir, 'chart.svg'), svgChart(results));
+  // docs/performance.md shows this run's table between its markers.
+  const doc = join(root, 'docs/performance.md');
+  const start = '<!-- bench:results:start -->';
+  const end = '<!-- bench:results:end -->';
+  if (existsSync(doc)) {
+    const text = readFileSync(doc, 'utf8');
+    const a = text.indexOf(start);
+    const b = text.indexOf(end);
+    if (a >= 0 && b > a) {
+      const m = results.machine;
+      const about = `Run ${results.started_at.slice(0, 16).replace('T', ' ')} UTC: ${m.cpus} × ${m.cpu_model}, ${m.memory_gib} GiB, Node ${m.node}, ${m.postgres}; load average ${m.load_average_at_start} at the start, ${m.load_average_at_end} at the end.`;
+      writeFileSync(doc, `${text.slice(0, a + start.length)}\n${about}\n\n${table}\n${text.slice(b)}`);
+    }
+  }
   process.stdout.write(`\n${table}\n\nwritten: docs/bench/results.json, docs/bench/results.md, docs/bench/chart.svg\n`);
 }
 
