@@ -34,9 +34,9 @@ function bearerTokenOf(req: Request): string {
   if (!match) {
     // Another scheme (Basic, …) carries no bearer token at all.
     if (!/^Bearer(\s|$)/i.test(header)) throw new MissingTokenError();
-    throw new InvalidTokenError('malformed', 'The Authorization header is not "Bearer <token>".');
+    throw new InvalidTokenError('malformed', 'The Authorization header is not of the form Bearer <token>.');
   }
-  if (match[1].length === 0) throw new InvalidTokenError('malformed', 'The Authorization header is not "Bearer <token>".');
+  if (match[1].length === 0) throw new InvalidTokenError('malformed', 'The Authorization header is not of the form Bearer <token>.');
   return match[1];
 }
 
