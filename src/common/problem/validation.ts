@@ -1,4 +1,4 @@
-import { UnprocessableEntityException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { UnprocessableEntityException, ValidationError, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 
 export interface ValidationIssue {
   path: string;
@@ -23,12 +23,30 @@ function flatten(errors: ValidationError[], parent = ''): ValidationIssue[] {
   });
 }
 
+/** Keys class-transformer skips without a word (prototype-pollution guard), so whitelisting never sees them. */
+const DROPPED_KEYS = ['constructor', '__proto__'];
+
+/**
+ * `forbidNonWhitelisted` only sees what class-transformer copied onto the DTO; a `constructor`
+ * key is dropped before that, so a strict schema would accept it silently. Refuse it like any
+ * other unknown field.
+ */
+class StrictValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && this.toValidate(metadata) && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const dropped = DROPPED_KEYS.filter((key) => Object.prototype.hasOwnProperty.call(value, key));
+      if (dropped.length > 0) throw new RequestValidationException(dropped.map((key) => ({ path: key, message: `property ${key} should not exist` })));
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /**
  * The global pipe: strict DTOs (unknown fields are rejected, not silently dropped) and 422
  * problems that list every failing path. Messages never echo the rejected value.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
