@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap';
-import { DEVELOPMENT_ADMIN_TOKEN_TTL_SECONDS, developmentSecret, hasConfiguredKey, NO_KEY_WITH_DATABASE_URL, withDevelopmentSecret } from './common/auth/development-secret';
+import { DEVELOPMENT_ADMIN_TOKEN_TTL_SECONDS, developmentBanner, resolveAuthConfig } from './common/auth/development-secret';
 import { TokenIssuer } from './common/auth/token-issuer';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { resolveDatabase } from './database/database';
@@ -11,22 +11,13 @@ async function main(): Promise<void> {
   const logger = new Logger('Main');
   let config: AppConfig;
   try {
-    config = loadConfig();
+    config = resolveAuthConfig(loadConfig(), (line) => logger.log(line));
   } catch (error) {
     if (error instanceof ConfigError) {
       logger.error(error.message);
       process.exit(2);
     }
     throw error;
-  }
-  if (!hasConfiguredKey(config.auth)) {
-    if (config.database.url) {
-      logger.error(NO_KEY_WITH_DATABASE_URL);
-      process.exit(2);
-    }
-    const dev = developmentSecret(config);
-    logger.log(`${dev.created ? 'generated' : 'using'} the development JWT secret in ${dev.file} (no JWT key configured; local use only)`);
-    config = withDevelopmentSecret(config, dev.secret, dev.file);
   }
 
   const db = await resolveDatabase(config, (line) => logger.log(line));
@@ -56,10 +47,7 @@ async function main(): Promise<void> {
   if (config.auth.developmentSecretFile) {
     // Printed to stdout, not through the logger: log lines never carry tokens.
     const admin = await app.get(TokenIssuer).issue('dev-admin', 'admin', DEVELOPMENT_ADMIN_TOKEN_TTL_SECONDS);
-    process.stdout.write(
-      `\nDevelopment admin token (valid ${DEVELOPMENT_ADMIN_TOKEN_TTL_SECONDS / 86_400} days). Paste it into Swagger UI's Authorize dialog at http://${shown}:${config.http.port}/docs,\n` +
-        `or send it as "Authorization: Bearer <token>" to /api/v1/...:\n\n${admin.token}\n\n`,
-    );
+    process.stdout.write(developmentBanner(admin.token, `http://${shown}:${config.http.port}`));
   }
 }
 

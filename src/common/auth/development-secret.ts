@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { AppConfig } from '../../config/app-config';
+import { ConfigError, type AppConfig } from '../../config/app-config';
 
 /** Lifetime of the admin token printed at start-up in development: long enough for a work week. */
 export const DEVELOPMENT_ADMIN_TOKEN_TTL_SECONDS = 7 * 86_400;
@@ -13,8 +13,7 @@ export function hasConfiguredKey(auth: AppConfig['auth']): boolean {
 
 /** Why the service refuses to start without keys outside local use. */
 export const NO_KEY_WITH_DATABASE_URL =
-  'No JWT key is configured and DATABASE_URL is set. A generated development secret is only used with the embedded database; ' +
-  'set JWT_SECRET (HS256, at least 32 characters) or JWT_PRIVATE_KEY_FILE (RS256/ES256), see docs/security.md.';
+  'JWT_SECRET, JWT_PRIVATE_KEY_FILE or JWT_JWKS_FILE: required when DATABASE_URL is set (a development secret is generated only for the embedded database; see docs/security.md)';
 
 /**
  * The development HS256 secret, generated once next to the embedded database's data folder
@@ -38,7 +37,23 @@ export function developmentSecret(config: AppConfig): { secret: string; file: st
   return { secret, file, created: false };
 }
 
-/** The config with the development secret as `JWT_SECRET`. */
-export function withDevelopmentSecret(config: AppConfig, secret: string, file: string): AppConfig {
+/**
+ * The auth settings `main.ts` starts with: the configured keys as they are; without any, the
+ * development secret when the embedded database is in use, and a `ConfigError` (the process
+ * refuses to start) when `DATABASE_URL` is set.
+ */
+export function resolveAuthConfig(config: AppConfig, log: (line: string) => void): AppConfig {
+  if (hasConfiguredKey(config.auth)) return config;
+  if (config.database.url) throw new ConfigError([NO_KEY_WITH_DATABASE_URL]);
+  const { secret, file, created } = developmentSecret(config);
+  log(`${created ? 'generated' : 'using'} the development JWT secret in ${file} (no JWT key configured; local use only)`);
   return { ...config, auth: { ...config.auth, secret, developmentSecretFile: file } };
+}
+
+/** What `main.ts` prints to stdout (not the logger: log lines never carry tokens) in development. */
+export function developmentBanner(adminToken: string, baseUrl: string): string {
+  return (
+    `\nDevelopment admin token (valid ${DEVELOPMENT_ADMIN_TOKEN_TTL_SECONDS / 86_400} days). Paste it into Swagger UI's Authorize dialog at ${baseUrl}/docs,\n` +
+    `or send it as "Authorization: Bearer <token>" to ${baseUrl}/api/v1/...\n\n${adminToken}\n\n`
+  );
 }
