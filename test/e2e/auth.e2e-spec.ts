@@ -173,7 +173,7 @@ describe('authentication (HS256, the default test key)', () => {
     it('answers 401 kid for a kid no configured key has', async () => {
       const ti = await newTi();
       const token = await executionToken(ti.id, { header: { kid: 'unknown-key' } });
-      expectInvalid(await putRtif(ti.id, token), token, 'kid', 'The token names a key (kid) this service does not know.', rtifPath(ti.id));
+      expectInvalid(await putRtif(ti.id, token), token, 'kid', 'The key id (kid) of the token, or its absence, selects no configured key.', rtifPath(ti.id));
     });
 
     it.each([
@@ -496,7 +496,7 @@ describe('key rotation with two HS256 keys (JWKS, selected by kid)', () => {
       const crossed = await signedBy(ti.id, '2026-11', oldKey);
       expectInvalid(await rtif(during, ti.id, crossed), crossed, 'signature', 'The token signature is not valid.', `/execution/task-instances/${ti.id}/rtif`);
       const nokid = await executionToken(ti.id, { key: enc(newKey) });
-      expectInvalid(await rtif(during, ti.id, nokid), nokid, 'kid', 'The token names a key (kid) this service does not know.', `/execution/task-instances/${ti.id}/rtif`);
+      expectInvalid(await rtif(during, ti.id, nokid), nokid, 'kid', 'The key id (kid) of the token, or its absence, selects no configured key.', `/execution/task-instances/${ti.id}/rtif`);
 
       const issued = await http(during.baseUrl, 'POST', `/api/v1/task-instances/${ti.id}/token`, {}, admin);
       expect(decodeProtectedHeader(issued.body.access_token)).toEqual({ alg: 'HS256', typ: 'JWT', kid: '2026-11' });
@@ -512,7 +512,7 @@ describe('key rotation with two HS256 keys (JWKS, selected by kid)', () => {
     const after = await startTestApp({ env: { JWT_SECRET: '', JWT_JWKS_FILE: onlyNew, JWT_SIGNING_KID: '2026-11' } });
     try {
       const old = await signedBy(ti.id, '2026-10', oldKey);
-      expectInvalid(await rtif(after, ti.id, old), old, 'kid', 'The token names a key (kid) this service does not know.', `/execution/task-instances/${ti.id}/rtif`);
+      expectInvalid(await rtif(after, ti.id, old), old, 'kid', 'The key id (kid) of the token, or its absence, selects no configured key.', `/execution/task-instances/${ti.id}/rtif`);
       expect((await rtif(after, ti.id, await signedBy(ti.id, '2026-11', newKey))).status).toBe(201);
     } finally {
       await after.close();

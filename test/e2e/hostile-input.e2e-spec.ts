@@ -206,6 +206,16 @@ describe('hostile input on every write route', () => {
     expect(alive.status).toBe(200);
   });
 
+  it('neither crashes nor stalls under a concurrent burst of every hostile case, then serves a valid write', async () => {
+    const before = await fingerprint();
+    const burst = table.map(([, , route, hostile]) => send(route, hostile.request(route)!));
+    const results = await Promise.all(burst);
+    expect(results.filter((r) => r.status < 400 || r.status >= 500).map((r) => r.status)).toEqual([]);
+    expect(await fingerprint()).toEqual(before);
+    const ok = await http(t.baseUrl, 'PUT', `/execution/task-instances/${tiId}/rtif`, { original: true });
+    expect(ok.status).toBe(201);
+  });
+
   it('names the failing path for a lone surrogate and never echoes the value', async () => {
     const res = await send(WRITE_ROUTES[2], { body: '{"env": {"PASSWORD": "hunter2\\udfff"}}' });
     expect(res.body).toEqual({

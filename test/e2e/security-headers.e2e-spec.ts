@@ -16,7 +16,19 @@ describe('security headers (helmet) and Swagger UI under its CSP', () => {
       expect(res.headers.get('referrer-policy')).toBe('no-referrer');
       expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
       expect(res.headers.get('x-powered-by')).toBeNull();
+      expect(res.headers.get('cache-control')).toBe('no-store');
     }
+  });
+
+  it('marks API responses no-store (they carry tokens and rendered fields), but not Swagger UI assets', async () => {
+    const ti = (await http(t.baseUrl, 'POST', '/api/v1/task-instances', { dag_id: `cache_${Date.now()}`, run_id: 'r', task_id: 't' })).body;
+    const token = await http(t.baseUrl, 'POST', `/api/v1/task-instances/${ti.id}/token`);
+    expect([token.status, token.headers.get('cache-control')]).toEqual([201, 'no-store']);
+    const rtif = await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { a: 1 });
+    expect([rtif.status, rtif.headers.get('cache-control')]).toEqual([201, 'no-store']);
+    const asset = await fetch(`${t.baseUrl}/docs/swagger-ui.css`);
+    expect(asset.headers.get('cache-control')).not.toBe('no-store');
+    await asset.arrayBuffer();
   });
 
   it('serves Swagger UI with a CSP that allows only its own scripts, and every asset it references loads', async () => {
@@ -58,6 +70,9 @@ describe('security headers (helmet) and Swagger UI under its CSP', () => {
         path.startsWith('/api/') ? ['admin_scope_required'] : ['wrong_task_instance', 'wrong_scope'],
       );
     }
+    const rtif = doc.paths['/execution/task-instances/{task_instance_id}/rtif'].put;
+    expect(rtif.responses['201'].headers['Refreshed-API-Token'].schema).toEqual({ type: 'string' });
+    expect(doc.paths['/api/v1/task-instances'].post.responses['201'].headers).toBeUndefined();
     const init = await fetch(`${t.baseUrl}/docs/swagger-ui-init.js`).then((r) => r.text());
     expect(init).toContain('"persistAuthorization": true');
   });

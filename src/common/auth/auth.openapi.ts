@@ -1,6 +1,13 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { PROBLEM_CONTENT_TYPE } from '../problem/problem';
 import { routePolicy } from './auth.guard';
+import { REFRESHED_TOKEN_HEADER } from './token-claims';
+
+const REFRESHED_TOKEN_DOC = {
+  description:
+    'A fresh execution token: present when the request used a workload token on a route that accepts one, or an execution token with less than max(20 % of its lifetime, 30 s) left (on any response). Use it from now on.',
+  schema: { type: 'string' },
+};
 
 /** The security scheme name `DocumentBuilder.addBearerAuth()` and `@ApiBearerAuth()` default to. */
 export const BEARER_SCHEME = 'bearer';
@@ -37,6 +44,11 @@ export function applyAuthToDocument(document: OpenAPIObject): OpenAPIObject {
       if (Array.isArray(operation.security) && operation.security.length === 0) continue;
       operation.security ??= [{ [BEARER_SCHEME]: [] }];
       operation.responses ??= {};
+      if (policy === 'execution') {
+        for (const [status, response] of Object.entries(operation.responses) as [string, { headers?: Record<string, unknown> }][]) {
+          if (status.startsWith('2')) response.headers = { ...response.headers, [REFRESHED_TOKEN_HEADER]: REFRESHED_TOKEN_DOC };
+        }
+      }
       operation.responses['401'] ??= UNAUTHORIZED;
       operation.responses['403'] ??=
         policy === 'admin'

@@ -11,7 +11,7 @@ export const MAX_TOKEN_LENGTH = 8192;
 const DETAIL: Record<TokenCheck, string> = {
   malformed: 'The bearer token is not a well-formed signed JWT.',
   algorithm: 'The token is signed with an algorithm this service does not accept for its key.',
-  kid: 'The token names a key (kid) this service does not know.',
+  kid: 'The key id (kid) of the token, or its absence, selects no configured key.',
   signature: 'The token signature is not valid.',
   expired: 'The token has expired.',
   not_before: 'The token is not valid yet (nbf is in the future).',

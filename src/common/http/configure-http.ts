@@ -49,6 +49,7 @@ export function configureHttp(app: INestApplication, config: AppConfig): void {
       maxAge: 600,
     });
   }
+  express_.use(noStoreForApiResponses);
   express_.use(correlationIdMiddleware);
   express_.use(requireJsonContentType);
   express_.use(
@@ -81,6 +82,16 @@ function hostileJsonGuard(maxDepth: number) {
     if (!issue) return next();
     sendProblem(req, res, { status: 422, reason: 'validation_error', detail: issue.detail, errors: [{ path: issue.path, message: issue.message }] });
   };
+}
+
+/**
+ * API responses are per credential and may carry tokens (`Refreshed-API-Token`, the token route)
+ * or rendered fields: no shared or browser cache may keep them (RFC 6749 §5.1 asks the same of
+ * token responses). Swagger UI's assets stay cacheable.
+ */
+function noStoreForApiResponses(req: Request, res: Response, next: NextFunction): void {
+  if (/^\/(api|execution)(\/|$)/i.test(req.path)) res.setHeader('Cache-Control', 'no-store');
+  next();
 }
 
 function hasBody(req: Request): boolean {
