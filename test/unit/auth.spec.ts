@@ -1,8 +1,9 @@
-import { exportJWK } from 'jose';
+import { exportJWK, jwtVerify } from 'jose';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { issueToken } from '../../src/cli/issue-token';
 import { bearerChallengeHeaders, InvalidTokenError, MissingTokenError, WrongScopeError } from '../../src/common/auth/auth.errors';
 import { routePolicy } from '../../src/common/auth/auth.guard';
 import { resolveAuthConfig } from '../../src/common/auth/development-secret';
@@ -225,5 +226,29 @@ describe('loadConfig: auth and CORS settings', () => {
       for (const name of ['JWT_SECRET', 'JWT_ALGORITHMS', 'CORS_ORIGINS', 'JWT_SIGNING_KID']) expect(msg).toContain(name);
       expect(msg).not.toContain('short-secret-xyz');
     }
+  });
+});
+
+describe('issueToken (npm run token)', () => {
+  const env = { JWT_SECRET: 'a-secret-that-is-at-least-32-characters', DATABASE_URL: 'postgres://h/db' };
+  const key = new TextEncoder().encode(env.JWT_SECRET);
+
+  it('signs an admin token with the configured key and the given lifetime', async () => {
+    const token = await issueToken(['admin', 'ops@example', '120'], env);
+    const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'] });
+    expect(payload).toEqual({ sub: 'ops@example', scope: 'admin', iat: expect.any(Number), nbf: expect.any(Number), exp: payload.iat! + 120, jti: expect.any(String) });
+  });
+
+  it('defaults task-instance tokens to the configured lifetimes', async () => {
+    const { payload } = await jwtVerify(await issueToken(['workload', '01939b7e-0000-7000-8000-000000000000'], { ...env, JWT_WORKLOAD_TOKEN_TTL_SECONDS: '7200' }), key);
+    expect(payload.exp! - payload.iat!).toBe(7200);
+  });
+
+  it.each([[['root', 'x']], [['admin']], [['admin', 'ops', '0']], [['admin', 'ops', 'soon']]])('refuses %j with the usage', async (argv) => {
+    await expect(issueToken(argv, env)).rejects.toThrow('usage: npm run token');
+  });
+
+  it('refuses to sign without a key when DATABASE_URL is set', async () => {
+    await expect(issueToken(['admin', 'ops'], { DATABASE_URL: 'postgres://h/db' })).rejects.toThrow(ConfigError);
   });
 });
