@@ -1,10 +1,10 @@
-import { Body, Controller, HttpCode, Module, Param, Patch } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Module, Param, Patch } from '@nestjs/common';
 import { decodeJwt, decodeProtectedHeader, exportJWK, importSPKI, jwtVerify } from 'jose';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AcceptTokenScopes } from '../../src/common/auth/auth.decorators';
+import { AcceptTokenScopes, PublicRoute } from '../../src/common/auth/auth.decorators';
 import { UuidParamPipe } from '../../src/common/http/path-params';
 import { TaskInstanceNotFoundError } from '../../src/task-instances/task-instances.errors';
 import { createTaskInstance, http, startTestApp, uniqueId, type HttpResult, type TestApp } from '../support/test-app';
@@ -26,7 +26,22 @@ class FakeRunController {
   }
 }
 
-@Module({ controllers: [FakeRunController] })
+/** Routes under a protected prefix that do not fit the task-instance rule. */
+@Controller('execution')
+class OddExecutionRoutesController {
+  @Get('dag-runs/:dag_id')
+  dagRun(@Param('dag_id') dagId: string): { dag_id: string } {
+    return { dag_id: dagId };
+  }
+
+  @Get('health')
+  @PublicRoute()
+  health(): { status: string } {
+    return { status: 'ok' };
+  }
+}
+
+@Module({ controllers: [FakeRunController, OddExecutionRoutesController] })
 class FakeRunModule {}
 
 const REALM = 'Bearer realm="task-execution-api"';
@@ -228,6 +243,20 @@ describe('authentication (HS256, the default test key)', () => {
       expect(res.body).toEqual(
         problem(403, 'wrong_scope', 'A admin token is not accepted here; this route accepts: execution.', rtifPath(ti.id), { token_scope: 'admin', accepted_scopes: 'execution' }),
       );
+    });
+
+    it('fails closed on an execution route that names no task instance, whatever the token', async () => {
+      const ti = await newTi();
+      for (const token of [await executionToken(ti.id), await executionToken('example_dag')]) {
+        const res = await http(t.baseUrl, 'GET', '/execution/dag-runs/example_dag', undefined, bearer(token));
+        expect(res.status).toBe(403);
+        expect(res.body).toEqual(problem(403, 'wrong_task_instance', 'This route names no task instance, so it accepts no task-instance token.', '/execution/dag-runs/example_dag'));
+      }
+    });
+
+    it('lets @PublicRoute() open a route under /execution/', async () => {
+      const res = await http(t.baseUrl, 'GET', '/execution/health', undefined, { authorization: undefined });
+      expect([res.status, res.body]).toEqual([200, { status: 'ok' }]);
     });
 
     it('decides by the route, not the request path: /EXECUTION/… (Express matches case-insensitively) needs a token too', async () => {

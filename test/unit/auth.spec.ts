@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { issueToken } from '../../src/cli/issue-token';
 import { bearerChallengeHeaders, InvalidTokenError, MissingTokenError, WrongScopeError } from '../../src/common/auth/auth.errors';
+import { AcceptTokenScopes } from '../../src/common/auth/auth.decorators';
 import { routePolicy } from '../../src/common/auth/auth.guard';
 import { resolveAuthConfig } from '../../src/common/auth/development-secret';
 import { KeyConfigError, KeyStore } from '../../src/common/auth/key-store';
@@ -26,6 +27,15 @@ describe('routePolicy', () => {
     ['/apis/v1', 'public'],
   ])('%s → %s', (template, policy) => {
     expect(routePolicy(template)).toBe(policy);
+  });
+});
+
+describe('@AcceptTokenScopes', () => {
+  it('refuses, when applied, an empty list and scopes that are not task-instance scopes', () => {
+    expect(() => AcceptTokenScopes()).toThrow('@AcceptTokenScopes() needs at least one scope');
+    expect(() => AcceptTokenScopes('execution', 'admin')).toThrow('admin is not a task-instance token scope');
+    expect(() => AcceptTokenScopes('exec' as never)).toThrow('exec is not a task-instance token scope');
+    expect(() => AcceptTokenScopes('execution', 'workload')).not.toThrow();
   });
 });
 

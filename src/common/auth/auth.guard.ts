@@ -62,8 +62,7 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<Request>();
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE, targets)) return true;
+    if (this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
     const template = (req.route as { path?: unknown } | undefined)?.path;
     // Fail closed: a handler reached without a matched Express route is a wiring bug.
     if (typeof template !== 'string') throw new Error('AuthGuard: no route template on the request');
@@ -75,7 +74,7 @@ export class AuthGuard implements CanActivate {
       if (policy === 'admin') {
         if (token.scope !== 'admin') throw new AdminScopeRequiredError(token.scope);
       } else {
-        await this.authorizeTaskInstance(req, context.switchToHttp().getResponse<Response>(), token, targets);
+        await this.authorizeTaskInstance(context, token);
       }
       req.token = token;
       return true;
@@ -87,15 +86,16 @@ export class AuthGuard implements CanActivate {
     }
   }
 
-  private async authorizeTaskInstance(req: Request, res: Response, token: VerifiedToken, targets: Parameters<Reflector['getAllAndOverride']>[1]): Promise<void> {
-    const accepted = this.reflector.getAllAndOverride<TokenScope[] | undefined>(ACCEPT_TOKEN_SCOPES, targets) ?? DEFAULT_SCOPES;
+  private async authorizeTaskInstance(context: ExecutionContext, token: VerifiedToken): Promise<void> {
+    const accepted = this.reflector.getAllAndOverride<TokenScope[] | undefined>(ACCEPT_TOKEN_SCOPES, [context.getHandler(), context.getClass()]) ?? DEFAULT_SCOPES;
     if (!accepted.includes(token.scope)) throw new WrongScopeError(token.scope, accepted);
+    const req = context.switchToHttp().getRequest<Request>();
     const param = (req.params as Record<string, string | undefined>)[TASK_INSTANCE_PARAM];
     // UUIDs compare case-insensitively; the route's pipe still validates the shape.
     if (param === undefined || token.sub.toLowerCase() !== param.toLowerCase()) throw new WrongTaskInstanceError(param);
     if (refreshDue(token)) {
       // Set before the handler runs, so error responses carry it too (the client swaps on any response).
-      res.setHeader(REFRESHED_TOKEN_HEADER, (await this.issuer.refreshed(token)).token);
+      context.switchToHttp().getResponse<Response>().setHeader(REFRESHED_TOKEN_HEADER, (await this.issuer.refreshed(token)).token);
     }
   }
 }
