@@ -419,7 +419,7 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
       expect(script.attempts(run)).toHaveLength(1);
     });
 
-    it('the handler\'s policy wins (retry), and the two interceptors run ONE unit of work: 3 attempts, not 9, each its own transaction', async () => {
+    it('the handler\'s policy wins (retry), and the two registered interceptors run ONE unit of work: 3 attempts, each one transaction on one connection', async () => {
       const name = uniqueId('item');
       await withDirect((c) => c.query('insert into fault_item (name) values ($1)', [name]));
       const run = uniqueId('class_overrides');
@@ -428,8 +428,10 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
       // A unique violation that never goes away on a retry route: retried, then 503, never 409.
       expect(res.status).toBe(503);
       expect(res.body).toEqual(problem('retries_exhausted', 503, path, EXHAUSTED_DETAIL, { attempts: 3, sqlstate: '23505' }));
-      // Nested units of work would retry inside one transaction (savepoints): same txid, 9 runs.
       expectFreshAttempts(script.attempts(run), 3);
+      // A nested unit of work would run the handler in a second transaction on a second
+      // connection while the outer one sits idle in transaction (and would hold two pool slots).
+      expect(script.attempts(run).map((a) => a.otherTransactions)).toEqual([0, 0, 0]);
     });
   });
 

@@ -45,6 +45,12 @@ export interface AttemptRecord {
   txid: string;
   isolation: string;
   lockTimeout: string;
+  /**
+   * Other backends of this database inside a transaction when the attempt started. Tests run one
+   * request at a time where they read it, so 0 means this request holds one transaction, not a
+   * second one opened around it by a nested unit of work.
+   */
+  otherTransactions: number;
 }
 
 export type FaultPoint = 'before_insert' | 'after_read' | 'after_first_lock' | 'before_lock';
@@ -77,9 +83,11 @@ export class FaultScript {
   async enter(run: string, req: Request, em: EntityManager): Promise<AttemptRecord> {
     const context = em.getContext();
     const identityMapSize = context.getUnitOfWork().getIdentityMap().values().length;
-    const [row] = await em.execute<{ pid: number; txid: string; isolation: string; lock_timeout: string }[]>(
+    const [row] = await em.execute<{ pid: number; txid: string; isolation: string; lock_timeout: string; others: number }[]>(
       `select pg_backend_pid() as pid, txid_current()::text as txid,
-              current_setting('transaction_isolation') as isolation, current_setting('lock_timeout') as lock_timeout`,
+              current_setting('transaction_isolation') as isolation, current_setting('lock_timeout') as lock_timeout,
+              (select count(*)::int from pg_stat_activity
+                where datname = current_database() and xact_start is not null and pid <> pg_backend_pid()) as others`,
     );
     const list = this.records.get(run) ?? [];
     this.records.set(run, list);
@@ -92,6 +100,7 @@ export class FaultScript {
       txid: row.txid,
       isolation: row.isolation,
       lockTimeout: row.lock_timeout,
+      otherTransactions: row.others,
     };
     list.push(record);
     return record;

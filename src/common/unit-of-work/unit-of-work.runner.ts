@@ -64,6 +64,10 @@ export class UnitOfWorkRunner {
   }
 
   async run<T>(policy: IdempotencyPolicy, route: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
+    // Inside a unit of work, join it: forking here would open a second transaction on a second
+    // connection, invisible to the first (it could wait on the first's locks until lock_timeout),
+    // and a retry of the inner part alone could not undo what the outer part already did.
+    if (UnitOfWorkRunner.isActive()) return work(this.orm.em.getContext() as EntityManager);
     const maxAttempts = policy.maxAttempts ?? this.config.retry.maxAttempts;
     const lockTimeoutMs = this.config.database.lockTimeoutMs;
     for (let attempt = 1; ; attempt++) {
