@@ -153,6 +153,8 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
         if (point === 'before_insert' && a.attempt === 1) await arrive();
       });
       const path = `/test/faults/racy/conflict/${name}`;
+      const conflictsCounted = () => stats.snapshot().conflicts.find((c) => c.reason === 'already_exists')?.count ?? 0;
+      const before = conflictsCounted();
 
       const results = await Promise.all(Array.from({ length: N }, () => post(t, path, run)));
 
@@ -169,6 +171,7 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
       }
       // A conflict is never retried: every request ran its handler exactly once.
       expect([...script.attemptsPerRequest(run).values()].map((a) => a.length)).toEqual(Array(N).fill(1));
+      expect(conflictsCounted() - before).toBe(N - 1);
       const rows = await withDirect(async (c) => (await c.query('select count(*)::int as n from fault_item where name = $1', [name])).rows[0].n);
       expect(rows).toBe(1);
     });
