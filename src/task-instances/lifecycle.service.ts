@@ -226,7 +226,9 @@ export class LifecycleService {
 
   /**
    * Skips the listed tasks of the same dag run unless they are running or finished (success,
-   * failed), as Airflow does since #59378. A bare task id means map index -1.
+   * failed), as Airflow does since #59378; already skipped ones are left as they are, so a repeat
+   * changes nothing. A bare task id means map index -1. The rows are locked in id order before the
+   * UPDATE: two calls over overlapping lists in different orders would otherwise deadlock.
    */
   async skipDownstream(id: string, payload: TISkippedDownstreamTasksStatePayload): Promise<number> {
     const ti = await this.lookup.findLive(id, 'none');
@@ -234,11 +236,17 @@ export class LifecycleService {
     const refs = payload.tasks.map((t) => (typeof t === 'string' ? { task_id: t, map_index: -1 } : { task_id: t[0], map_index: t[1] }));
     const now = new Date();
     const result = await this.em.execute<{ affectedRows: number }>(
-      `update task_instance ti set state = 'skipped', start_date = ?, end_date = ?, updated_at = ?
-         from jsonb_to_recordset(?::jsonb) as t(task_id text, map_index integer)
-        where ti.dag_id = ? and ti.run_id = ? and ti.task_id = t.task_id and ti.map_index = t.map_index
-          and ti.state not in ('running', 'success', 'failed')`,
-      [now, now, now, JSON.stringify(refs), ti.dagId, ti.runId],
+      `with targets as (
+         select ti.id from task_instance ti
+           join jsonb_to_recordset(?::jsonb) as t(task_id text, map_index integer)
+             on ti.task_id = t.task_id and ti.map_index = t.map_index
+          where ti.dag_id = ? and ti.run_id = ? and ti.state not in ('running', 'success', 'failed', 'skipped')
+          order by ti.id
+          for no key update of ti)
+       update task_instance ti set state = 'skipped', start_date = ?, end_date = ?, updated_at = ?
+         from targets
+        where ti.id = targets.id and ti.state not in ('running', 'success', 'failed', 'skipped')`,
+      [JSON.stringify(refs), ti.dagId, ti.runId, now, now, now],
       'run',
     );
     return result.affectedRows;

@@ -150,11 +150,17 @@ describe('PATCH /execution/task-instances/{id}/skip-downstream', () => {
     expect(dates.end_date).toEqual(dates.start_date);
   });
 
-  it('an empty list: 204, nothing changes; a repeat: 204 again', async () => {
-    const ti = await api.running();
+  it('an empty list: 204, nothing changes; a repeat: 204 again and the skipped task keeps its dates', async () => {
+    const dagId = uniqueId('skip');
+    const ti = await api.running({ dag_id: dagId });
+    const other = await api.newTi({ dag_id: dagId, task_id: 'x', state: 'scheduled' });
     expect((await api.skip(ti.id, { tasks: [] })).status).toBe(204);
+    expect((await tiRow(other.id))!.state).toBe('scheduled');
     expect((await api.skip(ti.id, { tasks: ['x'] })).status).toBe(204);
+    const first = await tiRow(other.id);
+    expect(first!.state).toBe('skipped');
     expect((await api.skip(ti.id, { tasks: ['x'] })).status).toBe(204);
+    expect(await tiRow(other.id)).toEqual(first);
   });
 
   it('unknown id: 404', async () => {
