@@ -1,6 +1,5 @@
 import type { ArgumentMetadata, PipeTransform, Type } from '@nestjs/common';
-import { RequestValidationException } from '../../common/problem/validation';
-import { createValidationPipe } from '../../common/problem/validation';
+import { createValidationPipe, RequestValidationException } from '../../common/problem/validation';
 import { jsonDepth } from '../redaction';
 
 /**
