@@ -20,10 +20,11 @@ describe('OpenAPI document: lifecycle routes', () => {
     ['patch', 'skip-downstream', 'ti_skip_downstream', ['204', '404', '410', '422', '503']],
     ['get', 'previous-successful-dagrun', 'get_previous_successful_dagrun', ['200', '404', '410', '422', '503']],
     ['put', 'rtif', 'put_rtif', ['201', '404', '410', '413', '415', '422', '503']],
-  ])('%s %s (%s) documents exactly its statuses, with a 404 and a 410 example', (method, route, operationId, statuses) => {
+  ])('%s %s (%s) documents exactly its statuses (auth aside), with a 404 and a 410 example', (method, route, operationId, statuses) => {
     const op = doc.paths[`${BASE}/${route}`][method];
     expect(op.operationId).toBe(operationId);
-    expect(Object.keys(op.responses).sort()).toEqual(statuses);
+    // 401/403 belong to the authentication layer, which documents them itself.
+    expect(Object.keys(op.responses).filter((s) => s !== '401' && s !== '403').sort()).toEqual(statuses);
     expect(op.parameters).toEqual([expect.objectContaining({ name: 'task_instance_id', in: 'path', required: true })]);
     expect(example(op, '404', 'not_found')).toMatchObject({ status: 404, reason: 'not_found' });
     expect(example(op, '410', 'not_found')).toMatchObject({
