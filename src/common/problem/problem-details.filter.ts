@@ -15,7 +15,12 @@ export function statusOf(code: DomainErrorCode): number {
     case 'not_found':
     case 'rendered_fields_not_found':
       return 404;
+    case 'moved_to_history':
+      return 410;
     case 'unique_conflict':
+    case 'invalid_state':
+    case 'running_elsewhere':
+    case 'not_running':
       return 409;
     case 'foreign_key_violation':
     case 'not_null_violation':
