@@ -1,30 +1,14 @@
-import { Body, Controller, Get, HttpCode, Module, Param, Patch } from '@nestjs/common';
+import { Controller, Get, Module, Param } from '@nestjs/common';
 import { decodeJwt, decodeProtectedHeader, exportJWK, importSPKI, jwtVerify } from 'jose';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AcceptTokenScopes, PublicRoute } from '../../src/common/auth/auth.decorators';
-import { UuidParamPipe } from '../../src/common/http/path-params';
-import { TaskInstanceNotFoundError } from '../../src/task-instances/task-instances.errors';
+import { PublicRoute } from '../../src/common/auth/auth.decorators';
 import { createTaskInstance, http, startTestApp, uniqueId, type HttpResult, type TestApp } from '../support/test-app';
 import { withDirect } from '../support/test-database';
+import { runBody } from './lifecycle.helpers';
 import { adminToken, bearer, executionToken, nowSeconds, signToken, TEST_JWT_SECRET, workloadToken } from '../support/tokens';
-
-/**
- * Stands in for `PATCH /execution/task-instances/{id}/run` (another branch adds the real one): the
- * exchange point that accepts workload tokens. `{"fail": true}` makes it fail like a refused run.
- */
-@Controller('execution/task-instances')
-class FakeRunController {
-  @Patch(':task_instance_id/run')
-  @AcceptTokenScopes('execution', 'workload')
-  @HttpCode(200)
-  run(@Param('task_instance_id', UuidParamPipe) id: string, @Body() body: { fail?: boolean }): { id: string } {
-    if (body?.fail) throw new TaskInstanceNotFoundError(id);
-    return { id };
-  }
-}
 
 /** Routes under a protected prefix that do not fit the task-instance rule. */
 @Controller('execution')
@@ -41,8 +25,8 @@ class OddExecutionRoutesController {
   }
 }
 
-@Module({ controllers: [FakeRunController, OddExecutionRoutesController] })
-class FakeRunModule {}
+@Module({ controllers: [OddExecutionRoutesController] })
+class OddExecutionRoutesModule {}
 
 const REALM = 'Bearer realm="task-execution-api"';
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -86,7 +70,7 @@ async function storedFields(id: string): Promise<unknown[]> {
 describe('authentication (HS256, the default test key)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ imports: [FakeRunModule] });
+    t = await startTestApp({ imports: [OddExecutionRoutesModule] });
   });
   afterAll(() => t.close());
 
@@ -270,13 +254,15 @@ describe('authentication (HS256, the default test key)', () => {
 
   describe('the workload token exchange (PATCH …/run)', () => {
     const runPath = (id: string) => `/execution/task-instances/${id}/run`;
+    /** A task instance /run refuses (409 invalid_state): it is already finished. */
+    const finishedTi = () => createTaskInstance(t.baseUrl, { dag_id: uniqueId('auth'), run_id: 'run_1', task_id: 'task', state: 'success' });
 
     it('accepts a workload token on /run and answers with a fresh execution token that RTIF then accepts', async () => {
       const ti = await newTi();
       const workload = await workloadToken(ti.id);
-      const run = await http(t.baseUrl, 'PATCH', runPath(ti.id), {}, bearer(workload));
+      const run = await http(t.baseUrl, 'PATCH', runPath(ti.id), runBody(), bearer(workload));
       expect(run.status).toBe(200);
-      expect(run.body).toEqual({ id: ti.id });
+      expect(run.body.dag_run).toMatchObject({ dag_id: ti.dag_id, run_id: ti.run_id });
       const fresh = run.headers.get('refreshed-api-token');
       expect(fresh).toEqual(expect.any(String));
       const { payload } = await jwtVerify(fresh!, new TextEncoder().encode(TEST_JWT_SECRET), { algorithms: ['HS256'] });
@@ -288,17 +274,17 @@ describe('authentication (HS256, the default test key)', () => {
       expect(await storedFields(ti.id)).toEqual([{ a: 1 }]);
     });
 
-    it('gives no execution token when the run fails', async () => {
-      const ti = await newTi();
-      const run = await http(t.baseUrl, 'PATCH', runPath(ti.id), { fail: true }, bearer(await workloadToken(ti.id)));
-      expect(run.status).toBe(404);
+    it('gives no execution token when the run fails (409 invalid_state)', async () => {
+      const ti = await finishedTi();
+      const run = await http(t.baseUrl, 'PATCH', runPath(ti.id), runBody(), bearer(await workloadToken(ti.id)));
+      expect([run.status, run.body.reason]).toEqual([409, 'invalid_state']);
       expect(run.headers.get('refreshed-api-token')).toBeNull();
     });
 
     it("refuses another task instance's workload token on /run (403 wrong_task_instance, no token)", async () => {
       const ti = await newTi();
       const other = await newTi();
-      const run = await http(t.baseUrl, 'PATCH', runPath(ti.id), {}, bearer(await workloadToken(other.id)));
+      const run = await http(t.baseUrl, 'PATCH', runPath(ti.id), runBody(), bearer(await workloadToken(other.id)));
       expect(run.status).toBe(403);
       expect(run.body.reason).toBe('wrong_task_instance');
       expect(run.headers.get('refreshed-api-token')).toBeNull();
@@ -306,7 +292,7 @@ describe('authentication (HS256, the default test key)', () => {
 
     it('accepts an execution token on /run too, without handing out another', async () => {
       const ti = await newTi();
-      const run = await http(t.baseUrl, 'PATCH', runPath(ti.id), {}, bearer(await executionToken(ti.id)));
+      const run = await http(t.baseUrl, 'PATCH', runPath(ti.id), runBody(), bearer(await executionToken(ti.id)));
       expect(run.status).toBe(200);
       expect(run.headers.get('refreshed-api-token')).toBeNull();
     });
@@ -354,10 +340,10 @@ describe('authentication (HS256, the default test key)', () => {
     });
 
     it('never refreshes a workload token near expiry (it is exchanged at /run instead)', async () => {
-      const ti = await newTi();
+      const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('auth'), run_id: 'run_1', task_id: 'task', state: 'success' });
       const now = nowSeconds();
-      const res = await http(t.baseUrl, 'PATCH', `/execution/task-instances/${ti.id}/run`, { fail: true }, bearer(await workloadToken(ti.id, { claims: { iat: now - 590, exp: now + 10 } })));
-      expect(res.status).toBe(404);
+      const res = await http(t.baseUrl, 'PATCH', `/execution/task-instances/${ti.id}/run`, runBody(), bearer(await workloadToken(ti.id, { claims: { iat: now - 590, exp: now + 10 } })));
+      expect(res.status).toBe(409);
       expect(res.headers.get('refreshed-api-token')).toBeNull();
     });
   });
@@ -433,7 +419,8 @@ describe('authentication (HS256, the default test key)', () => {
       expect(payload).toEqual({ sub: ti.id, scope: 'workload', iat: expect.any(Number), nbf: expect.any(Number), exp: payload.iat! + 86400, jti: expect.any(String) });
       expect(new Date(res.body.expires_at).getTime()).toBe(payload.exp! * 1000);
 
-      const run = await http(t.baseUrl, 'PATCH', `/execution/task-instances/${ti.id}/run`, {}, bearer(res.body.access_token));
+      const run = await http(t.baseUrl, 'PATCH', `/execution/task-instances/${ti.id}/run`, runBody(), bearer(res.body.access_token));
+      expect(run.status).toBe(200);
       const execution = run.headers.get('refreshed-api-token')!;
       expect((await putRtif(ti.id, execution, { cmd: 'echo hi' })).status).toBe(201);
       const read = await http(t.baseUrl, 'GET', `/api/v1/task-instances/${ti.id}/rendered-fields`);

@@ -43,3 +43,26 @@ export function inspectJsonBody(body: unknown, maxDepth: number): JsonIssue | un
   }
   return undefined;
 }
+
+/**
+ * The path of the first string or key holding U+0000, or `undefined`. PostgreSQL text cannot hold
+ * it, and MikroORM inlines parameters into the SQL text, where a NUL byte cuts the statement short
+ * and the server drops the connection (a 503 instead of a 422).
+ */
+export function findNul(body: unknown): string | undefined {
+  const stack: [unknown, string][] = [[body, '']];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path;
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], join(path, i)]);
+    } else if (value !== null && typeof value === 'object') {
+      for (const key of Object.keys(value)) {
+        if (key.includes('\u0000')) return join(path, key);
+        stack.push([(value as Record<string, unknown>)[key], join(path, key)]);
+      }
+    }
+  }
+  return undefined;
+}
