@@ -1,6 +1,7 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AuthModule } from './common/auth/auth.module';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { createValidationPipe } from './common/problem/validation';
 import { UnitOfWorkModule } from './common/unit-of-work/unit-of-work.module';
@@ -25,6 +26,7 @@ export class AppModule {
         ConfigModule.forRoot(options.config),
         MikroOrmModule.forRoot({ ...buildOrmOptions(options.config, options.databaseUrl), registerRequestContext: true }),
         UnitOfWorkModule,
+        AuthModule,
         TaskInstancesModule,
         ...(options.imports ?? []),
       ],

@@ -33,7 +33,13 @@ export async function runClusterPrimary(config: AppConfig, logger: Logger): Prom
     const applied = await runMigrations(config, db.migrationUrl);
     logger.log(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'schema is up to date');
   }
-  const workerEnv = { DATABASE_URL: db.url, MIGRATION_DATABASE_URL: db.migrationUrl, MIGRATIONS_RUN_ON_START: 'false' };
+  const workerEnv: Record<string, string> = { DATABASE_URL: db.url, MIGRATION_DATABASE_URL: db.migrationUrl, MIGRATIONS_RUN_ON_START: 'false' };
+  if (config.auth.developmentSecretFile && config.auth.secret) {
+    // Local use with the embedded database: the workers see DATABASE_URL, so they would refuse to
+    // start without a key; they get the primary's development secret (same user, child env only).
+    workerEnv.JWT_SECRET = config.auth.secret;
+    logger.log('development JWT secret passed to the workers; get an admin token with `npm run token -- admin <name>`');
+  }
 
   let stopping = false;
   const recentExits: number[] = [];

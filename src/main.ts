@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap';
 import { isClusterPrimary, runClusterPrimary } from './cluster';
-import { ConfigError, loadConfig } from './config/app-config';
+import { DEVELOPMENT_ADMIN_TOKEN_TTL_SECONDS, developmentBanner, resolveAuthConfig } from './common/auth/development-secret';
+import { TokenIssuer } from './common/auth/token-issuer';
+import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { resolveDatabase } from './database/database';
 import { runMigrations } from './database/migrate';
 import { tuneHeapGrowth } from './heap-tuning';
@@ -10,9 +12,9 @@ import { tuneHeapGrowth } from './heap-tuning';
 async function main(): Promise<void> {
   tuneHeapGrowth();
   const logger = new Logger('Main');
-  let config;
+  let config: AppConfig;
   try {
-    config = loadConfig();
+    config = resolveAuthConfig(loadConfig(), (line) => logger.log(line));
   } catch (error) {
     if (error instanceof ConfigError) {
       logger.error(error.message);
@@ -47,6 +49,11 @@ async function main(): Promise<void> {
   await app.listen(config.http.port, config.http.host);
   const shown = config.http.host === '0.0.0.0' ? 'localhost' : config.http.host;
   logger.log(`listening on http://${shown}:${config.http.port} (Swagger UI: /docs, OpenAPI: /openapi.json)`);
+  if (config.auth.developmentSecretFile) {
+    // Printed to stdout, not through the logger: log lines never carry tokens.
+    const admin = await app.get(TokenIssuer).issue('dev-admin', 'admin', DEVELOPMENT_ADMIN_TOKEN_TTL_SECONDS);
+    process.stdout.write(developmentBanner(admin.token, `http://${shown}:${config.http.port}`));
+  }
 }
 
 main().catch((error: unknown) => {

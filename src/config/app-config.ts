@@ -36,6 +36,10 @@ const postgresUrl = z
     }
   }, 'must be a postgres:// or postgresql:// URL');
 
+/** The JWS algorithms the service can verify and sign with. */
+export const JWT_ALGORITHMS = ['HS256', 'RS256', 'ES256'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
 const schema = z.object({
   HOST: z.string().trim().min(1).default('0.0.0.0'),
   PORT: integer(0, 65535).default('8080'),
@@ -62,6 +66,27 @@ const schema = z.object({
   RTIF_MAX_DEPTH: integer(1, 1000).default('64'),
   RTIF_RETENTION_DAG_RUNS: integer(-1_000_000, 1_000_000).default('30'),
   RTIF_EXTRA_SENSITIVE_FIELDS: list.default(''),
+
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 needs a 256-bit key)').optional(),
+  JWT_PRIVATE_KEY_FILE: z.string().trim().min(1).optional(),
+  JWT_PUBLIC_KEY_FILE: z.string().trim().min(1).optional(),
+  JWT_JWKS_FILE: z.string().trim().min(1).optional(),
+  JWT_SIGNING_KID: z.string().trim().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 of A-Z a-z 0-9 . _ : -').optional(),
+  JWT_ALGORITHMS: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0))
+    .pipe(z.array(z.enum(JWT_ALGORITHMS)).min(1))
+    .optional(),
+  JWT_AUDIENCE: z.string().trim().min(1).optional(),
+  JWT_ISSUER: z.string().trim().min(1).optional(),
+  JWT_LEEWAY_SECONDS: integer(0, 300).default('10'),
+  JWT_EXECUTION_TOKEN_TTL_SECONDS: integer(60, 86_400).default('600'),
+  JWT_WORKLOAD_TOKEN_TTL_SECONDS: integer(60, 30 * 86_400).default('86400'),
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0))
+    .pipe(z.array(z.string().url('must be a comma-separated list of origins such as https://ui.example.com')))
+    .default(''),
 });
 
 export const DEFAULT_SENSITIVE_FIELDS = [
@@ -80,8 +105,14 @@ export const DEFAULT_SENSITIVE_FIELDS = [
 ] as const;
 
 export interface AppConfig {
-  /** `workers` > 1: `main.ts` runs a `node:cluster` primary that forks that many HTTP workers. */
-  http: { host: string; port: number; workers: number };
+  http: {
+    host: string;
+    port: number;
+    /** Origins allowed by CORS; empty: CORS stays off (no Access-Control-* headers). */
+    corsOrigins: string[];
+    /** > 1: `main.ts` runs a `node:cluster` primary that forks that many HTTP workers. */
+    workers: number;
+  };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   database: {
     /** Unset: an embedded PostgreSQL is started (see `src/database/embedded-postgres.ts`). */
@@ -106,6 +137,31 @@ export interface AppConfig {
     maxDepth: number;
     retentionDagRuns: number;
     sensitiveFields: string[];
+  };
+  /** Bearer tokens (JWT). See `docs/security.md` and `src/common/auth/`. */
+  auth: {
+    /** HS256 shared secret: signs issued tokens unless a private key is set, and verifies. */
+    secret: string | undefined;
+    /** PEM (PKCS#8) RSA or P-256 private key that signs issued tokens (RS256/ES256). */
+    privateKeyFile: string | undefined;
+    /** PEM public key accepted for verification (tokens without `kid`). */
+    publicKeyFile: string | undefined;
+    /** Local JWKS file: more verification keys, selected by `kid` (rotation). */
+    jwksFile: string | undefined;
+    /** `kid` written into issued tokens; also picks the signing key out of the JWKS file. */
+    signingKid: string | undefined;
+    /** Accepted `alg` values; unset: the algorithms of the configured keys. */
+    algorithms: JwtAlgorithm[] | undefined;
+    audience: string | undefined;
+    issuer: string | undefined;
+    leewaySeconds: number;
+    executionTokenTtlSeconds: number;
+    workloadTokenTtlSeconds: number;
+    /**
+     * Set by `main.ts` (never from the environment) when no key is configured and the embedded
+     * database is in use: the secret then comes from this file and an admin token is printed.
+     */
+    developmentSecretFile?: string;
   };
 }
 
@@ -135,7 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ]);
   }
   return {
-    http: { host: e.HOST, port: e.PORT, workers: e.WEB_CONCURRENCY },
+    http: { host: e.HOST, port: e.PORT, corsOrigins: e.CORS_ORIGINS, workers: e.WEB_CONCURRENCY },
     logLevel: e.LOG_LEVEL,
     database: {
       url: e.DATABASE_URL,
@@ -158,6 +214,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxDepth: e.RTIF_MAX_DEPTH,
       retentionDagRuns: e.RTIF_RETENTION_DAG_RUNS,
       sensitiveFields: [...new Set([...DEFAULT_SENSITIVE_FIELDS, ...e.RTIF_EXTRA_SENSITIVE_FIELDS])],
+    },
+    auth: {
+      secret: e.JWT_SECRET,
+      privateKeyFile: e.JWT_PRIVATE_KEY_FILE,
+      publicKeyFile: e.JWT_PUBLIC_KEY_FILE,
+      jwksFile: e.JWT_JWKS_FILE,
+      signingKid: e.JWT_SIGNING_KID,
+      algorithms: e.JWT_ALGORITHMS,
+      audience: e.JWT_AUDIENCE,
+      issuer: e.JWT_ISSUER,
+      leewaySeconds: e.JWT_LEEWAY_SECONDS,
+      executionTokenTtlSeconds: e.JWT_EXECUTION_TOKEN_TTL_SECONDS,
+      workloadTokenTtlSeconds: e.JWT_WORKLOAD_TOKEN_TTL_SECONDS,
     },
   };
 }

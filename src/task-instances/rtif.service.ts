@@ -5,13 +5,16 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { RenderedTaskInstanceFields, RTIF_KEY_CONSTRAINT, type JsonObject } from './rendered-task-instance-fields.entity';
 import { redactSensitive } from './redaction';
 import { TaskInstance } from './task-instance.entity';
+import { TaskInstanceLookup } from './task-instance.lookup';
 import { RenderedFieldsNotFoundError, TaskInstanceNotFoundError } from './task-instances.errors';
 
 /**
  * The whole RTIF write in one statement: the task-instance lookup is the `SELECT` feeding the
  * `INSERT`, so an unknown id inserts nothing and returns no row. `xmax = 0` holds only for a row
  * version this statement inserted (an `ON CONFLICT DO UPDATE` version carries the updater's xid),
- * which tells the caller whether retention can have anything to do. The route is `autocommit`:
+ * which tells the caller whether retention can have anything to do. `for key share` is the
+ * lookup's lock (`TaskInstanceLookup`): a write racing the archive of its try waits for it, then
+ * re-reads the row, finds the id gone and inserts nothing (→ 410). The route is `autocommit`:
  * this statement is its own transaction and sets its own `lock_timeout`.
  * Parameters: lock timeout (ms, text), the redacted fields as JSON text, the task instance id.
  * The benchmark's pgbench limit runs this same text.
@@ -21,6 +24,7 @@ export const RTIF_WRITE_SQL = `with ${LOCK_TIMEOUT_CTE}
     (dag_id, task_id, run_id, map_index, rendered_fields, k8s_pod_yaml, updated_at)
   select ti.dag_id, ti.task_id, ti.run_id, ti.map_index, ?::jsonb, null, now()
     from lock_timeout, task_instance ti where ti.id = ?
+    for key share of ti
   on conflict on constraint ${RTIF_KEY_CONSTRAINT} do update
     set rendered_fields = excluded.rendered_fields, k8s_pod_yaml = excluded.k8s_pod_yaml, updated_at = excluded.updated_at
   returning r.dag_id, r.task_id, (r.xmax = 0) as inserted`;
@@ -42,6 +46,7 @@ export class RtifService {
   constructor(
     private readonly em: EntityManager,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly lookup: TaskInstanceLookup,
   ) {}
 
   /**
@@ -56,8 +61,9 @@ export class RtifService {
   async write(taskInstanceId: string, fields: JsonObject): Promise<void> {
     const written = await this.upsertForLiveTaskInstance(taskInstanceId, fields);
     if (written === undefined) {
-      // The live task instance was not found (nothing was written).
-      throw new TaskInstanceNotFoundError(taskInstanceId);
+      // No live task instance has this id (nothing was written): 410 if it belonged to an
+      // archived try, else 404.
+      return this.lookup.throwMissing(taskInstanceId);
     }
     if (written.inserted) await this.deleteOldRecords(written.dagId, written.taskId);
   }

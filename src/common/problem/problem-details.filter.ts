@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { bearerChallengeHeaders } from '../auth/auth.errors';
 import { sendProblem } from '../http/configure-http';
 import { correlationIdOf } from '../http/correlation-id';
 import { translateDbError } from '../unit-of-work/db-error.translate';
@@ -15,7 +16,16 @@ export function statusOf(code: DomainErrorCode): number {
     case 'not_found':
     case 'rendered_fields_not_found':
       return 404;
+    case 'unauthenticated':
+      return 401;
+    case 'forbidden':
+      return 403;
+    case 'moved_to_history':
+      return 410;
     case 'unique_conflict':
+    case 'invalid_state':
+    case 'running_elsewhere':
+    case 'not_running':
       return 409;
     case 'foreign_key_violation':
     case 'not_null_violation':
@@ -47,6 +57,15 @@ const REASON_OF_STATUS: Record<number, string> = {
   422: 'validation_error',
   429: 'too_many_requests',
 };
+
+/**
+ * The matched route template (`POST /api/v1/task-instances/:id`), as the unit of work logs it:
+ * logs then group by route, and path parameters (values from the request) stay out of them.
+ */
+function routeOf(req: Request): string {
+  const template = (req.route as { path?: unknown } | undefined)?.path;
+  return `${req.method} ${typeof template === 'string' ? template : '(no route)'}`;
+}
 
 type Rendered = ProblemInput & { retryAfterSeconds?: number; headers?: Record<string, string> };
 
@@ -95,9 +114,9 @@ export class ProblemDetailsFilter extends BaseExceptionFilter {
   private fromDomainError(error: DomainError, req: Request): Rendered {
     const status = statusOf(error.code);
     if (status >= 500) {
-      this.logger.warn({ msg: 'request failed', reason: error.reason, correlation_id: correlationIdOf(req), route: `${req.method} ${req.path}`, ...error.extensions });
+      this.logger.warn({ msg: 'request failed', reason: error.reason, correlation_id: correlationIdOf(req), route: routeOf(req), ...error.extensions });
     }
-    return { status, reason: error.reason, detail: error.detail, extensions: error.extensions, retryAfterSeconds: error.retryAfterSeconds };
+    return { status, reason: error.reason, detail: error.detail, extensions: error.extensions, retryAfterSeconds: error.retryAfterSeconds, headers: bearerChallengeHeaders(error) };
   }
 
   private internal(exception: unknown, req: Request): Rendered {
@@ -109,7 +128,7 @@ export class ProblemDetailsFilter extends BaseExceptionFilter {
     this.logger.error({
       msg: failure?.kind === 'unique_violation' ? 'unique violation on a route without an @Idempotency policy' : 'unhandled error',
       correlation_id: correlationId,
-      route: `${req.method} ${req.path}`,
+      route: routeOf(req),
       error: typeof e?.name === 'string' ? e.name : typeof exception,
       sqlstate: failure?.code,
       constraint: failure?.constraint,
