@@ -1,16 +1,29 @@
 // Starts the built service (dist/) in N processes and talks to it over HTTP.
 import { openSync, readFileSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { SignJWT } from 'jose';
 import { childrenOf, freePort, log, peakRssMiB, sleep, spawnLogged, waitForExit } from './system.mjs';
 
 /**
- * Headers of every request the benchmark sends. The one place to add credentials: set
- * BENCH_AUTH_HEADER to the full value of an Authorization header (e.g. "Bearer eyJ…").
+ * The service verifies bearer tokens (HS256 with `JWT_SECRET`): the bench starts it with a random
+ * secret of its own and signs the tokens a scheduler would hand out — an admin token for the
+ * control plane (seeding), one execution token per task instance (sub = its id) for the RTIF
+ * write. Valid 10 minutes (the service's default execution TTL), so no refresh is due during a run.
  */
-export function requestHeaders() {
-  const headers = { 'content-type': 'application/json' };
-  if (process.env.BENCH_AUTH_HEADER) headers.authorization = process.env.BENCH_AUTH_HEADER;
-  return headers;
+export const BENCH_JWT_SECRET = randomBytes(32).toString('base64url');
+const secretKey = new TextEncoder().encode(BENCH_JWT_SECRET);
+
+export async function signToken(sub, scope) {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ sub, scope, iat: now, nbf: now, exp: now + 600, jti: randomUUID() })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .sign(secretKey);
+}
+
+/** Headers of every request the benchmark sends: the one place that builds them. */
+export function requestHeaders(token) {
+  return { 'content-type': 'application/json', authorization: `Bearer ${token}` };
 }
 
 /**
@@ -33,6 +46,7 @@ export async function startService({ root, processes, databaseUrl, migrationUrl,
       MIGRATION_DATABASE_URL: migrationUrl,
       DB_POOL_MAX: String(poolMax),
       LOG_LEVEL: 'warn',
+      JWT_SECRET: BENCH_JWT_SECRET,
       MIKRO_ORM_DEBUG: 'false',
       ...env,
     },
@@ -69,12 +83,13 @@ export async function startService({ root, processes, databaseUrl, migrationUrl,
 
 /** POSTs task instances through the API, `concurrency` at a time; returns their ids in order. */
 export async function seedTaskInstances(baseUrl, bodies, concurrency = 16) {
+  const headers = requestHeaders(await signToken('bench-admin', 'admin'));
   const ids = new Array(bodies.length);
   let next = 0;
   const worker = async () => {
     while (next < bodies.length) {
       const i = next++;
-      const res = await fetch(`${baseUrl}/api/v1/task-instances`, { method: 'POST', headers: requestHeaders(), body: JSON.stringify(bodies[i]) });
+      const res = await fetch(`${baseUrl}/api/v1/task-instances`, { method: 'POST', headers, body: JSON.stringify(bodies[i]) });
       const text = await res.text();
       if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${text.slice(0, 300)}`);
       ids[i] = JSON.parse(text).id;

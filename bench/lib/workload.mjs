@@ -1,7 +1,7 @@
 // The two shapes, the request bodies, the load (autocannon) and the integrity check.
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { requestHeaders } from './service.mjs';
+import { requestHeaders, signToken } from './service.mjs';
 
 export const BODY_VARIANTS = 4;
 
@@ -58,7 +58,8 @@ export async function driveRtif({ baseUrl, ids, connections, seconds }) {
   const sent = new Set();
   const acked = new Set();
   let counter = 0;
-  const headers = requestHeaders();
+  const headersOf = new Map();
+  for (const id of ids) headersOf.set(id, requestHeaders(await signToken(id, 'execution')));
   const result = await autocannon({
     url: baseUrl,
     connections,
@@ -67,12 +68,12 @@ export async function driveRtif({ baseUrl, ids, connections, seconds }) {
     requests: [
       {
         method: 'PUT',
-        headers,
+        headers: headersOf.get(ids[0]),
         setupRequest(req, context) {
           const ti = ids[Math.floor(Math.random() * ids.length)];
           context.ti = ti;
           sent.add(ti);
-          return { ...req, path: `/execution/task-instances/${ti}/rtif`, body: SENT_BODIES[counter++ % BODY_VARIANTS] };
+          return { ...req, path: `/execution/task-instances/${ti}/rtif`, headers: headersOf.get(ti), body: SENT_BODIES[counter++ % BODY_VARIANTS] };
         },
         onResponse(status, _body, context) {
           if (status >= 200 && status < 300) acked.add(context.ti);

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createTaskInstance, http, uniqueId } from '../support/test-app';
 import { testDatabaseUrl } from '../support/test-database';
+import { TEST_JWT_SECRET } from '../support/tokens';
 
 const ROOT = join(__dirname, '../..');
 
@@ -43,7 +44,7 @@ describe('WEB_CONCURRENCY=2: node:cluster primary and workers (src/main.ts as de
     baseUrl = `http://127.0.0.1:${port}`;
     primary = spawn(process.execPath, ['--require', join(ROOT, 'test/support/register-ts.js'), join(ROOT, 'src/main.ts')], {
       cwd: ROOT,
-      env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), WEB_CONCURRENCY: '2', DATABASE_URL: testDatabaseUrl(), NO_COLOR: '1' },
+      env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), WEB_CONCURRENCY: '2', DATABASE_URL: testDatabaseUrl(), JWT_SECRET: TEST_JWT_SECRET, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     primary.stdout!.on('data', (d: Buffer) => (out += d.toString()));

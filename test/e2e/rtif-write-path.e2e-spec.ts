@@ -47,13 +47,14 @@ describe('RTIF write path', () => {
     expect(statements.take()).toEqual(['lock_timeout; insert into rendered_task_instance_fields']);
   });
 
-  it('answers 404 for an unknown id after the one write statement found no task instance', async () => {
+  it('answers 404 for an unknown id after the write statement found no live task instance and the history lookup none', async () => {
     const id = '0193a1b2-0000-7000-8000-000000000abc';
     statements.take();
     const res = await http(t.baseUrl, 'PUT', `/execution/task-instances/${id}/rtif`, { v: 1 });
     expect(res.status).toBe(404);
     expect(res.body.reason).toBe('not_found');
-    expect(statements.take()).toEqual(['lock_timeout; insert into rendered_task_instance_fields']);
+    // The write statement found no live row; the history lookup then tells 404 from 410.
+    expect(statements.take()).toEqual(['lock_timeout; insert into rendered_task_instance_fields', 'select 1 from']);
   });
 
   it('applies retention at the next write that creates a row, not at an overwrite', async () => {
