@@ -1,52 +1,71 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap';
-import { ConfigError, loadConfig } from './config/app-config';
+import { shutdownGracefully } from './common/lifecycle/graceful-shutdown';
+import { createRootLogger } from './common/logging/logging';
+import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { resolveDatabase } from './database/database';
 import { runMigrations } from './database/migrate';
 
 async function main(): Promise<void> {
-  const logger = new Logger('Main');
-  let config;
+  let config: AppConfig;
   try {
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      logger.error(error.message);
+      createRootLogger({ logLevel: 'info' }).fatal({ context: 'Main', problems: error.problems }, 'invalid configuration');
       process.exit(2);
     }
     throw error;
   }
+  const root = createRootLogger(config);
+  const log = root.child({ context: 'Main' });
 
-  const db = await resolveDatabase(config, (line) => logger.log(line));
+  const db = await resolveDatabase(config, (line) => log.info(line));
   if (config.database.runMigrationsOnStart) {
     const applied = await runMigrations(config, db.migrationUrl);
-    logger.log(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'schema is up to date');
+    log.info(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'schema is up to date');
   } else {
-    logger.log('MIGRATIONS_RUN_ON_START=false: not applying migrations');
+    log.info('MIGRATIONS_RUN_ON_START=false: not applying migrations');
   }
 
-  const app = await createApp({ config, databaseUrl: db.url });
+  const app = await createApp({ config, databaseUrl: db.url, rootLogger: root });
   let closing = false;
+  // SIGTERM (orchestrator) and SIGINT (Ctrl-C): refuse new connections, let accepted requests
+  // finish within SHUTDOWN_GRACE_MS, close the pool, stop the embedded database, exit 0.
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    logger.log(`${signal} received: closing`);
-    await app.close();
-    await db.stop();
-    process.exit(0);
+    log.info({ signal, grace_ms: config.shutdown.graceMs }, 'shutting down: draining in-flight requests');
+    try {
+      const outcome = await shutdownGracefully(app, config.shutdown.graceMs);
+      log.info(
+        { drained: outcome.drained, in_flight_at_start: outcome.inFlightAtStart },
+        outcome.drained ? 'drained: every accepted request was answered' : 'grace period over: remaining connections were cut',
+      );
+      await db.stop();
+      log.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen(config.http.port, config.http.host);
   const shown = config.http.host === '0.0.0.0' ? 'localhost' : config.http.host;
-  logger.log(`listening on http://${shown}:${config.http.port} (Swagger UI: /docs, OpenAPI: /openapi.json)`);
+  log.info({ port: config.http.port }, `listening on http://${shown}:${config.http.port} (Swagger UI: /docs, OpenAPI: /openapi.json)`);
 }
 
 main().catch((error: unknown) => {
-  // Start-up failures: print what failed without driver messages that might hold values.
-  const e = error as { name?: string; code?: string; message?: string };
-  new Logger('Main').error(`start-up failed: ${e?.name ?? 'Error'}${e?.code ? ` (${e.code})` : ''}: ${e?.message?.split('\n')[0] ?? String(error)}`);
+  // Start-up failures: the error's name and code, and the first line of its message unless it
+  // comes from the driver (whose messages may hold SQL and values).
+  const e = error as { message?: string; code?: string } | null;
+  const fromDriver = typeof e?.code === 'string';
+  createRootLogger({ logLevel: 'info' }).fatal(
+    { context: 'Main', err: error, ...(fromDriver ? {} : { detail: e?.message?.split('\n')[0] }) },
+    'start-up failed',
+  );
   process.exit(1);
 });

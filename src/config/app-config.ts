@@ -61,6 +61,9 @@ const schema = z.object({
   RTIF_MAX_DEPTH: integer(1, 1000).default('64'),
   RTIF_RETENTION_DAG_RUNS: integer(-1_000_000, 1_000_000).default('30'),
   RTIF_EXTRA_SENSITIVE_FIELDS: list.default(''),
+
+  HEALTH_CHECK_TIMEOUT_MS: integer(50, 60_000).default('1000'),
+  SHUTDOWN_GRACE_MS: integer(0, 3_600_000).default('20000'),
 });
 
 export const DEFAULT_SENSITIVE_FIELDS = [
@@ -104,6 +107,14 @@ export interface AppConfig {
     maxDepth: number;
     retentionDagRuns: number;
     sensitiveFields: string[];
+  };
+  health: {
+    /** Bound on each readiness check (database ping, pending migrations). */
+    checkTimeoutMs: number;
+  };
+  shutdown: {
+    /** After SIGTERM, how long in-flight requests may run before their connections are cut. */
+    graceMs: number;
   };
 }
 
@@ -157,6 +168,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retentionDagRuns: e.RTIF_RETENTION_DAG_RUNS,
       sensitiveFields: [...new Set([...DEFAULT_SENSITIVE_FIELDS, ...e.RTIF_EXTRA_SENSITIVE_FIELDS])],
     },
+    health: { checkTimeoutMs: e.HEALTH_CHECK_TIMEOUT_MS },
+    shutdown: { graceMs: e.SHUTDOWN_GRACE_MS },
   };
 }
 

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { AppConfig } from '../../config/app-config';
 import { buildProblem, PROBLEM_CONTENT_TYPE, type ProblemInput } from '../problem/problem';
 import { correlationIdMiddleware, correlationIdOf } from './correlation-id';
@@ -10,13 +10,16 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 /**
  * Express-level set-up shared by `main.ts` and the tests: correlation ids, the JSON body parser
  * with the configured size limit, and problem details for what fails before Nest's router
- * (malformed JSON, oversized bodies, wrong content types). Nest must be created with
+ * (malformed JSON, oversized bodies, wrong content types). `observers` (request logger, metrics,
+ * in-flight counter) run right after the correlation id is set. Nest must be created with
  * `{ bodyParser: false }` so that this parser is the only one.
  */
-export function configureHttp(app: INestApplication, config: AppConfig): void {
+export function configureHttp(app: INestApplication, config: AppConfig, observers: RequestHandler[] = []): void {
   const express_ = app as NestExpressApplication;
   express_.disable('x-powered-by');
   express_.use(correlationIdMiddleware);
+  // Request logging, metrics and draining see every request, including those refused below.
+  for (const observer of observers) express_.use(observer);
   express_.use(requireJsonContentType);
   express_.use(
     express.json({

@@ -25,7 +25,9 @@ export type DomainErrorCode =
   /** A value broke a check constraint (SQLSTATE 23514). */
   | 'check_violation'
   /** PostgreSQL rejected a value (SQLSTATE class 22). */
-  | 'value_rejected';
+  | 'value_rejected'
+  /** A readiness check failed (database unreachable, migrations pending, or draining). */
+  | 'not_ready';
 
 /** Extension members added to the problem body; never SQL, parameter values or stack traces. */
 export type ProblemExtensions = Record<string, string | number | boolean | null | undefined>;

@@ -26,6 +26,7 @@ export function statusOf(code: DomainErrorCode): number {
     case 'retry_budget_exhausted':
     case 'database_unavailable':
     case 'database_timeout':
+    case 'not_ready':
       return 503;
     default: {
       const never: never = code;
@@ -95,7 +96,8 @@ export class ProblemDetailsFilter extends BaseExceptionFilter {
   private fromDomainError(error: DomainError, req: Request): Rendered {
     const status = statusOf(error.code);
     if (status >= 500) {
-      this.logger.warn({ msg: 'request failed', reason: error.reason, correlation_id: correlationIdOf(req), route: `${req.method} ${req.path}`, ...error.extensions });
+      // The correlation id is bound to every line of the request by the request logger.
+      this.logger.warn({ msg: 'request failed', reason: error.reason, route: `${req.method} ${req.path}`, ...error.extensions });
     }
     return { status, reason: error.reason, detail: error.detail, extensions: error.extensions, retryAfterSeconds: error.retryAfterSeconds };
   }
@@ -108,7 +110,6 @@ export class ProblemDetailsFilter extends BaseExceptionFilter {
     const frames = typeof e?.stack === 'string' ? e.stack.split('\n').filter((l) => l.trim().startsWith('at ')).slice(0, 15) : [];
     this.logger.error({
       msg: failure?.kind === 'unique_violation' ? 'unique violation on a route without an @Idempotency policy' : 'unhandled error',
-      correlation_id: correlationId,
       route: `${req.method} ${req.path}`,
       error: typeof e?.name === 'string' ? e.name : typeof exception,
       sqlstate: failure?.code,
