@@ -71,7 +71,8 @@ export function createHttpLogger(logger: PinoRoot): (req: Request, res: Response
       return 'info';
     },
     customSuccessMessage: () => 'request completed',
-    customErrorMessage: () => 'request failed',
+    // Same message for every status, so "one line per request" is one query: msg = request completed.
+    customErrorMessage: () => 'request completed',
     customSuccessObject: (req, res, value: Record<string, unknown>) => requestLine(req, res, value),
     customErrorObject: (req, res, _error, value: Record<string, unknown>) => requestLine(req, res, value),
   });
