@@ -27,13 +27,17 @@ export interface AppModuleOptions {
 @Module({})
 export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
+    const rootLogger = options.rootLogger ?? createRootLogger(options.config);
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(options.config),
-        MikroOrmModule.forRoot({ ...buildOrmOptions(options.config, options.databaseUrl), registerRequestContext: true }),
+        MikroOrmModule.forRoot({
+          ...buildOrmOptions(options.config, options.databaseUrl, { warn: (m) => rootLogger.warn({ context: 'Database' }, m) }),
+          registerRequestContext: true,
+        }),
         UnitOfWorkModule,
-        LoggingModule.forRoot(options.rootLogger ?? createRootLogger(options.config)),
+        LoggingModule.forRoot(rootLogger),
         LifecycleModule,
         MetricsModule,
         HealthModule,
