@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import { Injectable, type INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { LifecycleState } from './lifecycle.state';
@@ -12,6 +13,14 @@ export interface ShutdownOutcome {
 
 /** How often idle keep-alive connections are closed while draining. */
 const IDLE_SWEEP_MS = 100;
+
+/**
+ * Delay before idle connections are closed. A connection the kernel handed over just before the
+ * listener closed counts as idle until its first request is parsed; closing it at once would reset
+ * a request the client has already sent (Node's `server.close()` does exactly that, so it is not
+ * used here).
+ */
+const IDLE_SWEEP_DELAY_MS = 1000;
 
 /**
  * Counts requests in flight. Installed first, so every accepted request is counted until its
@@ -43,8 +52,8 @@ export class InFlightRequests {
  * Drains and closes the application:
  * 1. readiness starts answering 503 and responses ask clients to close their connection;
  * 2. the listener closes, so new connections are refused (requests already accepted keep going);
- * 3. idle keep-alive connections are closed as they become idle, until every connection has
- *    ended or `graceMs` has passed (then the remaining ones are cut);
+ * 3. after a short delay, idle keep-alive connections are closed as they become idle, until every
+ *    connection has ended or `graceMs` has passed (then the remaining ones are cut);
  * 4. `app.close()` runs the modules' shutdown hooks, which close the database pool.
  */
 export async function shutdownGracefully(app: INestApplication, graceMs: number): Promise<ShutdownOutcome> {
@@ -52,9 +61,14 @@ export async function shutdownGracefully(app: INestApplication, graceMs: number)
   const inFlight = app.get(InFlightRequests);
   const server = app.getHttpServer() as Server;
   const inFlightAtStart = inFlight.size;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
-  server.closeIdleConnections();
+  // net.Server's close: stop listening and wait for connections to end, without the HTTP server's
+  // immediate closeIdleConnections() (see IDLE_SWEEP_DELAY_MS).
+  const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+  let sweep: NodeJS.Timeout | undefined;
+  const startSweep = setTimeout(() => {
+    server.closeIdleConnections();
+    sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+  }, Math.min(IDLE_SWEEP_DELAY_MS, graceMs));
   let timer: NodeJS.Timeout | undefined;
   const drained = await Promise.race([
     closed.then(() => true),
@@ -62,6 +76,7 @@ export async function shutdownGracefully(app: INestApplication, graceMs: number)
       timer = setTimeout(() => resolve(false), graceMs);
     }),
   ]);
+  clearTimeout(startSweep);
   clearInterval(sweep);
   clearTimeout(timer);
   if (!drained) server.closeAllConnections();

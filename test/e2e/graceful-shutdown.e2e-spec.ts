@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { buildService } from '../support/build-service';
+import { freePort } from '../support/postgres-process';
+import { createTaskInstance, uniqueId, type CreatedTi } from '../support/test-app';
+import { testDatabaseUrl, withDirect } from '../support/test-database';
+
+type Outcome = { kind: 'answered'; status: number; body: string } | { kind: 'failed'; code: string };
+
+/** One request on its own connection (no keep-alive pool), so each outcome is about that request. */
+function put(port: number, path: string, body: unknown): Promise<Outcome> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, method: 'PUT', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ kind: 'answered', status: res.statusCode ?? 0, body: text }));
+        res.on('error', (e: NodeJS.ErrnoException) => resolve({ kind: 'failed', code: e.code ?? e.message }));
+      },
+    );
+    req.on('error', (e: NodeJS.ErrnoException) => resolve({ kind: 'failed', code: e.code ?? e.message }));
+    req.end(payload);
+  });
+}
+
+/**
+ * SIGTERM during a burst of RTIF writes, against the real service running as its own process
+ * (`node main.js`), as an orchestrator's rolling restart does it.
+ */
+describe('graceful shutdown (the service as a child process, SIGTERM mid-burst)', () => {
+  const BURST = 120;
+  let main: string;
+  let child: ChildProcess;
+  let port: number;
+  const lines: Record<string, any>[] = [];
+  let exit: Promise<number | null>;
+
+  const waitForLine = (match: (l: Record<string, any>) => boolean) =>
+    new Promise<Record<string, any>>((resolve, reject) => {
+      const check = () => {
+        const found = lines.find(match);
+        if (found) return resolve(found);
+        if (child.exitCode !== null) return reject(new Error(`service exited (${child.exitCode}) before the expected log line`));
+        setTimeout(check, 20);
+      };
+      check();
+    });
+
+  beforeAll(async () => {
+    main = buildService('.data/build-shutdown-test');
+    port = await freePort();
+    child = spawn(process.execPath, [main], {
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: testDatabaseUrl(),
+        MIGRATIONS_RUN_ON_START: 'false',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+        // A small pool, so the burst queues and many requests are in flight at SIGTERM.
+        DB_POOL_MAX: '4',
+        SHUTDOWN_GRACE_MS: '30000',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const parts = buffered.split('\n');
+      buffered = parts.pop()!;
+      for (const line of parts) if (line.trim() !== '') lines.push(JSON.parse(line));
+    });
+    await waitForLine((l) => typeof l.msg === 'string' && l.msg.startsWith('listening on'));
+  }, 120_000);
+
+  afterAll(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('answers every accepted request, refuses new connections, writes nothing half-way and exits 0', async () => {
+    const base = `http://127.0.0.1:${port}`;
+    const dagId = uniqueId('shutdown');
+    const tis: CreatedTi[] = [];
+    for (let i = 0; i < BURST; i += 10) {
+      tis.push(...(await Promise.all(Array.from({ length: 10 }, (_, j) => createTaskInstance(base, { dag_id: dagId, run_id: 'run', task_id: `t${i + j}` })))));
+    }
+    const bodies = tis.map((ti, i) => ({ writer: i, task_id: ti.task_id, payload: 'x'.repeat(4096) }));
+
+    let answered = 0;
+    let signalled!: () => void;
+    const sigtermSent = new Promise<void>((resolve) => (signalled = resolve));
+    const burst = tis.map((ti, i) =>
+      put(port, `/execution/task-instances/${ti.id}/rtif`, bodies[i]).then((outcome) => {
+        // SIGTERM once the first answers are out: the rest of the burst is in flight.
+        if (outcome.kind === 'answered' && ++answered === 5) {
+          child.kill('SIGTERM');
+          signalled();
+        }
+        return outcome;
+      }),
+    );
+    await sigtermSent;
+    await waitForLine((l) => l.msg === 'shutting down: draining in-flight requests');
+    const late = await Promise.all(Array.from({ length: 5 }, () => put(port, `/execution/task-instances/${tis[0].id}/rtif`, { late: true })));
+    const outcomes = await Promise.all(burst);
+    const code = await exit;
+
+    // Every request of the burst was accepted before SIGTERM and got a whole 201 answer.
+    expect(outcomes).toEqual(Array(BURST).fill({ kind: 'answered', status: 201, body: '{"message":"Rendered task instance fields successfully set"}' }));
+    // Connections opened after SIGTERM are refused, never accepted and dropped.
+    expect(late).toEqual(Array(5).fill({ kind: 'failed', code: 'ECONNREFUSED' }));
+    expect(code).toBe(0);
+
+    const drained = lines.find((l) => l.msg === 'drained: every accepted request was answered');
+    expect(drained).toEqual(expect.objectContaining({ drained: true }));
+    expect(drained!.in_flight_at_start).toBeGreaterThan(0);
+    expect(lines[lines.length - 1]).toEqual(expect.objectContaining({ msg: 'stopped' }));
+
+    // The database holds exactly the bodies that were acknowledged, each whole.
+    const rows = await withDirect(
+      async (c) => (await c.query('select task_id, rendered_fields from rendered_task_instance_fields where dag_id = $1', [dagId])).rows as { task_id: string; rendered_fields: unknown }[],
+    );
+    expect(rows).toHaveLength(BURST);
+    const byTask = new Map(rows.map((r) => [r.task_id, r.rendered_fields]));
+    for (const body of bodies) expect(byTask.get(body.task_id)).toEqual(body);
+  }, 120_000);
+});
