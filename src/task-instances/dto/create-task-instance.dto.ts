@@ -5,6 +5,11 @@ import { TASK_INSTANCE_STATES, type TaskInstanceState } from '../task-instance-s
 /** Printable, no control characters; what Airflow ids look like in practice. */
 const ID = /^[^\u0000-\u001f\u007f]+$/;
 
+/**
+ * Defaults are stated in descriptions, not as OpenAPI `default`: openapi-typescript (with its
+ * default settings) makes every property with a `default` required, so generated clients could not
+ * omit them (test/e2e/generated-client.e2e-spec.ts).
+ */
 export class CreateTaskInstanceDto {
   @ApiProperty({ example: 'example_dag', maxLength: 250 })
   @IsString()
@@ -24,19 +29,19 @@ export class CreateTaskInstanceDto {
   @Matches(ID, { message: 'task_id must not contain control characters' })
   task_id: string;
 
-  @ApiPropertyOptional({ default: -1, minimum: -1, description: '-1 for an unmapped task.' })
+  @ApiPropertyOptional({ minimum: -1, description: '-1 for an unmapped task. Defaults to -1.' })
   @IsOptional()
   @IsInt()
   @Min(-1)
   @Max(2_147_483_647)
   map_index?: number;
 
-  @ApiPropertyOptional({ enum: TASK_INSTANCE_STATES, default: 'queued' })
+  @ApiPropertyOptional({ enum: TASK_INSTANCE_STATES, description: 'Defaults to queued.' })
   @IsOptional()
   @IsIn(TASK_INSTANCE_STATES)
   state?: TaskInstanceState;
 
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  @ApiPropertyOptional({ minimum: 0, description: 'Defaults to 0.' })
   @IsOptional()
   @IsInt()
   @Min(0)
