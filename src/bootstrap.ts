@@ -4,7 +4,7 @@ import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { DestinationStream, Logger as PinoRoot } from 'pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { configureHttp } from './common/http/configure-http';
-import { connectionCloseWhileDraining, InFlightRequests } from './common/lifecycle/graceful-shutdown';
+import { ConnectionTracker, connectionCloseWhileDraining } from './common/lifecycle/graceful-shutdown';
 import { LifecycleState } from './common/lifecycle/lifecycle.state';
 import { createHttpLogger, createRootLogger } from './common/logging/logging';
 import { MetricsService } from './common/metrics/metrics.service';
@@ -27,8 +27,8 @@ export async function createApp(options: CreateAppOptions): Promise<INestApplica
     abortOnError: false,
   });
   app.useLogger(app.get(NestPinoLogger));
+  app.get(ConnectionTracker).attach(app.getHttpServer());
   configureHttp(app, options.config, [
-    app.get(InFlightRequests).middleware,
     createHttpLogger(rootLogger),
     app.get(MetricsService).middleware,
     connectionCloseWhileDraining(app.get(LifecycleState)),

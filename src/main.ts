@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { createApp } from './bootstrap';
 import { shutdownGracefully } from './common/lifecycle/graceful-shutdown';
+import type { Logger as PinoRoot } from 'pino';
 import { createRootLogger } from './common/logging/logging';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { resolveDatabase } from './database/database';
@@ -35,19 +36,23 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    log.info({ signal, grace_ms: config.shutdown.graceMs }, 'shutting down: draining in-flight requests');
+    log.info({ signal, delay_ms: config.shutdown.delayMs, grace_ms: config.shutdown.graceMs }, 'shutting down: draining in-flight requests');
     try {
-      const outcome = await shutdownGracefully(app, config.shutdown.graceMs);
+      const outcome = await shutdownGracefully(app, {
+        delayMs: config.shutdown.delayMs,
+        graceMs: config.shutdown.graceMs,
+        onListenerClosed: (inFlight) => log.info({ in_flight: inFlight }, 'listener closed: refusing new connections'),
+      });
       log.info(
-        { drained: outcome.drained, in_flight_at_start: outcome.inFlightAtStart },
+        { drained: outcome.drained, in_flight_at_start: outcome.inFlightAtStart, connections_at_start: outcome.connectionsAtStart, connections_accepted: outcome.connectionsAccepted },
         outcome.drained ? 'drained: every accepted request was answered' : 'grace period over: remaining connections were cut',
       );
       await db.stop();
       log.info('stopped');
-      process.exit(0);
+      await flushThenExit(root, 0);
     } catch (error) {
       log.error({ err: error }, 'shutdown failed');
-      process.exit(1);
+      await flushThenExit(root, 1);
     }
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -56,6 +61,12 @@ async function main(): Promise<void> {
   await app.listen(config.http.port, config.http.host);
   const shown = config.http.host === '0.0.0.0' ? 'localhost' : config.http.host;
   log.info({ port: config.http.port }, `listening on http://${shown}:${config.http.port} (Swagger UI: /docs, OpenAPI: /openapi.json)`);
+}
+
+/** stdout is written asynchronously: flush it, or the last lines ("stopped") can be lost. */
+async function flushThenExit(root: PinoRoot, code: number): Promise<never> {
+  await new Promise<void>((resolve) => root.flush(() => resolve()));
+  process.exit(code);
 }
 
 main().catch((error: unknown) => {

@@ -63,6 +63,7 @@ const schema = z.object({
   RTIF_EXTRA_SENSITIVE_FIELDS: list.default(''),
 
   HEALTH_CHECK_TIMEOUT_MS: integer(50, 60_000).default('1000'),
+  SHUTDOWN_DELAY_MS: integer(0, 600_000).default('0'),
   SHUTDOWN_GRACE_MS: integer(0, 3_600_000).default('20000'),
 });
 
@@ -113,6 +114,8 @@ export interface AppConfig {
     checkTimeoutMs: number;
   };
   shutdown: {
+    /** After SIGTERM, how long the listener stays open (readiness already 503) before it closes. */
+    delayMs: number;
     /** After SIGTERM, how long in-flight requests may run before their connections are cut. */
     graceMs: number;
   };
@@ -169,7 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       sensitiveFields: [...new Set([...DEFAULT_SENSITIVE_FIELDS, ...e.RTIF_EXTRA_SENSITIVE_FIELDS])],
     },
     health: { checkTimeoutMs: e.HEALTH_CHECK_TIMEOUT_MS },
-    shutdown: { graceMs: e.SHUTDOWN_GRACE_MS },
+    shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, graceMs: e.SHUTDOWN_GRACE_MS },
   };
 }
 

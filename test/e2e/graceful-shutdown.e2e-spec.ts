@@ -31,7 +31,7 @@ function put(port: number, path: string, body: unknown): Promise<Outcome> {
  * (`node main.js`), as an orchestrator's rolling restart does it.
  */
 describe('graceful shutdown (the service as a child process, SIGTERM mid-burst)', () => {
-  const BURST = 120;
+  const BURST = 160;
   let main: string;
   let child: ChildProcess;
   let port: number;
@@ -60,13 +60,16 @@ describe('graceful shutdown (the service as a child process, SIGTERM mid-burst)'
         HOST: '127.0.0.1',
         PORT: String(port),
         LOG_LEVEL: 'info',
-        // A small pool, so the burst queues and many requests are in flight at SIGTERM.
-        DB_POOL_MAX: '4',
+        // A small pool, so the burst queues and many requests are still in flight when the
+        // listener closes.
+        DB_POOL_MAX: '2',
+        SHUTDOWN_DELAY_MS: '200',
         SHUTDOWN_GRACE_MS: '30000',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    // 'close', not 'exit': it fires after stdout is fully read, so the last log lines are in.
+    exit = new Promise((resolve) => child.once('close', (code) => resolve(code)));
     let buffered = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
@@ -104,7 +107,7 @@ describe('graceful shutdown (the service as a child process, SIGTERM mid-burst)'
       }),
     );
     await sigtermSent;
-    await waitForLine((l) => l.msg === 'shutting down: draining in-flight requests');
+    const listenerClosed = await waitForLine((l) => l.msg === 'listener closed: refusing new connections');
     const late = await Promise.all(Array.from({ length: 5 }, () => put(port, `/execution/task-instances/${tis[0].id}/rtif`, { late: true })));
     const outcomes = await Promise.all(burst);
     const code = await exit;
@@ -115,10 +118,14 @@ describe('graceful shutdown (the service as a child process, SIGTERM mid-burst)'
     expect(late).toEqual(Array(5).fill({ kind: 'failed', code: 'ECONNREFUSED' }));
     expect(code).toBe(0);
 
+    // Requests were still running when the listener closed, and all of them finished.
+    expect(listenerClosed.in_flight).toBeGreaterThan(0);
     const drained = lines.find((l) => l.msg === 'drained: every accepted request was answered');
-    expect(drained).toEqual(expect.objectContaining({ drained: true }));
-    expect(drained!.in_flight_at_start).toBeGreaterThan(0);
-    expect(lines[lines.length - 1]).toEqual(expect.objectContaining({ msg: 'stopped' }));
+    expect(drained).toEqual(expect.objectContaining({ drained: true, in_flight_at_start: listenerClosed.in_flight }));
+    expect(lines.filter((l) => l.context === 'Main').map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['shutting down: draining in-flight requests', 'listener closed: refusing new connections', 'stopped']),
+    );
+    expect(lines.filter((l) => l.msg === 'request completed' && l.method === 'PUT' && l.status === 201)).toHaveLength(BURST);
 
     // The database holds exactly the bodies that were acknowledged, each whole.
     const rows = await withDirect(

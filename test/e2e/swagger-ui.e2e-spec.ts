@@ -68,7 +68,7 @@ describe('Swagger UI in a real browser (Debian Chromium via playwright-core)', (
 
     mkdirSync(resolve(SCREENSHOT, '..'), { recursive: true });
     // The operation from its header down to the live 201 (not the documented responses below).
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     const from = (await operation.boundingBox())!;
     const to = (await live.boundingBox())!;
     await page.screenshot({ path: SCREENSHOT, fullPage: true, clip: { x: from.x, y: from.y, width: from.width, height: to.y + to.height - from.y + 12 } });

@@ -11,7 +11,7 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
  * Express-level set-up shared by `main.ts` and the tests: correlation ids, the JSON body parser
  * with the configured size limit, and problem details for what fails before Nest's router
  * (malformed JSON, oversized bodies, wrong content types). `observers` (request logger, metrics,
- * in-flight counter) run right after the correlation id is set. Nest must be created with
+ * draining) run right after the correlation id is set. Nest must be created with
  * `{ bodyParser: false }` so that this parser is the only one.
  */
 export function configureHttp(app: INestApplication, config: AppConfig, observers: RequestHandler[] = []): void {
