@@ -13,8 +13,9 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      createRootLogger({ logLevel: 'info' }).fatal({ context: 'Main', problems: error.problems }, 'invalid configuration');
-      process.exit(2);
+      const logger = createRootLogger({ logLevel: 'info' });
+      logger.fatal({ context: 'Main', problems: error.problems }, 'invalid configuration');
+      await flushThenExit(logger, 2);
     }
     throw error;
   }
@@ -69,14 +70,12 @@ async function flushThenExit(root: PinoRoot, code: number): Promise<never> {
   process.exit(code);
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   // Start-up failures: the error's name and code, and the first line of its message unless it
   // comes from the driver (whose messages may hold SQL and values).
   const e = error as { message?: string; code?: string } | null;
   const fromDriver = typeof e?.code === 'string';
-  createRootLogger({ logLevel: 'info' }).fatal(
-    { context: 'Main', err: error, ...(fromDriver ? {} : { detail: e?.message?.split('\n')[0] }) },
-    'start-up failed',
-  );
-  process.exit(1);
+  const logger = createRootLogger({ logLevel: 'info' });
+  logger.fatal({ context: 'Main', err: error, ...(fromDriver ? {} : { detail: e?.message?.split('\n')[0] }) }, 'start-up failed');
+  await flushThenExit(logger, 1);
 });
