@@ -17,8 +17,13 @@ export interface WalkThroughResult {
   conflict: Problem;
 }
 
-export async function walkThrough(baseUrl: string, names: { dag_id: string; run_id: string; task_id: string }): Promise<WalkThroughResult> {
-  const client = createClient<paths>({ baseUrl });
+/** `headers` go on every call (e.g. `Authorization` once the API requires a token). */
+export async function walkThrough(
+  baseUrl: string,
+  names: { dag_id: string; run_id: string; task_id: string },
+  headers: Record<string, string> = {},
+): Promise<WalkThroughResult> {
+  const client = createClient<paths>({ baseUrl, headers });
 
   // 1. Create a task instance (its dag run is created when absent).
   const created = await client.POST('/api/v1/task-instances', { body: names });

@@ -70,7 +70,7 @@ describe('generated client (openapi-typescript + openapi-fetch) runs the walk-th
     // Loaded by path so the main type-check (which runs before the types exist) does not follow it;
     // its only import of the generated file is type-only.
     const { walkThrough } = (await import(resolve(CONTRACT_DIR, 'walkthrough'))) as {
-      walkThrough(baseUrl: string, names: Record<'dag_id' | 'run_id' | 'task_id', string>): Promise<Record<string, any>>;
+      walkThrough(baseUrl: string, names: Record<'dag_id' | 'run_id' | 'task_id', string>, headers?: Record<string, string>): Promise<Record<string, any>>;
     };
     const names = { dag_id: uniqueId('client'), run_id: 'manual__2026-11-25', task_id: 'extract' };
     const result = await walkThrough(t.baseUrl, names);
