@@ -4,10 +4,13 @@ import type { AppConfig } from '../config/app-config';
 import { MIGRATIONS } from '../migrations';
 import { DagRun } from '../task-instances/dag-run.entity';
 import { RenderedTaskInstanceFields } from '../task-instances/rendered-task-instance-fields.entity';
+import { TaskInstanceHistory } from '../task-instances/task-instance-history.entity';
 import { TaskInstance } from '../task-instances/task-instance.entity';
+import { TaskReschedule } from '../task-instances/task-reschedule.entity';
+import { Trigger } from '../task-instances/trigger.entity';
 
 /** Every entity of the service. A module adding entities appends them here. */
-export const ENTITIES = [DagRun, TaskInstance, RenderedTaskInstanceFields];
+export const ENTITIES = [DagRun, TaskInstance, RenderedTaskInstanceFields, TaskInstanceHistory, TaskReschedule, Trigger];
 
 /**
  * MikroORM options for `clientUrl`. Nothing here relies on session state across transactions

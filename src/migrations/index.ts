@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261125000000_initial_schema } from './Migration20261125000000_initial_schema';
+import { Migration20261125190000_task_instance_lifecycle } from './Migration20261125190000_task_instance_lifecycle';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by a file glob) so that the same
@@ -8,4 +9,5 @@ import { Migration20261125000000_initial_schema } from './Migration2026112500000
  */
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125000000_initial_schema', class: Migration20261125000000_initial_schema },
+  { name: 'Migration20261125190000_task_instance_lifecycle', class: Migration20261125190000_task_instance_lifecycle },
 ];

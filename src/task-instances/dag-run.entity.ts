@@ -1,11 +1,13 @@
-import { Entity, Index, PrimaryKey, PrimaryKeyProp, Property } from '@mikro-orm/core';
-import type { DagRunState } from './task-instance-state';
+import { Entity, Index, OptionalProps, PrimaryKey, PrimaryKeyProp, Property } from '@mikro-orm/core';
+import type { JsonObject } from './rendered-task-instance-fields.entity';
+import type { DagRunState, DagRunType } from './task-instance-state';
 
 /** One run of a DAG. Keyed by (`dag_id`, `run_id`) as in Airflow; constraint names are in the migration. */
 @Entity({ tableName: 'dag_run' })
 @Index({ name: 'dag_run_dag_id_run_after_idx', properties: ['dagId', 'runAfter'] })
 export class DagRun {
   [PrimaryKeyProp]?: ['dagId', 'runId'];
+  [OptionalProps]?: 'runType' | 'conf' | 'clearNumber';
 
   @PrimaryKey({ type: 'string', length: 250 })
   dagId!: string;
@@ -21,4 +23,26 @@ export class DagRun {
 
   @Property({ type: 'string', length: 50 })
   state!: DagRunState;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  dataIntervalStart?: Date | null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  dataIntervalEnd?: Date | null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  startDate?: Date | null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  endDate?: Date | null;
+
+  @Property({ type: 'string', length: 50, default: 'manual' })
+  runType: DagRunType = 'manual';
+
+  @Property({ type: 'json', default: '{}' })
+  conf: JsonObject = {};
+
+  /** How many times the run was cleared; Airflow's workers read it from the run context. */
+  @Property({ type: 'integer', default: 0 })
+  clearNumber: number = 0;
 }

@@ -7,6 +7,7 @@ import { JsonObjectBodyPipe } from './dto/json-object-body.pipe';
 import { JSON_VALUE_SCHEMA, RTIF_BODY_EXAMPLE, RtifWrittenDto } from './dto/rendered-fields.dto';
 import type { JsonObject } from './rendered-task-instance-fields.entity';
 import { RtifService } from './rtif.service';
+import { MOVED_TO_HISTORY_MESSAGE } from './task-instances.errors';
 
 export const RTIF_WRITTEN_MESSAGE = 'Rendered task instance fields successfully set';
 
@@ -26,6 +27,11 @@ export class RtifController {
     success: { status: 201, type: RtifWrittenDto, description: 'Stored (first write and overwrite alike).' },
     errors: [
       { status: 404, description: 'Unknown task instance.', examples: [{ reason: 'not_found', detail: 'Task instance 0193… not found.' }] },
+      {
+        status: 410,
+        description: 'The id belonged to a try that was archived (up_for_retry): a late write from a stale try. Nothing is written; the worker may skip it.',
+        examples: [{ reason: 'not_found', detail: MOVED_TO_HISTORY_MESSAGE }],
+      },
       { status: 413, description: 'Body larger than RTIF_MAX_BODY_BYTES.', examples: [{ reason: 'payload_too_large', detail: 'The request body is larger than the limit of 1048576 bytes.' }] },
       { status: 415, description: 'Body is not JSON.' },
       {

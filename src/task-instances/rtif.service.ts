@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { RenderedTaskInstanceFields, RTIF_KEY_FIELDS, type JsonObject } from './rendered-task-instance-fields.entity';
 import { redactSensitive } from './redaction';
 import { TaskInstance } from './task-instance.entity';
+import { TaskInstanceLookup } from './task-instance.lookup';
 import { RenderedFieldsNotFoundError, TaskInstanceNotFoundError } from './task-instances.errors';
 
 /**
@@ -16,6 +17,7 @@ export class RtifService {
   constructor(
     private readonly em: EntityManager,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly lookup: TaskInstanceLookup,
   ) {}
 
   /**
@@ -24,8 +26,9 @@ export class RtifService {
    * upsert and the retention delete commit together.
    */
   async write(taskInstanceId: string, fields: JsonObject): Promise<void> {
-    const ti = await this.em.findOne(TaskInstance, { id: taskInstanceId }, { fields: ['dagId', 'runId', 'taskId', 'mapIndex'] });
-    if (!ti) throw new TaskInstanceNotFoundError(taskInstanceId);
+    // 410 for an archived try, 404 for an unknown id. The key-share lock keeps a late write from an
+    // archived try off the next try's row: it waits for an archive in progress, then finds the id gone.
+    const ti = await this.lookup.findLive(taskInstanceId, 'key share');
 
     await this.em.upsert(
       RenderedTaskInstanceFields,

@@ -18,3 +18,7 @@ export type TaskInstanceState = (typeof TASK_INSTANCE_STATES)[number];
 
 export const DAG_RUN_STATES = ['queued', 'running', 'success', 'failed'] as const;
 export type DagRunState = (typeof DAG_RUN_STATES)[number];
+
+/** Airflow's `DagRunType` values. */
+export const DAG_RUN_TYPES = ['backfill', 'scheduled', 'manual', 'asset_triggered', 'asset_materialization'] as const;
+export type DagRunType = (typeof DAG_RUN_TYPES)[number];

@@ -1,4 +1,5 @@
 import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import type { JsonObject } from './rendered-task-instance-fields.entity';
 import type { TaskInstanceState } from './task-instance-state';
 
 /** Name of the unique key (`dag_id`, `task_id`, `run_id`, `map_index`); errors and policies cite it. */
@@ -52,6 +53,27 @@ export class TaskInstance {
 
   @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
   lastHeartbeatAt?: Date | null;
+
+  /** Seconds from `start_date` to `end_date` of the try, set when it finishes. */
+  @Property({ type: 'double', nullable: true })
+  duration?: number | null;
+
+  @Property({ type: 'string', length: 250, nullable: true })
+  renderedMapIndex?: string | null;
+
+  /** Set while a try is deferred and when it resumes: the method the worker calls next. */
+  @Property({ type: 'string', length: 1000, nullable: true })
+  nextMethod?: string | null;
+
+  /** Arguments of `next_method`: an object, or a string the worker encrypted. */
+  @Property({ type: 'json', nullable: true })
+  nextKwargs?: JsonObject | string | null;
+
+  @Property({ type: 'integer', nullable: true })
+  triggerId?: number | null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  triggerTimeout?: Date | null;
 
   @Property({ type: 'Date', columnType: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date = new Date();

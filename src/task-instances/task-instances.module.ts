@@ -1,12 +1,16 @@
 import { Module } from '@nestjs/common';
+import { JsonObjectBodyPipe } from './dto/json-object-body.pipe';
+import { StateUpdatePipe } from './dto/state-update.pipe';
+import { LifecycleController } from './lifecycle.controller';
+import { LifecycleService } from './lifecycle.service';
 import { RtifController } from './rtif.controller';
 import { RtifService } from './rtif.service';
+import { TaskInstanceLookup } from './task-instance.lookup';
 import { TaskInstancesController } from './task-instances.controller';
 import { TaskInstancesService } from './task-instances.service';
-import { JsonObjectBodyPipe } from './dto/json-object-body.pipe';
 
 @Module({
-  controllers: [TaskInstancesController, RtifController],
-  providers: [TaskInstancesService, RtifService, JsonObjectBodyPipe],
+  controllers: [TaskInstancesController, RtifController, LifecycleController],
+  providers: [TaskInstancesService, RtifService, JsonObjectBodyPipe, TaskInstanceLookup, LifecycleService, StateUpdatePipe],
 })
 export class TaskInstancesModule {}

@@ -26,6 +26,12 @@ export class TaskInstancesService {
         logicalDate: dto.logical_date ? new Date(dto.logical_date) : null,
         runAfter: dto.run_after ? new Date(dto.run_after) : now,
         state: 'running',
+        // Created running, so it started now (the run context's dag_run.start_date).
+        startDate: now,
+        dataIntervalStart: dto.data_interval_start ? new Date(dto.data_interval_start) : null,
+        dataIntervalEnd: dto.data_interval_end ? new Date(dto.data_interval_end) : null,
+        runType: dto.run_type ?? 'manual',
+        conf: dto.conf ?? {},
       })
       .onConflict(['dagId', 'runId'])
       .ignore()

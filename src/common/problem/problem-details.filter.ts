@@ -15,7 +15,12 @@ export function statusOf(code: DomainErrorCode): number {
     case 'not_found':
     case 'rendered_fields_not_found':
       return 404;
+    case 'moved_to_history':
+      return 410;
     case 'unique_conflict':
+    case 'invalid_state':
+    case 'running_elsewhere':
+    case 'not_running':
       return 409;
     case 'foreign_key_violation':
     case 'not_null_violation':
@@ -48,6 +53,15 @@ const REASON_OF_STATUS: Record<number, string> = {
   422: 'validation_error',
   429: 'too_many_requests',
 };
+
+/**
+ * The matched route template (`POST /api/v1/task-instances/:id`), as the unit of work logs it:
+ * logs then group by route, and path parameters (values from the request) stay out of them.
+ */
+function routeOf(req: Request): string {
+  const template = (req.route as { path?: unknown } | undefined)?.path;
+  return `${req.method} ${typeof template === 'string' ? template : '(no route)'}`;
+}
 
 type Rendered = ProblemInput & { retryAfterSeconds?: number; headers?: Record<string, string> };
 
@@ -97,7 +111,7 @@ export class ProblemDetailsFilter extends BaseExceptionFilter {
     const status = statusOf(error.code);
     if (status >= 500) {
       // The correlation id is bound to every line of the request by the request logger.
-      this.logger.warn({ msg: 'request failed', reason: error.reason, route: `${req.method} ${req.path}`, ...error.extensions });
+      this.logger.warn({ msg: 'request failed', reason: error.reason, route: routeOf(req), ...error.extensions });
     }
     return { status, reason: error.reason, detail: error.detail, extensions: error.extensions, retryAfterSeconds: error.retryAfterSeconds };
   }
@@ -110,7 +124,7 @@ export class ProblemDetailsFilter extends BaseExceptionFilter {
     const frames = typeof e?.stack === 'string' ? e.stack.split('\n').filter((l) => l.trim().startsWith('at ')).slice(0, 15) : [];
     this.logger.error({
       msg: failure?.kind === 'unique_violation' ? 'unique violation on a route without an @Idempotency policy' : 'unhandled error',
-      route: `${req.method} ${req.path}`,
+      route: routeOf(req),
       error: typeof e?.name === 'string' ? e.name : typeof exception,
       sqlstate: failure?.code,
       constraint: failure?.constraint,

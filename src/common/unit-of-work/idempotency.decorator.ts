@@ -1,6 +1,6 @@
-import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseInterceptors, type Type } from '@nestjs/common';
 import { ApiProblemResponse } from '../openapi/api-problem-response';
-import { canConflict, IDEMPOTENCY_POLICY, validateIdempotencyOptions, type IdempotencyOptions } from './idempotency.policy';
+import { canConflict, IDEMPOTENCY_POLICY, validateIdempotencyOptions, type IdempotencyOptions, type IdempotencyPolicy } from './idempotency.policy';
 import { UnitOfWorkInterceptor } from './unit-of-work.interceptor';
 
 export type { ConstraintAction, IdempotencyOptions, IdempotencyPolicy } from './idempotency.policy';
@@ -18,29 +18,60 @@ export type { ConstraintAction, IdempotencyOptions, IdempotencyPolicy } from './
  */
 export function Idempotency(options: IdempotencyOptions): MethodDecorator & ClassDecorator {
   const policy = validateIdempotencyOptions(options);
+  const runtime = applyDecorators(SetMetadata(IDEMPOTENCY_POLICY, policy), UseInterceptors(UnitOfWorkInterceptor));
+  const docs = applyDecorators(...openApiResponses(policy));
+  return ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    if (descriptor !== undefined) {
+      runtime(target, key!, descriptor);
+      docs(target, key!, descriptor);
+      return descriptor;
+    }
+    runtime(target as Type<unknown>);
+    // Swagger merges class-level responses into every operation, so a handler that overrides
+    // the class policy (say idempotent: true under a conflict-policy controller) would still show
+    // the class's 409. Document each handler that has no policy of its own instead: method
+    // decorators run before class decorators, so a handler's own policy is already recorded.
+    const prototype = (target as Type<unknown>).prototype as Record<string, unknown>;
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const method = Object.getOwnPropertyDescriptor(prototype, name);
+      if (name === 'constructor' || typeof method?.value !== 'function') continue;
+      if (Reflect.getMetadata(IDEMPOTENCY_POLICY, method.value) !== undefined) continue;
+      docs(prototype, name, method);
+    }
+    return target;
+  }) as MethodDecorator & ClassDecorator;
+}
+
+/** The 503 every unit of work can give, and the 409 only where the policy can give one. */
+function openApiResponses(policy: IdempotencyPolicy): MethodDecorator[] {
   const docs = [
     ApiProblemResponse(
       503,
       'A transient database failure (serialization failure, deadlock, lock timeout) persisted after the retries, the retry budget is empty, or the database is unreachable. Safe to retry after `Retry-After` seconds.',
       [
         { reason: 'retries_exhausted', detail: 'A transient database conflict persisted after all retries. Retry later.', attempts: 3, sqlstate: '40P01' },
-        { reason: 'retry_budget_exhausted', detail: 'The service is shedding retries because of many database conflicts. Retry later.' },
+        { reason: 'retry_budget_exhausted', detail: 'The service is shedding retries because of many database conflicts. Retry later.', sqlstate: '40001' },
         { reason: 'database_unavailable', detail: 'The database is unavailable. Retry later.' },
       ],
     ),
   ];
   if (canConflict(policy)) {
-    const reasons = Object.values(policy.constraints ?? {})
-      .filter((a): a is { conflict: string } => a !== 'retry')
-      .map((a) => a.conflict);
-    if (!policy.idempotent) reasons.push('unique_violation');
+    const reasons = new Map<string, string | undefined>();
+    for (const [constraint, action] of Object.entries(policy.constraints ?? {})) {
+      if (action !== 'retry') reasons.set(action.conflict, constraint);
+    }
+    if (!policy.idempotent) reasons.set('unique_violation', undefined);
     docs.push(
       ApiProblemResponse(
         409,
-        `A real conflict; do not retry. Reasons: ${[...new Set(reasons)].join(', ')}.`,
-        [...new Set(reasons)].map((reason) => ({ reason, detail: `The request conflicts with an existing resource (${reason}).` })),
+        `A real conflict; do not retry. Reasons: ${[...reasons.keys()].join(', ')}.`,
+        [...reasons].map(([reason, constraint]) =>
+          reason === 'unique_violation'
+            ? { reason, detail: 'The request conflicts with an existing row (constraint some_constraint_name).', constraint: 'some_constraint_name' }
+            : { reason, detail: `The request conflicts with an existing resource (${reason}).`, constraint },
+        ),
       ),
     );
   }
-  return applyDecorators(SetMetadata(IDEMPOTENCY_POLICY, policy), UseInterceptors(UnitOfWorkInterceptor), ...docs);
+  return docs;
 }

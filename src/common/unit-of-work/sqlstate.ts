@@ -50,11 +50,12 @@ export function classifyDbError(error: unknown): DbErrorClass | undefined {
   const code = typeof e.code === 'string' ? e.code : undefined;
   const constraint = typeof e.constraint === 'string' && e.constraint !== '' ? e.constraint : undefined;
 
+  // Before the SQLSTATE test: 'EPIPE' also has the shape of a SQLSTATE (five of [0-9A-Z]).
+  if (code && CONNECTION_CODES.has(code)) return { kind: 'unavailable', code };
   if (code && /^[0-9A-Z]{5}$/.test(code)) {
     const kind = kindOfSqlState(code);
     if (kind !== undefined) return { kind, code, ...(constraint ? { constraint } : {}) };
   }
-  if (code && CONNECTION_CODES.has(code)) return { kind: 'unavailable', code };
   const message = typeof e.message === 'string' ? e.message : '';
   // pg and knex signal pool and connection trouble with plain Errors and no code.
   if (CONNECTION_MESSAGES.some((m) => message.includes(m))) return { kind: 'unavailable', code: 'CONNECTION' };

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { IsolationLevel, MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpException, Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { DomainError } from '../problem/domain-error';
 import { fullJitterDelayMs, sleep } from './backoff';
@@ -21,6 +21,10 @@ export type AttemptDecision =
  * the policy; everything else is translated (or rethrown as is) and never retried.
  */
 export function decideAfterFailure(error: unknown, policy: IdempotencyPolicy): AttemptDecision {
+  // The handler's own verdicts (a DomainError, a validation or HTTP error) are final: rerunning
+  // the unit of work would only repeat them. Checked first so that no code or message on such an
+  // error can ever be mistaken for a SQLSTATE or a connection failure.
+  if (error instanceof DomainError || error instanceof HttpException) return { action: 'throw', error };
   const failure = classifyDbError(error);
   if (failure === undefined) return { action: 'throw', error };
   if (TRANSIENT_KINDS.has(failure.kind)) return { action: 'retry', failure };
@@ -60,6 +64,10 @@ export class UnitOfWorkRunner {
   }
 
   async run<T>(policy: IdempotencyPolicy, route: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
+    // Inside a unit of work, join it: forking here would open a second transaction on a second
+    // connection, invisible to the first (it could wait on the first's locks until lock_timeout),
+    // and a retry of the inner part alone could not undo what the outer part already did.
+    if (UnitOfWorkRunner.isActive()) return work(this.orm.em.getContext() as EntityManager);
     const maxAttempts = policy.maxAttempts ?? this.config.retry.maxAttempts;
     const lockTimeoutMs = this.config.database.lockTimeoutMs;
     for (let attempt = 1; ; attempt++) {

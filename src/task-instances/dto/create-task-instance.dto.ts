@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
-import { TASK_INSTANCE_STATES, type TaskInstanceState } from '../task-instance-state';
+import { IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import type { JsonObject } from '../rendered-task-instance-fields.entity';
+import { DAG_RUN_TYPES, TASK_INSTANCE_STATES, type DagRunType, type TaskInstanceState } from '../task-instance-state';
 
 /** Printable, no control characters; what Airflow ids look like in practice. */
 const ID = /^[^\u0000-\u001f\u007f]+$/;
@@ -57,4 +58,24 @@ export class CreateTaskInstanceDto {
   @ValidateIf((_, v) => v !== null && v !== undefined)
   @IsISO8601({ strict: true })
   logical_date?: string | null;
+
+  @ApiPropertyOptional({ format: 'date-time', nullable: true, description: 'Used only when the dag run is created.' })
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @IsISO8601({ strict: true })
+  data_interval_start?: string | null;
+
+  @ApiPropertyOptional({ format: 'date-time', nullable: true, description: 'Used only when the dag run is created.' })
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @IsISO8601({ strict: true })
+  data_interval_end?: string | null;
+
+  @ApiPropertyOptional({ enum: DAG_RUN_TYPES, default: 'manual', description: 'Used only when the dag run is created.' })
+  @IsOptional()
+  @IsIn(DAG_RUN_TYPES)
+  run_type?: DagRunType;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, default: {}, description: 'The dag run conf; used only when the dag run is created.' })
+  @IsOptional()
+  @IsObject()
+  conf?: JsonObject;
 }

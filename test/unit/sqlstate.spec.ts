@@ -1,0 +1,88 @@
+import { DeadlockException, ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { DomainError } from '../../src/common/problem/domain-error';
+import { classifyDbError, TRANSIENT_KINDS, type DbErrorKind } from '../../src/common/unit-of-work/sqlstate';
+
+/** What pg's DatabaseError carries: a SQLSTATE `code`, a `constraint`, and a message with SQL in it. */
+function pgError(code: string, constraint?: string): Error & { code: string; constraint?: string } {
+  return Object.assign(new Error(`insert into "t" ("a") values ('secret') - ${code}`), { code, ...(constraint ? { constraint } : {}) });
+}
+
+describe('classifyDbError', () => {
+  it.each<[string, DbErrorKind]>([
+    ['40001', 'serialization_failure'],
+    ['40P01', 'deadlock'],
+    ['55P03', 'lock_timeout'],
+    ['23505', 'unique_violation'],
+    ['23503', 'foreign_key_violation'],
+    ['23502', 'not_null_violation'],
+    ['23514', 'check_violation'],
+    ['22P02', 'data_exception'], // invalid_text_representation
+    ['22P05', 'data_exception'], // untranslatable_character
+    ['22003', 'data_exception'], // numeric_value_out_of_range
+    ['22001', 'data_exception'], // string_data_right_truncation
+    ['57014', 'statement_timeout'], // query_canceled (statement_timeout)
+    ['08006', 'unavailable'], // connection_failure
+    ['08001', 'unavailable'], // sqlclient_unable_to_establish_sqlconnection
+    ['57P01', 'unavailable'], // admin_shutdown (failover, restart)
+    ['57P02', 'unavailable'],
+    ['57P03', 'unavailable'], // cannot_connect_now (starting up)
+    ['53300', 'unavailable'], // too_many_connections
+    ['42P01', 'other'], // undefined_table: a bug, never retried, never a 4xx
+    ['42601', 'other'], // syntax_error
+    ['25P02', 'other'], // in_failed_sql_transaction: a handler swallowed an error
+    ['40002', 'other'], // integrity_constraint_violation under class 40: not a serialization failure
+  ])('SQLSTATE %s → %s', (code, kind) => {
+    expect(classifyDbError(pgError(code))).toEqual({ kind, code });
+  });
+
+  it('keeps the constraint name (and nothing of the message)', () => {
+    expect(classifyDbError(pgError('23505', 'task_instance_composite_key'))).toEqual({
+      kind: 'unique_violation',
+      code: '23505',
+      constraint: 'task_instance_composite_key',
+    });
+    expect(classifyDbError(pgError('23505', ''))).toEqual({ kind: 'unique_violation', code: '23505' });
+  });
+
+  it('classifies on the code, not on MikroORM classes: 40001 and 40P01 share DeadlockException', () => {
+    expect(classifyDbError(new DeadlockException(pgError('40001')))?.kind).toBe('serialization_failure');
+    expect(classifyDbError(new DeadlockException(pgError('40P01')))?.kind).toBe('deadlock');
+    expect(classifyDbError(new UniqueConstraintViolationException(pgError('23505', 'dag_run_pkey')))).toEqual({
+      kind: 'unique_violation',
+      code: '23505',
+      constraint: 'dag_run_pkey',
+    });
+    expect(classifyDbError(new ForeignKeyConstraintViolationException(pgError('23503', 'fk')))?.kind).toBe('foreign_key_violation');
+  });
+
+  it.each(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN'])('Node.js connection error %s → unavailable', (code) => {
+    expect(classifyDbError(Object.assign(new Error('connect failed'), { code }))).toEqual({ kind: 'unavailable', code });
+  });
+
+  it.each([
+    'Connection terminated unexpectedly',
+    'timeout exceeded when trying to connect',
+    'Knex: Timeout acquiring a connection. The pool is probably full.',
+    'Client has encountered a connection error and is not queryable',
+    'Connection ended unexpectedly',
+  ])('driver and pool failures without a code → unavailable (%s)', (message) => {
+    expect(classifyDbError(new Error(message))).toEqual({ kind: 'unavailable', code: 'CONNECTION' });
+  });
+
+  it.each<[string, unknown]>([
+    ['undefined', undefined],
+    ['null', null],
+    ['a string', '40001'],
+    ['a plain Error', new Error('boom')],
+    ['a DomainError (lower-case code)', new DomainError('not_found', 'x')],
+    ['a numeric code', Object.assign(new Error('x'), { code: 40001 })],
+    ['a lower-case five-character code', Object.assign(new Error('x'), { code: 'abcde' })],
+    ['an unknown Node.js code', Object.assign(new Error('x'), { code: 'ERR_INVALID_ARG_TYPE' })],
+  ])('%s is not a database error', (_, error) => {
+    expect(classifyDbError(error)).toBeUndefined();
+  });
+
+  it('retries exactly serialization failures, deadlocks and lock timeouts on every route', () => {
+    expect([...TRANSIENT_KINDS].sort()).toEqual(['deadlock', 'lock_timeout', 'serialization_failure']);
+  });
+});
