@@ -15,6 +15,13 @@ export interface WalkThroughResult {
   renderedFields: Record<string, unknown>;
   conflictStatus: number;
   conflict: Problem;
+  runStatus: number;
+  runContext: Record<string, unknown>;
+  heartbeatStatus: number;
+  rtifAgainStatus: number;
+  successStatus: number;
+  lateHeartbeatStatus: number;
+  lateHeartbeat: Problem;
 }
 
 /** `headers` go on every call (e.g. `Authorization` once the API requires a token). */
@@ -47,7 +54,47 @@ export async function walkThrough(
   const again = await client.POST('/api/v1/task-instances', { body: names });
   if (again.error === undefined) throw new Error(`expected a conflict, got ${again.response.status}`);
 
+  // 5. A worker starts it: queued → running; the answer is the run context.
+  const worker = { hostname: 'worker-1', pid: 4242 };
+  const run = await client.PATCH('/execution/task-instances/{task_instance_id}/run', {
+    params: { path: { task_instance_id: id } },
+    body: { state: 'running', ...worker, unixname: 'airflow', start_date: '2026-11-25T10:00:00Z' },
+  });
+  if (run.data === undefined) throw new Error(`run failed: ${run.response.status}`);
+
+  // 6. It heartbeats while it runs.
+  const heartbeat = await client.PUT('/execution/task-instances/{task_instance_id}/heartbeat', {
+    params: { path: { task_instance_id: id } },
+    body: worker,
+  });
+
+  // 7. It records its rendered fields (as in step 2).
+  const rtifAgain = await client.PUT('/execution/task-instances/{task_instance_id}/rtif', {
+    params: { path: { task_instance_id: id } },
+    body: { bash_command: 'echo hi', env: { API_TOKEN: 's3cr3t', TARGET: 'prod' } },
+  });
+
+  // 8. It finishes: running → success.
+  const success = await client.PATCH('/execution/task-instances/{task_instance_id}/state', {
+    params: { path: { task_instance_id: id } },
+    body: { state: 'success', end_date: '2026-11-25T10:05:00Z' },
+  });
+
+  // 9. A heartbeat now tells the worker to stop.
+  const late = await client.PUT('/execution/task-instances/{task_instance_id}/heartbeat', {
+    params: { path: { task_instance_id: id } },
+    body: worker,
+  });
+  if (late.error === undefined) throw new Error(`expected not_running, got ${late.response.status}`);
+
   return {
+    runStatus: run.response.status,
+    runContext: run.data as unknown as Record<string, unknown>,
+    heartbeatStatus: heartbeat.response.status,
+    rtifAgainStatus: rtifAgain.response.status,
+    successStatus: success.response.status,
+    lateHeartbeatStatus: late.response.status,
+    lateHeartbeat: late.error as Problem,
     created: created.data,
     putStatus: put.response.status,
     putMessage: put.data.message,

@@ -89,5 +89,12 @@ describe('generated client (openapi-typescript + openapi-fetch) runs the walk-th
       correlation_id: expect.any(String),
       constraint: 'task_instance_composite_key',
     });
+    expect(result.runStatus).toBe(200);
+    expect(result.runContext).toEqual(expect.objectContaining({ dag_run: expect.objectContaining({ dag_id: names.dag_id, run_id: names.run_id }), max_tries: 0 }));
+    expect(result.heartbeatStatus).toBe(204);
+    expect(result.rtifAgainStatus).toBe(201);
+    expect(result.successStatus).toBe(204);
+    expect(result.lateHeartbeatStatus).toBe(409);
+    expect(result.lateHeartbeat).toEqual(expect.objectContaining({ status: 409, reason: 'not_running', current_state: 'success' }));
   });
 });

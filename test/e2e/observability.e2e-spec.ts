@@ -174,6 +174,8 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, [value], auth)).status).toBe(422);
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${randomUUID()}/rtif`, { cmd: value }, auth)).status).toBe(404);
     const all = logs.raw.join('\n');
+    // Each line names its correlation id at most once (no duplicate JSON keys).
+    expect(logs.raw.filter((l) => l.split('"correlation_id"').length > 2)).toEqual([]);
     expect(all).toContain(ok.headers.get('correlation-id'));
     for (const needle of [value, secret, token]) expect(all).not.toContain(needle);
   });

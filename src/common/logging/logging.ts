@@ -25,6 +25,18 @@ export function createRootLogger(config: Pick<AppConfig, 'logLevel'>, destinatio
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       messageKey: 'msg',
+      hooks: {
+        // A line that names the correlation id itself (the problem filter's, which must work with
+        // any Nest logger) would repeat the request logger's binding: keep one JSON key.
+        logMethod(args, method) {
+          const [first] = args as unknown[];
+          if (first !== null && typeof first === 'object' && CORRELATION_ID_LOG_KEY in first && CORRELATION_ID_LOG_KEY in this.bindings()) {
+            const { [CORRELATION_ID_LOG_KEY]: _repeated, ...rest } = first as Record<string, unknown>;
+            (args as unknown[])[0] = rest;
+          }
+          return method.apply(this, args);
+        },
+      },
       // Belt and braces: nothing below serializes headers, but if a future line does, tokens go.
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', 'authorization', 'token'],

@@ -110,8 +110,7 @@ export class ProblemDetailsFilter extends BaseExceptionFilter {
   private fromDomainError(error: DomainError, req: Request): Rendered {
     const status = statusOf(error.code);
     if (status >= 500) {
-      // The correlation id is bound to every line of the request by the request logger.
-      this.logger.warn({ msg: 'request failed', reason: error.reason, route: routeOf(req), ...error.extensions });
+      this.logger.warn({ msg: 'request failed', reason: error.reason, correlation_id: correlationIdOf(req), route: routeOf(req), ...error.extensions });
     }
     return { status, reason: error.reason, detail: error.detail, extensions: error.extensions, retryAfterSeconds: error.retryAfterSeconds };
   }
@@ -124,6 +123,7 @@ export class ProblemDetailsFilter extends BaseExceptionFilter {
     const frames = typeof e?.stack === 'string' ? e.stack.split('\n').filter((l) => l.trim().startsWith('at ')).slice(0, 15) : [];
     this.logger.error({
       msg: failure?.kind === 'unique_violation' ? 'unique violation on a route without an @Idempotency policy' : 'unhandled error',
+      correlation_id: correlationId,
       route: routeOf(req),
       error: typeof e?.name === 'string' ? e.name : typeof exception,
       sqlstate: failure?.code,

@@ -69,12 +69,12 @@ export class CreateTaskInstanceDto {
   @IsISO8601({ strict: true })
   data_interval_end?: string | null;
 
-  @ApiPropertyOptional({ enum: DAG_RUN_TYPES, default: 'manual', description: 'Used only when the dag run is created.' })
+  @ApiPropertyOptional({ enum: DAG_RUN_TYPES, description: 'Defaults to manual. Used only when the dag run is created.' })
   @IsOptional()
   @IsIn(DAG_RUN_TYPES)
   run_type?: DagRunType;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, default: {}, description: 'The dag run conf; used only when the dag run is created.' })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'The dag run conf (defaults to {}); used only when the dag run is created.' })
   @IsOptional()
   @IsObject()
   conf?: JsonObject;
