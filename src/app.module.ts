@@ -7,6 +7,7 @@ import { LifecycleModule } from './common/lifecycle/lifecycle.module';
 import { createRootLogger } from './common/logging/logging';
 import { LoggingModule } from './common/logging/logging.module';
 import { MetricsModule } from './common/metrics/metrics.module';
+import { AuthModule } from './common/auth/auth.module';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { createValidationPipe } from './common/problem/validation';
 import { UnitOfWorkModule } from './common/unit-of-work/unit-of-work.module';
@@ -41,6 +42,7 @@ export class AppModule {
         LifecycleModule,
         MetricsModule,
         HealthModule,
+        AuthModule,
         TaskInstancesModule,
         ...(options.imports ?? []),
       ],

@@ -1,21 +1,25 @@
 import 'reflect-metadata';
-import { createApp } from './bootstrap';
-import { shutdownGracefully } from './common/lifecycle/graceful-shutdown';
 import type { Logger as PinoRoot } from 'pino';
+import { createApp } from './bootstrap';
+import { DEVELOPMENT_ADMIN_TOKEN_TTL_SECONDS, developmentBanner, resolveAuthConfig } from './common/auth/development-secret';
+import { TokenIssuer } from './common/auth/token-issuer';
+import { shutdownGracefully } from './common/lifecycle/graceful-shutdown';
 import { createRootLogger } from './common/logging/logging';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { resolveDatabase } from './database/database';
 import { runMigrations } from './database/migrate';
 
 async function main(): Promise<void> {
+  // Until the configuration (and so LOG_LEVEL) is known, log at info.
+  const bootRoot = createRootLogger({ logLevel: 'info' });
+  const bootLog = bootRoot.child({ context: 'Main' });
   let config: AppConfig;
   try {
-    config = loadConfig();
+    config = resolveAuthConfig(loadConfig(), (line) => bootLog.info(line));
   } catch (error) {
     if (error instanceof ConfigError) {
-      const logger = createRootLogger({ logLevel: 'info' });
-      logger.fatal({ context: 'Main', problems: error.problems }, 'invalid configuration');
-      await flushThenExit(logger, 2);
+      bootLog.fatal({ problems: error.problems }, 'invalid configuration');
+      await flushThenExit(bootRoot, 2);
     }
     throw error;
   }
@@ -62,6 +66,12 @@ async function main(): Promise<void> {
   await app.listen(config.http.port, config.http.host);
   const shown = config.http.host === '0.0.0.0' ? 'localhost' : config.http.host;
   log.info({ port: config.http.port }, `listening on http://${shown}:${config.http.port} (Swagger UI: /docs, OpenAPI: /openapi.json)`);
+  if (config.auth.developmentSecretFile) {
+    // Printed to stdout, not through the logger: log lines never carry tokens.
+    const admin = await app.get(TokenIssuer).issue('dev-admin', 'admin', DEVELOPMENT_ADMIN_TOKEN_TTL_SECONDS);
+    await new Promise<void>((resolve) => root.flush(() => resolve()));
+    process.stdout.write(developmentBanner(admin.token, `http://${shown}:${config.http.port}`));
+  }
 }
 
 /** stdout is written asynchronously: flush it, or the last lines ("stopped") can be lost. */

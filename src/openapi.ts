@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { applyAuthToDocument, BEARER_SCHEME } from './common/auth/auth.openapi';
 import { ProblemDto } from './common/problem/problem.dto';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -9,8 +10,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       'The task-instance side of a workflow engine execution API (Airflow 3 compatible). Errors are RFC 9457 problem details with a machine-readable `reason`. A 409 always means a real conflict (do not retry); a 503 carries `Retry-After` and is safe to retry.',
     )
     .setVersion('0.1.0')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A task-instance token for `/execution/…`, an admin token for `/api/…`. Locally, paste the admin token printed at start-up.' },
+      BEARER_SCHEME,
+    )
     .build();
-  return SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] });
+  return applyAuthToDocument(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] }));
 }
 
 /** Swagger UI at `/docs`, the document at `/openapi.json`. */

@@ -36,6 +36,10 @@ const postgresUrl = z
     }
   }, 'must be a postgres:// or postgresql:// URL');
 
+/** The JWS algorithms the service can verify and sign with. */
+export const JWT_ALGORITHMS = ['HS256', 'RS256', 'ES256'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
 const schema = z.object({
   HOST: z.string().trim().min(1).default('0.0.0.0'),
   PORT: integer(0, 65535).default('8080'),
@@ -65,6 +69,26 @@ const schema = z.object({
   HEALTH_CHECK_TIMEOUT_MS: integer(50, 60_000).default('1000'),
   SHUTDOWN_DELAY_MS: integer(0, 600_000).default('0'),
   SHUTDOWN_GRACE_MS: integer(0, 3_600_000).default('20000'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 needs a 256-bit key)').optional(),
+  JWT_PRIVATE_KEY_FILE: z.string().trim().min(1).optional(),
+  JWT_PUBLIC_KEY_FILE: z.string().trim().min(1).optional(),
+  JWT_JWKS_FILE: z.string().trim().min(1).optional(),
+  JWT_SIGNING_KID: z.string().trim().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 of A-Z a-z 0-9 . _ : -').optional(),
+  JWT_ALGORITHMS: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0))
+    .pipe(z.array(z.enum(JWT_ALGORITHMS)).min(1))
+    .optional(),
+  JWT_AUDIENCE: z.string().trim().min(1).optional(),
+  JWT_ISSUER: z.string().trim().min(1).optional(),
+  JWT_LEEWAY_SECONDS: integer(0, 300).default('10'),
+  JWT_EXECUTION_TOKEN_TTL_SECONDS: integer(60, 86_400).default('600'),
+  JWT_WORKLOAD_TOKEN_TTL_SECONDS: integer(60, 30 * 86_400).default('86400'),
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0))
+    .pipe(z.array(z.string().url('must be a comma-separated list of origins such as https://ui.example.com')))
+    .default(''),
 });
 
 export const DEFAULT_SENSITIVE_FIELDS = [
@@ -83,7 +107,12 @@ export const DEFAULT_SENSITIVE_FIELDS = [
 ] as const;
 
 export interface AppConfig {
-  http: { host: string; port: number };
+  http: {
+    host: string;
+    port: number;
+    /** Origins allowed by CORS; empty: CORS stays off (no Access-Control-* headers). */
+    corsOrigins: string[];
+  };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   database: {
     /** Unset: an embedded PostgreSQL is started (see `src/database/embedded-postgres.ts`). */
@@ -119,6 +148,31 @@ export interface AppConfig {
     /** After SIGTERM, how long in-flight requests may run before their connections are cut. */
     graceMs: number;
   };
+  /** Bearer tokens (JWT). See `docs/security.md` and `src/common/auth/`. */
+  auth: {
+    /** HS256 shared secret: signs issued tokens unless a private key is set, and verifies. */
+    secret: string | undefined;
+    /** PEM (PKCS#8) RSA or P-256 private key that signs issued tokens (RS256/ES256). */
+    privateKeyFile: string | undefined;
+    /** PEM public key accepted for verification (tokens without `kid`). */
+    publicKeyFile: string | undefined;
+    /** Local JWKS file: more verification keys, selected by `kid` (rotation). */
+    jwksFile: string | undefined;
+    /** `kid` written into issued tokens; also picks the signing key out of the JWKS file. */
+    signingKid: string | undefined;
+    /** Accepted `alg` values; unset: the algorithms of the configured keys. */
+    algorithms: JwtAlgorithm[] | undefined;
+    audience: string | undefined;
+    issuer: string | undefined;
+    leewaySeconds: number;
+    executionTokenTtlSeconds: number;
+    workloadTokenTtlSeconds: number;
+    /**
+     * Set by `main.ts` (never from the environment) when no key is configured and the embedded
+     * database is in use: the secret then comes from this file and an admin token is printed.
+     */
+    developmentSecretFile?: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -147,7 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ]);
   }
   return {
-    http: { host: e.HOST, port: e.PORT },
+    http: { host: e.HOST, port: e.PORT, corsOrigins: e.CORS_ORIGINS },
     logLevel: e.LOG_LEVEL,
     database: {
       url: e.DATABASE_URL,
@@ -173,6 +227,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     health: { checkTimeoutMs: e.HEALTH_CHECK_TIMEOUT_MS },
     shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, graceMs: e.SHUTDOWN_GRACE_MS },
+    auth: {
+      secret: e.JWT_SECRET,
+      privateKeyFile: e.JWT_PRIVATE_KEY_FILE,
+      publicKeyFile: e.JWT_PUBLIC_KEY_FILE,
+      jwksFile: e.JWT_JWKS_FILE,
+      signingKid: e.JWT_SIGNING_KID,
+      algorithms: e.JWT_ALGORITHMS,
+      audience: e.JWT_AUDIENCE,
+      issuer: e.JWT_ISSUER,
+      leewaySeconds: e.JWT_LEEWAY_SECONDS,
+      executionTokenTtlSeconds: e.JWT_EXECUTION_TOKEN_TTL_SECONDS,
+      workloadTokenTtlSeconds: e.JWT_WORKLOAD_TOKEN_TTL_SECONDS,
+    },
   };
 }
 

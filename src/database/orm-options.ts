@@ -51,7 +51,8 @@ export function buildOrmOptions(config: AppConfig, clientUrl: string, driverLog?
     // The global EntityManager is never used directly: HTTP requests get a request context and
     // every write runs in a unit of work on its own fork.
     allowGlobalContext: false,
-    debug: process.env.MIKRO_ORM_DEBUG === 'true',
+    // Never the `query-params` namespace: parameters carry rendered-field values and would reach the logs.
+    debug: process.env.MIKRO_ORM_DEBUG === 'true' ? ['query', 'info', 'discovery'] : false,
     // Entities are listed explicitly; folder-based discovery would break under jest and dist alike.
     discovery: { warnWhenNoEntities: true },
   });

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Put, Res } from '@nestjs/common';
-import { ApiBody, ApiExtraModels, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { AcceptTokenScopes } from '../common/auth/auth.decorators';
 import { UuidParamPipe } from '../common/http/path-params';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
 import type { ProblemExample } from '../common/openapi/api-problem-response';
@@ -34,11 +35,15 @@ const invalidBody = (examples: ProblemExample[]) => ({
  * (under a row lock), never from a unique key.
  */
 @ApiTags('Execution API: task instances')
+@ApiBearerAuth()
 @Controller('execution/task-instances')
 export class LifecycleController {
   constructor(private readonly lifecycle: LifecycleService) {}
 
   @Patch(':task_instance_id/run')
+  // The exchange point: the workload token a scheduler queued is accepted here, and a successful
+  // answer carries a fresh execution token in Refreshed-API-Token.
+  @AcceptTokenScopes('execution', 'workload')
   // Idempotent: a repeat from the same host, unixname and pid answers 200 with the same context
   // and changes nothing. No insert happens here, so no unique key can conflict.
   @Idempotency({ idempotent: true })

@@ -10,12 +10,13 @@ export const REDACTED = '***';
 export function redactSensitive(value: JsonValue, sensitiveWords: readonly string[]): JsonValue {
   if (Array.isArray(value)) return value.map((v) => redactSensitive(v, sensitiveWords));
   if (value === null || typeof value !== 'object') return value;
-  const out: { [key: string]: JsonValue } = {};
-  for (const [key, v] of Object.entries(value)) {
-    const lower = key.toLowerCase();
-    out[key] = sensitiveWords.some((w) => lower.includes(w)) ? REDACTED : redactSensitive(v, sensitiveWords);
-  }
-  return out;
+  // fromEntries defines own properties: a "__proto__" key stays a key instead of becoming the prototype.
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) => {
+      const lower = key.toLowerCase();
+      return [key, sensitiveWords.some((w) => lower.includes(w)) ? REDACTED : redactSensitive(v, sensitiveWords)];
+    }),
+  );
 }
 
 /** Nesting depth of a JSON value (a scalar is 0), computed without recursion. */

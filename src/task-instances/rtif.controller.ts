@@ -1,5 +1,5 @@
 import { Body, Controller, Param, Put } from '@nestjs/common';
-import { ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { UuidParamPipe } from '../common/http/path-params';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
 import { Idempotency } from '../common/unit-of-work/idempotency.decorator';
@@ -13,6 +13,7 @@ export const RTIF_WRITTEN_MESSAGE = 'Rendered task instance fields successfully 
 
 /** Execution API: what a running task calls to record its rendered template fields. */
 @ApiTags('Execution API: task instances')
+@ApiBearerAuth()
 @Controller('execution/task-instances')
 export class RtifController {
   constructor(private readonly rtif: RtifService) {}

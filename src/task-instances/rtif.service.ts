@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { RenderedTaskInstanceFields, RTIF_KEY_FIELDS, type JsonObject } from './rendered-task-instance-fields.entity';
+import { opaqueJson, RenderedTaskInstanceFields, RTIF_KEY_FIELDS, type JsonObject } from './rendered-task-instance-fields.entity';
 import { redactSensitive } from './redaction';
 import { TaskInstance } from './task-instance.entity';
 import { TaskInstanceLookup } from './task-instance.lookup';
@@ -37,7 +37,7 @@ export class RtifService {
         taskId: ti.taskId,
         runId: ti.runId,
         mapIndex: ti.mapIndex,
-        renderedFields: redactSensitive(fields, this.config.rtif.sensitiveFields) as JsonObject,
+        renderedFields: opaqueJson(redactSensitive(fields, this.config.rtif.sensitiveFields) as JsonObject),
         k8sPodYaml: null,
         // em.upsert skips onUpdate hooks: the timestamp is set here, on insert and update alike.
         updatedAt: new Date(),

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { UuidParamPipe } from '../common/http/path-params';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
 import { Idempotency } from '../common/unit-of-work/idempotency.decorator';
@@ -15,6 +15,7 @@ const BAD_ID = { status: 422, description: 'The path id is not a UUID.', example
 
 /** Control plane: what schedulers, operators and people in Swagger UI use. */
 @ApiTags('Control plane: task instances')
+@ApiBearerAuth()
 @Controller('api/v1/task-instances')
 export class TaskInstancesController {
   constructor(

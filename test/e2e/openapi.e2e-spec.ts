@@ -33,7 +33,7 @@ describe('OpenAPI document', () => {
   it('shows a 409 only where the policy can produce one, and a 503 on every unit-of-work route', () => {
     const rtif = doc.paths['/execution/task-instances/{task_instance_id}/rtif'].put;
     const create = doc.paths['/api/v1/task-instances'].post;
-    expect(Object.keys(rtif.responses).sort()).toEqual(['201', '404', '410', '413', '415', '422', '503']);
+    expect(Object.keys(rtif.responses).sort()).toEqual(['201', '401', '403', '404', '410', '413', '415', '422', '503']);
     expect(create.responses['409'].description).toContain('already_exists');
     expect(create.responses['503']).toBeDefined();
     expect(doc.paths['/api/v1/task-instances/{task_instance_id}'].get.responses['409']).toBeUndefined();

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { createApp } from '../../src/bootstrap';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
 import { testDatabaseUrl } from './test-database';
+import { defaultTokenFor, TEST_JWT_SECRET } from './tokens';
 
 export interface TestApp {
   app: INestApplication;
@@ -16,12 +17,13 @@ export interface TestApp {
 
 /**
  * Boots the real application (same `createApp` as `main.ts`) against the test database, listening
- * on an ephemeral port. `env` overrides settings the way a deployment would.
+ * on an ephemeral port. `env` overrides settings the way a deployment would; tokens are signed
+ * with `TEST_JWT_SECRET` unless `env` configures other keys (`JWT_SECRET: ''` unsets it).
  */
 export async function startTestApp(
   options: { env?: Record<string, string>; imports?: ModuleMetadata['imports']; logDestination?: Writable } = {},
 ): Promise<TestApp> {
-  const config = loadConfig({ LOG_LEVEL: 'warn', ...options.env, DATABASE_URL: testDatabaseUrl() });
+  const config = loadConfig({ LOG_LEVEL: 'warn', JWT_SECRET: TEST_JWT_SECRET, ...options.env, DATABASE_URL: testDatabaseUrl() });
   Logger.overrideLogger(process.env.TEST_LOGS === 'true' ? ['log', 'warn', 'error'] : ['error']);
   const logDestination = options.logDestination ?? (process.env.TEST_LOGS === 'true' ? undefined : errorLinesToStderr());
   const app = await createApp({ config, databaseUrl: testDatabaseUrl(), imports: options.imports, logDestination });
@@ -42,15 +44,22 @@ export interface HttpResult<T = any> {
   text: string;
 }
 
-/** A plain fetch wrapper: real HTTP over loopback, JSON in and out. */
+/**
+ * A plain fetch wrapper: real HTTP over loopback, JSON in and out. Without an `authorization`
+ * header it attaches a valid token for the path (see `defaultTokenFor`); pass
+ * `{ authorization: undefined }` to send none.
+ */
 export async function http<T = any>(
   baseUrl: string,
   method: string,
   path: string,
   body?: unknown,
-  headers: Record<string, string> = {},
+  headers: Record<string, string | undefined> = {},
 ): Promise<HttpResult<T>> {
-  const init: RequestInit = { method, headers: { ...headers } };
+  const given = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
+  const token = given ? undefined : await defaultTokenFor(path);
+  const sent = Object.fromEntries(Object.entries(headers).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const init: RequestInit = { method, headers: token ? { authorization: `Bearer ${token}`, ...sent } : sent };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
     (init.headers as Record<string, string>)['content-type'] ??= 'application/json';

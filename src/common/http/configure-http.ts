@@ -1,22 +1,56 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import helmet from 'helmet';
+import { isUtf8 } from 'node:buffer';
 import type { AppConfig } from '../../config/app-config';
+import { REFRESHED_TOKEN_HEADER } from '../auth/token-claims';
 import { buildProblem, PROBLEM_CONTENT_TYPE, type ProblemInput } from '../problem/problem';
-import { correlationIdMiddleware, correlationIdOf } from './correlation-id';
+import { correlationIdMiddleware, correlationIdOf, CORRELATION_ID_HEADER } from './correlation-id';
+import { inspectJsonBody } from './json-inspection';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
+/** Thrown from the body parser's `verify` hook; body-parser wraps it as `entity.verify.failed`. */
+class InvalidUtf8Error extends Error {}
+
 /**
- * Express-level set-up shared by `main.ts` and the tests: correlation ids, the JSON body parser
- * with the configured size limit, and problem details for what fails before Nest's router
- * (malformed JSON, oversized bodies, wrong content types). `observers` (request logger, metrics,
+ * Express-level set-up shared by `main.ts` and the tests: security headers (helmet), CORS when
+ * configured, correlation ids, the JSON body parser with the configured size limit, a hostile-JSON
+ * check, and problem details for what fails before Nest's router (malformed JSON or UTF-8,
+ * oversized or too deep bodies, wrong content types). `observers` (request logger, metrics,
  * draining) run right after the correlation id is set. Nest must be created with
  * `{ bodyParser: false }` so that this parser is the only one.
  */
 export function configureHttp(app: INestApplication, config: AppConfig, observers: RequestHandler[] = []): void {
   const express_ = app as NestExpressApplication;
   express_.disable('x-powered-by');
+  express_.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          // Swagger UI at /docs loads its scripts from /docs (no inline script), uses inline styles
+          // and data: images; everything else here is JSON, for which any CSP is moot.
+          'script-src': ["'self'"],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:'],
+          // Local use is plain HTTP: upgrading Swagger UI's requests to https would break it.
+          'upgrade-insecure-requests': null,
+        },
+      },
+    }),
+  );
+  if (config.http.corsOrigins.length > 0) {
+    express_.enableCors({
+      origin: config.http.corsOrigins,
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', CORRELATION_ID_HEADER],
+      exposedHeaders: [REFRESHED_TOKEN_HEADER, CORRELATION_ID_HEADER, 'Retry-After', 'WWW-Authenticate'],
+      maxAge: 600,
+    });
+  }
+  express_.use(noStoreForApiResponses);
   express_.use(correlationIdMiddleware);
   // Request logging, metrics and draining see every request, including those refused below.
   for (const observer of observers) express_.use(observer);
@@ -28,9 +62,39 @@ export function configureHttp(app: INestApplication, config: AppConfig, observer
       // validation problem (as Airflow does) instead of the parser's generic 400.
       strict: false,
       type: ['application/json', 'application/*+json'],
+      // JSON text is UTF-8 (RFC 8259 §8.1); the decoder would otherwise turn bad bytes into U+FFFD
+      // and store them silently.
+      verify: (_req, _res, buffer) => {
+        if (!isUtf8(buffer)) throw new InvalidUtf8Error();
+      },
     }),
   );
   express_.use(bodyParserErrorHandler);
+  express_.use(hostileJsonGuard(config.rtif.maxDepth));
+}
+
+/**
+ * Rejects parsed bodies no route should see: nested deeper than `maxDepth` (recursive code
+ * downstream would exhaust the stack), strings or keys with lone surrogates (PostgreSQL text
+ * would store U+FFFD in their place), and `__proto__` keys (prototype pollution in any code that
+ * copies with assignment).
+ */
+function hostileJsonGuard(maxDepth: number) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const issue = req.body === undefined ? undefined : inspectJsonBody(req.body, maxDepth);
+    if (!issue) return next();
+    sendProblem(req, res, { status: 422, reason: 'validation_error', detail: issue.detail, errors: [{ path: issue.path, message: issue.message }] });
+  };
+}
+
+/**
+ * API responses are per credential and may carry tokens (`Refreshed-API-Token`, the token route)
+ * or rendered fields: no shared or browser cache may keep them (RFC 6749 §5.1 asks the same of
+ * token responses). Swagger UI's assets stay cacheable.
+ */
+function noStoreForApiResponses(req: Request, res: Response, next: NextFunction): void {
+  if (/^\/(api|execution)(\/|$)/i.test(req.path)) res.setHeader('Cache-Control', 'no-store');
+  next();
 }
 
 function hasBody(req: Request): boolean {
@@ -42,6 +106,10 @@ function hasBody(req: Request): boolean {
 function requireJsonContentType(req: Request, res: Response, next: NextFunction): void {
   if (!BODY_METHODS.has(req.method) || !hasBody(req)) return next();
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    return sendProblem(req, res, { status: 415, reason: 'unsupported_media_type', detail: 'Request bodies must be UTF-8 JSON.' });
+  }
   if (type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type)) return next();
   sendProblem(req, res, {
     status: 415,
@@ -73,6 +141,15 @@ function bodyParserErrorHandler(err: unknown, req: Request, res: Response, next:
         reason: 'invalid_json',
         detail: 'The request body is not valid JSON.',
         errors: [{ path: '', message: 'malformed JSON' }],
+      });
+    case 'entity.verify.failed':
+      // http-errors decorates the thrown error itself.
+      if (!(err instanceof InvalidUtf8Error)) return next(err);
+      return sendProblem(req, res, {
+        status: 422,
+        reason: 'invalid_json',
+        detail: 'The request body is not valid UTF-8.',
+        errors: [{ path: '', message: 'invalid UTF-8' }],
       });
     case 'encoding.unsupported':
     case 'charset.unsupported':

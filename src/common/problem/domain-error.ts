@@ -35,7 +35,11 @@ export type DomainErrorCode =
   /** PostgreSQL rejected a value (SQLSTATE class 22). */
   | 'value_rejected'
   /** A readiness check failed (database unreachable, migrations pending, or draining). */
-  | 'not_ready';
+  | 'not_ready'
+  /** No usable bearer token: missing, malformed, badly signed, expired, … (`reason` says which). */
+  | 'unauthenticated'
+  /** A valid token that does not grant this route: another task instance, or the wrong scope. */
+  | 'forbidden';
 
 /** Extension members added to the problem body; never SQL, parameter values or stack traces. */
 export type ProblemExtensions = Record<string, string | number | boolean | null | undefined>;

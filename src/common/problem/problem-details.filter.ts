@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { bearerChallengeHeaders } from '../auth/auth.errors';
 import { sendProblem } from '../http/configure-http';
 import { correlationIdOf } from '../http/correlation-id';
 import { translateDbError } from '../unit-of-work/db-error.translate';
@@ -15,6 +16,10 @@ export function statusOf(code: DomainErrorCode): number {
     case 'not_found':
     case 'rendered_fields_not_found':
       return 404;
+    case 'unauthenticated':
+      return 401;
+    case 'forbidden':
+      return 403;
     case 'moved_to_history':
       return 410;
     case 'unique_conflict':
@@ -112,7 +117,7 @@ export class ProblemDetailsFilter extends BaseExceptionFilter {
     if (status >= 500) {
       this.logger.warn({ msg: 'request failed', reason: error.reason, correlation_id: correlationIdOf(req), route: routeOf(req), ...error.extensions });
     }
-    return { status, reason: error.reason, detail: error.detail, extensions: error.extensions, retryAfterSeconds: error.retryAfterSeconds };
+    return { status, reason: error.reason, detail: error.detail, extensions: error.extensions, retryAfterSeconds: error.retryAfterSeconds, headers: bearerChallengeHeaders(error) };
   }
 
   private internal(exception: unknown, req: Request): Rendered {

@@ -1,0 +1,90 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { decodeProtectedHeader, jwtVerify, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { InvalidTokenError, type TokenCheck } from './auth.errors';
+import { KeyStore } from './key-store';
+import { TOKEN_SCOPES, type TokenScope, type VerifiedToken } from './token-claims';
+
+/** Longer tokens are refused unparsed; ours are well under 1 KiB. */
+export const MAX_TOKEN_LENGTH = 8192;
+
+const DETAIL: Record<TokenCheck, string> = {
+  malformed: 'The bearer token is not a well-formed signed JWT.',
+  algorithm: 'The token is signed with an algorithm this service does not accept for its key.',
+  kid: 'The key id (kid) of the token, or its absence, selects no configured key.',
+  signature: 'The token signature is not valid.',
+  expired: 'The token has expired.',
+  not_before: 'The token is not valid yet (nbf is in the future).',
+  audience: 'The token audience (aud) is not this service.',
+  issuer: 'The token issuer (iss) is not the configured one.',
+  claims: 'The token lacks a required claim (sub, exp) or has a claim of the wrong type.',
+};
+
+function fail(check: TokenCheck): never {
+  throw new InvalidTokenError(check, DETAIL[check]);
+}
+
+/** Maps jose's errors onto the check that failed; anything unknown counts as malformed (fail closed). */
+function checkOf(error: unknown): TokenCheck {
+  const e = error as { code?: string; claim?: string };
+  switch (e?.code) {
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'signature';
+    case 'ERR_JWT_EXPIRED':
+      return 'expired';
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return 'algorithm';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      if (e.claim === 'nbf') return 'not_before';
+      if (e.claim === 'aud') return 'audience';
+      if (e.claim === 'iss') return 'issuer';
+      return 'claims';
+    default:
+      return 'malformed';
+  }
+}
+
+/**
+ * Verifies bearer tokens: shape, `alg` (only configured ones, and only the one bound to the
+ * selected key: no `none`, no HS/RS confusion), `kid`, signature (jose), `exp`/`nbf` with the
+ * configured leeway, `aud`/`iss` when configured, then the claims this service relies on.
+ */
+@Injectable()
+export class TokenVerifier {
+  constructor(
+    private readonly keys: KeyStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async verify(token: string): Promise<VerifiedToken> {
+    if (token.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) fail('malformed');
+    let header: ProtectedHeaderParameters;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      fail('malformed');
+    }
+    if (typeof header.alg !== 'string' || !(this.keys.algorithms as readonly string[]).includes(header.alg)) fail('algorithm');
+    if (header.kid !== undefined && typeof header.kid !== 'string') fail('malformed');
+    const key = this.keys.select(header.kid, header.alg);
+    if (typeof key === 'string') fail(key);
+
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, key.key, {
+        algorithms: [key.alg],
+        audience: this.config.auth.audience,
+        issuer: this.config.auth.issuer,
+        clockTolerance: this.config.auth.leewaySeconds,
+        requiredClaims: ['sub', 'exp'],
+      }));
+    } catch (error) {
+      fail(checkOf(error));
+    }
+
+    const scope = payload.scope ?? 'execution';
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) fail('claims');
+    if (typeof scope !== 'string' || !(TOKEN_SCOPES as readonly string[]).includes(scope)) fail('claims');
+    return { sub: payload.sub, scope: scope as TokenScope, exp: payload.exp!, iat: payload.iat, claims: payload };
+  }
+}

@@ -1,0 +1,38 @@
+import { Body, Controller, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { TokenIssuer } from '../common/auth/token-issuer';
+import { UuidParamPipe } from '../common/http/path-params';
+import { Endpoint } from '../common/openapi/endpoint.decorator';
+import { IssueTokenDto, TaskInstanceTokenDto } from './dto/task-instance-token.dto';
+import { TaskInstancesService } from './task-instances.service';
+
+/** Control plane: issues the token a worker runs a task instance with. */
+@ApiTags('Control plane: task instances')
+@ApiBearerAuth()
+@Controller('api/v1/task-instances')
+export class TaskInstanceTokenController {
+  constructor(
+    private readonly taskInstances: TaskInstancesService,
+    private readonly issuer: TokenIssuer,
+  ) {}
+
+  @Post(':task_instance_id/token')
+  @Endpoint({
+    operationId: 'issue_task_instance_token',
+    summary: 'Issue a token for a task instance',
+    description:
+      'Signs a token whose `sub` is the task instance id. The default, a workload token, is what a scheduler hands to a queue: it is accepted only by `PATCH /execution/task-instances/{id}/run`, whose response carries a short-lived execution token in `Refreshed-API-Token`. Stores nothing.',
+    success: { status: 201, type: TaskInstanceTokenDto, description: 'The signed token.' },
+    errors: [
+      { status: 404, description: 'Unknown task instance.', examples: [{ reason: 'not_found', detail: 'Task instance 0193… not found.' }] },
+      { status: 413, description: 'Body too large.' },
+      { status: 415, description: 'Body is not JSON.' },
+      { status: 422, description: 'Path id not a UUID, or an invalid body.', examples: [{ reason: 'validation_error', detail: 'The request is not valid.', errors: [{ path: 'scope', message: 'scope must be one of the following values: workload, execution' }] }] },
+    ],
+  })
+  async issue(@Param('task_instance_id', UuidParamPipe) id: string, @Body() dto: IssueTokenDto): Promise<TaskInstanceTokenDto> {
+    const ti = await this.taskInstances.get(id);
+    const issued = dto.scope === 'execution' ? await this.issuer.executionToken(ti.id) : await this.issuer.workloadToken(ti.id);
+    return TaskInstanceTokenDto.from(ti.id, issued);
+  }
+}
