@@ -10,96 +10,97 @@ type Problem = components['schemas']['ProblemDto'];
 
 export interface WalkThroughResult {
   created: TaskInstance;
-  putStatus: number;
-  putMessage: string;
-  renderedFields: Record<string, unknown>;
   conflictStatus: number;
   conflict: Problem;
+  tokenStatus: number;
   runStatus: number;
   runContext: Record<string, unknown>;
   heartbeatStatus: number;
-  rtifAgainStatus: number;
+  putStatus: number;
+  putMessage: string;
   successStatus: number;
   lateHeartbeatStatus: number;
   lateHeartbeat: Problem;
+  renderedFields: Record<string, unknown>;
+  controlPlaneWithTaskTokenStatus: number;
 }
 
-/** `headers` go on every call (e.g. `Authorization` once the API requires a token). */
-export async function walkThrough(
-  baseUrl: string,
-  names: { dag_id: string; run_id: string; task_id: string },
-  headers: Record<string, string> = {},
-): Promise<WalkThroughResult> {
-  const client = createClient<paths>({ baseUrl, headers });
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** `adminToken`: what `npm start` prints locally (a token with scope `admin`). */
+export async function walkThrough(baseUrl: string, names: { dag_id: string; run_id: string; task_id: string }, adminToken: string): Promise<WalkThroughResult> {
+  const client = createClient<paths>({ baseUrl });
+  const admin = bearer(adminToken);
 
   // 1. Create a task instance (its dag run is created when absent).
-  const created = await client.POST('/api/v1/task-instances', { body: names });
+  const created = await client.POST('/api/v1/task-instances', { body: names, headers: admin });
   if (created.data === undefined) throw new Error(`create failed: ${created.response.status}`);
   const id: string = created.data.id;
+  const path = { task_instance_id: id };
 
-  // 2. Write its rendered fields, as a worker does.
+  // 2. Creating the same task instance again is a real conflict, typed as problem details.
+  const again = await client.POST('/api/v1/task-instances', { body: names, headers: admin });
+  if (again.error === undefined) throw new Error(`expected a conflict, got ${again.response.status}`);
+
+  // 3. The scheduler gets a workload token for it.
+  const issued = await client.POST('/api/v1/task-instances/{task_instance_id}/token', { params: { path }, body: {}, headers: admin });
+  if (issued.data === undefined) throw new Error(`token failed: ${issued.response.status}`);
+
+  // 4. A worker starts it with that token; the answer carries the execution token for what follows.
+  const worker = { hostname: 'worker-1', pid: 4242 };
+  const run = await client.PATCH('/execution/task-instances/{task_instance_id}/run', {
+    params: { path },
+    body: { state: 'running', ...worker, unixname: 'airflow', start_date: '2026-11-25T10:00:00Z' },
+    headers: bearer(issued.data.access_token),
+  });
+  if (run.data === undefined) throw new Error(`run failed: ${run.response.status}`);
+  const executionToken = run.response.headers.get('refreshed-api-token');
+  if (executionToken === null) throw new Error('no Refreshed-API-Token on /run');
+  const task = bearer(executionToken);
+
+  // 5. It heartbeats while it runs.
+  const heartbeat = await client.PUT('/execution/task-instances/{task_instance_id}/heartbeat', { params: { path }, body: worker, headers: task });
+
+  // 6. It records its rendered fields.
   const put = await client.PUT('/execution/task-instances/{task_instance_id}/rtif', {
-    params: { path: { task_instance_id: id } },
+    params: { path },
     body: { bash_command: 'echo hi', env: { API_TOKEN: 's3cr3t', TARGET: 'prod' } },
+    headers: task,
   });
   if (put.data === undefined) throw new Error(`put failed: ${put.response.status}`);
 
-  // 3. Read them back: sensitive keys are redacted before they are stored.
-  const read = await client.GET('/api/v1/task-instances/{task_instance_id}/rendered-fields', {
-    params: { path: { task_instance_id: id } },
-  });
-  if (read.data === undefined) throw new Error(`read failed: ${read.response.status}`);
-
-  // 4. Creating the same task instance again is a real conflict, typed as problem details.
-  const again = await client.POST('/api/v1/task-instances', { body: names });
-  if (again.error === undefined) throw new Error(`expected a conflict, got ${again.response.status}`);
-
-  // 5. A worker starts it: queued → running; the answer is the run context.
-  const worker = { hostname: 'worker-1', pid: 4242 };
-  const run = await client.PATCH('/execution/task-instances/{task_instance_id}/run', {
-    params: { path: { task_instance_id: id } },
-    body: { state: 'running', ...worker, unixname: 'airflow', start_date: '2026-11-25T10:00:00Z' },
-  });
-  if (run.data === undefined) throw new Error(`run failed: ${run.response.status}`);
-
-  // 6. It heartbeats while it runs.
-  const heartbeat = await client.PUT('/execution/task-instances/{task_instance_id}/heartbeat', {
-    params: { path: { task_instance_id: id } },
-    body: worker,
-  });
-
-  // 7. It records its rendered fields (as in step 2).
-  const rtifAgain = await client.PUT('/execution/task-instances/{task_instance_id}/rtif', {
-    params: { path: { task_instance_id: id } },
-    body: { bash_command: 'echo hi', env: { API_TOKEN: 's3cr3t', TARGET: 'prod' } },
-  });
-
-  // 8. It finishes: running → success.
+  // 7. It finishes: running → success.
   const success = await client.PATCH('/execution/task-instances/{task_instance_id}/state', {
-    params: { path: { task_instance_id: id } },
+    params: { path },
     body: { state: 'success', end_date: '2026-11-25T10:05:00Z' },
+    headers: task,
   });
 
-  // 9. A heartbeat now tells the worker to stop.
-  const late = await client.PUT('/execution/task-instances/{task_instance_id}/heartbeat', {
-    params: { path: { task_instance_id: id } },
-    body: worker,
-  });
+  // 8. A heartbeat now tells the worker to stop.
+  const late = await client.PUT('/execution/task-instances/{task_instance_id}/heartbeat', { params: { path }, body: worker, headers: task });
   if (late.error === undefined) throw new Error(`expected not_running, got ${late.response.status}`);
 
+  // 9. Read the rendered fields back (admin): sensitive keys were redacted before they were stored.
+  const read = await client.GET('/api/v1/task-instances/{task_instance_id}/rendered-fields', { params: { path }, headers: admin });
+  if (read.data === undefined) throw new Error(`read failed: ${read.response.status}`);
+
+  // 10. A task's token does not reach the control plane.
+  const denied = await client.GET('/api/v1/task-instances/{task_instance_id}', { params: { path }, headers: task });
+
   return {
+    created: created.data,
+    conflictStatus: again.response.status,
+    conflict: again.error,
+    tokenStatus: issued.response.status,
     runStatus: run.response.status,
     runContext: run.data as unknown as Record<string, unknown>,
     heartbeatStatus: heartbeat.response.status,
-    rtifAgainStatus: rtifAgain.response.status,
+    putStatus: put.response.status,
+    putMessage: put.data.message,
     successStatus: success.response.status,
     lateHeartbeatStatus: late.response.status,
     lateHeartbeat: late.error as Problem,
-    created: created.data,
-    putStatus: put.response.status,
-    putMessage: put.data.message,
     renderedFields: read.data.rendered_fields,
-    conflictStatus: again.response.status,
-    conflict: again.error,
+    controlPlaneWithTaskTokenStatus: denied.response.status,
   };
 }

@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config/app-config';
 import { runMigrations } from '../../src/database/migrate';
 import { freePort, PostgresProcess } from '../support/postgres-process';
 import { createTaskInstance, http, LogCapture, uniqueId } from '../support/test-app';
+import { TEST_JWT_SECRET } from '../support/tokens';
 
 /**
  * The database goes away and comes back while the service runs. This file starts its own embedded
@@ -26,6 +27,7 @@ describe('database outage (dedicated embedded PostgreSQL, stopped and restarted 
     const url = pg.url('outage');
     const config = loadConfig({
       DATABASE_URL: url,
+      JWT_SECRET: TEST_JWT_SECRET,
       LOG_LEVEL: 'info',
       // Fail fast: these bound every request's wait while the database is down.
       DB_CONNECT_TIMEOUT_MS: '1000',

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import ts from 'typescript';
 import { http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
+import { adminToken } from '../support/tokens';
 
 const ROOT = resolve(__dirname, '../..');
 const OUT_DIR = resolve(ROOT, '.data/contract');
@@ -70,14 +71,11 @@ describe('generated client (openapi-typescript + openapi-fetch) runs the walk-th
     // Loaded by path so the main type-check (which runs before the types exist) does not follow it;
     // its only import of the generated file is type-only.
     const { walkThrough } = (await import(resolve(CONTRACT_DIR, 'walkthrough'))) as {
-      walkThrough(baseUrl: string, names: Record<'dag_id' | 'run_id' | 'task_id', string>, headers?: Record<string, string>): Promise<Record<string, any>>;
+      walkThrough(baseUrl: string, names: Record<'dag_id' | 'run_id' | 'task_id', string>, adminToken: string): Promise<Record<string, any>>;
     };
     const names = { dag_id: uniqueId('client'), run_id: 'manual__2026-11-25', task_id: 'extract' };
-    const result = await walkThrough(t.baseUrl, names);
+    const result = await walkThrough(t.baseUrl, names, await adminToken());
     expect(result.created).toEqual(expect.objectContaining({ ...names, id: expect.any(String), map_index: -1, state: 'queued' }));
-    expect(result.putStatus).toBe(201);
-    expect(result.putMessage).toBe('Rendered task instance fields successfully set');
-    expect(result.renderedFields).toEqual({ bash_command: 'echo hi', env: { API_TOKEN: '***', TARGET: 'prod' } });
     expect(result.conflictStatus).toBe(409);
     expect(result.conflict).toEqual({
       type: 'urn:task-execution-api:problem:already_exists',
@@ -89,12 +87,16 @@ describe('generated client (openapi-typescript + openapi-fetch) runs the walk-th
       correlation_id: expect.any(String),
       constraint: 'task_instance_composite_key',
     });
+    expect(result.tokenStatus).toBe(201);
     expect(result.runStatus).toBe(200);
     expect(result.runContext).toEqual(expect.objectContaining({ dag_run: expect.objectContaining({ dag_id: names.dag_id, run_id: names.run_id }), max_tries: 0 }));
     expect(result.heartbeatStatus).toBe(204);
-    expect(result.rtifAgainStatus).toBe(201);
+    expect(result.putStatus).toBe(201);
+    expect(result.putMessage).toBe('Rendered task instance fields successfully set');
     expect(result.successStatus).toBe(204);
     expect(result.lateHeartbeatStatus).toBe(409);
     expect(result.lateHeartbeat).toEqual(expect.objectContaining({ status: 409, reason: 'not_running', current_state: 'success' }));
+    expect(result.renderedFields).toEqual({ bash_command: 'echo hi', env: { API_TOKEN: '***', TARGET: 'prod' } });
+    expect(result.controlPlaneWithTaskTokenStatus).toBe(403);
   });
 });

@@ -4,15 +4,16 @@ import { buildService } from '../support/build-service';
 import { freePort } from '../support/postgres-process';
 import { uniqueId, type CreatedTi } from '../support/test-app';
 import { testDatabaseUrl, withDirect } from '../support/test-database';
+import { adminToken, executionToken, TEST_JWT_SECRET } from '../support/tokens';
 
 type Outcome = { kind: 'answered'; status: number; body: string } | { kind: 'failed'; code: string };
 
 /** One request on its own connection (no keep-alive pool), so each outcome is about that request. */
-function send(method: 'POST' | 'PUT', port: number, path: string, body: unknown): Promise<Outcome> {
+function send(method: 'POST' | 'PUT', port: number, path: string, body: unknown, token: string): Promise<Outcome> {
   const payload = JSON.stringify(body);
   return new Promise((resolve) => {
     const req = request(
-      { host: '127.0.0.1', port, path, method, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      { host: '127.0.0.1', port, path, method, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), authorization: `Bearer ${token}` } },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -56,6 +57,7 @@ describe('graceful shutdown (the service as a child process, SIGTERM mid-burst)'
       env: {
         PATH: process.env.PATH,
         DATABASE_URL: testDatabaseUrl(),
+        JWT_SECRET: TEST_JWT_SECRET,
         MIGRATIONS_RUN_ON_START: 'false',
         HOST: '127.0.0.1',
         PORT: String(port),
@@ -91,10 +93,11 @@ describe('graceful shutdown (the service as a child process, SIGTERM mid-burst)'
     const dagId = uniqueId('shutdown');
     // One connection per request here too, so the service's count of accepted connections can be
     // checked against the answers below.
+    const admin = await adminToken();
     const tis: CreatedTi[] = [];
     for (let i = 0; i < BURST; i += 10) {
       const created = await Promise.all(
-        Array.from({ length: 10 }, (_, j) => send('POST', port, '/api/v1/task-instances', { dag_id: dagId, run_id: 'run', task_id: `t${i + j}` })),
+        Array.from({ length: 10 }, (_, j) => send('POST', port, '/api/v1/task-instances', { dag_id: dagId, run_id: 'run', task_id: `t${i + j}` }, admin)),
       );
       for (const c of created) {
         if (c.kind !== 'answered' || c.status !== 201) throw new Error(`create failed: ${JSON.stringify(c)}`);
@@ -102,12 +105,13 @@ describe('graceful shutdown (the service as a child process, SIGTERM mid-burst)'
       }
     }
     const bodies = tis.map((ti, i) => ({ writer: i, task_id: ti.task_id, payload: 'x'.repeat(4096) }));
+    const tokens = await Promise.all(tis.map((ti) => executionToken(ti.id)));
 
     let answersSoFar = 0;
     let signalled!: () => void;
     const sigtermSent = new Promise<void>((resolve) => (signalled = resolve));
     const burst = tis.map((ti, i) =>
-      send('PUT', port, `/execution/task-instances/${ti.id}/rtif`, bodies[i]).then((outcome) => {
+      send('PUT', port, `/execution/task-instances/${ti.id}/rtif`, bodies[i], tokens[i]).then((outcome) => {
         // SIGTERM once the first answers are out: the rest of the burst is in flight.
         if (outcome.kind === 'answered' && ++answersSoFar === 5) {
           child.kill('SIGTERM');
@@ -118,7 +122,7 @@ describe('graceful shutdown (the service as a child process, SIGTERM mid-burst)'
     );
     await sigtermSent;
     const listenerClosed = await waitForLine((l) => l.msg === 'listener closed: refusing new connections');
-    const late = await Promise.all(Array.from({ length: 5 }, () => send('PUT', port, `/execution/task-instances/${tis[0].id}/rtif`, { late: true })));
+    const late = await Promise.all(Array.from({ length: 5 }, () => send('PUT', port, `/execution/task-instances/${tis[0].id}/rtif`, { late: true }, tokens[0])));
     const outcomes = await Promise.all(burst);
     const code = await exit;
 

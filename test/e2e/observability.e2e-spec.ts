@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseMetrics, sampleValue } from '../support/metrics-text';
 import { createTaskInstance, http, LogCapture, startTestApp, uniqueId, type TestApp } from '../support/test-app';
 import { connectDirect } from '../support/test-database';
+import { executionToken } from '../support/tokens';
 
 const RTIF_ROUTE = '/execution/task-instances/:task_instance_id/rtif';
 
@@ -165,19 +166,24 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('nolog'), run_id: 'run', task_id: 'task' });
     const value = `value-${randomUUID()}`;
     const secret = `secret-${randomUUID()}`;
-    const token = `token-${randomUUID()}`;
-    const auth = { authorization: `Bearer ${token}`, cookie: `session=${token}` };
+    // A real token (so the requests are authorized) and a cookie the service ignores.
+    const token = await executionToken(ti.id);
+    const cookie = `session-${randomUUID()}`;
+    const auth = { authorization: `Bearer ${token}`, cookie };
     const ok = await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { cmd: value, env: { PASSWORD: secret } }, auth);
     expect(ok.status).toBe(201);
     // Refused bodies, and an error on the path the unit of work retries.
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, `{"cmd":"${value}"`, auth)).status).toBe(422);
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, [value], auth)).status).toBe(422);
-    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${randomUUID()}/rtif`, { cmd: value }, auth)).status).toBe(404);
+    const other = randomUUID();
+    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${other}/rtif`, { cmd: value }, { ...auth, authorization: `Bearer ${await executionToken(other)}` })).status).toBe(404);
+    // Refused tokens are not logged either.
+    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { cmd: value }, { authorization: `Bearer ${token}x` })).status).toBe(401);
     const all = logs.raw.join('\n');
     // Each line names its correlation id at most once (no duplicate JSON keys).
     expect(logs.raw.filter((l) => l.split('"correlation_id"').length > 2)).toEqual([]);
     expect(all).toContain(ok.headers.get('correlation-id'));
-    for (const needle of [value, secret, token]) expect(all).not.toContain(needle);
+    for (const needle of [value, secret, token, token.split('.')[2], cookie]) expect(all).not.toContain(needle);
   });
 
   it('serves liveness and readiness', async () => {

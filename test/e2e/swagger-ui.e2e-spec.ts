@@ -2,19 +2,20 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createTaskInstance, http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
+import { executionToken } from '../support/tokens';
 
 /** Debian's Chromium: installed by the test set-up (`.ci/run`), never downloaded by Playwright. */
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = resolve(__dirname, '../../docs/swagger-ui.png');
 const RTIF_PATH = '/execution/task-instances/{task_instance_id}/rtif';
 
-/**
- * The Authorize step. The API declares no security scheme today, so there is nothing to fill; the
- * assertion makes this test fail (rather than silently pass) once a scheme is added, until this
- * step fills the Authorize dialog with a token.
- */
-async function authorize(_page: Page, doc: { components?: { securitySchemes?: object } }): Promise<void> {
-  expect(doc.components?.securitySchemes).toBeUndefined();
+/** Swagger UI's Authorize dialog, as a person uses it: paste the bearer token, Authorize, Close. */
+async function authorize(page: Page, token: string): Promise<void> {
+  await page.locator('.auth-wrapper .btn.authorize').click();
+  const dialog = page.locator('.modal-ux');
+  await dialog.locator('input#auth-bearer-value, input[type="text"]').first().fill(token);
+  await dialog.locator('button.modal-btn.auth.authorize').click();
+  await dialog.locator('button.btn-done').click();
 }
 
 describe('Swagger UI in a real browser (Debian Chromium via playwright-core)', () => {
@@ -37,7 +38,6 @@ describe('Swagger UI in a real browser (Debian Chromium via playwright-core)', (
 
   it('runs "Try it out" on the RTIF PUT and shows 201', async () => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('swagger_ui'), run_id: 'manual__2026-11-25', task_id: 'extract' });
-    const doc = (await http(t.baseUrl, 'GET', '/openapi.json')).body;
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     // Every request the page makes stays on this machine (the UI is served by the app itself).
     const offHost: string[] = [];
@@ -46,7 +46,8 @@ describe('Swagger UI in a real browser (Debian Chromium via playwright-core)', (
     });
 
     await page.goto(`${t.baseUrl}/docs`);
-    await authorize(page, doc);
+    // A token for this task instance, as `npm run token` or `POST /api/v1/task-instances/{id}/token` gives.
+    await authorize(page, await executionToken(ti.id));
 
     const operation = page.locator('.opblock.opblock-put', { has: page.locator(`[data-path="${RTIF_PATH}"]`) });
     await operation.locator('.opblock-summary').first().click();
