@@ -6,7 +6,9 @@ import { executionToken } from '../support/tokens';
 
 /** Debian's Chromium: installed by the test set-up (`.ci/run`), never downloaded by Playwright. */
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = resolve(__dirname, '../../docs/swagger-ui.png');
+// Each run writes its screenshot under .data/ (git-ignored); UPDATE_SCREENSHOT=true refreshes the
+// one the README shows, so an ordinary test run leaves the working tree clean.
+const SCREENSHOT = resolve(__dirname, process.env.UPDATE_SCREENSHOT === 'true' ? '../../docs/swagger-ui.png' : '../../.data/swagger-ui.png');
 const RTIF_PATH = '/execution/task-instances/{task_instance_id}/rtif';
 
 /** Swagger UI's Authorize dialog, as a person uses it: paste the bearer token, Authorize, Close. */
