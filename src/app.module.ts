@@ -1,6 +1,12 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import type { Logger as PinoRoot } from 'pino';
+import { HealthModule } from './common/health/health.module';
+import { LifecycleModule } from './common/lifecycle/lifecycle.module';
+import { createRootLogger } from './common/logging/logging';
+import { LoggingModule } from './common/logging/logging.module';
+import { MetricsModule } from './common/metrics/metrics.module';
 import { AuthModule } from './common/auth/auth.module';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { createValidationPipe } from './common/problem/validation';
@@ -15,17 +21,27 @@ export interface AppModuleOptions {
   databaseUrl: string;
   /** Extra modules (tests mount deliberately racy routes this way). */
   imports?: ModuleMetadata['imports'];
+  /** The process's pino logger; one is made from `config` when absent. */
+  rootLogger?: PinoRoot;
 }
 
 @Module({})
 export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
+    const rootLogger = options.rootLogger ?? createRootLogger(options.config);
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(options.config),
-        MikroOrmModule.forRoot({ ...buildOrmOptions(options.config, options.databaseUrl), registerRequestContext: true }),
+        MikroOrmModule.forRoot({
+          ...buildOrmOptions(options.config, options.databaseUrl, { warn: (m) => rootLogger.warn({ context: 'Database' }, m) }),
+          registerRequestContext: true,
+        }),
         UnitOfWorkModule,
+        LoggingModule.forRoot(rootLogger),
+        LifecycleModule,
+        MetricsModule,
+        HealthModule,
         AuthModule,
         TaskInstancesModule,
         ...(options.imports ?? []),

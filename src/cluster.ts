@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import type { Logger } from '@nestjs/common';
+import type { Logger } from 'pino';
 import type { AppConfig } from './config/app-config';
 import { resolveDatabase } from './database/database';
 import { runMigrations } from './database/migrate';
@@ -28,17 +28,17 @@ export function isClusterPrimary(config: AppConfig): boolean {
  * primary exits once they have closed (the embedded database, if any, stops last).
  */
 export async function runClusterPrimary(config: AppConfig, logger: Logger): Promise<void> {
-  const db = await resolveDatabase(config, (line) => logger.log(line));
+  const db = await resolveDatabase(config, (line) => logger.info(line));
   if (config.database.runMigrationsOnStart) {
     const applied = await runMigrations(config, db.migrationUrl);
-    logger.log(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'schema is up to date');
+    logger.info(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'schema is up to date');
   }
   const workerEnv: Record<string, string> = { DATABASE_URL: db.url, MIGRATION_DATABASE_URL: db.migrationUrl, MIGRATIONS_RUN_ON_START: 'false' };
   if (config.auth.developmentSecretFile && config.auth.secret) {
     // Local use with the embedded database: the workers see DATABASE_URL, so they would refuse to
     // start without a key; they get the primary's development secret (same user, child env only).
     workerEnv.JWT_SECRET = config.auth.secret;
-    logger.log('development JWT secret passed to the workers; get an admin token with `npm run token -- admin <name>`');
+    logger.info('development JWT secret passed to the workers; get an admin token with `npm run token -- admin <name>`');
   }
 
   let stopping = false;
@@ -46,7 +46,7 @@ export async function runClusterPrimary(config: AppConfig, logger: Logger): Prom
   const fork = (): Worker => cluster.fork(workerEnv);
 
   cluster.on('listening', (worker, address) => {
-    logger.log(`worker ${worker.process.pid} listening on port ${address.port}`);
+    logger.info(`worker ${worker.process.pid} listening on port ${address.port}`);
   });
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
@@ -74,12 +74,12 @@ export async function runClusterPrimary(config: AppConfig, logger: Logger): Prom
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
-      logger.log(`${signal} received: stopping ${config.http.workers} workers`);
+      logger.info(`${signal} received: stopping ${config.http.workers} workers`);
       void stop(0);
     });
   }
 
-  logger.log(`primary ${process.pid}: forking ${config.http.workers} workers`);
+  logger.info(`primary ${process.pid}: forking ${config.http.workers} workers`);
   for (let i = 0; i < config.http.workers; i++) fork();
 }
 

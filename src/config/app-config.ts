@@ -67,6 +67,9 @@ const schema = z.object({
   RTIF_RETENTION_DAG_RUNS: integer(-1_000_000, 1_000_000).default('30'),
   RTIF_EXTRA_SENSITIVE_FIELDS: list.default(''),
 
+  HEALTH_CHECK_TIMEOUT_MS: integer(50, 60_000).default('1000'),
+  SHUTDOWN_DELAY_MS: integer(0, 600_000).default('0'),
+  SHUTDOWN_GRACE_MS: integer(0, 3_600_000).default('20000'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 needs a 256-bit key)').optional(),
   JWT_PRIVATE_KEY_FILE: z.string().trim().min(1).optional(),
   JWT_PUBLIC_KEY_FILE: z.string().trim().min(1).optional(),
@@ -137,6 +140,16 @@ export interface AppConfig {
     maxDepth: number;
     retentionDagRuns: number;
     sensitiveFields: string[];
+  };
+  health: {
+    /** Bound on each readiness check (database ping, pending migrations). */
+    checkTimeoutMs: number;
+  };
+  shutdown: {
+    /** After SIGTERM, how long the listener stays open (readiness already 503) before it closes. */
+    delayMs: number;
+    /** After SIGTERM, how long in-flight requests may run before their connections are cut. */
+    graceMs: number;
   };
   /** Bearer tokens (JWT). See `docs/security.md` and `src/common/auth/`. */
   auth: {
@@ -215,6 +228,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retentionDagRuns: e.RTIF_RETENTION_DAG_RUNS,
       sensitiveFields: [...new Set([...DEFAULT_SENSITIVE_FIELDS, ...e.RTIF_EXTRA_SENSITIVE_FIELDS])],
     },
+    health: { checkTimeoutMs: e.HEALTH_CHECK_TIMEOUT_MS },
+    shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, graceMs: e.SHUTDOWN_GRACE_MS },
     auth: {
       secret: e.JWT_SECRET,
       privateKeyFile: e.JWT_PRIVATE_KEY_FILE,

@@ -17,7 +17,12 @@ export const ENTITIES = [DagRun, TaskInstance, RenderedTaskInstanceFields, TaskI
  * (no prepared statements, no session-level SET), so it works through PgBouncer in transaction
  * pooling mode.
  */
-export function buildOrmOptions(config: AppConfig, clientUrl: string): Options {
+/** Where knex's own warnings go (dropped connections, pool timeouts); default: knex's console. */
+export interface DriverLog {
+  warn(message: string): void;
+}
+
+export function buildOrmOptions(config: AppConfig, clientUrl: string, driverLog?: DriverLog): Options {
   return defineConfig({
     clientUrl,
     entities: ENTITIES,
@@ -40,6 +45,8 @@ export function buildOrmOptions(config: AppConfig, clientUrl: string): Options {
     driverOptions: {
       acquireConnectionTimeout: config.database.connectTimeoutMs,
       connection: { connectionTimeoutMillis: config.database.connectTimeoutMs, keepAlive: true },
+      // Only first lines: knex warnings name the failure ("Connection Error: …"), never SQL or values.
+      ...(driverLog ? { log: { warn: (m: unknown) => driverLog.warn(String(m).split('\n')[0]), deprecate: () => undefined, debug: () => undefined, error: (m: unknown) => driverLog.warn(String(m).split('\n')[0]) } } : {}),
     },
     // The global EntityManager is never used directly: HTTP requests get a request context and
     // every write runs in a unit of work on its own fork.

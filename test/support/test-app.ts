@@ -1,6 +1,7 @@
 import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { createApp } from '../../src/bootstrap';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
 import { testDatabaseUrl } from './test-database';
@@ -19,10 +20,13 @@ export interface TestApp {
  * on an ephemeral port. `env` overrides settings the way a deployment would; tokens are signed
  * with `TEST_JWT_SECRET` unless `env` configures other keys (`JWT_SECRET: ''` unsets it).
  */
-export async function startTestApp(options: { env?: Record<string, string>; imports?: ModuleMetadata['imports'] } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { env?: Record<string, string>; imports?: ModuleMetadata['imports']; logDestination?: Writable } = {},
+): Promise<TestApp> {
   const config = loadConfig({ LOG_LEVEL: 'warn', JWT_SECRET: TEST_JWT_SECRET, ...options.env, DATABASE_URL: testDatabaseUrl() });
   Logger.overrideLogger(process.env.TEST_LOGS === 'true' ? ['log', 'warn', 'error'] : ['error']);
-  const app = await createApp({ config, databaseUrl: testDatabaseUrl(), imports: options.imports });
+  const logDestination = options.logDestination ?? (process.env.TEST_LOGS === 'true' ? undefined : errorLinesToStderr());
+  const app = await createApp({ config, databaseUrl: testDatabaseUrl(), imports: options.imports, logDestination });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return { app, config, baseUrl: `http://127.0.0.1:${address.port}`, close: () => app.close() };
@@ -83,4 +87,31 @@ export async function createTaskInstance(baseUrl: string, body: Record<string, u
   const res = await http<CreatedTi>(baseUrl, 'POST', '/api/v1/task-instances', body);
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.text}`);
   return res.body;
+}
+
+/** Test default for JSON logs: only `error` and `fatal` lines reach stderr (TEST_LOGS=true: all). */
+function errorLinesToStderr(): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (/"level":"(error|fatal)"/.test(line)) process.stderr.write(`${line}\n`);
+      }
+      callback();
+    },
+  });
+}
+
+/** Collects the JSON log lines an app writes, for assertions on log content. */
+export class LogCapture extends Writable {
+  readonly lines: Record<string, unknown>[] = [];
+  readonly raw: string[] = [];
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      this.raw.push(line);
+      this.lines.push(JSON.parse(line) as Record<string, unknown>);
+    }
+    callback();
+  }
 }

@@ -25,4 +25,14 @@ describe('loadConfig', () => {
   it('adds extra sensitive words to the defaults', () => {
     expect(loadConfig({ RTIF_EXTRA_SENSITIVE_FIELDS: 'Conn_URI, dsn' }).rtif.sensitiveFields).toEqual(expect.arrayContaining(['password', 'conn_uri', 'dsn']));
   });
+
+  it('reads the probe and shutdown settings', () => {
+    expect(loadConfig({}).health).toEqual({ checkTimeoutMs: 1000 });
+    expect(loadConfig({}).shutdown).toEqual({ delayMs: 0, graceMs: 20000 });
+    expect(loadConfig({ HEALTH_CHECK_TIMEOUT_MS: '250', SHUTDOWN_DELAY_MS: '5000', SHUTDOWN_GRACE_MS: '0' })).toEqual(
+      expect.objectContaining({ health: { checkTimeoutMs: 250 }, shutdown: { delayMs: 5000, graceMs: 0 } }),
+    );
+    expect(() => loadConfig({ SHUTDOWN_GRACE_MS: '-1' })).toThrow(/SHUTDOWN_GRACE_MS/);
+    expect(() => loadConfig({ HEALTH_CHECK_TIMEOUT_MS: '10' })).toThrow(/HEALTH_CHECK_TIMEOUT_MS/);
+  });
 });

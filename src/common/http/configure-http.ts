@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import helmet from 'helmet';
 import { isUtf8 } from 'node:buffer';
 import type { AppConfig } from '../../config/app-config';
@@ -18,10 +18,11 @@ class InvalidUtf8Error extends Error {}
  * Express-level set-up shared by `main.ts` and the tests: security headers (helmet), CORS when
  * configured, correlation ids, the JSON body parser with the configured size limit, a hostile-JSON
  * check, and problem details for what fails before Nest's router (malformed JSON or UTF-8,
- * oversized or too deep bodies, wrong content types). Nest must be created with
+ * oversized or too deep bodies, wrong content types). `observers` (request logger, metrics,
+ * draining) run right after the correlation id is set. Nest must be created with
  * `{ bodyParser: false }` so that this parser is the only one.
  */
-export function configureHttp(app: INestApplication, config: AppConfig): void {
+export function configureHttp(app: INestApplication, config: AppConfig, observers: RequestHandler[] = []): void {
   const express_ = app as NestExpressApplication;
   express_.disable('x-powered-by');
   express_.use(
@@ -51,6 +52,8 @@ export function configureHttp(app: INestApplication, config: AppConfig): void {
   }
   express_.use(noStoreForApiResponses);
   express_.use(correlationIdMiddleware);
+  // Request logging, metrics and draining see every request, including those refused below.
+  for (const observer of observers) express_.use(observer);
   express_.use(requireJsonContentType);
   express_.use(
     express.json({

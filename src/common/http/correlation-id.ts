@@ -12,12 +12,22 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Takes the client's `correlation-id` (or makes one) and echoes it on the response. */
-export function correlationIdMiddleware(req: Request, res: Response, next: NextFunction): void {
+/**
+ * Takes the client's `correlation-id` (or makes one), remembers it on the request and echoes it on
+ * the response. Idempotent: the request logger and this middleware may both call it.
+ */
+export function assignCorrelationId(req: Request, res: Response): string {
+  if (req.correlationId !== undefined) return req.correlationId;
   const given = req.headers[CORRELATION_ID_HEADER];
   const id = typeof given === 'string' && ACCEPTABLE.test(given) ? given : uuidv7();
   req.correlationId = id;
   res.setHeader(CORRELATION_ID_HEADER, id);
+  return id;
+}
+
+/** Express middleware form of `assignCorrelationId`. */
+export function correlationIdMiddleware(req: Request, res: Response, next: NextFunction): void {
+  assignCorrelationId(req, res);
   next();
 }
 

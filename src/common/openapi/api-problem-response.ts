@@ -9,8 +9,19 @@ export interface ProblemExample {
   [extension: string]: unknown;
 }
 
+/** The example shown for a status when a route names none (otherwise Swagger UI shows the schema's `not_found`). */
+const DEFAULT_EXAMPLES: Record<number, ProblemExample> = {
+  400: { reason: 'bad_request', detail: 'The request body could not be read.' },
+  404: { reason: 'not_found', detail: 'Task instance 0193… not found.' },
+  413: { reason: 'payload_too_large', detail: 'The request body is larger than the limit of 1048576 bytes.' },
+  415: { reason: 'unsupported_media_type', detail: 'Request bodies must be JSON (Content-Type: application/json).' },
+  422: { reason: 'validation_error', detail: 'The request is not valid.' },
+  503: { reason: 'database_unavailable', detail: 'The database is unavailable. Retry later.' },
+};
+
 /** Documents one error response as `application/problem+json` with `ProblemDto`, with examples per reason. */
-export function ApiProblemResponse(status: number, description: string, examples: ProblemExample[] = []): MethodDecorator & ClassDecorator {
+export function ApiProblemResponse(status: number, description: string, given: ProblemExample[] = []): MethodDecorator & ClassDecorator {
+  const examples = given.length > 0 ? given : DEFAULT_EXAMPLES[status] ? [DEFAULT_EXAMPLES[status]] : [];
   const content = {
     [PROBLEM_CONTENT_TYPE]: {
       schema: { $ref: getSchemaPath(ProblemDto) },

@@ -34,6 +34,8 @@ export type DomainErrorCode =
   | 'check_violation'
   /** PostgreSQL rejected a value (SQLSTATE class 22). */
   | 'value_rejected'
+  /** A readiness check failed (database unreachable, migrations pending, or draining). */
+  | 'not_ready'
   /** No usable bearer token: missing, malformed, badly signed, expired, … (`reason` says which). */
   | 'unauthenticated'
   /** A valid token that does not grant this route: another task instance, or the wrong scope. */

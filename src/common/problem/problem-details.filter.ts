@@ -36,6 +36,7 @@ export function statusOf(code: DomainErrorCode): number {
     case 'retry_budget_exhausted':
     case 'database_unavailable':
     case 'database_timeout':
+    case 'not_ready':
       return 503;
     default: {
       const never: never = code;

@@ -6,6 +6,11 @@ import { DAG_RUN_TYPES, TASK_INSTANCE_STATES, type DagRunType, type TaskInstance
 /** Printable, no control characters; what Airflow ids look like in practice. */
 const ID = /^[^\u0000-\u001f\u007f]+$/;
 
+/**
+ * Defaults are stated in descriptions, not as OpenAPI `default`: openapi-typescript (with its
+ * default settings) makes every property with a `default` required, so generated clients could not
+ * omit them (test/e2e/generated-client.e2e-spec.ts).
+ */
 export class CreateTaskInstanceDto {
   @ApiProperty({ example: 'example_dag', maxLength: 250 })
   @IsString()
@@ -25,19 +30,19 @@ export class CreateTaskInstanceDto {
   @Matches(ID, { message: 'task_id must not contain control characters' })
   task_id: string;
 
-  @ApiPropertyOptional({ default: -1, minimum: -1, description: '-1 for an unmapped task.' })
+  @ApiPropertyOptional({ minimum: -1, description: '-1 for an unmapped task. Defaults to -1.' })
   @IsOptional()
   @IsInt()
   @Min(-1)
   @Max(2_147_483_647)
   map_index?: number;
 
-  @ApiPropertyOptional({ enum: TASK_INSTANCE_STATES, default: 'queued' })
+  @ApiPropertyOptional({ enum: TASK_INSTANCE_STATES, description: 'Defaults to queued.' })
   @IsOptional()
   @IsIn(TASK_INSTANCE_STATES)
   state?: TaskInstanceState;
 
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  @ApiPropertyOptional({ minimum: 0, description: 'Defaults to 0.' })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -64,12 +69,12 @@ export class CreateTaskInstanceDto {
   @IsISO8601({ strict: true })
   data_interval_end?: string | null;
 
-  @ApiPropertyOptional({ enum: DAG_RUN_TYPES, default: 'manual', description: 'Used only when the dag run is created.' })
+  @ApiPropertyOptional({ enum: DAG_RUN_TYPES, description: 'Defaults to manual. Used only when the dag run is created.' })
   @IsOptional()
   @IsIn(DAG_RUN_TYPES)
   run_type?: DagRunType;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, default: {}, description: 'The dag run conf; used only when the dag run is created.' })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'The dag run conf (defaults to {}); used only when the dag run is created.' })
   @IsOptional()
   @IsObject()
   conf?: JsonObject;

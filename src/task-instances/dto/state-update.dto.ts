@@ -19,12 +19,12 @@ export class TISuccessStatePayload {
   @IsAwareDateTime()
   end_date: string;
 
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, default: [], description: 'Accepted for compatibility with Airflow workers; not stored (no asset store).' })
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, description: 'Defaults to []. Accepted for compatibility with Airflow workers; not stored (no asset store).' })
   @IsOptional()
   @IsArrayOfObjects()
   task_outlets?: JsonObject[];
 
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, default: [], description: 'Accepted for compatibility with Airflow workers; not stored (no asset store).' })
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, description: 'Defaults to []. Accepted for compatibility with Airflow workers; not stored (no asset store).' })
   @IsOptional()
   @IsArrayOfObjects()
   outlet_events?: JsonObject[];
@@ -102,9 +102,8 @@ export class TIDeferredStatePayload {
 
   @ApiPropertyOptional({
     oneOf: [{ type: 'object', additionalProperties: true }, { type: 'string' }],
-    default: {},
     example: { moment: '2026-11-25T11:00:00Z' },
-    description: 'Trigger constructor arguments: an object, or a string the worker encrypted. Stored as sent.',
+    description: 'Trigger constructor arguments: an object, or a string the worker encrypted (defaults to {}). Stored as sent.',
   })
   @IsOptional()
   @IsObjectOrString()
@@ -122,8 +121,7 @@ export class TIDeferredStatePayload {
 
   @ApiPropertyOptional({
     oneOf: [{ type: 'object', additionalProperties: true }, { type: 'string' }],
-    default: {},
-    description: 'Arguments of `next_method`: an object, or a string the worker encrypted. Returned by /run on resume.',
+    description: 'Arguments of `next_method`: an object, or a string the worker encrypted (defaults to {}). Returned by /run on resume.',
   })
   @IsOptional()
   @IsObjectOrString()

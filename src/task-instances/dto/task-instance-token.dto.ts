@@ -7,7 +7,6 @@ export const ISSUABLE_SCOPES = ['workload', 'execution'] as const;
 export class IssueTokenDto {
   @ApiPropertyOptional({
     enum: ISSUABLE_SCOPES,
-    default: 'workload',
     description:
       '`workload` (default): the long-lived token a scheduler hands to a queue; the worker exchanges it at `PATCH …/run` for an execution token. `execution`: a short-lived token for the execution routes directly.',
   })

@@ -1,0 +1,161 @@
+import { MikroORM } from '@mikro-orm/core';
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { routeLabelOf } from '../http/route-label';
+import { UnitOfWorkStats, type UnitOfWorkEvent } from '../unit-of-work/unit-of-work.stats';
+
+/** What `orm.em.getConnection().getKnex().client.pool` (a tarn pool) exposes. */
+interface TarnPool {
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+  numPendingCreates(): number;
+}
+
+/** Latency buckets in seconds: a fast RTIF upsert is a few ms; 5 s is the default connect timeout. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * The Prometheus registry of one application instance (not prom-client's global registry, so two
+ * apps in one process, as in tests, never share or clash over series).
+ *
+ * Retries, exhausted retries, conflicts and budget refusals are not counted here: they are read
+ * from `UnitOfWorkStats`, the one place that counts them. Labels are route templates, never raw
+ * paths, so series stay bounded.
+ */
+@Injectable()
+export class MetricsService implements OnModuleInit, OnModuleDestroy {
+  readonly registry = new Registry();
+  private unsubscribe: (() => void) | undefined;
+
+  private readonly requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly latency = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from the request arriving to its response finishing, by method, route template and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly retries = new Counter({
+    name: 'db_retries_total',
+    help: 'Units of work rerun after a transient database failure, by route and SQLSTATE.',
+    labelNames: ['method', 'route', 'sqlstate'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly exhausted = new Counter({
+    name: 'db_retries_exhausted_total',
+    help: 'Units of work that failed after all attempts (answered 503 retries_exhausted), by route and SQLSTATE.',
+    labelNames: ['method', 'route', 'sqlstate'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly budgetRefusals = new Counter({
+    name: 'db_retry_budget_refusals_total',
+    help: 'Retries refused because the process-wide retry budget was empty (answered 503 retry_budget_exhausted).',
+    labelNames: ['method', 'route', 'sqlstate'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly conflicts = new Counter({
+    name: 'db_conflicts_total',
+    help: 'Real conflicts answered 409, by route and reason.',
+    labelNames: ['method', 'route', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(
+    private readonly stats: UnitOfWorkStats,
+    private readonly orm: MikroORM,
+  ) {
+    collectDefaultMetrics({ register: this.registry });
+    const pool = () => this.pool();
+    const gauge = (name: string, help: string, read: (p: TarnPool) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        // Read on scrape: no timer, and the value is the pool's state at that moment.
+        collect() {
+          const p = pool();
+          this.set(p === undefined ? 0 : read(p));
+        },
+      });
+    gauge('db_pool_connections_used', 'Pool connections lent to a unit of work or query.', (p) => p.numUsed());
+    gauge('db_pool_connections_free', 'Idle pool connections.', (p) => p.numFree());
+    gauge('db_pool_pending_acquires', 'Requests waiting for a pool connection.', (p) => p.numPendingAcquires());
+    gauge('db_pool_pending_creates', 'Connections being opened.', (p) => p.numPendingCreates());
+    const max = new Gauge({ name: 'db_pool_connections_max', help: 'Configured pool size (DB_POOL_MAX).', registers: [this.registry] });
+    max.set(Number((orm.config.get('pool') as { max?: number } | undefined)?.max ?? 0));
+  }
+
+  onModuleInit(): void {
+    this.unsubscribe = this.stats.subscribe((event) => this.onUnitOfWorkEvent(event));
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+
+  /** Express middleware that times every request, including those refused before routing. */
+  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
+    const end = this.latency.startTimer();
+    let done = false;
+    const record = () => {
+      if (done) return;
+      done = true;
+      const labels = { method: req.method, route: routeLabelOf(req), status: String(res.statusCode) };
+      end(labels);
+      this.requests.inc(labels);
+    };
+    res.once('finish', record);
+    res.once('close', record);
+    next();
+  };
+
+  async render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  private onUnitOfWorkEvent(event: UnitOfWorkEvent): void {
+    // UnitOfWorkStats names a route "METHOD /template".
+    const space = event.route.indexOf(' ');
+    const method = space > 0 ? event.route.slice(0, space) : '';
+    const route = space > 0 ? event.route.slice(space + 1) : event.route;
+    switch (event.type) {
+      case 'retry':
+        this.retries.inc({ method, route, sqlstate: event.sqlstate });
+        break;
+      case 'retries_exhausted':
+        this.exhausted.inc({ method, route, sqlstate: event.sqlstate });
+        break;
+      case 'budget_refused':
+        this.budgetRefusals.inc({ method, route, sqlstate: event.sqlstate });
+        break;
+      case 'conflict':
+        this.conflicts.inc({ method, route, reason: event.reason });
+        break;
+      default: {
+        const never: never = event;
+        throw new Error(`unknown unit-of-work event ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private pool(): TarnPool | undefined {
+    try {
+      const connection = this.orm.em.getConnection() as unknown as { getKnex(): { client: { pool?: TarnPool } } };
+      return connection.getKnex().client.pool ?? undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,106 @@
+// The README's walk-through, written as a client author would: against types generated from
+// /openapi.json by openapi-typescript, calling the service through openapi-fetch. Type-checked and
+// run by test/e2e/generated-client.e2e-spec.ts. Nothing here is hand-typed: every path, body and
+// response shape comes from the OpenAPI document.
+import createClient from 'openapi-fetch';
+import type { components, paths } from '../../.data/contract/openapi';
+
+type TaskInstance = components['schemas']['TaskInstanceDto'];
+type Problem = components['schemas']['ProblemDto'];
+
+export interface WalkThroughResult {
+  created: TaskInstance;
+  conflictStatus: number;
+  conflict: Problem;
+  tokenStatus: number;
+  runStatus: number;
+  runContext: Record<string, unknown>;
+  heartbeatStatus: number;
+  putStatus: number;
+  putMessage: string;
+  successStatus: number;
+  lateHeartbeatStatus: number;
+  lateHeartbeat: Problem;
+  renderedFields: Record<string, unknown>;
+  controlPlaneWithTaskTokenStatus: number;
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** `adminToken`: what `npm start` prints locally (a token with scope `admin`). */
+export async function walkThrough(baseUrl: string, names: { dag_id: string; run_id: string; task_id: string }, adminToken: string): Promise<WalkThroughResult> {
+  const client = createClient<paths>({ baseUrl });
+  const admin = bearer(adminToken);
+
+  // 1. Create a task instance (its dag run is created when absent).
+  const created = await client.POST('/api/v1/task-instances', { body: names, headers: admin });
+  if (created.data === undefined) throw new Error(`create failed: ${created.response.status}`);
+  const id: string = created.data.id;
+  const path = { task_instance_id: id };
+
+  // 2. Creating the same task instance again is a real conflict, typed as problem details.
+  const again = await client.POST('/api/v1/task-instances', { body: names, headers: admin });
+  if (again.error === undefined) throw new Error(`expected a conflict, got ${again.response.status}`);
+
+  // 3. The scheduler gets a workload token for it.
+  const issued = await client.POST('/api/v1/task-instances/{task_instance_id}/token', { params: { path }, body: {}, headers: admin });
+  if (issued.data === undefined) throw new Error(`token failed: ${issued.response.status}`);
+
+  // 4. A worker starts it with that token; the answer carries the execution token for what follows.
+  const worker = { hostname: 'worker-1', pid: 4242 };
+  const run = await client.PATCH('/execution/task-instances/{task_instance_id}/run', {
+    params: { path },
+    body: { state: 'running', ...worker, unixname: 'airflow', start_date: '2026-11-25T10:00:00Z' },
+    headers: bearer(issued.data.access_token),
+  });
+  if (run.data === undefined) throw new Error(`run failed: ${run.response.status}`);
+  const executionToken = run.response.headers.get('refreshed-api-token');
+  if (executionToken === null) throw new Error('no Refreshed-API-Token on /run');
+  const task = bearer(executionToken);
+
+  // 5. It heartbeats while it runs.
+  const heartbeat = await client.PUT('/execution/task-instances/{task_instance_id}/heartbeat', { params: { path }, body: worker, headers: task });
+
+  // 6. It records its rendered fields.
+  const put = await client.PUT('/execution/task-instances/{task_instance_id}/rtif', {
+    params: { path },
+    body: { bash_command: 'echo hi', env: { API_TOKEN: 's3cr3t', TARGET: 'prod' } },
+    headers: task,
+  });
+  if (put.data === undefined) throw new Error(`put failed: ${put.response.status}`);
+
+  // 7. It finishes: running → success.
+  const success = await client.PATCH('/execution/task-instances/{task_instance_id}/state', {
+    params: { path },
+    body: { state: 'success', end_date: '2026-11-25T10:05:00Z' },
+    headers: task,
+  });
+
+  // 8. A heartbeat now tells the worker to stop.
+  const late = await client.PUT('/execution/task-instances/{task_instance_id}/heartbeat', { params: { path }, body: worker, headers: task });
+  if (late.error === undefined) throw new Error(`expected not_running, got ${late.response.status}`);
+
+  // 9. Read the rendered fields back (admin): sensitive keys were redacted before they were stored.
+  const read = await client.GET('/api/v1/task-instances/{task_instance_id}/rendered-fields', { params: { path }, headers: admin });
+  if (read.data === undefined) throw new Error(`read failed: ${read.response.status}`);
+
+  // 10. A task's token does not reach the control plane.
+  const denied = await client.GET('/api/v1/task-instances/{task_instance_id}', { params: { path }, headers: task });
+
+  return {
+    created: created.data,
+    conflictStatus: again.response.status,
+    conflict: again.error,
+    tokenStatus: issued.response.status,
+    runStatus: run.response.status,
+    runContext: run.data as unknown as Record<string, unknown>,
+    heartbeatStatus: heartbeat.response.status,
+    putStatus: put.response.status,
+    putMessage: put.data.message,
+    successStatus: success.response.status,
+    lateHeartbeatStatus: late.response.status,
+    lateHeartbeat: late.error as Problem,
+    renderedFields: read.data.rendered_fields,
+    controlPlaneWithTaskTokenStatus: denied.response.status,
+  };
+}

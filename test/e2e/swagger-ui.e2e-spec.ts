@@ -1,0 +1,80 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createTaskInstance, http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
+import { executionToken } from '../support/tokens';
+
+/** Debian's Chromium: installed by the test set-up (`.ci/run`), never downloaded by Playwright. */
+const CHROMIUM = '/usr/bin/chromium';
+// Each run writes its screenshot under .data/ (git-ignored); UPDATE_SCREENSHOT=true refreshes the
+// one the README shows, so an ordinary test run leaves the working tree clean.
+const SCREENSHOT = resolve(__dirname, process.env.UPDATE_SCREENSHOT === 'true' ? '../../docs/swagger-ui.png' : '../../.data/swagger-ui.png');
+const RTIF_PATH = '/execution/task-instances/{task_instance_id}/rtif';
+
+/** Swagger UI's Authorize dialog, as a person uses it: paste the bearer token, Authorize, Close. */
+async function authorize(page: Page, token: string): Promise<void> {
+  await page.locator('.auth-wrapper .btn.authorize').click();
+  const dialog = page.locator('.modal-ux');
+  await dialog.locator('input#auth-bearer-value, input[type="text"]').first().fill(token);
+  await dialog.locator('button.modal-btn.auth.authorize').click();
+  await dialog.locator('button.btn-done').click();
+}
+
+describe('Swagger UI in a real browser (Debian Chromium via playwright-core)', () => {
+  let t: TestApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    // Missing browser = failure, not a skip: CI installs it before the suite runs.
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (bash .ci/run does)`);
+    t = await startTestApp();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('runs "Try it out" on the RTIF PUT and shows 201', async () => {
+    const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('swagger_ui'), run_id: 'manual__2026-11-25', task_id: 'extract' });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // Every request the page makes stays on this machine (the UI is served by the app itself).
+    const offHost: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(t.baseUrl) && !r.url().startsWith('data:')) offHost.push(r.url());
+    });
+
+    await page.goto(`${t.baseUrl}/docs`);
+    // A token for this task instance, as `npm run token` or `POST /api/v1/task-instances/{id}/token` gives.
+    await authorize(page, await executionToken(ti.id));
+
+    const operation = page.locator('.opblock.opblock-put', { has: page.locator(`[data-path="${RTIF_PATH}"]`) });
+    await operation.locator('.opblock-summary').first().click();
+    await operation.getByRole('button', { name: 'Try it out' }).click();
+    await operation.locator('tr[data-param-name="task_instance_id"] input').fill(ti.id);
+    await operation.locator('textarea.body-param__text').fill(JSON.stringify({ bash_command: 'echo hi', env: { API_TOKEN: 's3cr3t', TARGET: 'prod' } }, null, 2));
+    await operation.getByRole('button', { name: 'Execute' }).click();
+
+    const live = operation.locator('.live-responses-table');
+    const status = live.locator('tr.response .response-col_status').first();
+    await status.waitFor({ state: 'visible', timeout: 30_000 });
+    expect((await status.innerText()).trim()).toBe('201');
+    expect(await live.locator('tr.response .response-col_description').first().innerText()).toContain('Rendered task instance fields successfully set');
+
+    // The write really happened.
+    const fields = await http(t.baseUrl, 'GET', `/api/v1/task-instances/${ti.id}/rendered-fields`);
+    expect(fields.body.rendered_fields).toEqual({ bash_command: 'echo hi', env: { API_TOKEN: '***', TARGET: 'prod' } });
+    expect(offHost).toEqual([]);
+
+    mkdirSync(resolve(SCREENSHOT, '..'), { recursive: true });
+    // The operation from its header down to the live 201 (not the documented responses below).
+    await page.evaluate('window.scrollTo(0, 0)');
+    const from = (await operation.boundingBox())!;
+    const to = (await live.boundingBox())!;
+    await page.screenshot({ path: SCREENSHOT, fullPage: true, clip: { x: from.x, y: from.y, width: from.width, height: to.y + to.height - from.y + 12 } });
+    await page.close();
+  }, 90_000);
+});
