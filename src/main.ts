@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { Logger as PinoRoot } from 'pino';
 import { createApp } from './bootstrap';
+import { isClusterPrimary, runClusterPrimary } from './cluster';
 import { DEVELOPMENT_ADMIN_TOKEN_TTL_SECONDS, developmentBanner, resolveAuthConfig } from './common/auth/development-secret';
 import { TokenIssuer } from './common/auth/token-issuer';
 import { shutdownGracefully } from './common/lifecycle/graceful-shutdown';
@@ -8,8 +9,10 @@ import { createRootLogger } from './common/logging/logging';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { resolveDatabase } from './database/database';
 import { runMigrations } from './database/migrate';
+import { tuneHeapGrowth } from './heap-tuning';
 
 async function main(): Promise<void> {
+  tuneHeapGrowth();
   // Until the configuration (and so LOG_LEVEL) is known, log at info.
   const bootRoot = createRootLogger({ logLevel: 'info' });
   const bootLog = bootRoot.child({ context: 'Main' });
@@ -25,6 +28,8 @@ async function main(): Promise<void> {
   }
   const root = createRootLogger(config);
   const log = root.child({ context: 'Main' });
+  // WEB_CONCURRENCY > 1: this process only forks workers, which run the rest of main() each.
+  if (isClusterPrimary(config)) return runClusterPrimary(config, log);
 
   const db = await resolveDatabase(config, (line) => log.info(line));
   if (config.database.runMigrationsOnStart) {

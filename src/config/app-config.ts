@@ -43,6 +43,7 @@ export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 const schema = z.object({
   HOST: z.string().trim().min(1).default('0.0.0.0'),
   PORT: integer(0, 65535).default('8080'),
+  WEB_CONCURRENCY: integer(1, 64).default('1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 
   DATABASE_URL: postgresUrl.optional(),
@@ -112,6 +113,8 @@ export interface AppConfig {
     port: number;
     /** Origins allowed by CORS; empty: CORS stays off (no Access-Control-* headers). */
     corsOrigins: string[];
+    /** > 1: `main.ts` runs a `node:cluster` primary that forks that many HTTP workers. */
+    workers: number;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   database: {
@@ -201,7 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ]);
   }
   return {
-    http: { host: e.HOST, port: e.PORT, corsOrigins: e.CORS_ORIGINS },
+    http: { host: e.HOST, port: e.PORT, corsOrigins: e.CORS_ORIGINS, workers: e.WEB_CONCURRENCY },
     logLevel: e.LOG_LEVEL,
     database: {
       url: e.DATABASE_URL,

@@ -1,6 +1,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261125000000_initial_schema } from './Migration20261125000000_initial_schema';
 import { Migration20261125190000_task_instance_lifecycle } from './Migration20261125190000_task_instance_lifecycle';
+import { Migration20261125200000_dag_run_retention_index } from './Migration20261125200000_dag_run_retention_index';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by a file glob) so that the same
@@ -10,4 +11,5 @@ import { Migration20261125190000_task_instance_lifecycle } from './Migration2026
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125000000_initial_schema', class: Migration20261125000000_initial_schema },
   { name: 'Migration20261125190000_task_instance_lifecycle', class: Migration20261125190000_task_instance_lifecycle },
+  { name: 'Migration20261125200000_dag_run_retention_index', class: Migration20261125200000_dag_run_retention_index },
 ];

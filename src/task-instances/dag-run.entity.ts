@@ -4,7 +4,8 @@ import type { DagRunState, DagRunType } from './task-instance-state';
 
 /** One run of a DAG. Keyed by (`dag_id`, `run_id`) as in Airflow; constraint names are in the migration. */
 @Entity({ tableName: 'dag_run' })
-@Index({ name: 'dag_run_dag_id_run_after_idx', properties: ['dagId', 'runAfter'] })
+// Serves RTIF retention's top-N query; the migration creates it (dag_id, run_after desc, run_id desc).
+@Index({ name: 'dag_run_dag_id_run_after_run_id_idx', properties: ['dagId', 'runAfter', 'runId'] })
 export class DagRun {
   [PrimaryKeyProp]?: ['dagId', 'runId'];
   [OptionalProps]?: 'runType' | 'conf' | 'clearNumber';

@@ -19,7 +19,9 @@ export class RtifController {
   constructor(private readonly rtif: RtifService) {}
 
   @Put(':task_instance_id/rtif')
-  @Idempotency({ idempotent: true })
+  // RtifService.write is one atomic statement (plus retention after an insert), each setting its
+  // own lock_timeout: no BEGIN/SET LOCAL/COMMIT round trips (docs/performance.md).
+  @Idempotency({ idempotent: true, autocommit: true })
   @Endpoint({
     operationId: 'put_rtif',
     summary: 'Set Rendered Task Instance Fields',

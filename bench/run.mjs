@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+// `npm run bench`: PUT /execution/task-instances/{id}/rtif under load, 1 and 2 service processes,
+// directly and through PgBouncer (transaction pooling), contention and spread shapes, with an
+// integrity check after every run and pgbench's figure for the same SQL as the limit.
+// Writes docs/bench/results.json, docs/bench/results.md and docs/bench/chart.svg; prints the table.
+// `npm run bench -- --profile` instead profiles one worker (--cpu-prof) under the spread shape.
+// Settings (environment): BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_PROCESSES (1,2),
+// BENCH_PATHS (direct,pgbouncer), BENCH_SHAPES (contention,spread), BENCH_DB_POOL_MAX (10),
+// BENCH_PGBOUNCER_POOL (20), BENCH_WARMUP_SECONDS (3), BENCH_NODE_ARGS (extra flags for the service's
+// node). Requests carry real JWTs signed with a secret the bench gives the service (lib/service.mjs).
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpuModel, fail, loadAverage, log, machineCpuSeconds, run, treeCpuSeconds } from './lib/system.mjs';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const env = process.env;
+const list = (v, d) => (v ?? d).split(',').map((s) => s.trim()).filter(Boolean);
+const settings = {
+  seconds: Number(env.BENCH_SECONDS ?? 10),
+  warmup_seconds: Number(env.BENCH_WARMUP_SECONDS ?? 3),
+  connections: Number(env.BENCH_CONNECTIONS ?? 64),
+  processes: list(env.BENCH_PROCESSES, '1,2').map(Number),
+  paths: list(env.BENCH_PATHS, 'direct,pgbouncer'),
+  shapes: list(env.BENCH_SHAPES, 'contention,spread'),
+  db_pool_max: Number(env.BENCH_DB_POOL_MAX ?? 10),
+  pgbouncer_pool: Number(env.BENCH_PGBOUNCER_POOL ?? 20),
+  lock_timeout_ms: 2000,
+};
+const profileMode = process.argv.includes('--profile');
+if (profileMode) Object.assign(settings, { processes: [1], paths: ['direct'], shapes: ['spread'] });
+const outDir = join(root, 'docs/bench');
+const workDir = join(root, '.data/bench');
+
+// Preflight: dependencies, a fresh build, Debian's PostgreSQL 15, pgbench and PgBouncer.
+if (!existsSync(join(root, 'node_modules/autocannon'))) {
+  log('node_modules incomplete: npm ci');
+  run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+}
+log('building (nest build)');
+run(join(root, 'node_modules/.bin/nest'), ['build'], { cwd: root });
+const { ensureDatabaseTools, removeDir, startPgBouncer, startPostgres } = await import('./lib/databases.mjs');
+const { seedTaskInstances, startService } = await import('./lib/service.mjs');
+const { checkIntegrity, driveRtif, shapeTaskInstances, summarize } = await import('./lib/workload.mjs');
+const { loadHelperTable, pgbenchScript, runPgbench } = await import('./lib/pgbench.mjs');
+const { markdownTable, svgChart } = await import('./lib/report.mjs');
+const { profileMarkdown, summarizeProfile } = await import('./lib/profile.mjs');
+ensureDatabaseTools();
+mkdirSync(workDir, { recursive: true });
+mkdirSync(outDir, { recursive: true });
+
+/** CPU cores used by each party over a measured interval (seconds of CPU per second of wall time). */
+function cpuMeter(pids) {
+  const selfStat = () => {
+    const f = readFileSync('/proc/self/stat', 'utf8');
+    const v = f.slice(f.lastIndexOf(')') + 2).split(' ').map(Number);
+    return { own: (v[11] + v[12]) / 100, children: (v[13] + v[14]) / 100 };
+  };
+  const take = () => ({
+    at: process.hrtime.bigint(),
+    machine: machineCpuSeconds().busy,
+    service: pids.service ? treeCpuSeconds(pids.service) : 0,
+    postgres: treeCpuSeconds(pids.postgres),
+    pgbouncer: pids.pgbouncer ? treeCpuSeconds(pids.pgbouncer) : 0,
+    self: selfStat(),
+  });
+  const start = take();
+  return (loadGenerator) => {
+    const end = take();
+    const wall = Number(end.at - start.at) / 1e9;
+    const d = (k) => end[k] - start[k];
+    const gen = loadGenerator === 'pgbench' ? end.self.children - start.self.children : end.self.own - start.self.own;
+    const ours = d('service') + d('postgres') + d('pgbouncer') + gen;
+    const r = (x) => Math.round((x / wall) * 100) / 100;
+    return { service: r(d('service')), postgres: r(d('postgres')), pgbouncer: r(d('pgbouncer')), load_generator: r(gen), other: r(Math.max(0, d('machine') - ours)), machine: r(d('machine')) };
+  };
+}
+
+const results = {
+  started_at: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpu_model: cpuModel(), memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version, load_average_at_start: loadAverage() },
+  settings,
+  runs: [],
+  limits: {},
+};
+
+const pg = await startPostgres();
+const bouncer = settings.paths.includes('pgbouncer') ? await startPgBouncer(pg, { poolSize: settings.pgbouncer_pool }) : undefined;
+results.machine.postgres = run('/usr/lib/postgresql/15/bin/postgres', ['--version']).trim();
+let profileDir;
+let profileWindow;
+const idsForLimit = {};
+try {
+  for (const path of settings.paths) {
+    for (const processes of settings.processes) {
+      const tag = `${processes}p_${path}`;
+      profileDir = profileMode ? join(workDir, `profile-${Date.now()}`) : undefined;
+      const svc = await startService({
+        root,
+        processes,
+        databaseUrl: path === 'pgbouncer' ? bouncer.url : pg.url,
+        migrationUrl: pg.url,
+        poolMax: settings.db_pool_max,
+        logPath: join(workDir, `service-${tag}.log`),
+        nodeArgs: [...(env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+      });
+      try {
+        const seeded = {};
+        for (const shape of ['warmup', ...settings.shapes]) seeded[shape] = await seedTaskInstances(svc.baseUrl, shapeTaskInstances(shape, tag));
+        log(`${tag}: seeded ${Object.values(seeded).reduce((a, b) => a + b.length, 0)} task instances through the API; warming up ${settings.warmup_seconds} s`);
+        if (settings.warmup_seconds > 0) await driveRtif({ baseUrl: svc.baseUrl, ids: seeded.warmup, connections: settings.connections, seconds: settings.warmup_seconds });
+        for (const shape of settings.shapes) {
+          const meter = cpuMeter({ service: svc.pid, postgres: pg.pid, pgbouncer: path === 'pgbouncer' ? bouncer.pid : undefined });
+          const driveStart = Date.now();
+          const drive = await driveRtif({ baseUrl: svc.baseUrl, ids: seeded[shape], connections: settings.connections, seconds: settings.seconds });
+          profileWindow = { start: driveStart, end: Date.now() };
+          const cpu = meter('autocannon');
+          const integrity = await checkIntegrity(pg.url, seeded[shape], drive);
+          const entry = { shape, processes, path, ...summarize(drive.result, settings.seconds), integrity, cpu_cores: cpu };
+          // CPU milliseconds per answered request: steadier than req/s on a machine shared with others.
+          entry.cpu_ms_per_request = {
+            service: Math.round(((cpu.service * settings.seconds) / entry.requests) * 1e5) / 100,
+            postgres: Math.round(((cpu.postgres * settings.seconds) / entry.requests) * 1e5) / 100,
+          };
+          results.runs.push(entry);
+          idsForLimit[shape] ??= seeded[shape];
+          log(
+            `${tag} ${shape}: ${entry.rps} req/s, p50 ${entry.latency_ms.p50} p90 ${entry.latency_ms.p90} p99 ${entry.latency_ms.p99} ms, ` +
+              `${JSON.stringify(entry.status_codes)}, integrity ${integrity.clean ? 'clean' : JSON.stringify(integrity.problems)}, cpu ${JSON.stringify(cpu)}, cpu ms/request ${JSON.stringify(entry.cpu_ms_per_request)}`,
+          );
+        }
+        const rss = svc.peakRss();
+        for (const r of results.runs.filter((x) => x.processes === processes && x.path === path)) r.peak_rss = rss;
+      } finally {
+        await svc.stop();
+        if (profileWindow) profileWindow.exited = Date.now();
+      }
+    }
+  }
+  if (!profileMode) {
+    for (const shape of settings.shapes) {
+      // The task instances of the first service run: already written, so pgbench overwrites, as
+      // the service does in its steady state.
+      await loadHelperTable(pg.url, shape, idsForLimit[shape]);
+      const script = pgbenchScript(root, shape, idsForLimit[shape].length);
+      const meter = cpuMeter({ postgres: pg.pid });
+      const limit = runPgbench({ dir: pg.dir, databaseUrl: pg.url, shape, script, clients: settings.connections, seconds: settings.seconds, lockTimeoutMs: settings.lock_timeout_ms });
+      const cpu = meter('pgbench');
+      results.limits[shape] = { ...limit, cpu_cores: cpu, cpu_ms_per_request: { postgres: Math.round(((cpu.postgres * settings.seconds) / limit.transactions) * 1e5) / 100 }, script };
+      log(`pgbench ${shape}: ${limit.tps} tps, p50 ${limit.latency_ms.p50} p90 ${limit.latency_ms.p90} p99 ${limit.latency_ms.p99} ms, ${limit.failed} failed`);
+    }
+  }
+} finally {
+  await bouncer?.stop();
+  pg.stop();
+  removeDir(pg.dir);
+}
+results.finished_at = new Date().toISOString();
+results.machine.load_average_at_end = loadAverage();
+
+if (profileMode) {
+  const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) fail(`no .cpuprofile written in ${profileDir}`);
+  // The profile ends when the worker exits: the measured run is the span that ended that long before.
+  const summary = summarizeProfile(join(profileDir, file), { fromEndMs: profileWindow.exited - profileWindow.start, toEndMs: profileWindow.exited - profileWindow.end });
+  const md = [`# CPU profile of one worker (${results.runs[0].rps} req/s, spread, ${settings.connections} connections, ${settings.seconds} s)`, '', profileMarkdown(summary)].join('\n');
+  writeFileSync(join(outDir, 'profile.md'), md);
+  process.stdout.write(`${md}\nprofile: ${join(profileDir, file)} (open in Chrome DevTools); summary in docs/bench/profile.md\n`);
+} else {
+  const table = markdownTable(results);
+  writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(outDir, 'results.md'), `${table}\n`);
+  writeFileSync(join(outDir, 'chart.svg'), svgChart(results));
+  // docs/performance.md shows this run's table between its markers.
+  const doc = join(root, 'docs/performance.md');
+  const start = '<!-- bench:results:start -->';
+  const end = '<!-- bench:results:end -->';
+  if (existsSync(doc)) {
+    const text = readFileSync(doc, 'utf8');
+    const a = text.indexOf(start);
+    const b = text.indexOf(end);
+    if (a >= 0 && b > a) {
+      const m = results.machine;
+      const about = `Run ${results.started_at.slice(0, 16).replace('T', ' ')} UTC: ${m.cpus} × ${m.cpu_model}, ${m.memory_gib} GiB, Node ${m.node}, ${m.postgres}; load average ${m.load_average_at_start} at the start, ${m.load_average_at_end} at the end.`;
+      writeFileSync(doc, `${text.slice(0, a + start.length)}\n${about}\n\n${table}\n${text.slice(b)}`);
+    }
+  }
+  process.stdout.write(`\n${table}\n\nwritten: docs/bench/results.json, docs/bench/results.md, docs/bench/chart.svg\n`);
+}
+
+// Correctness is not a figure: a dirty integrity check, a 5xx or a 409 fails the command.
+const bad = results.runs.filter((r) => !r.integrity.clean || Object.keys(r.status_codes).some((c) => c >= '500' || c === '409') || r.errors > 0);
+if (bad.length > 0) fail(`${bad.length} run(s) with integrity problems, 5xx, 409 or connection errors (see the table)`);

@@ -1,0 +1,130 @@
+import { MikroORM } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { createTaskInstance, http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
+import { connectDirect, withDirect } from '../support/test-database';
+
+/**
+ * The statements one RTIF write sends, as the driver sees them (knex's `query` event fires once
+ * per statement sent to PostgreSQL, BEGIN and COMMIT included). Statements are reduced to their
+ * first words (after the lock_timeout CTE) so that the assertions name the shape, not the formatting.
+ */
+function recordStatements(t: TestApp): { take(): string[] } {
+  const knex = (t.app.get(MikroORM).em as EntityManager).getKnex();
+  let seen: string[] = [];
+  knex.on('query', (q: { sql: string }) => {
+    const sql = q.sql.replace(/\s+/g, ' ').trim().toLowerCase();
+    // "with lock_timeout as (select set_config(…) as setting) insert into t …" → "lock_timeout; insert into t"
+    const cte = /^with lock_timeout as \(select set_config\('lock_timeout', .+?, true\) as setting\) (.*)$/.exec(sql);
+    const first = (s: string) => s.split(' ').slice(0, 3).join(' ');
+    seen.push(cte ? `lock_timeout; ${first(cte[1])}` : first(sql));
+  });
+  return {
+    take() {
+      const out = seen;
+      seen = [];
+      return out;
+    },
+  };
+}
+
+describe('RTIF write path', () => {
+  let t: TestApp;
+  let statements: { take(): string[] };
+  beforeAll(async () => {
+    t = await startTestApp({ env: { RTIF_RETENTION_DAG_RUNS: '2' } });
+    statements = recordStatements(t);
+  });
+  afterAll(() => t.close());
+
+  it('sends one statement for an overwrite and adds the retention delete to a first write, each setting lock_timeout', async () => {
+    const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('path'), run_id: 'r1', task_id: 't' });
+    statements.take();
+
+    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
+    expect(statements.take()).toEqual(['lock_timeout; insert into rendered_task_instance_fields', 'lock_timeout; delete from rendered_task_instance_fields']);
+
+    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 })).status).toBe(201);
+    expect(statements.take()).toEqual(['lock_timeout; insert into rendered_task_instance_fields']);
+  });
+
+  it('answers 404 for an unknown id after the write statement found no live task instance and the history lookup none', async () => {
+    const id = '0193a1b2-0000-7000-8000-000000000abc';
+    statements.take();
+    const res = await http(t.baseUrl, 'PUT', `/execution/task-instances/${id}/rtif`, { v: 1 });
+    expect(res.status).toBe(404);
+    expect(res.body.reason).toBe('not_found');
+    // The write statement found no live row; the history lookup then tells 404 from 410.
+    expect(statements.take()).toEqual(['lock_timeout; insert into rendered_task_instance_fields', 'select 1 from']);
+  });
+
+  it('applies retention at the next write that creates a row, not at an overwrite', async () => {
+    const dagId = uniqueId('path_ret');
+    const ti = async (run: number) =>
+      createTaskInstance(t.baseUrl, { dag_id: dagId, run_id: `run_${run}`, task_id: 'task', run_after: new Date(Date.UTC(2026, 0, run)).toISOString() });
+    const put = async (id: string, v: number) => expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${id}/rtif`, { v })).status).toBe(201);
+    const runs = async () =>
+      withDirect(async (c) =>
+        (await c.query('select run_id from rendered_task_instance_fields where dag_id = $1 order by run_id', [dagId])).rows.map((r) => r.run_id as string),
+      );
+
+    const r1 = await ti(1);
+    const r2 = await ti(2);
+    await put(r1.id, 1);
+    await put(r2.id, 1);
+    const r3 = await ti(3);
+    // run_1 is no longer among the 2 newest runs, but an overwrite adds no row: nothing to trim yet.
+    await put(r2.id, 2);
+    expect(await runs()).toEqual(['run_1', 'run_2']);
+    // The first write of the new run creates a row and trims the run that fell out.
+    await put(r3.id, 1);
+    expect(await runs()).toEqual(['run_2', 'run_3']);
+    // A late first write for a run older than the newest 2 is trimmed by its own retention delete.
+    await put(r1.id, 2);
+    expect(await runs()).toEqual(['run_2', 'run_3']);
+  });
+});
+
+describe('RTIF write: lock_timeout set inside its one statement', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // One pooled connection, so the session check below sees the connection the write used.
+    t = await startTestApp({ env: { DB_LOCK_TIMEOUT_MS: '150', DB_RETRY_MAX_ATTEMPTS: '2', DB_RETRY_BASE_DELAY_MS: '0', DB_RETRY_MAX_DELAY_MS: '0', DB_POOL_MAX: '1' } });
+  });
+  afterAll(() => t.close());
+
+  it('times out a write that waits on a locked row (55P03), retries, then answers 503', async () => {
+    const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('lockwait'), run_id: 'r1', task_id: 't' });
+    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
+    const holder = await connectDirect();
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from rendered_task_instance_fields where dag_id = $1 for update', [ti.dag_id]);
+      const res = await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 }, { 'correlation-id': 'lock-wait-1' });
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({
+        type: 'urn:task-execution-api:problem:retries_exhausted',
+        title: 'Service Unavailable',
+        status: 503,
+        detail: 'A transient database conflict persisted after all retries. Retry later.',
+        instance: `/execution/task-instances/${ti.id}/rtif`,
+        reason: 'retries_exhausted',
+        correlation_id: 'lock-wait-1',
+        attempts: 2,
+        sqlstate: '55P03',
+      });
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
+    const stored = await withDirect(async (c) => (await c.query('select rendered_fields from rendered_task_instance_fields where dag_id = $1', [ti.dag_id])).rows);
+    expect(stored).toEqual([{ rendered_fields: { v: 1 } }]);
+  });
+
+  it('leaves no lock_timeout on the pooled session after the write (safe behind PgBouncer in transaction mode)', async () => {
+    const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('nosession'), run_id: 'r1', task_id: 't' });
+    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
+    const em = t.app.get(MikroORM).em.fork() as EntityManager;
+    const [row] = await em.execute<{ lock_timeout: string }[]>('show lock_timeout');
+    expect(row.lock_timeout).toBe('0');
+  });
+});

@@ -1,0 +1,26 @@
+import { validateIdempotencyOptions } from '../../src/common/unit-of-work/idempotency.policy';
+import { ConfigError, loadConfig } from '../../src/config/app-config';
+
+describe('WEB_CONCURRENCY', () => {
+  it('defaults to one process and reads a number of workers', () => {
+    expect(loadConfig({}).http.workers).toBe(1);
+    expect(loadConfig({ WEB_CONCURRENCY: '4' }).http.workers).toBe(4);
+  });
+
+  it.each(['0', '65', 'two'])('rejects %s naming the variable', (value) => {
+    expect(() => loadConfig({ WEB_CONCURRENCY: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ WEB_CONCURRENCY: value })).toThrow(/WEB_CONCURRENCY/);
+  });
+});
+
+describe('@Idempotency autocommit', () => {
+  it('is accepted as a boolean and kept in the policy', () => {
+    expect(validateIdempotencyOptions({ idempotent: true, autocommit: true }).autocommit).toBe(true);
+  });
+
+  it('fails when the decorator is applied with a non-boolean', () => {
+    expect(() => validateIdempotencyOptions({ idempotent: true, autocommit: 'yes' as unknown as boolean })).toThrow(
+      '@Idempotency(): "autocommit" must be true or false',
+    );
+  });
+});
