@@ -1,7 +1,6 @@
 // The database's limit for this write: the statements the service sends for one RTIF write, run
 // by pgbench at the same concurrency against the same database.
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import pg from 'pg';
 import { PG_BIN } from './databases.mjs';
@@ -11,24 +10,34 @@ import { STORED_BODIES } from './workload.mjs';
 const SHAPE_KEY = { contention: 1, spread: 2 };
 
 /**
- * The pgbench script of one write: the service's own statement text (`RTIF_WRITE_SQL` in dist/,
- * the statement MikroORM's query log shows), which an overwrite sends alone (the route is
- * `autocommit`: no BEGIN/COMMIT). The one difference: pgbench cannot pick a random UUID from a
- * list, so the task instance id is a primary-key lookup in a 1,000-row helper table (`bench_ti`)
- * inside the same statement. That adds a few microseconds of server work per write; it makes the
- * limit a little lower, not higher.
+ * The pgbench script of one write: the statements MikroORM's query log shows for an RTIF overwrite
+ * (the bench's steady state; a first write adds the retention delete), in the service's order and
+ * transaction: BEGIN … READ COMMITTED, SET LOCAL lock_timeout, the key-share lookup (its result
+ * kept with \gset, as the service keeps it in memory), the upsert `em.upsert` renders, COMMIT.
+ * Differences: pgbench cannot pick a random UUID from a list, so the id is a primary-key lookup in a
+ * 1,000-row helper table (`bench_ti`), and `updated_at` is `now()` instead of a literal. Both add a
+ * few microseconds of server work; they make the limit a little lower, not higher.
  */
-export function pgbenchScript(root, shape, count) {
-  const require = createRequire(join(root, 'package.json'));
-  const { RTIF_WRITE_SQL } = require(join(root, 'dist/src/task-instances/rtif.service.js'));
-  const parts = RTIF_WRITE_SQL.split('?');
-  if (parts.length !== 4) throw new Error('RTIF_WRITE_SQL is expected to have three parameters (lock timeout, fields, task instance id)');
-  // MikroORM's em.execute inlines escaped literals and sends a simple query; pgbench -M simple
-  // substitutes the variables as text, so the quotes are written here.
-  const write = parts[0] + "':lock_timeout'" + parts[1] + "':body'" + parts[2] + '(select id from bench_ti where k = :k)' + parts[3];
+export function pgbenchScript(_root, shape, count) {
+  const lookup = `select ti.dag_id, ti.task_id, ti.run_id, ti.map_index,
+      exists (select 1 from rendered_task_instance_fields r
+               where r.dag_id = ti.dag_id and r.task_id = ti.task_id and r.run_id = ti.run_id and r.map_index = ti.map_index) as has_fields
+    from task_instance ti where ti.id = (select id from bench_ti where k = :k)
+    for key share of ti`;
+  // MikroORM inlines escaped literals and sends simple queries; pgbench -M simple substitutes the
+  // variables as text, so the quotes are written here (bench ids contain no quotes).
+  const upsert = `insert into "rendered_task_instance_fields" ("dag_id", "k8s_pod_yaml", "map_index", "rendered_fields", "run_id", "task_id", "updated_at")
+    values (':dag_id', NULL, :map_index, ':body', ':run_id', ':task_id', now())
+    on conflict ("dag_id", "task_id", "run_id", "map_index") do update
+    set "rendered_fields" = excluded."rendered_fields", "k8s_pod_yaml" = excluded."k8s_pod_yaml", "updated_at" = excluded."updated_at"`;
+  const one = (sql) => sql.replace(/\s+/g, ' ').trim();
   return [
     `\\set k ${SHAPE_KEY[shape] * 10_000} + random(1, ${count})`,
-    `${write.replace(/\s+/g, ' ').trim()};`,
+    'BEGIN TRANSACTION ISOLATION LEVEL read committed;',
+    'set local lock_timeout = :lock_timeout;',
+    `${one(lookup)} \\gset`,
+    `${one(upsert)};`,
+    'COMMIT;',
     '',
   ].join('\n');
 }

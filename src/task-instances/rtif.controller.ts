@@ -21,7 +21,7 @@ export class RtifController {
   @Put(':task_instance_id/rtif')
   // RtifService.write is one atomic statement (plus retention after an insert), each setting its
   // own lock_timeout: no BEGIN/SET LOCAL/COMMIT round trips (docs/performance.md).
-  @Idempotency({ idempotent: true, autocommit: true })
+  @Idempotency({ idempotent: true })
   @Endpoint({
     operationId: 'put_rtif',
     summary: 'Set Rendered Task Instance Fields',

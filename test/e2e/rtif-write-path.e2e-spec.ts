@@ -6,17 +6,14 @@ import { connectDirect, withDirect } from '../support/test-database';
 /**
  * The statements one RTIF write sends, as the driver sees them (knex's `query` event fires once
  * per statement sent to PostgreSQL, BEGIN and COMMIT included). Statements are reduced to their
- * first words (after the lock_timeout CTE) so that the assertions name the shape, not the formatting.
+ * first words so that the assertions name the shape, not the formatting.
  */
 function recordStatements(t: TestApp): { take(): string[] } {
   const knex = (t.app.get(MikroORM).em as EntityManager).getKnex();
   let seen: string[] = [];
   knex.on('query', (q: { sql: string }) => {
     const sql = q.sql.replace(/\s+/g, ' ').trim().toLowerCase();
-    // "with lock_timeout as (select set_config(…) as setting) insert into t …" → "lock_timeout; insert into t"
-    const cte = /^with lock_timeout as \(select set_config\('lock_timeout', .+?, true\) as setting\) (.*)$/.exec(sql);
-    const first = (s: string) => s.split(' ').slice(0, 3).join(' ');
-    seen.push(cte ? `lock_timeout; ${first(cte[1])}` : first(sql));
+    seen.push(sql.split(' ').slice(0, 3).join(' '));
   });
   return {
     take() {
@@ -36,25 +33,39 @@ describe('RTIF write path', () => {
   });
   afterAll(() => t.close());
 
-  it('sends one statement for an overwrite and adds the retention delete to a first write, each setting lock_timeout', async () => {
+  it('runs lookup, MikroORM upsert and (on a first write only) retention in one READ COMMITTED transaction', async () => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('path'), run_id: 'r1', task_id: 't' });
     statements.take();
 
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
-    expect(statements.take()).toEqual(['lock_timeout; insert into rendered_task_instance_fields', 'lock_timeout; delete from rendered_task_instance_fields']);
+    expect(statements.take()).toEqual([
+      'begin transaction isolation',
+      'set local lock_timeout',
+      'select ti.dag_id, ti.task_id,',
+      'insert into "rendered_task_instance_fields"',
+      'delete from rendered_task_instance_fields',
+      'commit;',
+    ]);
 
+    // An overwrite cannot change which dag runs are newest: no retention delete.
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 })).status).toBe(201);
-    expect(statements.take()).toEqual(['lock_timeout; insert into rendered_task_instance_fields']);
+    expect(statements.take()).toEqual([
+      'begin transaction isolation',
+      'set local lock_timeout',
+      'select ti.dag_id, ti.task_id,',
+      'insert into "rendered_task_instance_fields"',
+      'commit;',
+    ]);
   });
 
-  it('answers 404 for an unknown id after the write statement found no live task instance and the history lookup none', async () => {
+  it('answers 404 for an unknown id after the lookup found no live task instance and the history lookup none, writing nothing', async () => {
     const id = '0193a1b2-0000-7000-8000-000000000abc';
     statements.take();
     const res = await http(t.baseUrl, 'PUT', `/execution/task-instances/${id}/rtif`, { v: 1 });
     expect(res.status).toBe(404);
     expect(res.body.reason).toBe('not_found');
-    // The write statement found no live row; the history lookup then tells 404 from 410.
-    expect(statements.take()).toEqual(['lock_timeout; insert into rendered_task_instance_fields', 'select 1 from']);
+    // The lookup found no live row; the history lookup then tells 404 from 410; nothing is inserted.
+    expect(statements.take()).toEqual(['begin transaction isolation', 'set local lock_timeout', 'select ti.dag_id, ti.task_id,', 'select 1 from', 'rollback']);
   });
 
   it('applies retention at the next write that creates a row, not at an overwrite', async () => {

@@ -1,4 +1,3 @@
-import { validateIdempotencyOptions } from '../../src/common/unit-of-work/idempotency.policy';
 import { ConfigError, loadConfig } from '../../src/config/app-config';
 
 describe('WEB_CONCURRENCY', () => {
@@ -10,17 +9,5 @@ describe('WEB_CONCURRENCY', () => {
   it.each(['0', '65', 'two'])('rejects %s naming the variable', (value) => {
     expect(() => loadConfig({ WEB_CONCURRENCY: value })).toThrow(ConfigError);
     expect(() => loadConfig({ WEB_CONCURRENCY: value })).toThrow(/WEB_CONCURRENCY/);
-  });
-});
-
-describe('@Idempotency autocommit', () => {
-  it('is accepted as a boolean and kept in the policy', () => {
-    expect(validateIdempotencyOptions({ idempotent: true, autocommit: true }).autocommit).toBe(true);
-  });
-
-  it('fails when the decorator is applied with a non-boolean', () => {
-    expect(() => validateIdempotencyOptions({ idempotent: true, autocommit: 'yes' as unknown as boolean })).toThrow(
-      '@Idempotency(): "autocommit" must be true or false',
-    );
   });
 });

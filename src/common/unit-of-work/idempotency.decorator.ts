@@ -7,8 +7,7 @@ export type { ConstraintAction, IdempotencyOptions, IdempotencyPolicy } from './
 
 /**
  * Runs the route in a unit of work (one transaction on a fresh EntityManager fork, READ COMMITTED,
- * bounded `lock_timeout`; with `autocommit`, statements that commit alone) and declares what a
- * database conflict means for it. Use on a handler or
+ * bounded `lock_timeout`) and declares what a database conflict means for it. Use on a handler or
  * a controller; the handler's policy wins. Also documents the 409 (only where the policy can give
  * one) and the 503 (retries exhausted) in OpenAPI.
  *

@@ -19,14 +19,6 @@ export interface IdempotencyOptions {
   constraints?: Record<string, ConstraintAction>;
   /** Attempts for this route (default: `DB_RETRY_MAX_ATTEMPTS`). */
   maxAttempts?: number;
-  /**
-   * `true`: no explicit transaction. Each statement of the work is its own (implicit, READ
-   * COMMITTED) transaction and sets its own `lock_timeout` with `LOCK_TIMEOUT_CTE`, which saves
-   * the BEGIN, SET LOCAL and COMMIT round trips. Only for work whose first statement is the whole
-   * effect (one atomic upsert) and whose later statements may be lost or retried without harm
-   * (retention). Retries still rerun the whole work on a fresh fork.
-   */
-  autocommit?: boolean;
 }
 
 export type IdempotencyPolicy = Readonly<IdempotencyOptions>;
@@ -38,14 +30,11 @@ const REASON = /^[a-z][a-z0-9_]{0,62}$/;
 export function validateIdempotencyOptions(options: IdempotencyOptions): IdempotencyPolicy {
   const where = '@Idempotency()';
   if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object`);
-  const known = new Set(['idempotent', 'constraints', 'maxAttempts', 'autocommit']);
+  const known = new Set(['idempotent', 'constraints', 'maxAttempts']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new TypeError(`${where}: unknown option "${key}"`);
   }
   if (typeof options.idempotent !== 'boolean') throw new TypeError(`${where}: "idempotent" must be true or false`);
-  if (options.autocommit !== undefined && typeof options.autocommit !== 'boolean') {
-    throw new TypeError(`${where}: "autocommit" must be true or false`);
-  }
   if (options.maxAttempts !== undefined && (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1 || options.maxAttempts > 20)) {
     throw new TypeError(`${where}: "maxAttempts" must be an integer from 1 to 20`);
   }

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { IsolationLevel, MikroORM, TransactionContext } from '@mikro-orm/core';
+import { IsolationLevel, MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { HttpException, Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
@@ -10,16 +10,6 @@ import type { IdempotencyPolicy } from './idempotency.policy';
 import { RetryBudget } from './retry-budget';
 import { classifyDbError, TRANSIENT_KINDS, type DbErrorClass } from './sqlstate';
 import { UnitOfWorkStats } from './unit-of-work.stats';
-
-/**
- * A CTE that sets `lock_timeout` for the rest of the transaction (`set_config(…, true)` is
- * `SET LOCAL`; outside a transaction block, for the statement's own implicit transaction), for
- * routes declared `autocommit`: `with <this> insert … select … from lock_timeout, …`. The
- * statement's row-lock waits come after the CTE is evaluated (each row of the cross join needs its
- * row); only relation-lock waits taken while parsing (DDL) precede it. Nothing is left on the
- * session, so it is safe behind PgBouncer in transaction mode. One parameter: milliseconds as text.
- */
-export const LOCK_TIMEOUT_CTE = `lock_timeout as (select set_config('lock_timeout', ?, true) as setting)`;
 
 export type AttemptDecision =
   | { action: 'retry'; failure: DbErrorClass }
@@ -53,8 +43,7 @@ export function decideAfterFailure(error: unknown, policy: IdempotencyPolicy): A
 
 /**
  * Runs a unit of work: one transaction on a fresh EntityManager fork per attempt, so nothing a
- * failed attempt loaded or flushed leaks into the next (a failed flush poisons an EntityManager);
- * on `autocommit` routes, the fresh fork without a transaction (see `IdempotencyOptions`).
+ * failed attempt loaded or flushed leaks into the next (a failed flush poisons an EntityManager).
  * While `work` runs, the injected global `EntityManager` resolves to that attempt's fork.
  */
 @Injectable()
@@ -85,18 +74,14 @@ export class UnitOfWorkRunner {
       const em = this.orm.em.fork() as EntityManager;
       try {
         return await UnitOfWorkRunner.active.run(true, () =>
-          policy.autocommit
-            ? // No transaction: every statement commits alone and sets its own lock_timeout.
-              // TransactionContext makes the injected EntityManager resolve to this fork.
-              TransactionContext.create(em, () => work(em))
-            : em.transactional(
-                async (tx) => {
-                  // Integer from validated config: no injection. SET LOCAL ends with the transaction.
-                  await tx.execute(`set local lock_timeout = ${Math.trunc(lockTimeoutMs)}`);
-                  return work(tx);
-                },
-                { isolationLevel: IsolationLevel.READ_COMMITTED },
-              ),
+          em.transactional(
+            async (tx) => {
+              // Integer from validated config: no injection. SET LOCAL ends with the transaction.
+              await tx.execute(`set local lock_timeout = ${Math.trunc(lockTimeoutMs)}`);
+              return work(tx);
+            },
+            { isolationLevel: IsolationLevel.READ_COMMITTED },
+          ),
         );
       } catch (error) {
         const decision = decideAfterFailure(error, policy);
