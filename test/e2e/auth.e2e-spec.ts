@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PublicRoute } from '../../src/common/auth/auth.decorators';
 import { createTaskInstance, http, startTestApp, uniqueId, type HttpResult, type TestApp } from '../support/test-app';
-import { withDirect } from '../support/test-database';
+import { storedFields, withDirect } from '../support/test-database';
 import { runBody } from './lifecycle.helpers';
 import { adminToken, bearer, executionToken, nowSeconds, signToken, TEST_JWT_SECRET, workloadToken } from '../support/tokens';
 
@@ -54,17 +54,6 @@ function expectInvalid(res: HttpResult, token: string, check: string, detail: st
   expect(res.headers.get('www-authenticate')).toBe(`${REALM}, error="invalid_token", error_description="${detail}"`);
   if (token.length > 0) expect(res.text).not.toContain(token);
   expect(res.headers.get('refreshed-api-token')).toBeNull();
-}
-
-async function storedFields(id: string): Promise<unknown[]> {
-  return withDirect(async (c) => {
-    const r = await c.query(
-      `select r.rendered_fields from rendered_task_instance_fields r
-         join task_instance ti using (dag_id, task_id, run_id, map_index) where ti.id = $1`,
-      [id],
-    );
-    return r.rows.map((row) => row.rendered_fields);
-  });
 }
 
 describe('authentication (HS256, the default test key)', () => {

@@ -1,18 +1,7 @@
 import { createTaskInstance, http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
-import { withDirect } from '../support/test-database';
+import { storedFields } from '../support/test-database';
 
 const OK = { message: 'Rendered task instance fields successfully set' };
-
-async function storedFields(id: string): Promise<unknown[]> {
-  return withDirect(async (c) => {
-    const r = await c.query(
-      `select r.rendered_fields from rendered_task_instance_fields r
-         join task_instance ti using (dag_id, task_id, run_id, map_index) where ti.id = $1`,
-      [id],
-    );
-    return r.rows.map((row) => row.rendered_fields);
-  });
-}
 
 describe('PUT /execution/task-instances/{id}/rtif', () => {
   let t: TestApp;

@@ -24,3 +24,15 @@ export async function withDirect<T>(fn: (client: Client) => Promise<T>): Promise
     await client.end();
   }
 }
+
+/** The stored `rendered_fields` of a live task instance (an empty list when it has none). */
+export async function storedFields(taskInstanceId: string): Promise<unknown[]> {
+  return withDirect(async (c) => {
+    const r = await c.query(
+      `select r.rendered_fields from rendered_task_instance_fields r
+         join task_instance ti using (dag_id, task_id, run_id, map_index) where ti.id = $1`,
+      [taskInstanceId],
+    );
+    return r.rows.map((row) => row.rendered_fields);
+  });
+}
