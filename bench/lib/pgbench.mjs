@@ -12,8 +12,9 @@ const SHAPE_KEY = { contention: 1, spread: 2 };
 /**
  * The pgbench script of one write: the statements MikroORM's query log shows for an RTIF overwrite
  * (the bench's steady state; a first write adds the retention delete), in the service's order and
- * transaction: BEGIN … READ COMMITTED, SET LOCAL lock_timeout, the key-share lookup (its result
- * kept with \gset, as the service keeps it in memory), the upsert `em.upsert` renders, COMMIT.
+ * transaction: BEGIN … READ COMMITTED, the key-share lookup that also sets the transaction's
+ * lock_timeout (its result kept with \gset, as the service keeps it in memory), the upsert
+ * `em.upsert` renders, COMMIT.
  * Differences: pgbench cannot pick a random UUID from a list, so the id is a primary-key lookup in a
  * 1,000-row helper table (`bench_ti`), and `updated_at` is `now()` instead of a literal. Both add a
  * few microseconds of server work; they make the limit a little lower, not higher.
@@ -21,7 +22,8 @@ const SHAPE_KEY = { contention: 1, spread: 2 };
 export function pgbenchScript(_root, shape, count) {
   const lookup = `select ti.dag_id, ti.task_id, ti.run_id, ti.map_index,
       exists (select 1 from rendered_task_instance_fields r
-               where r.dag_id = ti.dag_id and r.task_id = ti.task_id and r.run_id = ti.run_id and r.map_index = ti.map_index) as has_fields
+               where r.dag_id = ti.dag_id and r.task_id = ti.task_id and r.run_id = ti.run_id and r.map_index = ti.map_index) as has_fields,
+      set_config('lock_timeout', ':lock_timeout', true) as lock_timeout
     from task_instance ti where ti.id = (select id from bench_ti where k = :k)
     for key share of ti`;
   // MikroORM inlines escaped literals and sends simple queries; pgbench -M simple substitutes the
@@ -34,7 +36,6 @@ export function pgbenchScript(_root, shape, count) {
   return [
     `\\set k ${SHAPE_KEY[shape] * 10_000} + random(1, ${count})`,
     'BEGIN TRANSACTION ISOLATION LEVEL read committed;',
-    'set local lock_timeout = :lock_timeout;',
     `${one(lookup)} \\gset`,
     `${one(upsert)};`,
     'COMMIT;',

@@ -19,9 +19,10 @@ export class RtifController {
   constructor(private readonly rtif: RtifService) {}
 
   @Put(':task_instance_id/rtif')
-  // RtifService.write is one atomic statement (plus retention after an insert), each setting its
-  // own lock_timeout: no BEGIN/SET LOCAL/COMMIT round trips (docs/performance.md).
-  @Idempotency({ idempotent: true })
+  // One unit of work: BEGIN, the lookup (which also sets the transaction's lock_timeout, saving the
+  // runner's SET LOCAL round trip), em.upsert, retention after a first write only, COMMIT
+  // (docs/performance.md).
+  @Idempotency({ idempotent: true, lockTimeout: 'first-statement' })
   @Endpoint({
     operationId: 'put_rtif',
     summary: 'Set Rendered Task Instance Fields',

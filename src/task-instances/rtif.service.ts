@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
+import { lockTimeoutSetting } from '../common/unit-of-work/unit-of-work.runner';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { opaqueJson, RenderedTaskInstanceFields, RTIF_KEY_FIELDS, type JsonObject } from './rendered-task-instance-fields.entity';
 import { redactSensitive } from './redaction';
@@ -8,17 +9,23 @@ import { TaskInstanceLookup } from './task-instance.lookup';
 import { RenderedFieldsNotFoundError, TaskInstanceNotFoundError } from './task-instances.errors';
 
 /**
- * The task-instance lookup of an RTIF write, in one round trip: the live row's key, locked
- * `for key share` (see `TaskInstanceLookup`: a write racing the archive of its try waits for it,
- * then finds the id gone, so a late write never lands on the next try's row), and whether the
- * task instance already has rendered fields (an overwrite cannot change which dag runs are the
- * newest, so retention has nothing to do after it).
+ * The task-instance lookup of an RTIF write, in one round trip and the transaction's first
+ * statement: it sets the transaction's `lock_timeout` (the route's policy is
+ * `lockTimeout: 'first-statement'`; the select list is evaluated in the index scan, before the row
+ * lock below it is taken), reads the live row's key, locked `for key share` (see
+ * `TaskInstanceLookup`: a write racing the archive of its try waits for it, then finds the id gone,
+ * so a late write never lands on the next try's row), and whether the task instance already has
+ * rendered fields (an overwrite cannot change which dag runs are the newest, so retention has
+ * nothing to do after it).
  */
-const LOOKUP_FOR_WRITE_SQL = `select ti.dag_id, ti.task_id, ti.run_id, ti.map_index,
+function lookupForWriteSql(lockTimeoutMs: number): string {
+  return `select ti.dag_id, ti.task_id, ti.run_id, ti.map_index,
     exists (select 1 from rendered_task_instance_fields r
-             where r.dag_id = ti.dag_id and r.task_id = ti.task_id and r.run_id = ti.run_id and r.map_index = ti.map_index) as has_fields
+             where r.dag_id = ti.dag_id and r.task_id = ti.task_id and r.run_id = ti.run_id and r.map_index = ti.map_index) as has_fields,
+    ${lockTimeoutSetting(lockTimeoutMs)} as lock_timeout
   from task_instance ti where ti.id = ?
   for key share of ti`;
+}
 
 interface LookupRow {
   dag_id: string;
@@ -35,11 +42,15 @@ interface LookupRow {
  */
 @Injectable()
 export class RtifService {
+  private readonly lookupForWrite: string;
+
   constructor(
     private readonly em: EntityManager,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly lookup: TaskInstanceLookup,
-  ) {}
+  ) {
+    this.lookupForWrite = lookupForWriteSql(config.database.lockTimeoutMs);
+  }
 
   /**
    * Redacts and stores `fields` for the task instance (last writer wins, whole object replaced),
@@ -47,7 +58,7 @@ export class RtifService {
    * upsert and the retention delete commit together, and a transient failure reruns all three.
    */
   async write(taskInstanceId: string, fields: JsonObject): Promise<void> {
-    const [ti] = await this.em.execute<LookupRow[]>(LOOKUP_FOR_WRITE_SQL, [taskInstanceId]);
+    const [ti] = await this.em.execute<LookupRow[]>(this.lookupForWrite, [taskInstanceId]);
     // No live task instance: 410 if the id belonged to an archived try, else 404.
     if (ti === undefined) return this.lookup.throwMissing(taskInstanceId);
 
@@ -67,6 +78,9 @@ export class RtifService {
         onConflictFields: [...RTIF_KEY_FIELDS],
         onConflictAction: 'merge',
         onConflictMergeFields: ['renderedFields', 'k8sPodYaml', 'updatedAt'],
+        // The returned entity is not used: keeping it out of the identity map spares the commit's
+        // flush a change-set computation over the whole document (about 0.2–0.3 ms per write).
+        disableIdentityMap: true,
       },
     );
     if (!ti.has_fields) await this.deleteOldRecords(ti.dag_id, ti.task_id);

@@ -33,14 +33,13 @@ describe('RTIF write path', () => {
   });
   afterAll(() => t.close());
 
-  it('runs lookup, MikroORM upsert and (on a first write only) retention in one READ COMMITTED transaction', async () => {
+  it('runs lookup (which also sets lock_timeout), MikroORM upsert and (on a first write only) retention in one READ COMMITTED transaction', async () => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('path'), run_id: 'r1', task_id: 't' });
     statements.take();
 
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
     expect(statements.take()).toEqual([
       'begin transaction isolation',
-      'set local lock_timeout',
       'select ti.dag_id, ti.task_id,',
       'insert into "rendered_task_instance_fields"',
       'delete from rendered_task_instance_fields',
@@ -51,7 +50,6 @@ describe('RTIF write path', () => {
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 })).status).toBe(201);
     expect(statements.take()).toEqual([
       'begin transaction isolation',
-      'set local lock_timeout',
       'select ti.dag_id, ti.task_id,',
       'insert into "rendered_task_instance_fields"',
       'commit;',
@@ -65,7 +63,7 @@ describe('RTIF write path', () => {
     expect(res.status).toBe(404);
     expect(res.body.reason).toBe('not_found');
     // The lookup found no live row; the history lookup then tells 404 from 410; nothing is inserted.
-    expect(statements.take()).toEqual(['begin transaction isolation', 'set local lock_timeout', 'select ti.dag_id, ti.task_id,', 'select 1 from', 'rollback']);
+    expect(statements.take()).toEqual(['begin transaction isolation', 'select ti.dag_id, ti.task_id,', 'select 1 from', 'rollback']);
   });
 
   it('applies retention at the next write that creates a row, not at an overwrite', async () => {
@@ -95,7 +93,7 @@ describe('RTIF write path', () => {
   });
 });
 
-describe('RTIF write: lock_timeout set inside its one statement', () => {
+describe('RTIF write: lock_timeout set by its first statement', () => {
   let t: TestApp;
   beforeAll(async () => {
     // One pooled connection, so the session check below sees the connection the write used.
@@ -103,7 +101,27 @@ describe('RTIF write: lock_timeout set inside its one statement', () => {
   });
   afterAll(() => t.close());
 
-  it('times out a write that waits on a locked row (55P03), retries, then answers 503', async () => {
+  it("times out a write whose lookup waits on the task instance's row lock (55P03), retries, then answers 503", async () => {
+    const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('lockwait_ti'), run_id: 'r1', task_id: 't' });
+    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
+    const holder = await connectDirect();
+    try {
+      // FOR UPDATE conflicts with the lookup's FOR KEY SHARE: the lookup's own lock wait is bounded
+      // by the lock_timeout that the same statement sets.
+      await holder.query('begin');
+      await holder.query('select 1 from task_instance where id = $1 for update', [ti.id]);
+      const res = await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 }, { 'correlation-id': 'lock-wait-ti' });
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ reason: 'retries_exhausted', attempts: 2, sqlstate: '55P03', correlation_id: 'lock-wait-ti' });
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
+    const stored = await withDirect(async (c) => (await c.query('select rendered_fields from rendered_task_instance_fields where dag_id = $1', [ti.dag_id])).rows);
+    expect(stored).toEqual([{ rendered_fields: { v: 1 } }]);
+  });
+
+  it('times out a write whose upsert waits on a locked row (55P03), retries, then answers 503', async () => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('lockwait'), run_id: 'r1', task_id: 't' });
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
     const holder = await connectDirect();

@@ -26,6 +26,9 @@ describe('security headers (helmet) and Swagger UI under its CSP', () => {
     expect([token.status, token.headers.get('cache-control')]).toEqual([201, 'no-store']);
     const rtif = await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { a: 1 });
     expect([rtif.status, rtif.headers.get('cache-control')]).toEqual([201, 'no-store']);
+    // An ETag is only useful to a cache; none may keep these responses, so none is computed.
+    const read = await http(t.baseUrl, 'GET', `/api/v1/task-instances/${ti.id}/rendered-fields`);
+    expect([read.status, read.headers.get('cache-control'), read.headers.get('etag')]).toEqual([200, 'no-store', null]);
     const asset = await fetch(`${t.baseUrl}/docs/swagger-ui.css`);
     expect(asset.headers.get('cache-control')).not.toBe('no-store');
     await asset.arrayBuffer();

@@ -13,6 +13,7 @@ describe('@Idempotency options are validated when the decorator is applied', () 
     ['a string idempotent', { idempotent: 'yes' }, '"idempotent" must be true or false'],
     ['maxAttempts 0', { idempotent: true, maxAttempts: 0 }, '"maxAttempts" must be an integer from 1 to 20'],
     ['maxAttempts 2.5', { idempotent: true, maxAttempts: 2.5 }, '"maxAttempts" must be an integer from 1 to 20'],
+    ['a misspelt lockTimeout', { idempotent: true, lockTimeout: 'first_statement' }, `"lockTimeout" must be 'runner' or 'first-statement'`],
     ['a constraint name that cannot exist', { idempotent: false, constraints: { 'Task-Instance Key': 'retry' } }, 'is not a PostgreSQL constraint name'],
     ['a misspelt action', { idempotent: false, constraints: { dag_run_pkey: 'retyr' } }, "must map to 'retry' or { conflict: '<snake_case_reason>' }"],
     ['a reason that is not snake_case', { idempotent: false, constraints: { k: { conflict: 'Already Exists' } } }, "must map to 'retry'"],

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { importJWK, jwtVerify, SignJWT, type JWK, type KeyLike } from 'jose';
 import { JWT_ALGORITHMS, type AppConfig, type JwtAlgorithm } from '../../config/app-config';
@@ -159,7 +159,9 @@ export class KeyStore {
     if (!algorithms.includes(signing.alg)) {
       throw new KeyConfigError(`JWT_ALGORITHMS: does not include ${signing.alg}, the algorithm of the signing key (${signingSource})`);
     }
-    const store = new KeyStore(verification, signing, algorithms);
+    // jose turns a raw secret into a KeyObject on every sign and verify; do it once here.
+    const asKeyObject = <K extends { key: KeyLike | Uint8Array }>(k: K): K => (k.key instanceof Uint8Array ? { ...k, key: createSecretKey(k.key) } : k);
+    const store = new KeyStore(verification.map(asKeyObject), asKeyObject(signing), algorithms);
     await store.probe(signingSource);
     return store;
   }

@@ -25,6 +25,8 @@ class InvalidUtf8Error extends Error {}
 export function configureHttp(app: INestApplication, config: AppConfig, observers: RequestHandler[] = []): void {
   const express_ = app as NestExpressApplication;
   express_.disable('x-powered-by');
+  // API responses are `no-store` (below), so an ETag could never be used: skip hashing every body.
+  express_.set('etag', false);
   express_.use(
     helmet({
       contentSecurityPolicy: {

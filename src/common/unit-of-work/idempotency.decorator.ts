@@ -7,7 +7,8 @@ export type { ConstraintAction, IdempotencyOptions, IdempotencyPolicy } from './
 
 /**
  * Runs the route in a unit of work (one transaction on a fresh EntityManager fork, READ COMMITTED,
- * bounded `lock_timeout`) and declares what a database conflict means for it. Use on a handler or
+ * bounded `lock_timeout`, set by the runner or, with `lockTimeout: 'first-statement'`, by the handler's
+ * first statement) and declares what a database conflict means for it. Use on a handler or
  * a controller; the handler's policy wins. Also documents the 409 (only where the policy can give
  * one) and the 503 (retries exhausted) in OpenAPI.
  *

@@ -19,6 +19,15 @@ export interface IdempotencyOptions {
   constraints?: Record<string, ConstraintAction>;
   /** Attempts for this route (default: `DB_RETRY_MAX_ATTEMPTS`). */
   maxAttempts?: number;
+  /**
+   * Who bounds lock waits in the transaction. `'runner'` (the default): the runner sends
+   * `set local lock_timeout = DB_LOCK_TIMEOUT_MS` right after BEGIN, a round trip of its own.
+   * `'first-statement'`: the handler's first statement selects `lockTimeoutSetting(ms)` (a
+   * transaction-local `set_config`), which saves that round trip on a hot path. Only for a handler
+   * whose first statement is a single-table `SELECT … FOR …`: PostgreSQL evaluates its select list
+   * in the scan, before the row lock is taken, so the setting is in force for that lock too.
+   */
+  lockTimeout?: 'runner' | 'first-statement';
 }
 
 export type IdempotencyPolicy = Readonly<IdempotencyOptions>;
@@ -30,13 +39,16 @@ const REASON = /^[a-z][a-z0-9_]{0,62}$/;
 export function validateIdempotencyOptions(options: IdempotencyOptions): IdempotencyPolicy {
   const where = '@Idempotency()';
   if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object`);
-  const known = new Set(['idempotent', 'constraints', 'maxAttempts']);
+  const known = new Set(['idempotent', 'constraints', 'maxAttempts', 'lockTimeout']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new TypeError(`${where}: unknown option "${key}"`);
   }
   if (typeof options.idempotent !== 'boolean') throw new TypeError(`${where}: "idempotent" must be true or false`);
   if (options.maxAttempts !== undefined && (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1 || options.maxAttempts > 20)) {
     throw new TypeError(`${where}: "maxAttempts" must be an integer from 1 to 20`);
+  }
+  if (options.lockTimeout !== undefined && options.lockTimeout !== 'runner' && options.lockTimeout !== 'first-statement') {
+    throw new TypeError(`${where}: "lockTimeout" must be 'runner' or 'first-statement'`);
   }
   for (const [constraint, action] of Object.entries(options.constraints ?? {})) {
     if (!NAME.test(constraint)) throw new TypeError(`${where}: "${constraint}" is not a PostgreSQL constraint name`);

@@ -42,6 +42,15 @@ export function decideAfterFailure(error: unknown, policy: IdempotencyPolicy): A
 }
 
 /**
+ * The select-list item that sets `lock_timeout` for the rest of the transaction (`is_local`), for a
+ * route whose policy says `lockTimeout: 'first-statement'`. The value is an integer from validated
+ * configuration, so it is written into the SQL text.
+ */
+export function lockTimeoutSetting(lockTimeoutMs: number): string {
+  return `set_config('lock_timeout', '${Math.trunc(lockTimeoutMs)}', true)`;
+}
+
+/**
  * Runs a unit of work: one transaction on a fresh EntityManager fork per attempt, so nothing a
  * failed attempt loaded or flushed leaks into the next (a failed flush poisons an EntityManager).
  * While `work` runs, the injected global `EntityManager` resolves to that attempt's fork.
@@ -77,7 +86,7 @@ export class UnitOfWorkRunner {
           em.transactional(
             async (tx) => {
               // Integer from validated config: no injection. SET LOCAL ends with the transaction.
-              await tx.execute(`set local lock_timeout = ${Math.trunc(lockTimeoutMs)}`);
+              if (policy.lockTimeout !== 'first-statement') await tx.execute(`set local lock_timeout = ${Math.trunc(lockTimeoutMs)}`);
               return work(tx);
             },
             { isolationLevel: IsolationLevel.READ_COMMITTED },
