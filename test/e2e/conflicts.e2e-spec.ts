@@ -408,6 +408,44 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
     });
   });
 
+  describe('a handler that catches a database error and carries on', () => {
+    const items = (names: string[]) =>
+      withDirect(async (c) => (await c.query('select name from fault_item where name = any($1) order by name', [names])).rows.map((r) => r.name as string));
+
+    it('cannot answer 201 for an aborted transaction: the swallowed unique violation is the answer (409), and nothing it wrote is kept', async () => {
+      const existing = uniqueId('swallow_existing');
+      await withDirect((c) => c.query('insert into fault_item (name) values ($1)', [existing]));
+      const name = uniqueId('swallow_written');
+      const errorsBefore = logs.filter((l) => l.level === 'error').length;
+      const path = `/test/faults/swallow/unique/${name}/${existing}`;
+      const res = await post(t, path, uniqueId('swallow'));
+      expect(res.status).toBe(409);
+      expect(res.body).toEqual(problem('unique_violation', 409, path, 'The request conflicts with an existing row (constraint fault_item_name_key).', { constraint: 'fault_item_name_key' }));
+      // The row written before the swallowed error was rolled back with the transaction.
+      expect(await items([name, existing])).toEqual([existing]);
+      const logged = logs.filter((l) => l.level === 'error').slice(errorsBefore).map((l) => l.message as Record<string, unknown>);
+      expect(logged).toContainEqual(expect.objectContaining({ route: 'POST /test/faults/swallow/:kind/:name/:existing', sqlstate: '23505' }));
+    });
+
+    it('a swallowed foreign-key violation answers 422 as if it had not been caught', async () => {
+      const name = uniqueId('swallow_fk');
+      const path = `/test/faults/swallow/fk/${name}/unused`;
+      const res = await post(t, path, uniqueId('swallow_fk'));
+      expect(res.status).toBe(422);
+      expect(res.body).toMatchObject({ reason: 'foreign_key_violation', constraint: 'fault_child_parent_fk' });
+      expect(await items([name])).toEqual([]);
+    });
+
+    it('an error recovered through a savepoint (nested em.transactional) is not a failure: the rest commits', async () => {
+      const existing = uniqueId('savepoint_existing');
+      await withDirect((c) => c.query('insert into fault_item (name) values ($1)', [existing]));
+      const name = uniqueId('savepoint');
+      const res = await post(t, `/test/faults/savepoint/${name}/${existing}`, uniqueId('savepoint'));
+      expect([res.status, res.body]).toEqual([201, { recovered: '23505' }]);
+      expect(await items([`${name}_a`, `${name}_b`, existing])).toEqual([existing, `${name}_a`, `${name}_b`].sort());
+    });
+  });
+
   describe('controller-level policy with a handler-level override', () => {
     it('a handler without its own policy uses the controller\'s (conflict): 409 unique_violation, one attempt', async () => {
       const name = uniqueId('item');

@@ -157,6 +157,47 @@ export class FaultRoutesController {
     return findThenInsert(this.script, this.em, run, req, name);
   }
 
+  /**
+   * A handler that catches a database error and carries on: it writes `name`, then inserts
+   * `existing` again (a unique violation, or a foreign-key violation when `kind` is `fk`), swallows
+   * the error and answers success. PostgreSQL has aborted the transaction by then; the unit of
+   * work must not answer 201.
+   */
+  @Post('swallow/:kind/:name/:existing')
+  @Idempotency({ idempotent: false })
+  @Endpoint({ ...DOC, operationId: 'fault_swallow' })
+  async swallow(@Param('kind') kind: string, @Param('name') name: string, @Param('existing') existing: string): Promise<{ swallowed: string }> {
+    await this.em.execute('insert into fault_item (name) values (?)', [name]);
+    try {
+      if (kind === 'fk') await this.em.execute('insert into fault_child (parent_id) values (?)', [-1]);
+      else await this.em.execute('insert into fault_item (name) values (?)', [existing]);
+    } catch (error) {
+      return { swallowed: (error as { code?: string }).code ?? 'unknown' };
+    }
+    return { swallowed: 'nothing' };
+  }
+
+  /**
+   * The legitimate way to recover from an expected database error: a nested `em.transactional`
+   * (a savepoint) around the statement that may fail. The handler writes `<name>_a`, tries to
+   * insert `existing` again inside the savepoint, catches the unique violation, then writes
+   * `<name>_b`; the transaction is healthy and commits.
+   */
+  @Post('savepoint/:name/:existing')
+  @Idempotency({ idempotent: false })
+  @Endpoint({ ...DOC, operationId: 'fault_savepoint' })
+  async savepoint(@Param('name') name: string, @Param('existing') existing: string): Promise<{ recovered: string }> {
+    await this.em.execute('insert into fault_item (name) values (?)', [`${name}_a`]);
+    let recovered = 'nothing';
+    try {
+      await this.em.transactional((inner) => inner.execute('insert into fault_item (name) values (?)', [existing]));
+    } catch (error) {
+      recovered = (error as { code?: string }).code ?? 'unknown';
+    }
+    await this.em.execute('insert into fault_item (name) values (?)', [`${name}_b`]);
+    return { recovered };
+  }
+
   /** No policy at all: nobody said what a unique violation means here, so it is a bug (500). */
   @Post('racy/no-policy/:name')
   @Endpoint({ ...DOC, operationId: 'fault_racy_no_policy', errors: [{ status: 500, description: 'Bug.' }] })

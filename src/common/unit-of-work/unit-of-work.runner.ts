@@ -8,6 +8,7 @@ import { fullJitterDelayMs, sleep } from './backoff';
 import { translateDbError } from './db-error.translate';
 import type { IdempotencyPolicy } from './idempotency.policy';
 import { RetryBudget } from './retry-budget';
+import { TransactionWatch } from './transaction-watch';
 import { classifyDbError, TRANSIENT_KINDS, type DbErrorClass } from './sqlstate';
 import { UnitOfWorkStats } from './unit-of-work.stats';
 
@@ -85,9 +86,26 @@ export class UnitOfWorkRunner {
         return await UnitOfWorkRunner.active.run(true, () =>
           em.transactional(
             async (tx) => {
-              // Integer from validated config: no injection. SET LOCAL ends with the transaction.
-              if (policy.lockTimeout !== 'first-statement') await tx.execute(`set local lock_timeout = ${Math.trunc(lockTimeoutMs)}`);
-              return work(tx);
+              const watch = await TransactionWatch.start(tx.getTransactionContext());
+              try {
+                // Integer from validated config: no injection. SET LOCAL ends with the transaction.
+                if (policy.lockTimeout !== 'first-statement') await tx.execute(`set local lock_timeout = ${Math.trunc(lockTimeoutMs)}`);
+                const result = await work(tx);
+                // A handler that caught a database error and carried on would otherwise commit an
+                // aborted transaction (PostgreSQL rolls it back silently) and answer 2xx.
+                const failure = watch.failure();
+                if (failure !== undefined) {
+                  this.logger.error({
+                    msg: 'the handler caught a database error and carried on; the transaction was aborted, so the unit of work fails with that error',
+                    route,
+                    sqlstate: classifyDbError(failure)?.code,
+                  });
+                  throw failure;
+                }
+                return result;
+              } finally {
+                watch.stop();
+              }
             },
             { isolationLevel: IsolationLevel.READ_COMMITTED },
           ),
