@@ -22,6 +22,14 @@ export interface DriverLog {
   warn(message: string): void;
 }
 
+/**
+ * Waiting for a pooled connection is allowed this much longer than opening one. When the database
+ * does not answer, the connect timeout (DB_CONNECT_TIMEOUT_MS) then always fires first and the
+ * answer is 503 `database_unavailable`; only a pool whose connections all stay busy runs into the
+ * acquire timeout, answered 503 `pool_exhausted`. With equal timeouts the two raced.
+ */
+export const POOL_ACQUIRE_GRACE_MS = 1000;
+
 export function buildOrmOptions(config: AppConfig, clientUrl: string, driverLog?: DriverLog): Options {
   return defineConfig({
     clientUrl,
@@ -39,11 +47,11 @@ export function buildOrmOptions(config: AppConfig, clientUrl: string, driverLog?
     pool: {
       min: 0,
       max: config.database.poolMax,
-      acquireTimeoutMillis: config.database.connectTimeoutMs,
+      acquireTimeoutMillis: config.database.connectTimeoutMs + POOL_ACQUIRE_GRACE_MS,
       idleTimeoutMillis: 30_000,
     },
     driverOptions: {
-      acquireConnectionTimeout: config.database.connectTimeoutMs,
+      acquireConnectionTimeout: config.database.connectTimeoutMs + POOL_ACQUIRE_GRACE_MS,
       connection: { connectionTimeoutMillis: config.database.connectTimeoutMs, keepAlive: true },
       // Only first lines: knex warnings name the failure ("Connection Error: …"), never SQL or values.
       ...(driverLog ? { log: { warn: (m: unknown) => driverLog.warn(String(m).split('\n')[0]), deprecate: () => undefined, debug: () => undefined, error: (m: unknown) => driverLog.warn(String(m).split('\n')[0]) } } : {}),

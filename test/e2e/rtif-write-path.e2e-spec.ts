@@ -157,3 +157,50 @@ describe('RTIF write: lock_timeout set by its first statement', () => {
     expect(row.lock_timeout).toBe('0');
   });
 });
+
+describe('a pool whose every connection stays busy', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // One connection, a short acquire timeout, and a lock timeout long enough to keep it busy.
+    t = await startTestApp({ env: { DB_POOL_MAX: '1', DB_CONNECT_TIMEOUT_MS: '300', DB_LOCK_TIMEOUT_MS: '15000' } });
+  });
+  afterAll(() => t.close());
+
+  it('answers 503 pool_exhausted with Retry-After (not database_unavailable), and the write holding the connection still lands', async () => {
+    const busy = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('pool_busy'), run_id: 'r1', task_id: 't' });
+    const other = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('pool_other'), run_id: 'r1', task_id: 't' });
+    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${busy.id}/rtif`, { v: 1 })).status).toBe(201);
+    const holder = await connectDirect();
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from rendered_task_instance_fields where dag_id = $1 for update', [busy.dag_id]);
+      const first = http(t.baseUrl, 'PUT', `/execution/task-instances/${busy.id}/rtif`, { v: 2 });
+      // Wait until the first write's backend is waiting on the held lock: the pool's one connection is busy.
+      for (let i = 0; i < 400; i++) {
+        const { rows } = await holder.query(
+          `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'insert into "rendered_task_instance_fields"%'`,
+        );
+        if (rows[0].n > 0) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const second = await http(t.baseUrl, 'PUT', `/execution/task-instances/${other.id}/rtif`, { v: 1 }, { 'correlation-id': 'pool-busy-1' });
+      expect(second.status).toBe(503);
+      expect(second.headers.get('retry-after')).toBe('1');
+      expect(second.body).toEqual({
+        type: 'urn:task-execution-api:problem:pool_exhausted',
+        title: 'Service Unavailable',
+        status: 503,
+        detail: 'Every database connection of this instance is busy. Retry later.',
+        instance: `/execution/task-instances/${other.id}/rtif`,
+        reason: 'pool_exhausted',
+        correlation_id: 'pool-busy-1',
+      });
+      await holder.query('commit');
+      expect((await first).status).toBe(201);
+    } finally {
+      await holder.end();
+    }
+    const stored = await withDirect(async (c) => (await c.query('select dag_id, rendered_fields from rendered_task_instance_fields where dag_id = any($1)', [[busy.dag_id, other.dag_id]])).rows);
+    expect(stored).toEqual([{ dag_id: busy.dag_id, rendered_fields: { v: 2 } }]);
+  });
+});

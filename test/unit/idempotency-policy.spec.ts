@@ -108,6 +108,13 @@ describe('decideAfterFailure', () => {
     expect((d as { error: DomainError }).error.code).toBe(domainCode);
   });
 
+  it('a pool acquire timeout is never retried (a retry would queue for the same busy pool): DomainError pool_exhausted, Retry-After 1', () => {
+    const timeout = Object.assign(new Error('Knex: Timeout acquiring a connection. The pool is probably full.'), { name: 'KnexTimeoutError' });
+    const d = decideAfterFailure(timeout, idempotent);
+    expect(d.action).toBe('throw');
+    expect((d as { error: DomainError }).error).toMatchObject({ code: 'pool_exhausted', reason: 'pool_exhausted', retryAfterSeconds: 1 });
+  });
+
   it('a bug (42P01) is rethrown as it is, for the filter to answer 500', () => {
     const bug = pgError('42P01');
     expect(decideAfterFailure(bug, idempotent)).toEqual({ action: 'throw', error: bug });

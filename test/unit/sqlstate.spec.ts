@@ -62,11 +62,17 @@ describe('classifyDbError', () => {
   it.each([
     'Connection terminated unexpectedly',
     'timeout exceeded when trying to connect',
-    'Knex: Timeout acquiring a connection. The pool is probably full.',
+    'timeout expired',
     'Client has encountered a connection error and is not queryable',
     'Connection ended unexpectedly',
   ])('driver and pool failures without a code → unavailable (%s)', (message) => {
     expect(classifyDbError(new Error(message))).toEqual({ kind: 'unavailable', code: 'CONNECTION' });
+  });
+
+  it("knex's pool acquire timeout → pool_exhausted (overload, not an outage), by name or by message", () => {
+    const byName = Object.assign(new Error('Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call?'), { name: 'KnexTimeoutError' });
+    expect(classifyDbError(byName)).toEqual({ kind: 'pool_exhausted', code: 'POOL_TIMEOUT' });
+    expect(classifyDbError(new Error('Knex: Timeout acquiring a connection. The pool is probably full.'))).toEqual({ kind: 'pool_exhausted', code: 'POOL_TIMEOUT' });
   });
 
   it.each<[string, unknown]>([

@@ -24,6 +24,8 @@ export type DomainErrorCode =
   | 'retry_budget_exhausted'
   /** The database could not be reached or refused the connection. */
   | 'database_unavailable'
+  /** Every connection of this process's pool stayed busy for DB_CONNECT_TIMEOUT_MS: overload, not an outage. */
+  | 'pool_exhausted'
   /** A statement ran past the database's statement timeout. */
   | 'database_timeout'
   /** The request refers to a row that does not exist (SQLSTATE 23503). */

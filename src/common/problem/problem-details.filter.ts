@@ -35,6 +35,7 @@ export function statusOf(code: DomainErrorCode): number {
     case 'retries_exhausted':
     case 'retry_budget_exhausted':
     case 'database_unavailable':
+    case 'pool_exhausted':
     case 'database_timeout':
     case 'not_ready':
       return 503;

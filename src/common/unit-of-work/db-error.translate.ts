@@ -19,6 +19,8 @@ export function translateDbError(c: DbErrorClass): DomainError | undefined {
       return new DomainError('value_rejected', 'The database rejected a value in the request.', 'value_rejected', { sqlstate: c.code });
     case 'unavailable':
       return new DomainError('database_unavailable', 'The database is unavailable. Retry later.', 'database_unavailable', {}, 5);
+    case 'pool_exhausted':
+      return new DomainError('pool_exhausted', 'Every database connection of this instance is busy. Retry later.', 'pool_exhausted', {}, 1);
     case 'statement_timeout':
       return new DomainError('database_timeout', 'The database did not answer in time. Retry later.', 'database_timeout', {}, 1);
     case 'serialization_failure':

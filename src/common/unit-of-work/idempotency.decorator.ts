@@ -48,11 +48,12 @@ function openApiResponses(policy: IdempotencyPolicy): MethodDecorator[] {
   const docs = [
     ApiProblemResponse(
       503,
-      'A transient database failure (serialization failure, deadlock, lock timeout) persisted after the retries, the retry budget is empty, or the database is unreachable. Safe to retry after `Retry-After` seconds.',
+      'A transient database failure (serialization failure, deadlock, lock timeout) persisted after the retries, the retry budget is empty, the database is unreachable, or every pooled connection stayed busy. Safe to retry after `Retry-After` seconds.',
       [
         { reason: 'retries_exhausted', detail: 'A transient database conflict persisted after all retries. Retry later.', attempts: 3, sqlstate: '40P01' },
         { reason: 'retry_budget_exhausted', detail: 'The service is shedding retries because of many database conflicts. Retry later.', sqlstate: '40001' },
         { reason: 'database_unavailable', detail: 'The database is unavailable. Retry later.' },
+        { reason: 'pool_exhausted', detail: 'Every database connection of this instance is busy. Retry later.' },
       ],
     ),
   ];

@@ -13,6 +13,7 @@ export type DbErrorKind =
   | 'data_exception'
   | 'statement_timeout'
   | 'unavailable'
+  | 'pool_exhausted'
   | 'other';
 
 export interface DbErrorClass {
@@ -31,7 +32,8 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EP
 const CONNECTION_MESSAGES = [
   'Connection terminated',
   'timeout exceeded when trying to connect',
-  'Knex: Timeout acquiring a connection',
+  // node-postgres when DB_CONNECT_TIMEOUT_MS passes before the server answers (host up, PostgreSQL hung).
+  'timeout expired',
   'Client has encountered a connection error',
   'Connection ended unexpectedly',
 ];
@@ -57,6 +59,10 @@ export function classifyDbError(error: unknown): DbErrorClass | undefined {
     if (kind !== undefined) return { kind, code, ...(constraint ? { constraint } : {}) };
   }
   const message = typeof e.message === 'string' ? e.message : '';
+  // knex's KnexTimeoutError: no pooled connection came free within the acquire timeout. While the
+  // database is down the pool's connection attempts fail instead (ECONNREFUSED, above), so this is
+  // overload: every connection busy, usually with long transactions or lock waits.
+  if (e.name === 'KnexTimeoutError' || message.startsWith('Knex: Timeout acquiring a connection')) return { kind: 'pool_exhausted', code: 'POOL_TIMEOUT' };
   // pg and knex signal pool and connection trouble with plain Errors and no code.
   if (CONNECTION_MESSAGES.some((m) => message.includes(m))) return { kind: 'unavailable', code: 'CONNECTION' };
   return undefined;
