@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from './config/app-config';
 import { resolveDatabase } from './database/database';
 import { runMigrations } from './database/migrate';
+import { serveClusterMetrics } from './common/metrics/cluster-metrics';
 
 /** Respawning stops when workers exit this often within `CRASH_WINDOW_MS` (a crash loop). */
 const MAX_EXITS_PER_WINDOW_PER_WORKER = 3;
@@ -79,6 +80,8 @@ export async function runClusterPrimary(config: AppConfig, logger: Logger): Prom
     });
   }
 
+  // A scrape of /metrics lands on one worker, which asks here for every worker's metrics.
+  serveClusterMetrics();
   logger.info(`primary ${process.pid}: forking ${config.http.workers} workers`);
   for (let i = 0; i < config.http.workers; i++) fork();
 }

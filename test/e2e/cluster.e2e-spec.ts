@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { get } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -30,6 +31,26 @@ function workerPids(primary: number): number[] {
 /** Resolves once `predicate` holds for the output so far; bounded by jest's test timeout. */
 async function waitFor(output: () => string, predicate: (text: string) => boolean): Promise<void> {
   while (!predicate(output())) await new Promise((r) => setTimeout(r, 100));
+}
+
+/** GET on a new TCP connection (no keep-alive), so that the primary hands it to the next worker. */
+function getOnNewConnection(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+}
+
+/** The sum of `http_requests_total` over the series of one route template. */
+function requestsOf(metrics: string, route: string): number {
+  return metrics
+    .split('\n')
+    .filter((line) => line.startsWith('http_requests_total{') && line.includes(`route="${route}"`))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
 const listening = (text: string) => (text.match(/worker \d+ listening on port/g) ?? []).length;
@@ -66,6 +87,21 @@ describe('WEB_CONCURRENCY=2: node:cluster primary and workers (src/main.ts as de
     const ti = await createTaskInstance(baseUrl, { dag_id: uniqueId('cluster'), run_id: 'r1', task_id: 't' });
     const writes = await Promise.all(Array.from({ length: 8 }, (_, i) => http(baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { i })));
     expect(writes.map((r) => r.status)).toEqual(Array(8).fill(201));
+  });
+
+  it('answers /metrics with the sum over both workers, whichever worker the scrape lands on', async () => {
+    const scrape = async () => {
+      const res = await getOnNewConnection(`${baseUrl}/metrics`);
+      expect(res.status).toBe(200);
+      return requestsOf(res.body, '/health/live');
+    };
+    const before = await scrape();
+    // Twelve requests on twelve connections: the primary deals them out to both workers.
+    for (let i = 0; i < 12; i++) expect((await getOnNewConnection(`${baseUrl}/health/live`)).status).toBe(200);
+    // Four scrapes, also on new connections, so both workers answer some: each sees all twelve.
+    const seen = [];
+    for (let i = 0; i < 4; i++) seen.push(await scrape());
+    expect(seen).toEqual(Array(4).fill(before + 12));
   });
 
   it('replaces a worker that dies', async () => {

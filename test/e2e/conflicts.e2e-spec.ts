@@ -4,7 +4,8 @@ import { DomainError } from '../../src/common/problem/domain-error';
 import { UnitOfWorkStats, type UnitOfWorkStatsSnapshot } from '../../src/common/unit-of-work/unit-of-work.stats';
 import { FAULT_RUN_HEADER, FAULT_TABLES_SQL, FaultRoutesModule, FaultScript, type AttemptRecord } from '../support/fault-routes.module';
 import { http, startTestApp, uniqueId, type HttpResult, type TestApp } from '../support/test-app';
-import { connectDirect, withDirect } from '../support/test-database';
+import { startErrorSplittingProxy } from '../support/pg-split-proxy';
+import { connectDirect, testDatabaseUrl, withDirect } from '../support/test-database';
 
 /**
  * The conflict policy proven end to end: each failure is provoked for real in PostgreSQL through
@@ -408,44 +409,6 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
     });
   });
 
-  describe('a handler that catches a database error and carries on', () => {
-    const items = (names: string[]) =>
-      withDirect(async (c) => (await c.query('select name from fault_item where name = any($1) order by name', [names])).rows.map((r) => r.name as string));
-
-    it('cannot answer 201 for an aborted transaction: the swallowed unique violation is the answer (409), and nothing it wrote is kept', async () => {
-      const existing = uniqueId('swallow_existing');
-      await withDirect((c) => c.query('insert into fault_item (name) values ($1)', [existing]));
-      const name = uniqueId('swallow_written');
-      const errorsBefore = logs.filter((l) => l.level === 'error').length;
-      const path = `/test/faults/swallow/unique/${name}/${existing}`;
-      const res = await post(t, path, uniqueId('swallow'));
-      expect(res.status).toBe(409);
-      expect(res.body).toEqual(problem('unique_violation', 409, path, 'The request conflicts with an existing row (constraint fault_item_name_key).', { constraint: 'fault_item_name_key' }));
-      // The row written before the swallowed error was rolled back with the transaction.
-      expect(await items([name, existing])).toEqual([existing]);
-      const logged = logs.filter((l) => l.level === 'error').slice(errorsBefore).map((l) => l.message as Record<string, unknown>);
-      expect(logged).toContainEqual(expect.objectContaining({ route: 'POST /test/faults/swallow/:kind/:name/:existing', sqlstate: '23505' }));
-    });
-
-    it('a swallowed foreign-key violation answers 422 as if it had not been caught', async () => {
-      const name = uniqueId('swallow_fk');
-      const path = `/test/faults/swallow/fk/${name}/unused`;
-      const res = await post(t, path, uniqueId('swallow_fk'));
-      expect(res.status).toBe(422);
-      expect(res.body).toMatchObject({ reason: 'foreign_key_violation', constraint: 'fault_child_parent_fk' });
-      expect(await items([name])).toEqual([]);
-    });
-
-    it('an error recovered through a savepoint (nested em.transactional) is not a failure: the rest commits', async () => {
-      const existing = uniqueId('savepoint_existing');
-      await withDirect((c) => c.query('insert into fault_item (name) values ($1)', [existing]));
-      const name = uniqueId('savepoint');
-      const res = await post(t, `/test/faults/savepoint/${name}/${existing}`, uniqueId('savepoint'));
-      expect([res.status, res.body]).toEqual([201, { recovered: '23505' }]);
-      expect(await items([`${name}_a`, `${name}_b`, existing])).toEqual([existing, `${name}_a`, `${name}_b`].sort());
-    });
-  });
-
   describe('controller-level policy with a handler-level override', () => {
     it('a handler without its own policy uses the controller\'s (conflict): 409 unique_violation, one attempt', async () => {
       const name = uniqueId('item');
@@ -596,5 +559,60 @@ describe('retry budget', () => {
     );
     expect(script.attempts(run)).toHaveLength(1);
     expect(stats.snapshot().budgetRefusals - before.budgetRefusals).toBe(1);
+  });
+});
+
+describe.each([
+  ['directly', false],
+  ['with each ReadyForQuery after an error arriving 150 ms late (a proxy splits it off)', true],
+])('a handler that catches a database error and carries on, connected %s', (_, split) => {
+  let t: TestApp;
+  let proxy: { url: string; close(): Promise<void> } | undefined;
+  beforeAll(async () => {
+    await withDirect((c) => c.query(FAULT_TABLES_SQL));
+    // node-postgres rejects a statement on its ErrorResponse; the transaction status comes with the
+    // ReadyForQuery after it. Through the proxy the handler has returned long before that arrives.
+    proxy = split ? await startErrorSplittingProxy(testDatabaseUrl()) : undefined;
+    t = await startTestApp({ env: FAST_RETRIES, imports: [FaultRoutesModule], databaseUrl: proxy?.url });
+    Logger.overrideLogger(captureLogger);
+  });
+  afterAll(async () => {
+    await t.close();
+    await proxy?.close();
+  });
+  const items = (names: string[]) =>
+    withDirect(async (c) => (await c.query('select name from fault_item where name = any($1) order by name', [names])).rows.map((r) => r.name as string));
+
+  it('cannot answer 201 for an aborted transaction: the swallowed unique violation is the answer (409), and nothing it wrote is kept', async () => {
+    const existing = uniqueId('swallow_existing');
+    await withDirect((c) => c.query('insert into fault_item (name) values ($1)', [existing]));
+    const name = uniqueId('swallow_written');
+    const errorsBefore = logs.filter((l) => l.level === 'error').length;
+    const path = `/test/faults/swallow/unique/${name}/${existing}`;
+    const res = await post(t, path, uniqueId('swallow'));
+    expect(res.status).toBe(409);
+    expect(res.body).toEqual(problem('unique_violation', 409, path, 'The request conflicts with an existing row (constraint fault_item_name_key).', { constraint: 'fault_item_name_key' }));
+    // The row written before the swallowed error was rolled back with the transaction.
+    expect(await items([name, existing])).toEqual([existing]);
+    const logged = logs.filter((l) => l.level === 'error').slice(errorsBefore).map((l) => l.message as Record<string, unknown>);
+    expect(logged).toContainEqual(expect.objectContaining({ route: 'POST /test/faults/swallow/:kind/:name/:existing', sqlstate: '23505' }));
+  });
+
+  it('a swallowed foreign-key violation answers 422 as if it had not been caught', async () => {
+    const name = uniqueId('swallow_fk');
+    const path = `/test/faults/swallow/fk/${name}/unused`;
+    const res = await post(t, path, uniqueId('swallow_fk'));
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ reason: 'foreign_key_violation', constraint: 'fault_child_parent_fk' });
+    expect(await items([name])).toEqual([]);
+  });
+
+  it('an error recovered through a savepoint (nested em.transactional) is not a failure: the rest commits', async () => {
+    const existing = uniqueId('savepoint_existing');
+    await withDirect((c) => c.query('insert into fault_item (name) values ($1)', [existing]));
+    const name = uniqueId('savepoint');
+    const res = await post(t, `/test/faults/savepoint/${name}/${existing}`, uniqueId('savepoint'));
+    expect([res.status, res.body]).toEqual([201, { recovered: '23505' }]);
+    expect(await items([`${name}_a`, `${name}_b`, existing])).toEqual([existing, `${name}_a`, `${name}_b`].sort());
   });
 });

@@ -21,12 +21,19 @@ export interface TestApp {
  * with `TEST_JWT_SECRET` unless `env` configures other keys (`JWT_SECRET: ''` unsets it).
  */
 export async function startTestApp(
-  options: { env?: Record<string, string>; imports?: ModuleMetadata['imports']; logDestination?: Writable } = {},
+  options: {
+    env?: Record<string, string>;
+    imports?: ModuleMetadata['imports'];
+    logDestination?: Writable;
+    /** Where the app's pool connects (default: the test database), e.g. a proxy in front of it. */
+    databaseUrl?: string;
+  } = {},
 ): Promise<TestApp> {
-  const config = loadConfig({ LOG_LEVEL: 'warn', JWT_SECRET: TEST_JWT_SECRET, ...options.env, DATABASE_URL: testDatabaseUrl() });
+  const databaseUrl = options.databaseUrl ?? testDatabaseUrl();
+  const config = loadConfig({ LOG_LEVEL: 'warn', JWT_SECRET: TEST_JWT_SECRET, ...options.env, DATABASE_URL: databaseUrl });
   Logger.overrideLogger(process.env.TEST_LOGS === 'true' ? ['log', 'warn', 'error'] : ['error']);
   const logDestination = options.logDestination ?? (process.env.TEST_LOGS === 'true' ? undefined : errorLinesToStderr());
-  const app = await createApp({ config, databaseUrl: testDatabaseUrl(), imports: options.imports, logDestination });
+  const app = await createApp({ config, databaseUrl, imports: options.imports, logDestination });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return { app, config, baseUrl: `http://127.0.0.1:${address.port}`, close: () => app.close() };

@@ -3,6 +3,8 @@ import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/com
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { routeLabelOf } from '../http/route-label';
+import { DomainError } from '../problem/domain-error';
+import { ClusterMetricsClient, isClusterWorker } from './cluster-metrics';
 import { UnitOfWorkStats, type UnitOfWorkEvent } from '../unit-of-work/unit-of-work.stats';
 
 /** What `orm.em.getConnection().getKnex().client.pool` (a tarn pool) exposes. */
@@ -28,6 +30,8 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 export class MetricsService implements OnModuleInit, OnModuleDestroy {
   readonly registry = new Registry();
   private unsubscribe: (() => void) | undefined;
+  /** Set in a cluster worker: scrapes answer with every worker's metrics. */
+  private readonly cluster = isClusterWorker() ? new ClusterMetricsClient(this.registry) : undefined;
 
   private readonly requests = new Counter({
     name: 'http_requests_total',
@@ -121,8 +125,17 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     next();
   };
 
+  /**
+   * The metrics text. In a worker of `WEB_CONCURRENCY` > 1, the whole host's: every worker's
+   * registry, aggregated by the cluster primary (see `cluster-metrics.ts`).
+   */
   async render(): Promise<string> {
-    return this.registry.metrics();
+    if (!this.cluster) return this.registry.metrics();
+    const text = await this.cluster.fetch();
+    if (text === undefined) {
+      throw new DomainError('not_ready', "The cluster primary did not return the workers' metrics in time.", 'metrics_unavailable', {}, 1);
+    }
+    return text;
   }
 
   private onUnitOfWorkEvent(event: UnitOfWorkEvent): void {

@@ -8,9 +8,18 @@ type TransactionStatus = 'I' | 'T' | 'E';
 const STATUS = Symbol('task-execution-api.transactionStatus');
 const WATCH = Symbol('task-execution-api.transactionWatch');
 
+/** Longest wait for the ReadyForQuery that follows an error; PostgreSQL sends it right after. */
+const READY_WAIT_MS = 10_000;
+
 /** The parts of node-postgres's `Client` used here. */
 interface PgClient {
-  connection?: { on(event: 'readyForQuery', listener: (message: { status?: string }) => void): unknown };
+  /** False from sending a statement until its ReadyForQuery has been read. */
+  readyForQuery?: boolean;
+  connection?: {
+    on(event: 'readyForQuery', listener: (message: { status?: string }) => void): unknown;
+    once(event: 'readyForQuery' | 'end' | 'error', listener: () => void): unknown;
+    off(event: 'readyForQuery' | 'end' | 'error', listener: () => void): unknown;
+  };
   [STATUS]?: TransactionStatus;
   [WATCH]?: TransactionWatch;
 }
@@ -77,9 +86,28 @@ export class TransactionWatch {
    * When the transaction has failed, the error that made it fail (or an `AbortedTransactionError`
    * when none was seen); `undefined` while it is healthy.
    */
-  failure(): unknown {
+  async failure(): Promise<unknown> {
+    // node-postgres rejects a failed statement as soon as the ErrorResponse arrives; PostgreSQL
+    // flushes that message at once and sends ReadyForQuery (with the status) after it, often in
+    // a later TCP read. A handler that swallowed the error can return in between: wait for it.
+    if (this.connection.readyForQuery === false) await this.nextReadyForQuery();
     if (this.connection[STATUS] !== 'E') return undefined;
     return this.cause ?? new AbortedTransactionError();
+  }
+
+  private nextReadyForQuery(): Promise<void> {
+    const events = this.connection.connection;
+    if (!events) return Promise.resolve();
+    return new Promise((resolve) => {
+      // The connection ending or failing ends the wait too: COMMIT will then report it.
+      const done = () => {
+        clearTimeout(timer);
+        for (const event of ['readyForQuery', 'end', 'error'] as const) events.off(event, done);
+        resolve();
+      };
+      const timer = setTimeout(done, READY_WAIT_MS);
+      for (const event of ['readyForQuery', 'end', 'error'] as const) events.once(event, done);
+    });
   }
 
   /** The transaction is healthy again: an earlier error no longer matters. */

@@ -93,7 +93,7 @@ export class UnitOfWorkRunner {
                 const result = await work(tx);
                 // A handler that caught a database error and carried on would otherwise commit an
                 // aborted transaction (PostgreSQL rolls it back silently) and answer 2xx.
-                const failure = watch.failure();
+                const failure = await watch.failure();
                 if (failure !== undefined) {
                   this.logger.error({
                     msg: 'the handler caught a database error and carried on; the transaction was aborted, so the unit of work fails with that error',
