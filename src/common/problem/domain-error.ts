@@ -24,7 +24,7 @@ export type DomainErrorCode =
   | 'retry_budget_exhausted'
   /** The database could not be reached or refused the connection. */
   | 'database_unavailable'
-  /** Every connection of this process's pool stayed busy for DB_CONNECT_TIMEOUT_MS: overload, not an outage. */
+  /** Every connection of this process's pool stayed busy past DB_CONNECT_TIMEOUT_MS + 1 s: overload, not an outage. */
   | 'pool_exhausted'
   /** A statement ran past the database's statement timeout. */
   | 'database_timeout'
