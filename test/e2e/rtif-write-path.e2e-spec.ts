@@ -101,34 +101,20 @@ describe('RTIF write: lock_timeout set by its first statement', () => {
   });
   afterAll(() => t.close());
 
-  it("times out a write whose lookup waits on the task instance's row lock (55P03), retries, then answers 503", async () => {
-    const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('lockwait_ti'), run_id: 'r1', task_id: 't' });
-    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
-    const holder = await connectDirect();
-    try {
-      // FOR UPDATE conflicts with the lookup's FOR KEY SHARE: the lookup's own lock wait is bounded
-      // by the lock_timeout that the same statement sets.
-      await holder.query('begin');
-      await holder.query('select 1 from task_instance where id = $1 for update', [ti.id]);
-      const res = await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 }, { 'correlation-id': 'lock-wait-ti' });
-      expect(res.status).toBe(503);
-      expect(res.body).toMatchObject({ reason: 'retries_exhausted', attempts: 2, sqlstate: '55P03', correlation_id: 'lock-wait-ti' });
-    } finally {
-      await holder.query('rollback');
-      await holder.end();
-    }
-    const stored = await withDirect(async (c) => (await c.query('select rendered_fields from rendered_task_instance_fields where dag_id = $1', [ti.dag_id])).rows);
-    expect(stored).toEqual([{ rendered_fields: { v: 1 } }]);
-  });
-
-  it('times out a write whose upsert waits on a locked row (55P03), retries, then answers 503', async () => {
+  // FOR UPDATE on the task instance conflicts with the lookup's FOR KEY SHARE, so the lookup's own
+  // wait is bounded by the lock_timeout that the same statement sets; on the RTIF row, the upsert waits.
+  it.each([
+    ['its lookup waits on the task instance row', 'select 1 from task_instance where id = $1 for update', (ti: { id: string }) => ti.id],
+    ['its upsert waits on the RTIF row', 'select 1 from rendered_task_instance_fields where dag_id = $1 for update', (ti: { dag_id: string }) => ti.dag_id],
+  ])('times out a write when %s (55P03), retries, then answers 503 and leaves the row as it was', async (_, lockSql, lockKey) => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('lockwait'), run_id: 'r1', task_id: 't' });
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
     const holder = await connectDirect();
+    const correlationId = uniqueId('lock-wait');
     try {
       await holder.query('begin');
-      await holder.query('select 1 from rendered_task_instance_fields where dag_id = $1 for update', [ti.dag_id]);
-      const res = await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 }, { 'correlation-id': 'lock-wait-1' });
+      await holder.query(lockSql, [lockKey(ti)]);
+      const res = await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 }, { 'correlation-id': correlationId });
       expect(res.status).toBe(503);
       expect(res.body).toEqual({
         type: 'urn:task-execution-api:problem:retries_exhausted',
@@ -137,7 +123,7 @@ describe('RTIF write: lock_timeout set by its first statement', () => {
         detail: 'A transient database conflict persisted after all retries. Retry later.',
         instance: `/execution/task-instances/${ti.id}/rtif`,
         reason: 'retries_exhausted',
-        correlation_id: 'lock-wait-1',
+        correlation_id: correlationId,
         attempts: 2,
         sqlstate: '55P03',
       });
@@ -175,14 +161,20 @@ describe('a pool whose every connection stays busy', () => {
       await holder.query('begin');
       await holder.query('select 1 from rendered_task_instance_fields where dag_id = $1 for update', [busy.dag_id]);
       const first = http(t.baseUrl, 'PUT', `/execution/task-instances/${busy.id}/rtif`, { v: 2 });
-      // Wait until the first write's backend is waiting on the held lock: the pool's one connection is busy.
-      for (let i = 0; i < 400; i++) {
-        const { rows } = await holder.query(
-          `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'insert into "rendered_task_instance_fields"%'`,
-        );
-        if (rows[0].n > 0) break;
+      // Wait until the first write's backend is waiting on the held lock: the pool's one connection
+      // is busy. Asked on another connection: inside the holder's transaction pg_stat_activity is a
+      // snapshot taken at its first read.
+      let waiting = 0;
+      for (let i = 0; i < 400 && waiting === 0; i++) {
         await new Promise((r) => setTimeout(r, 25));
+        waiting = await withDirect(async (c) => {
+          const { rows } = await c.query(
+            `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like 'insert into "rendered_task_instance_fields"%'`,
+          );
+          return rows[0].n as number;
+        });
       }
+      expect(waiting).toBe(1);
       const second = await http(t.baseUrl, 'PUT', `/execution/task-instances/${other.id}/rtif`, { v: 1 }, { 'correlation-id': 'pool-busy-1' });
       expect(second.status).toBe(503);
       expect(second.headers.get('retry-after')).toBe('1');
