@@ -30,8 +30,3 @@ export async function runMigrations(config: AppConfig, url: string): Promise<str
     await lock.end();
   }
 }
-
-/** Names of migrations not yet applied (for readiness checks). */
-export async function pendingMigrations(orm: MikroORM): Promise<string[]> {
-  return (await orm.getMigrator().getPendingMigrations()).map((m) => m.name);
-}

@@ -1,6 +1,5 @@
 import { Entity, PrimaryKey, PrimaryKeyProp, Property } from '@mikro-orm/core';
 
-export const RTIF_KEY_CONSTRAINT = 'rendered_task_instance_fields_pkey';
 export const RTIF_KEY_FIELDS = ['dagId', 'taskId', 'runId', 'mapIndex'] as const;
 
 /** A JSON value as stored in a jsonb column. */

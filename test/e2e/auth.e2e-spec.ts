@@ -9,6 +9,7 @@ import { createTaskInstance, http, startTestApp, uniqueId, type HttpResult, type
 import { storedFields, withDirect } from '../support/test-database';
 import { runBody } from './lifecycle.helpers';
 import { adminToken, bearer, executionToken, nowSeconds, signToken, TEST_JWT_SECRET, workloadToken } from '../support/tokens';
+import { expectedProblem } from '../support/problem';
 
 /** Routes under a protected prefix that do not fit the task-instance rule. */
 @Controller('execution')
@@ -31,18 +32,8 @@ class OddExecutionRoutesModule {}
 const REALM = 'Bearer realm="task-execution-api"';
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-function problem(status: 401 | 403, reason: string, detail: string, instance: string, extensions: Record<string, unknown> = {}) {
-  return {
-    type: `urn:task-execution-api:problem:${reason}`,
-    title: status === 401 ? 'Unauthorized' : 'Forbidden',
-    status,
-    detail,
-    instance,
-    reason,
-    correlation_id: expect.any(String),
-    ...extensions,
-  };
-}
+const problem = (status: 401 | 403, reason: string, detail: string, instance: string, extensions: Record<string, unknown> = {}) =>
+  expectedProblem(status, reason, detail, instance, extensions);
 
 const invalid = (check: string, detail: string, instance: string) => problem(401, 'invalid_token', detail, instance, { check });
 

@@ -1,24 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { get } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createTaskInstance, http, uniqueId } from '../support/test-app';
+import { freePort } from '../support/postgres-process';
 import { testDatabaseUrl } from '../support/test-database';
 import { TEST_JWT_SECRET } from '../support/tokens';
 
 const ROOT = join(__dirname, '../..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function workerPids(primary: number): number[] {
   try {

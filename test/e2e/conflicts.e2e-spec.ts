@@ -6,6 +6,7 @@ import { FAULT_RUN_HEADER, FAULT_TABLES_SQL, FaultRoutesModule, FaultScript, typ
 import { http, startTestApp, uniqueId, type HttpResult, type TestApp } from '../support/test-app';
 import { startErrorSplittingProxy } from '../support/pg-split-proxy';
 import { connectDirect, testDatabaseUrl, withDirect } from '../support/test-database';
+import { expectedProblem } from '../support/problem';
 
 /**
  * The conflict policy proven end to end: each failure is provoked for real in PostgreSQL through
@@ -77,16 +78,8 @@ function expectFreshAttempts(attempts: AttemptRecord[], n: number): void {
   expect(attempts.map((a) => a.identityMapSize)).toEqual(Array(n).fill(0));
 }
 
-const problem = (reason: string, status: number, instance: string, detail: string, extensions: Record<string, unknown> = {}) => ({
-  type: `urn:task-execution-api:problem:${reason}`,
-  title: { 409: 'Conflict', 422: 'Unprocessable Content', 500: 'Internal Server Error', 503: 'Service Unavailable' }[status],
-  status,
-  detail,
-  instance,
-  reason,
-  correlation_id: expect.any(String),
-  ...extensions,
-});
+const problem = (reason: string, status: number, instance: string, detail: string, extensions: Record<string, unknown> = {}) =>
+  expectedProblem(status, reason, detail, instance, extensions);
 
 const EXHAUSTED_DETAIL = 'A transient database conflict persisted after all retries. Retry later.';
 

@@ -31,20 +31,8 @@ export function lifecycle(baseUrl: string) {
   };
 }
 
-/** The whole problem body a typed error must have. */
-export function problem(status: number, reason: string, detail: string, instance: string, extensions: Record<string, unknown> = {}) {
-  const titles: Record<number, string> = { 404: 'Not Found', 409: 'Conflict', 410: 'Gone', 422: 'Unprocessable Content' };
-  return {
-    type: `urn:task-execution-api:problem:${reason}`,
-    title: titles[status],
-    status,
-    detail,
-    instance,
-    reason,
-    correlation_id: expect.any(String),
-    ...extensions,
-  };
-}
+/** The whole problem body a typed error must have (see test/support/problem.ts). */
+export { expectedProblem as problem } from '../support/problem';
 
 export const GONE_DETAIL = 'Task Instance not found, it may have been moved to the Task Instance History table';
 

@@ -1,6 +1,9 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { transformFileSync } from '@swc/core';
+import { transformFileSync, type Options } from '@swc/core';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- shared with jest.config.js, plain CommonJS
+const SWC_OPTIONS = require('./swc-options') as Options;
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -16,13 +19,7 @@ export function buildService(outDir: string): string {
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
   for (const file of walk(resolve(ROOT, 'src'))) {
     const { code } = transformFileSync(file, {
-      jsc: {
-        parser: { syntax: 'typescript', decorators: true },
-        transform: { legacyDecorator: true, decoratorMetadata: true },
-        target: 'es2022',
-        keepClassNames: true,
-      },
-      module: { type: 'commonjs' },
+      ...SWC_OPTIONS,
       sourceMaps: false,
       swcrc: false,
     });

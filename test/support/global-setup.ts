@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { loadConfig } from '../../src/config/app-config';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { runMigrations } from '../../src/database/migrate';
+import { freePort } from './postgres-process';
 import { TEST_DATABASE_URL_ENV } from './test-database';
 
 /**
@@ -37,18 +37,6 @@ export default async function globalSetup(): Promise<void> {
   process.env[TEST_DATABASE_URL_ENV] = url.toString();
   (globalThis as Record<string, unknown>).__TEST_DB__ = { serverUrl, database };
   await runMigrations(loadConfig({ DATABASE_URL: url.toString() }), url.toString());
-}
-
-/** A free loopback port, so several checkouts can run their suites at once. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

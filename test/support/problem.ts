@@ -1,0 +1,27 @@
+/**
+ * The whole RFC 9457 body a typed error must have, for `toEqual`: the titles are written out here
+ * (not taken from the service) so that a wrong title fails the test.
+ */
+const TITLES: Record<number, string> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  410: 'Gone',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function expectedProblem(status: number, reason: string, detail: string, instance: string, extensions: Record<string, unknown> = {}) {
+  return {
+    type: `urn:task-execution-api:problem:${reason}`,
+    title: TITLES[status],
+    status,
+    detail,
+    instance,
+    reason,
+    correlation_id: expect.any(String),
+    ...extensions,
+  };
+}
