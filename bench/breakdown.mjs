@@ -10,9 +10,17 @@
 //   driver floor      node-postgres alone sends the write's four statements (BEGIN, the lookup,
 //                     the upsert as MikroORM renders it, COMMIT) with literal values
 //   unit of work      UnitOfWorkRunner.run with an empty handler: a fork, BEGIN and COMMIT through
-//                     MikroORM's em.transactional and knex
+//                     MikroORM's em.transactional and kysely
 //   + lookup          the same plus the write's key-share lookup (em.execute)
 //   + RtifService     the whole database side of the route: lookup, redaction, em.upsert, COMMIT
+// The service runs on the pinned Node.js (the devDependency `node`); `npm run …` puts it first on
+// PATH. Started any other way on an older Node, rerun on the pinned one so figures compare.
+if (Number(process.versions.node.split('.')[0]) < 24) {
+  const { existsSync: has } = await import('node:fs');
+  const { spawnSync } = await import('node:child_process');
+  const pinned = new URL('../node_modules/.bin/node', import.meta.url).pathname;
+  if (has(pinned)) process.exit(spawnSync(pinned, process.argv.slice(1), { stdio: 'inherit' }).status ?? 1);
+}
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -112,7 +120,7 @@ try {
         }
       },
     },
-    { name: 'unit of work: fork, BEGIN, COMMIT (MikroORM + knex)', op: () => runner.run(policy, 'bench', async () => undefined) },
+    { name: 'unit of work: fork, BEGIN, COMMIT (MikroORM + kysely)', op: () => runner.run(policy, 'bench', async () => undefined) },
     { name: '+ the key-share lookup (em.execute)', op: (i) => runner.run(policy, 'bench', (em) => em.execute(lookupSql, [id(i)])) },
     { name: '+ redaction and em.upsert: RtifService.write, the route\'s database side', op: (i) => runner.run(policy, 'bench', () => rtif.write(id(i), body)) },
   ];

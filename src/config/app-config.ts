@@ -41,35 +41,35 @@ export const JWT_ALGORITHMS = ['HS256', 'RS256', 'ES256'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
 const schema = z.object({
-  HOST: z.string().trim().min(1).default('0.0.0.0'),
-  PORT: integer(0, 65535).default('8080'),
-  WEB_CONCURRENCY: integer(1, 64).default('1'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  HOST: z.string().trim().min(1).prefault('0.0.0.0'),
+  PORT: integer(0, 65535).prefault('8080'),
+  WEB_CONCURRENCY: integer(1, 64).prefault('1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).prefault('info'),
 
   DATABASE_URL: postgresUrl.optional(),
   MIGRATION_DATABASE_URL: postgresUrl.optional(),
-  EMBEDDED_PG_DATA_DIR: z.string().trim().min(1).default('.data/postgres'),
-  EMBEDDED_PG_PORT: integer(1, 65535).default('54329'),
-  MIGRATIONS_RUN_ON_START: boolean.default('true'),
+  EMBEDDED_PG_DATA_DIR: z.string().trim().min(1).prefault('.data/postgres'),
+  EMBEDDED_PG_PORT: integer(1, 65535).prefault('54329'),
+  MIGRATIONS_RUN_ON_START: boolean.prefault('true'),
 
-  DB_POOL_MAX: integer(1, 1000).default('10'),
-  DB_CONNECT_TIMEOUT_MS: integer(100, 600_000).default('5000'),
-  DB_LOCK_TIMEOUT_MS: integer(1, 600_000).default('2000'),
+  DB_POOL_MAX: integer(1, 1000).prefault('10'),
+  DB_CONNECT_TIMEOUT_MS: integer(100, 600_000).prefault('5000'),
+  DB_LOCK_TIMEOUT_MS: integer(1, 600_000).prefault('2000'),
 
-  DB_RETRY_MAX_ATTEMPTS: integer(1, 20).default('3'),
-  DB_RETRY_BASE_DELAY_MS: integer(0, 10_000).default('10'),
-  DB_RETRY_MAX_DELAY_MS: integer(0, 60_000).default('250'),
-  DB_RETRY_BUDGET_CAPACITY: integer(0, 1_000_000).default('100'),
-  DB_RETRY_BUDGET_REFILL_PER_SECOND: integer(0, 1_000_000).default('20'),
+  DB_RETRY_MAX_ATTEMPTS: integer(1, 20).prefault('3'),
+  DB_RETRY_BASE_DELAY_MS: integer(0, 10_000).prefault('10'),
+  DB_RETRY_MAX_DELAY_MS: integer(0, 60_000).prefault('250'),
+  DB_RETRY_BUDGET_CAPACITY: integer(0, 1_000_000).prefault('100'),
+  DB_RETRY_BUDGET_REFILL_PER_SECOND: integer(0, 1_000_000).prefault('20'),
 
-  RTIF_MAX_BODY_BYTES: integer(1024, 64 * 1024 * 1024).default('1048576'),
-  RTIF_MAX_DEPTH: integer(1, 1000).default('64'),
-  RTIF_RETENTION_DAG_RUNS: integer(-1_000_000, 1_000_000).default('30'),
-  RTIF_EXTRA_SENSITIVE_FIELDS: list.default(''),
+  RTIF_MAX_BODY_BYTES: integer(1024, 64 * 1024 * 1024).prefault('1048576'),
+  RTIF_MAX_DEPTH: integer(1, 1000).prefault('64'),
+  RTIF_RETENTION_DAG_RUNS: integer(-1_000_000, 1_000_000).prefault('30'),
+  RTIF_EXTRA_SENSITIVE_FIELDS: list.prefault(''),
 
-  HEALTH_CHECK_TIMEOUT_MS: integer(50, 60_000).default('1000'),
-  SHUTDOWN_DELAY_MS: integer(0, 600_000).default('0'),
-  SHUTDOWN_GRACE_MS: integer(0, 3_600_000).default('20000'),
+  HEALTH_CHECK_TIMEOUT_MS: integer(50, 60_000).prefault('1000'),
+  SHUTDOWN_DELAY_MS: integer(0, 600_000).prefault('0'),
+  SHUTDOWN_GRACE_MS: integer(0, 3_600_000).prefault('20000'),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 needs a 256-bit key)').optional(),
   JWT_PRIVATE_KEY_FILE: z.string().trim().min(1).optional(),
   JWT_PUBLIC_KEY_FILE: z.string().trim().min(1).optional(),
@@ -82,14 +82,14 @@ const schema = z.object({
     .optional(),
   JWT_AUDIENCE: z.string().trim().min(1).optional(),
   JWT_ISSUER: z.string().trim().min(1).optional(),
-  JWT_LEEWAY_SECONDS: integer(0, 300).default('10'),
-  JWT_EXECUTION_TOKEN_TTL_SECONDS: integer(60, 86_400).default('600'),
-  JWT_WORKLOAD_TOKEN_TTL_SECONDS: integer(60, 30 * 86_400).default('86400'),
+  JWT_LEEWAY_SECONDS: integer(0, 300).prefault('10'),
+  JWT_EXECUTION_TOKEN_TTL_SECONDS: integer(60, 86_400).prefault('600'),
+  JWT_WORKLOAD_TOKEN_TTL_SECONDS: integer(60, 30 * 86_400).prefault('86400'),
   CORS_ORIGINS: z
     .string()
     .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0))
     .pipe(z.array(z.string().url('must be a comma-separated list of origins such as https://ui.example.com')))
-    .default(''),
+    .prefault(''),
 });
 
 export const DEFAULT_SENSITIVE_FIELDS = [

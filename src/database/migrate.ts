@@ -18,9 +18,9 @@ export async function runMigrations(config: AppConfig, url: string): Promise<str
   await lock.connect();
   try {
     await lock.query(`select pg_advisory_lock(${MIGRATION_LOCK_SQL_KEY})`);
-    const orm = await MikroORM.init({ ...buildOrmOptions(config, url), pool: { min: 0, max: 1 } });
+    const orm = await MikroORM.init(buildOrmOptions(config, url, undefined, 1));
     try {
-      const applied = await orm.getMigrator().up();
+      const applied = await orm.migrator.up();
       return applied.map((m) => m.name);
     } finally {
       await orm.close(true);

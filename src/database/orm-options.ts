@@ -1,7 +1,10 @@
 import { Migrator } from '@mikro-orm/migrations';
+import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
+import type { Pool } from 'pg';
 import type { AppConfig } from '../config/app-config';
 import { MIGRATIONS } from '../migrations';
+import { pgClientClass } from './pg-client';
 import { DagRun } from '../task-instances/dag-run.entity';
 import { RenderedTaskInstanceFields } from '../task-instances/rendered-task-instance-fields.entity';
 import { TaskInstanceHistory } from '../task-instances/task-instance-history.entity';
@@ -12,12 +15,7 @@ import { Trigger } from '../task-instances/trigger.entity';
 /** Every entity of the service. A module adding entities appends them here. */
 export const ENTITIES = [DagRun, TaskInstance, RenderedTaskInstanceFields, TaskInstanceHistory, TaskReschedule, Trigger];
 
-/**
- * MikroORM options for `clientUrl`. Nothing here relies on session state across transactions
- * (no prepared statements, no session-level SET), so it works through PgBouncer in transaction
- * pooling mode.
- */
-/** Where knex's own warnings go (dropped connections, pool timeouts); default: knex's console. */
+/** Where the driver's own warnings go (connections dropped while idle or checked out). */
 export interface DriverLog {
   warn(message: string): void;
 }
@@ -30,11 +28,30 @@ export interface DriverLog {
  */
 export const POOL_ACQUIRE_GRACE_MS = 1000;
 
-export function buildOrmOptions(config: AppConfig, clientUrl: string, driverLog?: DriverLog): Options {
+/**
+ * The node-postgres pool of each ORM, by the client class of its `driverOptions` (one class per
+ * ORM; MikroORM copies the options object, but not the functions in it). Read by the pool metrics.
+ */
+const pools = new WeakMap<object, Pool>();
+
+/** The pool behind `orm.config.get('driverOptions')`, once the ORM has created it. */
+export function poolOf(driverOptions: unknown): Pool | undefined {
+  const client = (driverOptions as { Client?: unknown } | null | undefined)?.Client;
+  return typeof client === 'function' ? pools.get(client) : undefined;
+}
+
+/**
+ * MikroORM options for `clientUrl`. Nothing here relies on session state across transactions
+ * (no prepared statements, no session-level SET), so it works through PgBouncer in transaction
+ * pooling mode.
+ */
+export function buildOrmOptions(config: AppConfig, clientUrl: string, driverLog?: DriverLog, poolMax = config.database.poolMax): Options {
   return defineConfig({
     clientUrl,
     entities: ENTITIES,
     extensions: [Migrator],
+    // MikroORM 7 reads decorator metadata only when told to (its default needs explicit types).
+    metadataProvider: ReflectMetadataProvider,
     migrations: {
       migrationsList: MIGRATIONS,
       tableName: 'mikro_orm_migrations',
@@ -44,18 +61,9 @@ export function buildOrmOptions(config: AppConfig, clientUrl: string, driverLog?
       silent: true,
     },
     forceUtcTimezone: true,
-    pool: {
-      min: 0,
-      max: config.database.poolMax,
-      acquireTimeoutMillis: config.database.connectTimeoutMs + POOL_ACQUIRE_GRACE_MS,
-      idleTimeoutMillis: 30_000,
-    },
-    driverOptions: {
-      acquireConnectionTimeout: config.database.connectTimeoutMs + POOL_ACQUIRE_GRACE_MS,
-      connection: { connectionTimeoutMillis: config.database.connectTimeoutMs, keepAlive: true },
-      // Only first lines: knex warnings name the failure ("Connection Error: …"), never SQL or values.
-      ...(driverLog ? { log: { warn: (m: unknown) => driverLog.warn(String(m).split('\n')[0]), deprecate: () => undefined, debug: () => undefined, error: (m: unknown) => driverLog.warn(String(m).split('\n')[0]) } } : {}),
-    },
+    pool: { max: poolMax, idleTimeoutMillis: 30_000 },
+    // Passed to node-postgres's Pool (MikroORM 7 talks to it through kysely).
+    driverOptions: driverOptions(config, driverLog),
     // The global EntityManager is never used directly: HTTP requests get a request context and
     // every write runs in a unit of work on its own fork.
     allowGlobalContext: false,
@@ -64,4 +72,21 @@ export function buildOrmOptions(config: AppConfig, clientUrl: string, driverLog?
     // Entities are listed explicitly; folder-based discovery would break under jest and dist alike.
     discovery: { warnWhenNoEntities: true },
   });
+}
+
+function driverOptions(config: AppConfig, driverLog: DriverLog | undefined): object {
+  const client = pgClientClass(config.database.connectTimeoutMs);
+  return {
+    Client: client,
+    // The pool uses this both for its own connection attempts and as the wait for a busy pool;
+    // the client class above gives the connection attempt itself the shorter connect timeout.
+    connectionTimeoutMillis: config.database.connectTimeoutMs + POOL_ACQUIRE_GRACE_MS,
+    keepAlive: true,
+    // Only first lines: driver errors name the failure ("Connection terminated unexpectedly"), never SQL or values.
+    onPoolCreated: (pool: Pool) => {
+      pools.set(client, pool);
+      if (!driverLog) return;
+      pool.on('error', (e) => driverLog.warn(`idle database connection failed: ${String(e.message).split('\n')[0]}`));
+    },
+  };
 }

@@ -1,4 +1,5 @@
-import { Entity, Index, OptionalProps, PrimaryKey, PrimaryKeyProp, Property } from '@mikro-orm/core';
+import { OptionalProps, PrimaryKeyProp } from '@mikro-orm/core';
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import type { JsonObject } from './rendered-task-instance-fields.entity';
 import type { DagRunState, DagRunType } from './task-instance-state';
 

@@ -1,4 +1,4 @@
-import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import type { JsonObject } from './rendered-task-instance-fields.entity';
 import type { TaskInstanceState } from './task-instance-state';
 

@@ -1,4 +1,4 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import type { JsonObject } from './rendered-task-instance-fields.entity';
 
 /** A trigger a deferred task waits on. A triggerer (not part of this service) runs it. */

@@ -28,7 +28,7 @@ describe('pool timeouts', () => {
     const port = (silent.address() as { port: number }).port;
     const url = `postgres://nobody@127.0.0.1:${port}/nothing`;
     const config = loadConfig({ DATABASE_URL: url, JWT_SECRET: 'a-test-secret-of-at-least-32-characters!', DB_CONNECT_TIMEOUT_MS: '300', LOG_LEVEL: 'error' });
-    const orm = await MikroORM.init({ ...buildOrmOptions(config, url), connect: false });
+    const orm = await MikroORM.init(buildOrmOptions(config, url));
     try {
       const error = await orm.em
         .fork()

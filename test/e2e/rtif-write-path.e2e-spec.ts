@@ -1,18 +1,18 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { onStatement } from '../../src/database/pg-client';
 import { createTaskInstance, http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
 import { connectDirect, withDirect } from '../support/test-database';
 
 /**
- * The statements one RTIF write sends, as the driver sees them (knex's `query` event fires once
- * per statement sent to PostgreSQL, BEGIN and COMMIT included). Statements are reduced to their
- * first words so that the assertions name the shape, not the formatting.
+ * The statements one RTIF write sends, as the driver sees them (the service's node-postgres client
+ * reports every statement sent to PostgreSQL, BEGIN and COMMIT included). Statements are reduced to
+ * their first words so that the assertions name the shape, not the formatting.
  */
-function recordStatements(t: TestApp): { take(): string[] } {
-  const knex = (t.app.get(MikroORM).em as EntityManager).getKnex();
+function recordStatements(): { take(): string[] } {
   let seen: string[] = [];
-  knex.on('query', (q: { sql: string }) => {
-    const sql = q.sql.replace(/\s+/g, ' ').trim().toLowerCase();
+  onStatement((text) => {
+    const sql = text.replace(/\s+/g, ' ').trim().toLowerCase();
     seen.push(sql.split(' ').slice(0, 3).join(' '));
   });
   return {
@@ -29,7 +29,7 @@ describe('RTIF write path', () => {
   let statements: { take(): string[] };
   beforeAll(async () => {
     t = await startTestApp({ env: { RTIF_RETENTION_DAG_RUNS: '2' } });
-    statements = recordStatements(t);
+    statements = recordStatements();
   });
   afterAll(() => t.close());
 
@@ -39,20 +39,20 @@ describe('RTIF write path', () => {
 
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
     expect(statements.take()).toEqual([
-      'begin transaction isolation',
+      'start transaction isolation',
       'select ti.dag_id, ti.task_id,',
       'insert into "rendered_task_instance_fields"',
       'delete from rendered_task_instance_fields',
-      'commit;',
+      'commit',
     ]);
 
     // An overwrite cannot change which dag runs are newest: no retention delete.
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 })).status).toBe(201);
     expect(statements.take()).toEqual([
-      'begin transaction isolation',
+      'start transaction isolation',
       'select ti.dag_id, ti.task_id,',
       'insert into "rendered_task_instance_fields"',
-      'commit;',
+      'commit',
     ]);
   });
 
@@ -63,7 +63,7 @@ describe('RTIF write path', () => {
     expect(res.status).toBe(404);
     expect(res.body.reason).toBe('not_found');
     // The lookup found no live row; the history lookup then tells 404 from 410; nothing is inserted.
-    expect(statements.take()).toEqual(['begin transaction isolation', 'select ti.dag_id, ti.task_id,', 'select 1 from', 'rollback']);
+    expect(statements.take()).toEqual(['start transaction isolation', 'select ti.dag_id, ti.task_id,', 'select 1 from', 'rollback']);
   });
 
   it('applies retention at the next write that creates a row, not at an overwrite', async () => {

@@ -1,5 +1,5 @@
-import { SignJWT, type JWTHeaderParameters, type JWTPayload, type KeyLike } from 'jose';
-import { randomUUID } from 'node:crypto';
+import { SignJWT, type JWTHeaderParameters, type JWTPayload, type CryptoKey } from 'jose';
+import { randomUUID, type KeyObject } from 'node:crypto';
 
 /** The HS256 secret `startTestApp` configures (JWT_SECRET) unless a test overrides it. */
 export const TEST_JWT_SECRET = 'test-secret-for-the-jest-suite-only-0123456789';
@@ -10,7 +10,7 @@ export interface SignOptions {
   claims?: JWTPayload;
   /** Default: HS256 without kid. */
   header?: Partial<JWTHeaderParameters>;
-  key?: KeyLike | Uint8Array;
+  key?: CryptoKey | KeyObject | Uint8Array;
 }
 
 /**

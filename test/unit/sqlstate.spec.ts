@@ -61,7 +61,7 @@ describe('classifyDbError', () => {
 
   it.each([
     'Connection terminated unexpectedly',
-    'timeout exceeded when trying to connect',
+    'Connection terminated due to connection timeout',
     'timeout expired',
     'Client has encountered a connection error and is not queryable',
     'Connection ended unexpectedly',
@@ -69,10 +69,10 @@ describe('classifyDbError', () => {
     expect(classifyDbError(new Error(message))).toEqual({ kind: 'unavailable', code: 'CONNECTION' });
   });
 
-  it("knex's pool acquire timeout → pool_exhausted (overload, not an outage), by name or by message", () => {
-    const byName = Object.assign(new Error('Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call?'), { name: 'KnexTimeoutError' });
-    expect(classifyDbError(byName)).toEqual({ kind: 'pool_exhausted', code: 'POOL_TIMEOUT' });
-    expect(classifyDbError(new Error('Knex: Timeout acquiring a connection. The pool is probably full.'))).toEqual({ kind: 'pool_exhausted', code: 'POOL_TIMEOUT' });
+  it("node-postgres's pool wait timeout → pool_exhausted (overload, not an outage)", () => {
+    // pg-pool's message when no pooled connection came free within connectionTimeoutMillis; the
+    // connection attempt itself has the shorter connect timeout (its own message, above).
+    expect(classifyDbError(new Error('timeout exceeded when trying to connect'))).toEqual({ kind: 'pool_exhausted', code: 'POOL_TIMEOUT' });
   });
 
   it.each<[string, unknown]>([

@@ -1,13 +1,13 @@
 import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { importJWK, jwtVerify, SignJWT, type JWK, type KeyLike } from 'jose';
+import { importJWK, jwtVerify, SignJWT, type JWK, type CryptoKey } from 'jose';
 import { JWT_ALGORITHMS, type AppConfig, type JwtAlgorithm } from '../../config/app-config';
 
 /** A key tokens may be verified with. `alg` is bound to the key: a token naming another is refused. */
 export interface VerificationKey {
   kid: string | undefined;
   alg: JwtAlgorithm;
-  key: KeyLike | Uint8Array;
+  key: CryptoKey | KeyObject | Uint8Array;
   /** The setting it came from, for start-up messages. */
   source: string;
 }
@@ -16,7 +16,7 @@ export interface VerificationKey {
 export interface SigningKey {
   kid: string | undefined;
   alg: JwtAlgorithm;
-  key: KeyLike | Uint8Array;
+  key: CryptoKey | KeyObject | Uint8Array;
 }
 
 /** A key setting that cannot be used; the message names the variable, never key material. */
@@ -160,7 +160,7 @@ export class KeyStore {
       throw new KeyConfigError(`JWT_ALGORITHMS: does not include ${signing.alg}, the algorithm of the signing key (${signingSource})`);
     }
     // jose turns a raw secret into a KeyObject on every sign and verify; do it once here.
-    const asKeyObject = <K extends { key: KeyLike | Uint8Array }>(k: K): K => (k.key instanceof Uint8Array ? { ...k, key: createSecretKey(k.key) } : k);
+    const asKeyObject = <K extends { key: CryptoKey | KeyObject | Uint8Array }>(k: K): K => (k.key instanceof Uint8Array ? { ...k, key: createSecretKey(k.key) } : k);
     const store = new KeyStore(verification.map(asKeyObject), asKeyObject(signing), algorithms);
     await store.probe(signingSource);
     return store;

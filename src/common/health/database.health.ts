@@ -52,7 +52,7 @@ export class DatabaseHealthIndicator {
     const check = this.indicator.check('migrations');
     if (this.migrationsApplied) return check.up();
     try {
-      const pending = await within(this.config.health.checkTimeoutMs, this.orm.getMigrator().getPendingMigrations());
+      const pending = await within(this.config.health.checkTimeoutMs, this.orm.migrator.getPending());
       if (pending.length === 0) {
         this.migrationsApplied = true;
         return check.up();

@@ -1,4 +1,6 @@
 import { MikroORM } from '@mikro-orm/core';
+import type { Pool } from 'pg';
+import { poolOf } from '../../database/orm-options';
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -7,13 +9,6 @@ import { DomainError } from '../problem/domain-error';
 import { ClusterMetricsClient, isClusterWorker } from './cluster-metrics';
 import { UnitOfWorkStats, type UnitOfWorkEvent } from '../unit-of-work/unit-of-work.stats';
 
-/** What `orm.em.getConnection().getKnex().client.pool` (a tarn pool) exposes. */
-interface TarnPool {
-  numUsed(): number;
-  numFree(): number;
-  numPendingAcquires(): number;
-  numPendingCreates(): number;
-}
 
 /** Latency buckets in seconds: a fast RTIF upsert is a few ms; 5 s is the default connect timeout. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -82,7 +77,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   ) {
     collectDefaultMetrics({ register: this.registry });
     const pool = () => this.pool();
-    const gauge = (name: string, help: string, read: (p: TarnPool) => number) =>
+    const gauge = (name: string, help: string, read: (p: Pool) => number) =>
       new Gauge({
         name,
         help,
@@ -93,10 +88,10 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
           this.set(p === undefined ? 0 : read(p));
         },
       });
-    gauge('db_pool_connections_used', 'Pool connections lent to a unit of work or query.', (p) => p.numUsed());
-    gauge('db_pool_connections_free', 'Idle pool connections.', (p) => p.numFree());
-    gauge('db_pool_pending_acquires', 'Requests waiting for a pool connection.', (p) => p.numPendingAcquires());
-    gauge('db_pool_pending_creates', 'Connections being opened.', (p) => p.numPendingCreates());
+    gauge('db_pool_connections_used', 'Pool connections lent to a unit of work or query, or being opened for one.', (p) => p.totalCount - p.idleCount);
+    gauge('db_pool_connections_free', 'Idle pool connections.', (p) => p.idleCount);
+    gauge('db_pool_pending_acquires', 'Requests waiting for a pool connection.', (p) => p.waitingCount);
+    gauge('db_pool_pending_creates', 'Connections being opened.', (p) => (p.options as { Client?: { connecting?: number } }).Client?.connecting ?? 0);
     const max = new Gauge({ name: 'db_pool_connections_max', help: 'Configured pool size (DB_POOL_MAX).', registers: [this.registry] });
     max.set(Number((orm.config.get('pool') as { max?: number } | undefined)?.max ?? 0));
   }
@@ -163,12 +158,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private pool(): TarnPool | undefined {
-    try {
-      const connection = this.orm.em.getConnection() as unknown as { getKnex(): { client: { pool?: TarnPool } } };
-      return connection.getKnex().client.pool ?? undefined;
-    } catch {
-      return undefined;
-    }
+  private pool(): Pool | undefined {
+    return poolOf(this.orm.config.get('driverOptions'));
   }
 }

@@ -30,8 +30,8 @@ export const TRANSIENT_KINDS: ReadonlySet<DbErrorKind> = new Set(['serialization
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
 
 const CONNECTION_MESSAGES = [
+  // Includes 'Connection terminated due to connection timeout' (DB_CONNECT_TIMEOUT_MS passed).
   'Connection terminated',
-  'timeout exceeded when trying to connect',
   // node-postgres when DB_CONNECT_TIMEOUT_MS passes before the server answers (host up, PostgreSQL hung).
   'timeout expired',
   'Client has encountered a connection error',
@@ -59,11 +59,12 @@ export function classifyDbError(error: unknown): DbErrorClass | undefined {
     if (kind !== undefined) return { kind, code, ...(constraint ? { constraint } : {}) };
   }
   const message = typeof e.message === 'string' ? e.message : '';
-  // knex's KnexTimeoutError: no pooled connection came free within the acquire timeout. While the
-  // database is down the pool's connection attempts fail instead (ECONNREFUSED, above), so this is
-  // overload: every connection busy, usually with long transactions or lock waits.
-  if (e.name === 'KnexTimeoutError' || message.startsWith('Knex: Timeout acquiring a connection')) return { kind: 'pool_exhausted', code: 'POOL_TIMEOUT' };
-  // pg and knex signal pool and connection trouble with plain Errors and no code.
+  // node-postgres's pool: no pooled connection came free within its wait (DB_CONNECT_TIMEOUT_MS +
+  // 1 s). A connection attempt has the shorter connect timeout and fails with its own message (or
+  // ECONNREFUSED, above) while the database is down, so this is overload: every connection busy,
+  // usually with long transactions or lock waits.
+  if (message === 'timeout exceeded when trying to connect') return { kind: 'pool_exhausted', code: 'POOL_TIMEOUT' };
+  // node-postgres signals connection trouble with plain Errors and no code.
   if (CONNECTION_MESSAGES.some((m) => message.includes(m))) return { kind: 'unavailable', code: 'CONNECTION' };
   return undefined;
 }

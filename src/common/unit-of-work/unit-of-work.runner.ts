@@ -83,11 +83,11 @@ export class UnitOfWorkRunner {
     for (let attempt = 1; ; attempt++) {
       const em = this.orm.em.fork() as EntityManager;
       try {
+        const watch = new TransactionWatch();
         return await UnitOfWorkRunner.active.run(true, () =>
-          em.transactional(
-            async (tx) => {
-              const watch = await TransactionWatch.start(tx.getTransactionContext());
-              try {
+          watch.run(() =>
+            em.transactional(
+              async (tx) => {
                 // Integer from validated config: no injection. SET LOCAL ends with the transaction.
                 if (policy.lockTimeout !== 'first-statement') await tx.execute(`set local lock_timeout = ${Math.trunc(lockTimeoutMs)}`);
                 const result = await work(tx);
@@ -103,11 +103,9 @@ export class UnitOfWorkRunner {
                   throw failure;
                 }
                 return result;
-              } finally {
-                watch.stop();
-              }
-            },
-            { isolationLevel: IsolationLevel.READ_COMMITTED },
+              },
+              { isolationLevel: IsolationLevel.READ_COMMITTED },
+            ),
           ),
         );
       } catch (error) {
