@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { FEATURES } from '../features';
+import { boolean, integer, list, type ModuleSettingsDefinition } from './env-schema';
 
 /**
  * Every setting the service reads, parsed once at boot from environment variables.
@@ -6,25 +8,6 @@ import { z } from 'zod';
  * A bad value stops the process with a message that names the variable (`loadConfig` throws
  * `ConfigError`), so a typo in a deployment manifest fails fast instead of at the first request.
  */
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^-?\d+$/, 'must be an integer')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
-const boolean = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
-const list = z
-  .string()
-  .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0));
-
 const postgresUrl = z
   .string()
   .trim()
@@ -62,8 +45,13 @@ const schema = z.object({
   DB_RETRY_BUDGET_CAPACITY: integer(0, 1_000_000).prefault('100'),
   DB_RETRY_BUDGET_REFILL_PER_SECOND: integer(0, 1_000_000).prefault('20'),
 
-  RTIF_MAX_BODY_BYTES: integer(1024, 64 * 1024 * 1024).prefault('1048576'),
-  RTIF_MAX_DEPTH: integer(1, 1000).prefault('64'),
+  // Limits of every request body, whatever the route (a module may set a lower one of its own).
+  // RTIF_MAX_BODY_BYTES and RTIF_MAX_DEPTH are the names from when RTIF was the only body route:
+  // still accepted as aliases (see loadConfig).
+  HTTP_MAX_BODY_BYTES: integer(1024, 64 * 1024 * 1024).optional(),
+  HTTP_MAX_JSON_DEPTH: integer(1, 1000).optional(),
+  RTIF_MAX_BODY_BYTES: integer(1024, 64 * 1024 * 1024).optional(),
+  RTIF_MAX_DEPTH: integer(1, 1000).optional(),
   RTIF_RETENTION_DAG_RUNS: integer(-1_000_000, 1_000_000).prefault('30'),
   RTIF_EXTRA_SENSITIVE_FIELDS: list.prefault(''),
 
@@ -115,6 +103,10 @@ export interface AppConfig {
     corsOrigins: string[];
     /** > 1: `main.ts` runs a `node:cluster` primary that forks that many HTTP workers. */
     workers: number;
+    /** HTTP_MAX_BODY_BYTES (alias RTIF_MAX_BODY_BYTES): any request body above it is refused (413). */
+    maxBodyBytes: number;
+    /** HTTP_MAX_JSON_DEPTH (alias RTIF_MAX_DEPTH): any JSON body nested deeper is refused (422). */
+    maxJsonDepth: number;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   database: {
@@ -136,8 +128,6 @@ export interface AppConfig {
     budgetRefillPerSecond: number;
   };
   rtif: {
-    maxBodyBytes: number;
-    maxDepth: number;
     retentionDagRuns: number;
     sensitiveFields: string[];
   };
@@ -176,6 +166,11 @@ export interface AppConfig {
      */
     developmentSecretFile?: string;
   };
+  /**
+   * The settings feature modules declare (`defineModuleSettings`), by module name; read them
+   * typed through the definition (`XCOM_SETTINGS.of(config)`), never by indexing this.
+   */
+  modules: Readonly<Record<string, unknown>>;
 }
 
 export class ConfigError extends Error {
@@ -185,26 +180,43 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses and validates `env`; throws `ConfigError` naming every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+/** The old name and the new one of a renamed variable must not disagree. */
+function aliased(name: string, alias: string, value: number | undefined, aliasValue: number | undefined, fallback: number): number | string {
+  if (value !== undefined && aliasValue !== undefined && value !== aliasValue) return `${name}: set to ${value}, but its alias ${alias} is ${aliasValue}; set one`;
+  return value ?? aliasValue ?? fallback;
+}
+
+/** Parses and validates `env` (core settings and every feature module's); throws `ConfigError` naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, modules: readonly ModuleSettingsDefinition[] = FEATURES.flatMap((f) => f.settings ?? [])): AppConfig {
   // Empty strings count as unset, as most deployment tools write them for blank values.
   const present = Object.fromEntries(
     Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
   );
-  const parsed = schema.safeParse(present);
+  let full = schema as z.ZodObject<z.ZodRawShape>;
+  for (const m of modules) full = full.extend(m.shape);
+  const parsed = full.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
     );
   }
-  const e = parsed.data;
-  if (e.DB_RETRY_MAX_DELAY_MS < e.DB_RETRY_BASE_DELAY_MS) {
-    throw new ConfigError([
-      'DB_RETRY_MAX_DELAY_MS: must be at least DB_RETRY_BASE_DELAY_MS',
-    ]);
+  const e = parsed.data as unknown as z.output<typeof schema>;
+  const problems: string[] = [];
+  if (e.DB_RETRY_MAX_DELAY_MS < e.DB_RETRY_BASE_DELAY_MS) problems.push('DB_RETRY_MAX_DELAY_MS: must be at least DB_RETRY_BASE_DELAY_MS');
+  const maxBodyBytes = aliased('HTTP_MAX_BODY_BYTES', 'RTIF_MAX_BODY_BYTES', e.HTTP_MAX_BODY_BYTES, e.RTIF_MAX_BODY_BYTES, 1_048_576);
+  const maxJsonDepth = aliased('HTTP_MAX_JSON_DEPTH', 'RTIF_MAX_DEPTH', e.HTTP_MAX_JSON_DEPTH, e.RTIF_MAX_DEPTH, 64);
+  for (const v of [maxBodyBytes, maxJsonDepth]) if (typeof v === 'string') problems.push(v);
+  const core = { http: { maxBodyBytes: maxBodyBytes as number } };
+  const moduleSettings: Record<string, unknown> = {};
+  for (const m of modules) {
+    if (m.name in moduleSettings) throw new Error(`two feature modules declare settings named ${m.name}`);
+    const settings = m.map(parsed.data as never);
+    problems.push(...(m.check?.(settings, core) ?? []));
+    moduleSettings[m.name] = Object.freeze(settings);
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
-    http: { host: e.HOST, port: e.PORT, corsOrigins: e.CORS_ORIGINS, workers: e.WEB_CONCURRENCY },
+    http: { host: e.HOST, port: e.PORT, corsOrigins: e.CORS_ORIGINS, workers: e.WEB_CONCURRENCY, maxBodyBytes: maxBodyBytes as number, maxJsonDepth: maxJsonDepth as number },
     logLevel: e.LOG_LEVEL,
     database: {
       url: e.DATABASE_URL,
@@ -223,8 +235,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       budgetRefillPerSecond: e.DB_RETRY_BUDGET_REFILL_PER_SECOND,
     },
     rtif: {
-      maxBodyBytes: e.RTIF_MAX_BODY_BYTES,
-      maxDepth: e.RTIF_MAX_DEPTH,
       retentionDagRuns: e.RTIF_RETENTION_DAG_RUNS,
       sensitiveFields: [...new Set([...DEFAULT_SENSITIVE_FIELDS, ...e.RTIF_EXTRA_SENSITIVE_FIELDS])],
     },
@@ -243,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       executionTokenTtlSeconds: e.JWT_EXECUTION_TOKEN_TTL_SECONDS,
       workloadTokenTtlSeconds: e.JWT_WORKLOAD_TOKEN_TTL_SECONDS,
     },
+    modules: Object.freeze(moduleSettings),
   };
 }
 

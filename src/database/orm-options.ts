@@ -5,15 +5,10 @@ import type { Pool } from 'pg';
 import type { AppConfig } from '../config/app-config';
 import { MIGRATIONS } from '../migrations';
 import { pgClientClass } from './pg-client';
-import { DagRun } from '../task-instances/dag-run.entity';
-import { RenderedTaskInstanceFields } from '../task-instances/rendered-task-instance-fields.entity';
-import { TaskInstanceHistory } from '../task-instances/task-instance-history.entity';
-import { TaskInstance } from '../task-instances/task-instance.entity';
-import { TaskReschedule } from '../task-instances/task-reschedule.entity';
-import { Trigger } from '../task-instances/trigger.entity';
+import { FEATURES } from '../features';
 
-/** Every entity of the service. A module adding entities appends them here. */
-export const ENTITIES = [DagRun, TaskInstance, RenderedTaskInstanceFields, TaskInstanceHistory, TaskReschedule, Trigger];
+/** Every entity of the service: what each feature module's manifest lists (`src/features.ts`). */
+export const ENTITIES = FEATURES.flatMap((feature) => feature.entities);
 
 /** Where the driver's own warnings go (connections dropped while idle or checked out). */
 export interface DriverLog {

@@ -6,7 +6,7 @@ describe('loadConfig', () => {
     expect(c.http.port).toBe(8080);
     expect(c.retry).toEqual({ maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 250, budgetCapacity: 100, budgetRefillPerSecond: 20 });
     expect(c.rtif.retentionDagRuns).toBe(30);
-    expect(c.rtif.maxBodyBytes).toBe(1048576);
+    expect(c.http.maxBodyBytes).toBe(1048576);
     expect(c.database.url).toBeUndefined();
   });
 

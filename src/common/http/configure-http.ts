@@ -59,20 +59,22 @@ export function configureHttp(app: INestApplication, config: AppConfig, observer
   express_.use(requireJsonContentType);
   express_.use(
     express.json({
-      limit: config.rtif.maxBodyBytes,
+      limit: config.http.maxBodyBytes,
       // Non-strict: a top-level string, number or null parses, and the route answers 422 with a
       // validation problem (as Airflow does) instead of the parser's generic 400.
       strict: false,
       type: ['application/json', 'application/*+json'],
       // JSON text is UTF-8 (RFC 8259 §8.1); the decoder would otherwise turn bad bytes into U+FFFD
       // and store them silently.
-      verify: (_req, _res, buffer) => {
+      verify: (req, _res, buffer) => {
         if (!isUtf8(buffer)) throw new InvalidUtf8Error();
+        // Kept (not copied) for routes that must re-read the exact text (LosslessJsonBody).
+        (req as Request).rawBody = buffer;
       },
     }),
   );
   express_.use(bodyParserErrorHandler);
-  express_.use(hostileJsonGuard(config.rtif.maxDepth));
+  express_.use(hostileJsonGuard(config.http.maxJsonDepth));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { applyDecorators } from '@nestjs/common';
+import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { PROBLEM_CONTENT_TYPE } from '../problem/problem';
 import { ProblemDto } from '../problem/problem.dto';
@@ -19,12 +19,15 @@ const DEFAULT_EXAMPLES: Record<number, ProblemExample> = {
   503: { reason: 'database_unavailable', detail: 'The database is unavailable. Retry later.' },
 };
 
-/** Documents one error response as `application/problem+json` with `ProblemDto`, with examples per reason. */
-export function ApiProblemResponse(status: number, description: string, given: ProblemExample[] = []): MethodDecorator & ClassDecorator {
+/**
+ * Documents one error response as `application/problem+json`, with examples per reason. `dto` is
+ * `ProblemDto` or a module's subclass of it that adds the module's extension members.
+ */
+export function ApiProblemResponse(status: number, description: string, given: ProblemExample[] = [], dto: Type<ProblemDto> = ProblemDto): MethodDecorator & ClassDecorator {
   const examples = given.length > 0 ? given : DEFAULT_EXAMPLES[status] ? [DEFAULT_EXAMPLES[status]] : [];
   const content = {
     [PROBLEM_CONTENT_TYPE]: {
-      schema: { $ref: getSchemaPath(ProblemDto) },
+      schema: { $ref: getSchemaPath(dto) },
       ...(examples.length > 0
         ? {
             examples: Object.fromEntries(
@@ -40,5 +43,5 @@ export function ApiProblemResponse(status: number, description: string, given: P
         : {}),
     },
   };
-  return applyDecorators(ApiExtraModels(ProblemDto), ApiResponse({ status, description, content }));
+  return applyDecorators(ApiExtraModels(ProblemDto, dto), ApiResponse({ status, description, content }));
 }

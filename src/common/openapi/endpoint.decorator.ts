@@ -1,5 +1,6 @@
 import { applyDecorators, HttpCode, type Type } from '@nestjs/common';
 import { ApiOperation, ApiResponse } from '@nestjs/swagger';
+import type { ProblemDto } from '../problem/problem.dto';
 import { ApiProblemResponse, type ProblemExample } from './api-problem-response';
 
 export interface EndpointOptions {
@@ -10,6 +11,8 @@ export interface EndpointOptions {
   success: { status: number; type?: Type<unknown>; description: string };
   /** Every error this route can return (besides those `@Idempotency()` documents). */
   errors?: { status: number; description: string; examples?: ProblemExample[] }[];
+  /** The problem schema of `errors`: a module's `ProblemDto` subclass with its extension members (default `ProblemDto`). */
+  problem?: Type<ProblemDto>;
 }
 
 /** One decorator for a route's OpenAPI metadata, so every route documents the same things. */
@@ -18,6 +21,6 @@ export function Endpoint(options: EndpointOptions): MethodDecorator {
     ApiOperation({ operationId: options.operationId, summary: options.summary, description: options.description }),
     HttpCode(options.success.status),
     ApiResponse({ status: options.success.status, type: options.success.type, description: options.success.description }),
-    ...(options.errors ?? []).map((e) => ApiProblemResponse(e.status, e.description, e.examples)),
+    ...(options.errors ?? []).map((e) => ApiProblemResponse(e.status, e.description, e.examples, options.problem)),
   );
 }

@@ -1,9 +1,10 @@
 /**
- * Stable, machine-readable error codes. Services throw `DomainError`s with one of these; only the
- * exception filter (`problem-details.filter.ts`) knows which HTTP status each one gets, through an
- * exhaustive switch, so adding a code without deciding its status is a compile error.
+ * Stable, machine-readable error codes of the core. Services throw `DomainError`s with one of these
+ * or with a code a feature module defined (`defineProblemCodes`); only the exception filter
+ * (`problem-details.filter.ts`) knows which HTTP status a core code gets, through an exhaustive
+ * switch, so adding a core code without deciding its status is a compile error.
  */
-export type DomainErrorCode =
+export type CoreErrorCode =
   /** A task instance (or another addressed resource) does not exist. */
   | 'not_found'
   /** A task instance exists but has no rendered fields yet. */
@@ -42,6 +43,16 @@ export type DomainErrorCode =
   | 'unauthenticated'
   /** A valid token that does not grant this route: another task instance, or the wrong scope. */
   | 'forbidden';
+
+declare const moduleProblemCode: unique symbol;
+
+/**
+ * A code a feature module owns. Only `defineProblemCodes` makes one, together with its status, so
+ * a module code without a status cannot exist either (see `module-problems.ts`).
+ */
+export type ModuleProblemCode<C extends string = string> = C & { readonly [moduleProblemCode]: true };
+
+export type DomainErrorCode = CoreErrorCode | ModuleProblemCode;
 
 /** Extension members added to the problem body; never SQL, parameter values or stack traces. */
 export type ProblemExtensions = Record<string, string | number | boolean | null | undefined>;

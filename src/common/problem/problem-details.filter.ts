@@ -7,11 +7,16 @@ import { correlationIdOf } from '../http/correlation-id';
 import { translateDbError } from '../unit-of-work/db-error.translate';
 import { classifyDbError } from '../unit-of-work/sqlstate';
 import { DomainError, type DomainErrorCode } from './domain-error';
+import { isModuleProblemCode, moduleProblemStatus } from './module-problems';
 import type { ProblemInput } from './problem';
 import { RequestValidationException } from './validation';
 
-/** The HTTP status of each domain error code. Exhaustive: a new code must be given a status. */
+/**
+ * The HTTP status of each domain error code. Exhaustive: a new core code must be given a status
+ * here; a module's code got its status where the module defined it (`defineProblemCodes`).
+ */
 export function statusOf(code: DomainErrorCode): number {
+  if (isModuleProblemCode(code)) return moduleProblemStatus(code);
   switch (code) {
     case 'not_found':
     case 'rendered_fields_not_found':

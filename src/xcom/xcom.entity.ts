@@ -1,0 +1,46 @@
+import { OptionalProps, PrimaryKeyProp } from '@mikro-orm/core';
+import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import type { LosslessJson } from '../common/json/lossless-json';
+
+/** The columns `em.upsert` resolves a conflict on: the primary key `xcom_pkey`. */
+export const XCOM_KEY_FIELDS = ['dagId', 'taskId', 'runId', 'key', 'mapIndex'] as const;
+
+/** Airflow's `XCOM_KEY_MAX_LENGTH` (the `key` column is `varchar(512)`). */
+export const XCOM_KEY_MAX_LENGTH = 512;
+
+/**
+ * One XCom value: what task instance (`dag_id`, `task_id`, `run_id`, `map_index`) pushed under
+ * which `key`. Airflow keys its table by the integer id of the dag run; this service keys dag runs
+ * by (`dag_id`, `run_id`), so those two columns take its place. `key` comes before `map_index` in
+ * the key so that the values of one mapped task under one key are one index range, already in
+ * `map_index` order (what `…/slice` and `…/item/{offset}` read). The foreign key to
+ * `task_instance` cascades: XComs go with their task instance, as in Airflow (the migration).
+ */
+@Entity({ tableName: 'xcom' })
+export class XCom {
+  [PrimaryKeyProp]?: ['dagId', 'taskId', 'runId', 'key', 'mapIndex'];
+  [OptionalProps]?: 'timestamp';
+
+  @PrimaryKey({ type: 'string', length: 250 })
+  dagId!: string;
+
+  @PrimaryKey({ type: 'string', length: 250 })
+  taskId!: string;
+
+  @PrimaryKey({ type: 'string', length: 250 })
+  runId!: string;
+
+  @PrimaryKey({ type: 'string', length: XCOM_KEY_MAX_LENGTH })
+  key!: string;
+
+  @PrimaryKey({ type: 'integer' })
+  mapIndex!: number;
+
+  /** Any JSON value, stored as sent (JSON `null` is the jsonb value `null`, not SQL NULL). */
+  @Property({ type: 'json' })
+  value!: LosslessJson;
+
+  /** Set explicitly on every write: `em.upsert` skips `onUpdate` hooks. */
+  @Property({ type: 'Date', columnType: 'timestamptz', defaultRaw: 'now()' })
+  timestamp!: Date;
+}
