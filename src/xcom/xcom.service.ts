@@ -1,7 +1,8 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import type { VerifiedToken } from '../common/auth/token-claims';
-import { opaqueJsonDocument, parseJsonLossless, type LosslessJson } from '../common/json/lossless-json';
+import { parseJsonLossless, type LosslessJson } from '../common/json/lossless-json';
+import { opaqueJson, type JsonValue } from '../common/json/json-value';
 import { DomainError } from '../common/problem/domain-error';
 import type { StartingTaskInstance, TaskStartContribution, TaskStartHookHandler } from '../common/task-start/task-start.hooks';
 import { TaskStartHook } from '../common/task-start/task-start.hooks';
@@ -99,7 +100,8 @@ export class XComService implements TaskStartHookHandler {
       await this.em.upsert(
         XCom,
         // em.upsert skips onUpdate hooks: the timestamp is set here, on insert and update alike.
-        { ...owner, key: address.key, value: opaqueJsonDocument(value), timestamp: new Date() },
+        // opaqueJson: one value for MikroORM, serialised by JSON.stringify, RawJson leaves verbatim.
+        { ...owner, key: address.key, value: opaqueJson(value as JsonValue), timestamp: new Date() },
         { onConflictFields: [...XCOM_KEY_FIELDS], onConflictAction: 'merge', onConflictMergeFields: ['value', 'timestamp'], disableIdentityMap: true },
       );
     } catch (error) {

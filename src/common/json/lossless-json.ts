@@ -36,21 +36,3 @@ export function parseJsonLossless(text: string): LosslessJson {
 export function isRawJson(value: unknown): value is RawJson {
   return JSON.isRawJSON(value);
 }
-
-/**
- * Hands a document to MikroORM as one opaque value. `em.upsert` walks plain-object data as if it
- * were query parameters (reading `constructor.name`, `__entity`, `__reference`), so client keys such
- * as `"constructor"` would crash or be misread; the driver serialises values with `JSON.stringify`,
- * which calls `toJSON`, so the stored document is `value` exactly, `RawJson` leaves included.
- */
-class OpaqueJson {
-  constructor(private readonly value: LosslessJson) {}
-  toJSON(): LosslessJson {
-    return this.value;
-  }
-}
-
-/** Wraps a document for a `json` property of `em.upsert` data (see `OpaqueJson`). */
-export function opaqueJsonDocument<T>(value: LosslessJson): T {
-  return new OpaqueJson(value) as unknown as T;
-}

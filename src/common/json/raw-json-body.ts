@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import { findNul } from '../http/json-inspection';
+import { findNul } from './json-inspection';
 import { RequestValidationException } from '../problem/validation';
 import { parseJsonLossless, type LosslessJson } from './lossless-json';
 
