@@ -14,7 +14,9 @@ import { UnitOfWorkModule } from './common/unit-of-work/unit-of-work.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { buildOrmOptions } from './database/orm-options';
+import { TaskStartHooksModule } from './common/task-start/task-start.hooks';
 import { TaskInstancesModule } from './task-instances/task-instances.module';
+import { XComModule } from './xcom/xcom.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -43,7 +45,10 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         AuthModule,
+        TaskStartHooksModule,
+        // Feature modules; their entities and settings are listed in src/features.ts.
         TaskInstancesModule,
+        XComModule,
         ...(options.imports ?? []),
       ],
       providers: [

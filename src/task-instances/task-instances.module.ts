@@ -13,5 +13,7 @@ import { TaskInstancesService } from './control-plane/task-instances.service';
 @Module({
   controllers: [TaskInstancesController, RtifController, LifecycleController, TaskInstanceTokenController],
   providers: [TaskInstancesService, RtifService, JsonObjectBodyPipe, TaskInstanceLookup, LifecycleService, StateUpdatePipe],
+  // The module's public API for other modules: resolving a task-instance id to its live row (410/404 otherwise).
+  exports: [TaskInstanceLookup],
 })
 export class TaskInstancesModule {}

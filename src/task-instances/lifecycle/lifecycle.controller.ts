@@ -51,7 +51,7 @@ export class LifecycleController {
     operationId: 'ti_run',
     summary: 'Mark a task instance as running',
     description:
-      'queued or restarting → running: records hostname, unixname, pid, start_date (kept when resuming a deferred task) and last_heartbeat_at, and returns the run context. A repeat from the same hostname, unixname and pid answers 200 with the same context. `variables`, `connections` and `xcom_keys_to_clear` are always empty (this service keeps none of them); `upstream_map_indexes` is null.',
+      'queued or restarting → running: records hostname, unixname, pid, start_date (kept when resuming a deferred task) and last_heartbeat_at, and returns the run context. A repeat from the same hostname, unixname and pid answers 200 with the same context. `variables` and `connections` are always empty (this service keeps neither); `xcom_keys_to_clear` lists the XCom keys the task instance holds when a new try starts; `upstream_map_indexes` is null.',
     success: { status: 200, type: TIRunContext, description: 'Running; the run context.' },
     errors: [
       NOT_FOUND,

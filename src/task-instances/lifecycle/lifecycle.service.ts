@@ -1,4 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
+import { TaskStartHooks } from '../../common/task-start/task-start.hooks';
 import { Injectable, Logger } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { DagRun } from '../../dag-runs/dag-run.entity';
@@ -38,6 +39,7 @@ export class LifecycleService {
   constructor(
     private readonly em: EntityManager,
     private readonly lookup: TaskInstanceLookup,
+    private readonly startHooks: TaskStartHooks,
   ) {}
 
   /**
@@ -72,6 +74,15 @@ export class LifecycleService {
       );
     }
 
+    // Other modules' part of the context (the XCom keys this task instance holds), same unit of work.
+    const contributed = await this.startHooks.contribute(this.em, {
+      id,
+      dagId: ti.dagId,
+      runId: ti.runId,
+      taskId: ti.taskId,
+      mapIndex: ti.mapIndex,
+      resuming: ti.nextMethod != null,
+    });
     const run = await this.em.findOneOrFail(DagRun, { dagId: ti.dagId, runId: ti.runId });
     const rescheduleCount = await this.em.count(TaskReschedule, { tiId: id });
     return {
@@ -82,7 +93,7 @@ export class LifecycleService {
       connections: [],
       upstream_map_indexes: null,
       ...(ti.nextMethod != null ? { next_method: ti.nextMethod, next_kwargs: ti.nextKwargs ?? null } : {}),
-      xcom_keys_to_clear: [],
+      xcom_keys_to_clear: contributed.xcomKeysToClear,
       should_retry: previousState === 'restarting' || (ti.maxTries !== 0 && ti.tryNumber <= ti.maxTries),
     };
   }

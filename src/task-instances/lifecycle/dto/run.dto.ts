@@ -96,6 +96,6 @@ export class TIRunContext {
     description: 'Only when resuming a deferred task: the arguments of `next_method` (an object, or the string the worker encrypted).',
   })
   next_kwargs?: JsonObject | string | null;
-  @ApiProperty({ type: [String], example: [], description: 'Always empty: this service keeps no XComs.' }) xcom_keys_to_clear: string[];
+  @ApiProperty({ type: [String], example: ['return_value'], description: 'The XCom keys this task instance already holds when a new try starts (empty when resuming from deferral); the worker deletes them before running.' }) xcom_keys_to_clear: string[];
   @ApiProperty({ example: false, description: 'true when the task was restarting, else max_tries != 0 and try_number <= max_tries.' }) should_retry: boolean;
 }

@@ -1,0 +1,22 @@
+import { MikroOrmModule } from '@mikro-orm/nestjs';
+import { Module } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { TaskInstancesModule } from '../task-instances/task-instances.module';
+import { XComAccess } from './xcom-access';
+import { XComController } from './xcom.controller';
+import { XCOM_FEATURE } from './xcom.feature';
+import { XComService } from './xcom.service';
+import { XCOM_SETTINGS } from './xcom.settings';
+
+/**
+ * Airflow's XCom routes of the execution API. Brings its entities and settings through its
+ * manifest (`xcom.feature.ts`, listed in `src/features.ts`), its problem codes through
+ * `xcom.problems.ts`, and its part of `PATCH …/run` through a `@TaskStartHook()` provider; uses the
+ * task-instance module only through what that module exports (`TaskInstanceLookup`).
+ */
+@Module({
+  imports: [MikroOrmModule.forFeature([...XCOM_FEATURE.entities]), TaskInstancesModule],
+  controllers: [XComController],
+  providers: [XComService, XComAccess, { provide: XCOM_SETTINGS.token, useFactory: (config: AppConfig) => XCOM_SETTINGS.of(config), inject: [APP_CONFIG] }],
+})
+export class XComModule {}
