@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import helmet from 'helmet';
 import { isUtf8 } from 'node:buffer';
 import type { AppConfig } from '../../config/app-config';
+import { routeArea } from '../auth/route-area';
 import { REFRESHED_TOKEN_HEADER } from '../auth/token-claims';
 import { buildProblem, PROBLEM_CONTENT_TYPE, type ProblemInput } from '../problem/problem';
 import { correlationIdMiddleware, correlationIdOf, CORRELATION_ID_HEADER } from './correlation-id';
@@ -97,7 +98,7 @@ function hostileJsonGuard(maxDepth: number) {
  * token responses). Swagger UI's assets stay cacheable.
  */
 function noStoreForApiResponses(req: Request, res: Response, next: NextFunction): void {
-  if (/^\/(api|execution)(\/|$)/i.test(req.path)) res.setHeader('Cache-Control', 'no-store');
+  if (routeArea(req.path) !== 'public') res.setHeader('Cache-Control', 'no-store');
   next();
 }
 
