@@ -1,7 +1,7 @@
-import { Controller, Delete, Get, Head, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, Head, Header, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { TextParamPipe } from '../common/http/pipes/text-param.pipe';
+import { TaskInstanceFrom } from '../common/auth/task-instance-source';
 import { JSON_VALUE_SCHEMA } from '../common/json/json-value.schema';
 import type { LosslessJson } from '../common/json/lossless-json';
 import { LosslessJsonBody } from '../common/json/raw-json-body';
@@ -13,11 +13,11 @@ import { MapIndexQuery, XComGetQuery, XComSetQuery, XComSliceQuery } from './dto
 import { XComMessageResponse, XComResponse } from './dto/xcom-response.dto';
 import { XCOM_KEY_MAX_LENGTH } from './xcom.entity';
 import { XCOM_PROBLEMS, XComProblemDto, XCOM_WRITTEN_MESSAGE, xcomDeletedMessage } from './xcom.problems';
-import { XComService, type XComSeries } from './xcom.service';
+import { XComAccess } from './xcom-access';
+import { seriesOf } from './xcom-params';
+import { XComService } from './xcom.service';
 import { XCOM_SETTINGS, type XComSettings } from './xcom.settings';
 
-const ID = new TextParamPipe(250);
-const KEY = new TextParamPipe(XCOM_KEY_MAX_LENGTH);
 
 /** Path parameters of every XCom route, documented once. `key` may contain `/` (Airflow's `{key:path}`). */
 function seriesParams(): MethodDecorator[] {
@@ -66,6 +66,8 @@ const INVALID_QUERY = {
 @ApiTags('Execution API: XComs')
 @ApiBearerAuth()
 @Controller('execution/xcoms')
+// Writes: the token of the task instance the path and map_index name; reads: a token of the same dag.
+@TaskInstanceFrom({ resolver: XComAccess })
 export class XComController {
   constructor(
     private readonly xcoms: XComService,
@@ -88,9 +90,12 @@ export class XComController {
   })
   @ApiOkResponse({ description: 'The value.', schema: { ...JSON_VALUE_SCHEMA, example: 'value of map index 3' } })
   @ApiParam({ name: 'offset', schema: { type: 'integer' }, example: 0 })
-  async item(@Req() req: Request, @Param() params: Record<string, unknown>, @Param('offset') offsetText: string): Promise<LosslessJson> {
+  // The bare value is the body: serialised here, since Nest sends a returned string as text/html
+  // and a returned null as an empty body.
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  async item(@Param() params: Record<string, unknown>, @Param('offset') offsetText: string): Promise<string> {
     const offset = parseOffset(offsetText);
-    return this.xcoms.item(req.token!, series(params), offset);
+    return JSON.stringify(await this.xcoms.item(seriesOf(params), offset));
   }
 
   @Get(':dag_id/:run_id/:task_id/*key/slice')
@@ -103,8 +108,8 @@ export class XComController {
     errors: [READ_FORBIDDEN, { status: 404, description: 'The token names no task instance.', examples: [TOKEN_TI_NOT_FOUND] }, GONE, INVALID_QUERY],
   })
   @ApiOkResponse({ description: 'The values.', schema: { type: 'array', items: JSON_VALUE_SCHEMA, example: ['a', 'b', 'c'] } })
-  async slice(@Req() req: Request, @Param() params: Record<string, unknown>, @Query() query: XComSliceQuery): Promise<LosslessJson[]> {
-    return this.xcoms.slice(req.token!, series(params), {
+  async slice(@Param() params: Record<string, unknown>, @Query() query: XComSliceQuery): Promise<LosslessJson[]> {
+    return this.xcoms.slice(seriesOf(params), {
       start: query.start,
       stop: query.stop,
       step: query.step,
@@ -124,11 +129,11 @@ export class XComController {
   @ApiProblemResponse(404, 'The token names no task instance.', [TOKEN_TI_NOT_FOUND], XComProblemDto)
   @ApiProblemResponse(GONE.status, GONE.description, GONE.examples, XComProblemDto)
   @ApiProblemResponse(INVALID_QUERY.status, INVALID_QUERY.description, INVALID_QUERY.examples, XComProblemDto)
-  async head(@Req() req: Request, @Res({ passthrough: true }) res: Response, @Param() params: Record<string, unknown>, @Query() query: MapIndexQuery): Promise<void> {
+  async head(@Res({ passthrough: true }) res: Response, @Param() params: Record<string, unknown>, @Query() query: MapIndexQuery): Promise<void> {
     if (query.map_index !== undefined) {
       throw XCOM_PROBLEMS.error('xcom_invalid_request', 'Cannot specify map_index in a HEAD request', 'invalid_request');
     }
-    const count = await this.xcoms.count(req.token!, series(params));
+    const count = await this.xcoms.count(seriesOf(params));
     res.setHeader('Content-Range', `map_indexes ${count}`);
   }
 
@@ -142,9 +147,9 @@ export class XComController {
     problem: XComProblemDto,
     errors: [READ_FORBIDDEN, { status: 404, description: 'No such XCom, or the token names no task instance.', examples: [NOT_FOUND_EXAMPLE, TOKEN_TI_NOT_FOUND] }, GONE, INVALID_QUERY],
   })
-  async get(@Req() req: Request, @Param() params: Record<string, unknown>, @Query() query: XComGetQuery): Promise<XComResponse> {
-    const s = series(params);
-    const value = await this.xcoms.get(req.token!, s, { mapIndex: query.map_index ?? -1, includePriorDates: query.include_prior_dates ?? false, offset: query.offset });
+  async get(@Param() params: Record<string, unknown>, @Query() query: XComGetQuery): Promise<XComResponse> {
+    const s = seriesOf(params);
+    const value = await this.xcoms.get(s, { mapIndex: query.map_index ?? -1, includePriorDates: query.include_prior_dates ?? false, offset: query.offset });
     return { key: s.key, value };
   }
 
@@ -198,7 +203,7 @@ export class XComController {
         limit_bytes: this.settings.maxValueBytes,
       });
     }
-    await this.xcoms.set(req.token!, { ...series(params), mapIndex: query.map_index ?? -1 }, value, query.mapped_length);
+    await this.xcoms.set(req.token!, { ...seriesOf(params), mapIndex: query.map_index ?? -1 }, value, query.mapped_length);
     return { message: XCOM_WRITTEN_MESSAGE };
   }
 
@@ -213,20 +218,10 @@ export class XComController {
     errors: [WRITE_FORBIDDEN, { status: 404, description: 'The token names no task instance.', examples: [TOKEN_TI_NOT_FOUND] }, GONE, INVALID_QUERY],
   })
   async delete(@Req() req: Request, @Param() params: Record<string, unknown>, @Query() query: MapIndexQuery): Promise<XComMessageResponse> {
-    const s = series(params);
+    const s = seriesOf(params);
     await this.xcoms.delete(req.token!, { ...s, mapIndex: query.map_index ?? -1 });
     return { message: xcomDeletedMessage(s.key) };
   }
-}
-
-/** The path's series, each parameter validated (422 naming it). */
-function series(params: Record<string, unknown>): XComSeries {
-  return {
-    dagId: ID.transform(params.dag_id, { data: 'dag_id' }),
-    runId: ID.transform(params.run_id, { data: 'run_id' }),
-    taskId: ID.transform(params.task_id, { data: 'task_id' }),
-    key: KEY.transform(params.key, { data: 'key' }),
-  };
 }
 
 function parseOffset(text: string): number {

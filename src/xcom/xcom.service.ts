@@ -9,21 +9,16 @@ import { TaskStartHook } from '../common/task-start/task-start.hooks';
 import { classifyDbError } from '../common/unit-of-work/sqlstate';
 import { slicePositions } from './python-slice';
 import { TASK_MAP_KEY_FIELDS, TaskMap } from './task-map.entity';
-import { XComAccess, type XComOwner } from './xcom-access';
+import { XComAccess } from './xcom-access';
+import type { XComSeries } from './xcom-params';
 import { XCOM_KEY_FIELDS, XCom } from './xcom.entity';
 import { XCOM_PROBLEMS, xcomNotFound } from './xcom.problems';
 import { XCOM_SETTINGS, type XComSettings } from './xcom.settings';
 
-/** The XComs of one task (all its map indexes) under one key, in one dag run. */
-export interface XComSeries {
-  dagId: string;
-  runId: string;
-  taskId: string;
-  key: string;
-}
 
 /** One XCom: a series and a map index. */
 export type XComAddress = XComSeries & { mapIndex: number };
+export type { XComSeries };
 
 /** Foreign keys that mean "the task instance went away while this write ran". */
 const TASK_INSTANCE_FKEYS = new Set(['xcom_ti_fkey', 'task_map_ti_fkey']);
@@ -81,7 +76,7 @@ export class XComService implements TaskStartHookHandler {
    * route's unit of work: the locked access check, both upserts, one commit.
    */
   async set(token: VerifiedToken, address: XComAddress, value: LosslessJson, mappedLength: number | undefined): Promise<void> {
-    await this.access.authorizeWrite(token, address);
+    await this.access.lockForWrite(token, address);
     if (mappedLength !== undefined && mappedLength > this.settings.maxMapLength) {
       throw XCOM_PROBLEMS.error('unmappable_return_value_length', 'pushed value is too large to map as a downstream\'s dependency', 'unmappable_return_value_length', {
         max_map_length: this.settings.maxMapLength,
@@ -117,7 +112,7 @@ export class XComService implements TaskStartHookHandler {
 
   /** Deletes one XCom; deleting a missing one is a success, as in Airflow. */
   async delete(token: VerifiedToken, address: XComAddress): Promise<void> {
-    await this.access.authorizeWrite(token, address);
+    await this.access.lockForWrite(token, address);
     await this.em.nativeDelete(XCom, { dagId: address.dagId, taskId: address.taskId, runId: address.runId, key: address.key, mapIndex: address.mapIndex });
   }
 
@@ -125,8 +120,7 @@ export class XComService implements TaskStartHookHandler {
    * One value: at `mapIndex` (newest run first with `include_prior_dates`), or with `offset` the
    * offset-th non-null value by map index (negative: from the end), as Airflow's `GET`.
    */
-  async get(token: VerifiedToken, series: XComSeries, query: { mapIndex: number; includePriorDates: boolean; offset?: number }): Promise<LosslessJson> {
-    await this.access.authorizeRead(token, series.dagId);
+  async get(series: XComSeries, query: { mapIndex: number; includePriorDates: boolean; offset?: number }): Promise<LosslessJson> {
     const params = seriesParams(series, query.includePriorDates);
     let sql: string;
     if (query.offset === undefined) {
@@ -143,8 +137,7 @@ export class XComService implements TaskStartHookHandler {
   }
 
   /** How many values the series holds in its run, all map indexes (`HEAD`). */
-  async count(token: VerifiedToken, series: XComSeries): Promise<number> {
-    await this.access.authorizeRead(token, series.dagId);
+  async count(series: XComSeries): Promise<number> {
     const [row] = await this.em.execute<{ n: number }[]>('select count(*)::int as n from xcom where dag_id = ? and task_id = ? and key = ? and run_id = ?', [
       series.dagId,
       series.taskId,
@@ -155,8 +148,7 @@ export class XComService implements TaskStartHookHandler {
   }
 
   /** The value at a position of the series by map index, nulls included (negative: from the end). */
-  async item(token: VerifiedToken, series: XComSeries, offset: number): Promise<LosslessJson> {
-    await this.access.authorizeRead(token, series.dagId);
+  async item(series: XComSeries, offset: number): Promise<LosslessJson> {
     const fromEnd = offset < 0;
     const sql = seriesSql(false, '', fromEnd ? BY_POSITION.desc : BY_POSITION.asc, ' limit 1 offset ?');
     const [row] = await this.em.execute<{ value: string }[]>(sql, [...seriesParams(series, false), fromEnd ? -1 - offset : offset]);
@@ -169,8 +161,7 @@ export class XComService implements TaskStartHookHandler {
    * statement reads the series (one snapshot: a concurrent write cannot shift positions between a
    * count and a read); the slice is taken here, exactly as Python would (`slicePositions`).
    */
-  async slice(token: VerifiedToken, series: XComSeries, query: { start?: number; stop?: number; step?: number; includePriorDates: boolean }): Promise<LosslessJson[]> {
-    await this.access.authorizeRead(token, series.dagId);
+  async slice(series: XComSeries, query: { start?: number; stop?: number; step?: number; includePriorDates: boolean }): Promise<LosslessJson[]> {
     const rows = await this.em.execute<{ value: string }[]>(seriesSql(query.includePriorDates, '', BY_POSITION.asc, ''), seriesParams(series, query.includePriorDates));
     return slicePositions(rows.length, query.start, query.stop, query.step).map((i) => parseJsonLossless(rows[i].value));
   }

@@ -104,7 +104,7 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
     const accepted = this.reflector.getAllAndOverride<TokenScope[] | undefined>(ACCEPT_TOKEN_SCOPES, [context.getHandler(), context.getClass()]) ?? DEFAULT_SCOPES;
     if (!accepted.includes(token.scope)) throw new WrongScopeError(token.scope, accepted);
     const req = context.switchToHttp().getRequest<Request>();
-    const named = await this.namedTaskInstance(context, req);
+    const named = await this.namedTaskInstance(context, req, token);
     // UUIDs compare case-insensitively; the route's pipe still validates the shape.
     if (named === undefined || token.sub.toLowerCase() !== named.toLowerCase()) throw new WrongTaskInstanceError(named ?? '');
     if (refreshDue(token)) {
@@ -118,7 +118,7 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
    * `undefined` when its resolver finds none. A route that declares nothing names no task instance
    * and accepts no task-instance token: closed by default.
    */
-  private async namedTaskInstance(context: ExecutionContext, req: Request): Promise<string | undefined> {
+  private async namedTaskInstance(context: ExecutionContext, req: Request, token: VerifiedToken): Promise<string | undefined> {
     const source = this.reflector.getAllAndOverride<TaskInstanceSource | undefined>(TASK_INSTANCE_SOURCE, [context.getHandler(), context.getClass()]);
     if (source === undefined) throw new WrongTaskInstanceError(undefined);
     if ('param' in source) {
@@ -129,6 +129,6 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
     }
     const resolver = this.resolvers.get(source);
     if (resolver === undefined) throw new Error(`@TaskInstanceFrom(): resolver ${source.resolver.name} was not looked up at start-up`);
-    return resolver.resolve(req);
+    return resolver.resolve(req, token);
   }
 }

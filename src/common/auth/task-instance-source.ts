@@ -1,5 +1,6 @@
 import { SetMetadata, type Type } from '@nestjs/common';
 import type { Request } from 'express';
+import type { VerifiedToken } from './token-claims';
 
 export const TASK_INSTANCE_SOURCE = 'task-execution-api:auth:task-instance-source';
 
@@ -15,8 +16,14 @@ export interface TaskInstanceResolver {
    * then answers 403 `wrong_task_instance`: no token can be for it). It runs after the token was
    * verified and before the route's pipes, so it validates what it reads itself and throws a
    * `RequestValidationException` (422) for a malformed name; it never trusts a value into SQL.
+   *
+   * `token` (verified, its scope accepted) is for rules that depend on who asks: a resolver may
+   * answer the token's own task instance when the route grants it access to what the request
+   * names (XCom reads: any task instance of the same dag), or throw a `DomainError` that says why
+   * not better than a 403 (410 for a token of an archived try). The guard still compares the
+   * answer with the token's `sub`.
    */
-  resolve(req: Request): Promise<string | undefined>;
+  resolve(req: Request, token: VerifiedToken): Promise<string | undefined>;
 }
 
 /**

@@ -14,6 +14,16 @@ class OpaqueJson {
   toJSON(): JsonValue {
     return this.value;
   }
+
+  /**
+   * `em.upsert` deep-copies its data (MikroORM's `clone`, which calls a `clone()` method when there
+   * is one). A copy would rebuild `JSON.rawJSON` leaves (exact numbers, `parseJsonLossless`) as
+   * plain `{"rawJSON": "…"}` objects and store that; the wrapped document is never mutated, so the
+   * wrapper is its own copy.
+   */
+  clone(): this {
+    return this;
+  }
 }
 
 /** Wraps a document for a `json` property of `em.upsert` data (see `OpaqueJson`). */
