@@ -210,7 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, modules: readon
   const moduleSettings: Record<string, unknown> = {};
   for (const m of modules) {
     if (m.name in moduleSettings) throw new Error(`two feature modules declare settings named ${m.name}`);
-    const settings = m.map(parsed.data as never);
+    const settings = m.map(parsed.data as never, core);
     problems.push(...(m.check?.(settings, core) ?? []));
     moduleSettings[m.name] = Object.freeze(settings);
   }

@@ -40,7 +40,7 @@ export interface ModuleSettingsDefinition<Shape extends z.ZodRawShape = z.ZodRaw
   readonly name: string;
   readonly shape: Shape;
   // Methods, not function properties: a manifest lists definitions of different shapes as one type.
-  map(env: z.output<z.ZodObject<Shape>>): T;
+  map(env: z.output<z.ZodObject<Shape>>, core: CoreSettingsView): T;
   /** Problems (each naming its variable) with the parsed settings in the light of the core ones. */
   check?(settings: T, core: CoreSettingsView): string[];
   /** Nest injection token for the parsed settings. */
@@ -52,7 +52,7 @@ export interface ModuleSettingsDefinition<Shape extends z.ZodRawShape = z.ZodRaw
 export function defineModuleSettings<Shape extends z.ZodRawShape, T>(definition: {
   name: string;
   shape: Shape;
-  map: (env: z.output<z.ZodObject<Shape>>) => T;
+  map: (env: z.output<z.ZodObject<Shape>>, core: CoreSettingsView) => T;
   check?: (settings: T, core: CoreSettingsView) => string[];
 }): ModuleSettingsDefinition<Shape, T> {
   const token = Symbol(`${definition.name} settings`);

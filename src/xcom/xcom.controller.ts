@@ -35,15 +35,19 @@ const NOT_FOUND_EXAMPLE = {
   key: 'return_value',
   map_index: -1,
 };
+const WRONG_SCOPE = { reason: 'wrong_scope', detail: 'A workload token is not accepted here; this route accepts: execution.', token_scope: 'workload', accepted_scopes: 'execution' };
 const WRITE_FORBIDDEN = {
   status: 403,
   description: 'The token is not the execution token of the task instance the path and map_index name.',
-  examples: [{ reason: 'wrong_task_instance', detail: 'The token was issued for another task instance.' }],
+  examples: [{ reason: 'wrong_task_instance', detail: 'The token was issued for another task instance.' }, WRONG_SCOPE],
 };
 const READ_FORBIDDEN = {
   status: 403,
   description: 'The token is not an execution token of a task instance of this dag.',
-  examples: [{ reason: 'wrong_dag', detail: 'The token was issued for a task instance of another dag; a task reads the XComs of its own dag only.', token_dag_id: 'other_dag' }],
+  examples: [
+    { reason: 'wrong_dag', detail: 'The token was issued for a task instance of another dag; a task reads the XComs of its own dag only.', token_dag_id: 'other_dag' },
+    WRONG_SCOPE,
+  ],
 };
 const GONE = {
   status: 410,

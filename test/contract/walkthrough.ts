@@ -6,7 +6,7 @@ import createClient from 'openapi-fetch';
 import type { components, paths } from '../../.data/contract/openapi';
 
 type TaskInstance = components['schemas']['TaskInstanceDto'];
-type Problem = components['schemas']['ProblemDto'];
+type Problem = components['schemas']['TaskInstanceProblemDto'];
 
 export interface WalkThroughResult {
   created: TaskInstance;

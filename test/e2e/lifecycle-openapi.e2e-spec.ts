@@ -42,7 +42,7 @@ describe('OpenAPI document: lifecycle routes', () => {
     expect(example(state, '409', 'invalid_state')).toMatchObject({ detail: 'TI was not in the running state so it cannot be updated', previous_state: expect.any(String) });
     expect(example(heartbeat, '409', 'running_elsewhere')).toMatchObject({ detail: 'TI is already running elsewhere', current_hostname: expect.any(String), current_pid: expect.any(Number) });
     expect(example(heartbeat, '409', 'not_running')).toMatchObject({ detail: 'TI is no longer in the running state and task should terminate', current_state: expect.any(String) });
-    const problemProps = doc.components.schemas.ProblemDto.properties;
+    const problemProps = doc.components.schemas.TaskInstanceProblemDto.properties;
     for (const field of ['previous_state', 'current_state', 'current_hostname', 'current_pid', 'task_instance_id']) expect(problemProps[field]).toBeDefined();
   });
 

@@ -10,7 +10,9 @@ export class ValidationIssueDto {
 
 /**
  * The one error envelope of this service: RFC 9457 problem details
- * (`application/problem+json`) plus a machine-readable `reason`.
+ * (`application/problem+json`) plus a machine-readable `reason`. The members here are the ones
+ * every route can give; a feature module documents its own extension members in a subclass
+ * (`TaskInstanceProblemDto`, `XComProblemDto`), passed to `@Endpoint({ problem })`.
  */
 export class ProblemDto {
   @ApiProperty({ example: 'urn:task-execution-api:problem:not_found', description: 'URI identifying the problem type; ends with the reason.' })
@@ -43,19 +45,4 @@ export class ProblemDto {
 
   @ApiPropertyOptional({ example: 'task_instance_composite_key', description: 'The named database constraint involved, when there is one.' })
   constraint?: string;
-
-  @ApiPropertyOptional({ format: 'uuid', description: 'The task instance the error is about (not_found).' })
-  task_instance_id?: string;
-
-  @ApiPropertyOptional({ example: 'running', description: 'invalid_state: the state the task instance was in.' })
-  previous_state?: string;
-
-  @ApiPropertyOptional({ example: 'success', description: 'not_running: the state the task instance is in now.' })
-  current_state?: string;
-
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'worker-2', description: 'running_elsewhere: the host running the task instance.' })
-  current_hostname?: string | null;
-
-  @ApiPropertyOptional({ type: Number, nullable: true, example: 4242, description: 'running_elsewhere: the pid running the task instance.' })
-  current_pid?: number | null;
 }

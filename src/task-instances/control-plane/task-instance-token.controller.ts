@@ -5,6 +5,7 @@ import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import { IssueTokenDto, TaskInstanceTokenDto } from './dto/task-instance-token.dto';
 import { TaskInstancesService } from './task-instances.service';
+import { TaskInstanceProblemDto } from '../task-instance-problem.dto';
 
 /** Control plane: issues the token a worker runs a task instance with. */
 @ApiTags('Control plane: task instances')
@@ -18,6 +19,7 @@ export class TaskInstanceTokenController {
 
   @Post(':task_instance_id/token')
   @Endpoint({
+    problem: TaskInstanceProblemDto,
     operationId: 'issue_task_instance_token',
     summary: 'Issue a token for a task instance',
     description:

@@ -9,6 +9,7 @@ import { TaskInstanceDto } from './dto/task-instance.dto';
 import { RtifService } from '../rtif/rtif.service';
 import { TASK_INSTANCE_KEY_CONSTRAINT } from '../task-instance.entity';
 import { TaskInstancesService } from './task-instances.service';
+import { TaskInstanceProblemDto } from '../task-instance-problem.dto';
 
 const NOT_FOUND = { status: 404, description: 'Unknown task instance.', examples: [{ reason: 'not_found', detail: 'Task instance 0193… not found.' }] };
 const BAD_ID = { status: 422, description: 'The path id is not a UUID.', examples: [{ reason: 'validation_error', detail: 'The path parameter is not a valid UUID.' }] };
@@ -33,6 +34,7 @@ export class TaskInstancesController {
     },
   })
   @Endpoint({
+    problem: TaskInstanceProblemDto,
     operationId: 'create_task_instance',
     summary: 'Create a task instance',
     description: 'Creates a task instance, and its dag run when absent. Not idempotent: a second task instance with the same (dag_id, run_id, task_id, map_index) is a 409 `already_exists`.',
@@ -49,6 +51,7 @@ export class TaskInstancesController {
 
   @Get(':task_instance_id')
   @Endpoint({
+    problem: TaskInstanceProblemDto,
     operationId: 'get_task_instance',
     summary: 'Get a task instance',
     success: { status: 200, type: TaskInstanceDto, description: 'The task instance.' },
@@ -60,6 +63,7 @@ export class TaskInstancesController {
 
   @Get(':task_instance_id/rendered-fields')
   @Endpoint({
+    problem: TaskInstanceProblemDto,
     operationId: 'get_rendered_fields',
     summary: 'Get the rendered fields of a task instance',
     success: { status: 200, type: RenderedFieldsDto, description: 'The stored (redacted) rendered fields.' },

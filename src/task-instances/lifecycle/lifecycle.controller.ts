@@ -16,6 +16,7 @@ import { StateUpdatePipe } from './state-update.pipe';
 import { StrictBodyPipe } from '../../common/http/pipes/strict-body.pipe';
 import { LifecycleService } from './lifecycle.service';
 import { MOVED_TO_HISTORY_MESSAGE } from '../task-instances.errors';
+import { TaskInstanceProblemDto } from '../task-instance-problem.dto';
 
 const ID = '0193a1f2-7c3e-7b7a-9b1e-1f2e3d4c5b6a';
 const NOT_FOUND = { status: 404, description: 'The id never belonged to a task instance.', examples: [{ reason: 'not_found', detail: `Task instance ${ID} not found.`, task_instance_id: ID }] };
@@ -50,6 +51,7 @@ export class LifecycleController {
   // and changes nothing. No insert happens here, so no unique key can conflict.
   @Idempotency({ idempotent: true })
   @Endpoint({
+    problem: TaskInstanceProblemDto,
     operationId: 'ti_run',
     summary: 'Mark a task instance as running',
     description:
@@ -80,6 +82,7 @@ export class LifecycleController {
   // the try already archived (410) instead of archiving it twice.
   @Idempotency({ idempotent: true })
   @Endpoint({
+    problem: TaskInstanceProblemDto,
     operationId: 'ti_update_state',
     summary: 'Update the state of a running task instance',
     description:
@@ -124,6 +127,7 @@ export class LifecycleController {
   // Idempotent: it only moves last_heartbeat_at forward.
   @Idempotency({ idempotent: true })
   @Endpoint({
+    problem: TaskInstanceProblemDto,
     operationId: 'ti_heartbeat',
     summary: 'Heartbeat a running task instance',
     description:
@@ -152,6 +156,7 @@ export class LifecycleController {
   // Idempotent: skipping already-skipped tasks changes nothing.
   @Idempotency({ idempotent: true })
   @Endpoint({
+    problem: TaskInstanceProblemDto,
     operationId: 'ti_skip_downstream',
     summary: 'Skip tasks of the same dag run',
     description: 'The listed tasks of this task instance\'s dag run become skipped (start_date = end_date = now) unless they are running, success or failed. A bare task id means map index -1; unknown task ids are ignored.',
@@ -170,6 +175,7 @@ export class LifecycleController {
   // A read; it runs in a unit of work so a transient failure is retried like on the other routes.
   @Idempotency({ idempotent: true })
   @Endpoint({
+    problem: TaskInstanceProblemDto,
     operationId: 'get_previous_successful_dagrun',
     summary: 'Get the previous successful dag run',
     description:

@@ -9,6 +9,7 @@ import { JSON_VALUE_SCHEMA, RTIF_BODY_EXAMPLE, RtifWrittenDto } from './dto/rend
 import type { JsonObject } from '../../common/json/json-value';
 import { RtifService } from './rtif.service';
 import { MOVED_TO_HISTORY_MESSAGE } from '../task-instances.errors';
+import { TaskInstanceProblemDto } from '../task-instance-problem.dto';
 
 export const RTIF_WRITTEN_MESSAGE = 'Rendered task instance fields successfully set';
 
@@ -26,6 +27,7 @@ export class RtifController {
   // (docs/performance.md).
   @Idempotency({ idempotent: true, lockTimeout: 'first-statement' })
   @Endpoint({
+    problem: TaskInstanceProblemDto,
     operationId: 'put_rtif',
     summary: 'Set Rendered Task Instance Fields',
     description:
