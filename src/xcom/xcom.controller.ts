@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Head, Header, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { applyDecorators, Controller, Delete, Get, Head, Header, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { TaskInstanceFrom } from '../common/auth/task-instance-source';
@@ -20,13 +20,13 @@ import { XCOM_SETTINGS, type XComSettings } from './xcom.settings';
 
 
 /** Path parameters of every XCom route, documented once. `key` may contain `/` (Airflow's `{key:path}`). */
-function seriesParams(): MethodDecorator[] {
-  return [
+function SeriesParams(): MethodDecorator {
+  return applyDecorators(
     ApiParam({ name: 'dag_id', schema: { type: 'string', maxLength: 250 }, example: 'example_dag' }),
     ApiParam({ name: 'run_id', schema: { type: 'string', maxLength: 250 }, example: 'manual__2026-11-25' }),
     ApiParam({ name: 'task_id', schema: { type: 'string', maxLength: 250 }, example: 'extract' }),
     ApiParam({ name: 'key', schema: { type: 'string', minLength: 1, maxLength: XCOM_KEY_MAX_LENGTH }, example: 'return_value', description: 'May contain `/` (sent as is or as %2F).' }),
-  ];
+  );
 }
 
 const NOT_FOUND_EXAMPLE = {
@@ -79,6 +79,7 @@ export class XComController {
   ) {}
 
   @Get(':dag_id/:run_id/:task_id/*key/item/:offset')
+  @SeriesParams()
   @Endpoint({
     operationId: 'get_mapped_xcom_by_index',
     summary: 'Get Mapped XCom By Index',
@@ -103,6 +104,7 @@ export class XComController {
   }
 
   @Get(':dag_id/:run_id/:task_id/*key/slice')
+  @SeriesParams()
   @Endpoint({
     operationId: 'get_mapped_xcom_by_slice',
     summary: 'Get Mapped XCom By Slice',
@@ -122,6 +124,7 @@ export class XComController {
   }
 
   @Head(':dag_id/:run_id/:task_id/*key')
+  @SeriesParams()
   @ApiOperation({ operationId: 'head_xcom', summary: 'Head Xcom', description: 'How many (mapped) values the task holds under the key, in `Content-Range: map_indexes <count>`.' })
   @ApiResponse({
     status: 200,
@@ -142,6 +145,7 @@ export class XComController {
   }
 
   @Get(':dag_id/:run_id/:task_id/*key')
+  @SeriesParams()
   @Endpoint({
     operationId: 'get_xcom',
     summary: 'Get Xcom',
@@ -158,6 +162,7 @@ export class XComController {
   }
 
   @Post(':dag_id/:run_id/:task_id/*key')
+  @SeriesParams()
   // Setting a key twice has the effect of setting it once: overlapping or retried writes all
   // answer 201 (one INSERT … ON CONFLICT DO UPDATE; a unique violation, if any, is retried).
   @Idempotency({ idempotent: true })
@@ -212,6 +217,7 @@ export class XComController {
   }
 
   @Delete(':dag_id/:run_id/:task_id/*key')
+  @SeriesParams()
   @Idempotency({ idempotent: true })
   @Endpoint({
     operationId: 'delete_xcom',

@@ -18,6 +18,10 @@ export interface WalkThroughResult {
   heartbeatStatus: number;
   putStatus: number;
   putMessage: string;
+  xcomSetStatus: number;
+  xcomSetMessage: string;
+  xcomGetStatus: number;
+  xcom: { key: string; value: unknown };
   successStatus: number;
   lateHeartbeatStatus: number;
   lateHeartbeat: Problem;
@@ -69,22 +73,29 @@ export async function walkThrough(baseUrl: string, names: { dag_id: string; run_
   });
   if (put.data === undefined) throw new Error(`put failed: ${put.response.status}`);
 
-  // 7. It finishes: running → success.
+  // 7. It pushes an XCom for downstream tasks (any JSON value) and reads it back.
+  const xcomPath = { path: { ...names, key: 'return_value' } };
+  const pushed = await client.POST('/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key}', { params: xcomPath, body: { rows: 42, files: ['a.csv'] }, headers: task });
+  if (pushed.data === undefined) throw new Error(`xcom set failed: ${pushed.response.status}`);
+  const pulled = await client.GET('/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key}', { params: xcomPath, headers: task });
+  if (pulled.data === undefined) throw new Error(`xcom get failed: ${pulled.response.status}`);
+
+  // 8. It finishes: running → success.
   const success = await client.PATCH('/execution/task-instances/{task_instance_id}/state', {
     params: { path },
     body: { state: 'success', end_date: '2026-11-25T10:05:00Z' },
     headers: task,
   });
 
-  // 8. A heartbeat now tells the worker to stop.
+  // 9. A heartbeat now tells the worker to stop.
   const late = await client.PUT('/execution/task-instances/{task_instance_id}/heartbeat', { params: { path }, body: worker, headers: task });
   if (late.error === undefined) throw new Error(`expected not_running, got ${late.response.status}`);
 
-  // 9. Read the rendered fields back (admin): sensitive keys were redacted before they were stored.
+  // 10. Read the rendered fields back (admin): sensitive keys were redacted before they were stored.
   const read = await client.GET('/api/v1/task-instances/{task_instance_id}/rendered-fields', { params: { path }, headers: admin });
   if (read.data === undefined) throw new Error(`read failed: ${read.response.status}`);
 
-  // 10. A task's token does not reach the control plane.
+  // 11. A task's token does not reach the control plane.
   const denied = await client.GET('/api/v1/task-instances/{task_instance_id}', { params: { path }, headers: task });
 
   return {
@@ -97,6 +108,10 @@ export async function walkThrough(baseUrl: string, names: { dag_id: string; run_
     heartbeatStatus: heartbeat.response.status,
     putStatus: put.response.status,
     putMessage: put.data.message,
+    xcomSetStatus: pushed.response.status,
+    xcomSetMessage: pushed.data.message,
+    xcomGetStatus: pulled.response.status,
+    xcom: pulled.data,
     successStatus: success.response.status,
     lateHeartbeatStatus: late.response.status,
     lateHeartbeat: late.error as Problem,

@@ -60,10 +60,11 @@ describe('generated client (openapi-typescript + openapi-fetch) runs the walk-th
         'const client = createClient<paths>({ baseUrl: "http://127.0.0.1" });',
         "void client.PUT('/execution/task-instances/{task_instance_id}/rtif', { params: { path: { id: 'x' } }, body: {} });",
         "void client.POST('/api/v1/task-instances', { body: { dag_id: 'd', run_id: 'r' } });",
+        "void client.GET('/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key}', { params: { path: { dag_id: 'd', run_id: 'r', task_id: 't' } } });",
       ].join('\n'),
     );
     const errors = typeCheck([misuse]);
-    expect(errors).toHaveLength(2);
+    expect(errors).toHaveLength(3);
     expect(errors.join('\n')).toContain('task_id');
   }, 60_000);
 
@@ -93,6 +94,8 @@ describe('generated client (openapi-typescript + openapi-fetch) runs the walk-th
     expect(result.heartbeatStatus).toBe(204);
     expect(result.putStatus).toBe(201);
     expect(result.putMessage).toBe('Rendered task instance fields successfully set');
+    expect([result.xcomSetStatus, result.xcomSetMessage]).toEqual([201, 'XCom successfully set']);
+    expect([result.xcomGetStatus, result.xcom]).toEqual([200, { key: 'return_value', value: { rows: 42, files: ['a.csv'] } }]);
     expect(result.successStatus).toBe(204);
     expect(result.lateHeartbeatStatus).toBe(409);
     expect(result.lateHeartbeat).toEqual(expect.objectContaining({ status: 409, reason: 'not_running', current_state: 'success' }));

@@ -10,6 +10,7 @@ const CHROMIUM = '/usr/bin/chromium';
 // one the README shows, so an ordinary test run leaves the working tree clean.
 const SCREENSHOT = resolve(__dirname, process.env.UPDATE_SCREENSHOT === 'true' ? '../../docs/swagger-ui.png' : '../../.data/swagger-ui.png');
 const RTIF_PATH = '/execution/task-instances/{task_instance_id}/rtif';
+const XCOM_PATH = '/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key}';
 
 /** Swagger UI's Authorize dialog, as a person uses it: paste the bearer token, Authorize, Close. */
 async function authorize(page: Page, token: string): Promise<void> {
@@ -75,6 +76,40 @@ describe('Swagger UI in a real browser (Debian Chromium via playwright-core)', (
     const from = (await operation.boundingBox())!;
     const to = (await live.boundingBox())!;
     await page.screenshot({ path: SCREENSHOT, fullPage: true, clip: { x: from.x, y: from.y, width: from.width, height: to.y + to.height - from.y + 12 } });
+    await page.close();
+  }, 90_000);
+
+  it('sets an XCom with "Try it out" (201) and gets it back (200), with the task\'s token', async () => {
+    const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('swagger_ui'), run_id: 'manual__2026-11-25', task_id: 'extract' });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${t.baseUrl}/docs`);
+    await authorize(page, await executionToken(ti.id));
+
+    /** Opens one operation of the XCom path, fills its path parameters, executes it, returns the live status and body. */
+    async function execute(method: 'post' | 'get', body?: string): Promise<{ status: string; body: string }> {
+      const operation = page.locator(`.opblock.opblock-${method}`, { has: page.locator(`[data-path="${XCOM_PATH}"]`) });
+      await operation.locator('.opblock-summary').first().click();
+      await operation.getByRole('button', { name: 'Try it out' }).click();
+      for (const [name, value] of [['dag_id', ti.dag_id], ['run_id', ti.run_id], ['task_id', ti.task_id], ['key', 'return_value']]) {
+        await operation.locator(`tr[data-param-name="${name}"] input`).fill(value);
+      }
+      if (body !== undefined) await operation.locator('textarea.body-param__text').fill(body);
+      await operation.getByRole('button', { name: 'Execute' }).click();
+      const live = operation.locator('.live-responses-table');
+      const status = live.locator('tr.response .response-col_status').first();
+      await status.waitFor({ state: 'visible', timeout: 30_000 });
+      return { status: (await status.innerText()).trim(), body: await live.locator('tr.response .response-col_description').first().innerText() };
+    }
+
+    const set = await execute('post', JSON.stringify({ rows: 42, big: 12345678901234567890n.toString() }));
+    expect(set.status).toBe('201');
+    expect(set.body).toContain('XCom successfully set');
+    const got = await execute('get');
+    expect(got.status).toBe('200');
+    expect(got.body).toContain('"rows": 42');
+    // The write really happened.
+    const read = await http(t.baseUrl, 'GET', `/execution/xcoms/${ti.dag_id}/${ti.run_id}/${ti.task_id}/return_value`, undefined, { authorization: `Bearer ${await executionToken(ti.id)}` });
+    expect(read.body).toEqual({ key: 'return_value', value: { rows: 42, big: '12345678901234567890' } });
     await page.close();
   }, 90_000);
 });

@@ -20,7 +20,7 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
 const INT32_MAX = 2_147_483_647;
 
 export class MapIndexQuery {
-  @ApiPropertyOptional({ type: Number, minimum: -1, description: 'Map index of the task instance; -1 (the default) for an unmapped task.' })
+  @ApiPropertyOptional({ type: 'integer', minimum: -1, description: 'Map index of the task instance; -1 (the default) for an unmapped task.' })
   @IsOptional()
   @Transform(toInteger)
   @IsInt()
@@ -37,7 +37,7 @@ export class XComGetQuery extends MapIndexQuery {
   include_prior_dates?: boolean;
 
   @ApiPropertyOptional({
-    type: Number,
+    type: 'integer',
     description: 'When given, `map_index` is ignored: the offset-th non-null value of the task by map index; negative counts from the end.',
   })
   @IsOptional()
@@ -50,7 +50,7 @@ export class XComGetQuery extends MapIndexQuery {
 
 export class XComSetQuery extends MapIndexQuery {
   @ApiPropertyOptional({
-    type: Number,
+    type: 'integer',
     minimum: 0,
     description: 'Number of mapped task instances this value expands into downstream; also sets the task map (above XCOM_MAX_MAP_LENGTH: 400).',
   })
@@ -63,7 +63,7 @@ export class XComSetQuery extends MapIndexQuery {
 }
 
 export class XComSliceQuery {
-  @ApiPropertyOptional({ type: Number, description: "Python slice start (negative counts from the end)." })
+  @ApiPropertyOptional({ type: 'integer', description: "Python slice start (negative counts from the end)." })
   @IsOptional()
   @Transform(toInteger)
   @IsInt()
@@ -71,7 +71,7 @@ export class XComSliceQuery {
   @Max(Number.MAX_SAFE_INTEGER)
   start?: number;
 
-  @ApiPropertyOptional({ type: Number, description: 'Python slice stop (exclusive; negative counts from the end).' })
+  @ApiPropertyOptional({ type: 'integer', description: 'Python slice stop (exclusive; negative counts from the end).' })
   @IsOptional()
   @Transform(toInteger)
   @IsInt()
@@ -79,7 +79,7 @@ export class XComSliceQuery {
   @Max(Number.MAX_SAFE_INTEGER)
   stop?: number;
 
-  @ApiPropertyOptional({ type: Number, description: 'Python slice step (negative walks backwards; 0 is refused, as Python refuses it).' })
+  @ApiPropertyOptional({ type: 'integer', description: 'Python slice step (negative walks backwards; 0 is refused, as Python refuses it).' })
   @IsOptional()
   @Transform(toInteger)
   @IsInt()
