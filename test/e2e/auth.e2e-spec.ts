@@ -32,10 +32,7 @@ class OddExecutionRoutesModule {}
 const REALM = 'Bearer realm="task-execution-api"';
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-const problem = (status: 401 | 403, reason: string, detail: string, instance: string, extensions: Record<string, unknown> = {}) =>
-  expectedProblem(status, reason, detail, instance, extensions);
-
-const invalid = (check: string, detail: string, instance: string) => problem(401, 'invalid_token', detail, instance, { check });
+const invalid = (check: string, detail: string, instance: string) => expectedProblem(401, 'invalid_token', detail, instance, { check });
 
 /** An invalid-token answer: the whole body, the RFC 6750 challenge, and no trace of the token. */
 function expectInvalid(res: HttpResult, token: string, check: string, detail: string, instance: string): void {
@@ -72,7 +69,7 @@ describe('authentication (HS256, the default test key)', () => {
       const ti = await newTi();
       const res = await putRtif(ti.id, undefined);
       expect(res.status).toBe(401);
-      expect(res.body).toEqual(problem(401, 'missing_token', 'This route requires a bearer token (Authorization: Bearer <JWT>).', rtifPath(ti.id)));
+      expect(res.body).toEqual(expectedProblem(401, 'missing_token', 'This route requires a bearer token (Authorization: Bearer <JWT>).', rtifPath(ti.id)));
       expect(res.headers.get('www-authenticate')).toBe(REALM);
       expect(await storedFields(ti.id)).toEqual([]);
     });
@@ -178,7 +175,7 @@ describe('authentication (HS256, the default test key)', () => {
       const token = await executionToken(other.id);
       const res = await putRtif(ti.id, token);
       expect(res.status).toBe(403);
-      expect(res.body).toEqual(problem(403, 'wrong_task_instance', 'The token was issued for another task instance.', rtifPath(ti.id)));
+      expect(res.body).toEqual(expectedProblem(403, 'wrong_task_instance', 'The token was issued for another task instance.', rtifPath(ti.id)));
       expect(res.text).not.toContain(token);
       expect(await storedFields(ti.id)).toEqual([]);
       expect(await storedFields(other.id)).toEqual([]);
@@ -195,7 +192,7 @@ describe('authentication (HS256, the default test key)', () => {
       const res = await putRtif(ti.id, await workloadToken(ti.id));
       expect(res.status).toBe(403);
       const detail = 'A workload token is not accepted here; this route accepts: execution.';
-      expect(res.body).toEqual(problem(403, 'wrong_scope', detail, rtifPath(ti.id), { token_scope: 'workload', accepted_scopes: 'execution' }));
+      expect(res.body).toEqual(expectedProblem(403, 'wrong_scope', detail, rtifPath(ti.id), { token_scope: 'workload', accepted_scopes: 'execution' }));
       expect(res.headers.get('www-authenticate')).toBe(`${REALM}, error="insufficient_scope", error_description="${detail}", scope="execution"`);
       expect(await storedFields(ti.id)).toEqual([]);
     });
@@ -205,7 +202,7 @@ describe('authentication (HS256, the default test key)', () => {
       const res = await putRtif(ti.id, await adminToken());
       expect(res.status).toBe(403);
       expect(res.body).toEqual(
-        problem(403, 'wrong_scope', 'A admin token is not accepted here; this route accepts: execution.', rtifPath(ti.id), { token_scope: 'admin', accepted_scopes: 'execution' }),
+        expectedProblem(403, 'wrong_scope', 'A admin token is not accepted here; this route accepts: execution.', rtifPath(ti.id), { token_scope: 'admin', accepted_scopes: 'execution' }),
       );
     });
 
@@ -214,7 +211,7 @@ describe('authentication (HS256, the default test key)', () => {
       for (const token of [await executionToken(ti.id), await executionToken('example_dag')]) {
         const res = await http(t.baseUrl, 'GET', '/execution/dag-runs/example_dag', undefined, bearer(token));
         expect(res.status).toBe(403);
-        expect(res.body).toEqual(problem(403, 'wrong_task_instance', 'This route names no task instance, so it accepts no task-instance token.', '/execution/dag-runs/example_dag'));
+        expect(res.body).toEqual(expectedProblem(403, 'wrong_task_instance', 'This route names no task instance, so it accepts no task-instance token.', '/execution/dag-runs/example_dag'));
       }
     });
 
@@ -341,7 +338,7 @@ describe('authentication (HS256, the default test key)', () => {
       for (const [method, path, body] of routes(ti.id)) {
         const res = await http(t.baseUrl, method, path, body, { authorization: undefined });
         expect([method, path, res.status]).toEqual([method, path, 401]);
-        expect(res.body).toEqual(problem(401, 'missing_token', 'This route requires a bearer token (Authorization: Bearer <JWT>).', path));
+        expect(res.body).toEqual(expectedProblem(401, 'missing_token', 'This route requires a bearer token (Authorization: Bearer <JWT>).', path));
         expect(res.headers.get('www-authenticate')).toBe(REALM);
       }
     });
@@ -354,7 +351,7 @@ describe('authentication (HS256, the default test key)', () => {
           const res = await http(t.baseUrl, method, path, body, bearer(token));
           expect([method, path, res.status]).toEqual([method, path, 403]);
           const detail = `Control-plane routes require a token with the admin scope; this one has scope ${scope}.`;
-          expect(res.body).toEqual(problem(403, 'admin_scope_required', detail, path, { token_scope: scope }));
+          expect(res.body).toEqual(expectedProblem(403, 'admin_scope_required', detail, path, { token_scope: scope }));
           expect(res.headers.get('www-authenticate')).toBe(`${REALM}, error="insufficient_scope", error_description="${detail}", scope="admin"`);
         }
       }

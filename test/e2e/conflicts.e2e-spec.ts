@@ -78,8 +78,6 @@ function expectFreshAttempts(attempts: AttemptRecord[], n: number): void {
   expect(attempts.map((a) => a.identityMapSize)).toEqual(Array(n).fill(0));
 }
 
-const problem = (reason: string, status: number, instance: string, detail: string, extensions: Record<string, unknown> = {}) =>
-  expectedProblem(status, reason, detail, instance, extensions);
 
 const EXHAUSTED_DETAIL = 'A transient database conflict persisted after all retries. Retry later.';
 
@@ -160,7 +158,7 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
         expect(c.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
         expect(c.headers.get('retry-after')).toBeNull();
         expect(c.body).toEqual(
-          problem('already_exists', 409, path, 'The request conflicts with an existing resource (already_exists).', { constraint: 'fault_item_name_key' }),
+          expectedProblem(409, 'already_exists', 'The request conflicts with an existing resource (already_exists).', path, { constraint: 'fault_item_name_key' }),
         );
       }
       // A conflict is never retried: every request ran its handler exactly once.
@@ -191,7 +189,7 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
       const res = await post(t, path2, run);
       expect(res.status).toBe(409);
       expect(res.body).toEqual(
-        problem('unique_violation', 409, path2, 'The request conflicts with an existing row (constraint fault_item_name_key).', { constraint: 'fault_item_name_key' }),
+        expectedProblem(409, 'unique_violation', 'The request conflicts with an existing row (constraint fault_item_name_key).', path2, { constraint: 'fault_item_name_key' }),
       );
     });
 
@@ -264,7 +262,7 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
 
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('1');
-      expect(res.body).toEqual(problem('retries_exhausted', 503, path, EXHAUSTED_DETAIL, { attempts: 3, sqlstate: '40001' }));
+      expect(res.body).toEqual(expectedProblem(503, 'retries_exhausted', EXHAUSTED_DETAIL, path, { attempts: 3, sqlstate: '40001' }));
       expectFreshAttempts(script.attempts(run), 3);
       expect(await valueOf(id)).toBe(300);
       const after = stats.snapshot();
@@ -367,7 +365,7 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
 
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('1');
-      expect(res.body).toEqual(problem('retries_exhausted', 503, path, EXHAUSTED_DETAIL, { attempts: 2, sqlstate: '40P01' }));
+      expect(res.body).toEqual(expectedProblem(503, 'retries_exhausted', EXHAUSTED_DETAIL, path, { attempts: 2, sqlstate: '40P01' }));
       expectFreshAttempts(script.attempts(run), 2);
     });
   });
@@ -392,7 +390,7 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
       const path = `/test/faults/children/${args.replace('PARENT', String(parent))}`;
       const res = await post(t, path, run);
       expect(res.status).toBe(422);
-      expect(res.body).toEqual(problem(reason as string, 422, path, detail as string, extensions as Record<string, unknown>));
+      expect(res.body).toEqual(expectedProblem(422, reason as string, detail as string, path, extensions as Record<string, unknown>));
       expect(script.attempts(run)).toHaveLength(1);
       expect(res.text).not.toMatch(/insert|values|fault_child \(/i);
     });
@@ -414,7 +412,7 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
       const res = await post(t, path, run);
       expect(res.status).toBe(409);
       expect(res.body).toEqual(
-        problem('unique_violation', 409, path, 'The request conflicts with an existing row (constraint fault_item_name_key).', { constraint: 'fault_item_name_key' }),
+        expectedProblem(409, 'unique_violation', 'The request conflicts with an existing row (constraint fault_item_name_key).', path, { constraint: 'fault_item_name_key' }),
       );
       expect(script.attempts(run)).toHaveLength(1);
     });
@@ -427,7 +425,7 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
       const res = await post(t, path, run);
       // A unique violation that never goes away on a retry route: retried, then 503, never 409.
       expect(res.status).toBe(503);
-      expect(res.body).toEqual(problem('retries_exhausted', 503, path, EXHAUSTED_DETAIL, { attempts: 3, sqlstate: '23505' }));
+      expect(res.body).toEqual(expectedProblem(503, 'retries_exhausted', EXHAUSTED_DETAIL, path, { attempts: 3, sqlstate: '23505' }));
       expectFreshAttempts(script.attempts(run), 3);
       // A nested unit of work would run the handler in a second transaction on a second
       // connection while the outer one sits idle in transaction (and would hold two pool slots).
@@ -511,7 +509,7 @@ describe('lock timeout (a row lock held from a test connection)', () => {
       const res = await post(t, path, run);
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('1');
-      expect(res.body).toEqual(problem('retries_exhausted', 503, path, EXHAUSTED_DETAIL, { attempts: 3, sqlstate: '55P03' }));
+      expect(res.body).toEqual(expectedProblem(503, 'retries_exhausted', EXHAUSTED_DETAIL, path, { attempts: 3, sqlstate: '55P03' }));
       expectFreshAttempts(script.attempts(run), 3);
     } finally {
       await holder.query('rollback');
@@ -551,7 +549,7 @@ describe('retry budget', () => {
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
     expect(res.body).toEqual(
-      problem('retry_budget_exhausted', 503, path, 'The service is shedding retries because of many database conflicts. Retry later.', { sqlstate: '40001' }),
+      expectedProblem(503, 'retry_budget_exhausted', 'The service is shedding retries because of many database conflicts. Retry later.', path, { sqlstate: '40001' }),
     );
     expect(script.attempts(run)).toHaveLength(1);
     expect(stats.snapshot().budgetRefusals - before.budgetRefusals).toBe(1);
@@ -587,7 +585,7 @@ describe.each([
     const path = `/test/faults/swallow/unique/${name}/${existing}`;
     const res = await post(t, path, uniqueId('swallow'));
     expect(res.status).toBe(409);
-    expect(res.body).toEqual(problem('unique_violation', 409, path, 'The request conflicts with an existing row (constraint fault_item_name_key).', { constraint: 'fault_item_name_key' }));
+    expect(res.body).toEqual(expectedProblem(409, 'unique_violation', 'The request conflicts with an existing row (constraint fault_item_name_key).', path, { constraint: 'fault_item_name_key' }));
     // The row written before the swallowed error was rolled back with the transaction.
     expect(await items([name, existing])).toEqual([existing]);
     const logged = logs.filter((l) => l.level === 'error').slice(errorsBefore).map((l) => l.message as Record<string, unknown>);

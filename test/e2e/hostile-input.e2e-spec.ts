@@ -3,81 +3,8 @@ import { gzipSync } from 'node:zlib';
 import { createTaskInstance, http, startTestApp, uniqueId, type HttpResult, type TestApp } from '../support/test-app';
 import { withDirect } from '../support/test-database';
 import { bearer, defaultTokenFor, executionToken } from '../support/tokens';
-
-/**
- * Every write route, with a body it accepts and a way to put a string into one of its string
- * fields. Routes added later join the table with one line each.
- */
-interface WriteRoute {
-  name: string;
-  method: string;
-  path(taskInstanceId: string): string;
-  /** A valid body whose string field holds `value`. */
-  withString(value: string): Record<string, unknown>;
-  /** Whether unknown top-level fields are refused (a DTO) or stored (RTIF's free-form object). */
-  strict: boolean;
-  /** The reason for a string PostgreSQL refuses (U+0000): the DTO's pattern, or the database's. */
-  nulReason: 'validation_error' | 'value_rejected';
-}
-
-const WRITE_ROUTES: WriteRoute[] = [
-  {
-    name: 'POST /api/v1/task-instances',
-    method: 'POST',
-    path: () => '/api/v1/task-instances',
-    withString: (value) => ({ dag_id: value, run_id: 'hostile_run', task_id: 't' }),
-    strict: true,
-    nulReason: 'validation_error',
-  },
-  {
-    name: 'POST /api/v1/task-instances/{id}/token',
-    method: 'POST',
-    path: (id) => `/api/v1/task-instances/${id}/token`,
-    withString: (value) => ({ scope: value }),
-    strict: true,
-    nulReason: 'validation_error',
-  },
-  {
-    name: 'PUT /execution/task-instances/{id}/rtif',
-    method: 'PUT',
-    path: (id) => `/execution/task-instances/${id}/rtif`,
-    withString: (value) => ({ field: value }),
-    strict: false,
-    nulReason: 'value_rejected',
-  },
-  {
-    name: 'PATCH /execution/task-instances/{id}/run',
-    method: 'PATCH',
-    path: (id) => `/execution/task-instances/${id}/run`,
-    withString: (value) => ({ state: 'running', hostname: value, unixname: 'airflow', pid: 4242, start_date: '2026-11-25T10:00:00Z' }),
-    strict: true,
-    nulReason: 'validation_error',
-  },
-  {
-    name: 'PATCH /execution/task-instances/{id}/state',
-    method: 'PATCH',
-    path: (id) => `/execution/task-instances/${id}/state`,
-    withString: (value) => ({ state: value, end_date: '2026-11-25T10:05:00Z' }),
-    strict: true,
-    nulReason: 'validation_error',
-  },
-  {
-    name: 'PUT /execution/task-instances/{id}/heartbeat',
-    method: 'PUT',
-    path: (id) => `/execution/task-instances/${id}/heartbeat`,
-    withString: (value) => ({ hostname: value, pid: 4242 }),
-    strict: true,
-    nulReason: 'validation_error',
-  },
-  {
-    name: 'PATCH /execution/task-instances/{id}/skip-downstream',
-    method: 'PATCH',
-    path: (id) => `/execution/task-instances/${id}/skip-downstream`,
-    withString: (value) => ({ tasks: [value] }),
-    strict: true,
-    nulReason: 'validation_error',
-  },
-];
+import { WRITE_ROUTES, type WriteRoute } from '../support/hostile-routes';
+import { routeInventory } from '../support/route-inventory';
 
 const MAX_BODY_BYTES = 65536;
 const MAX_DEPTH = 64;
@@ -224,6 +151,11 @@ describe('hostile input on every write route', () => {
     }
     return { status: res.status, headers: res.headers, body: parsed, text };
   }
+
+  it('covers every route that takes a body, as the router has it (and no route that is gone)', () => {
+    const bodyRoutes = routeInventory(t.app).filter((r) => r.takesBody).map((r) => r.key).sort();
+    expect(WRITE_ROUTES.map((r) => r.route).sort()).toEqual(bodyRoutes);
+  });
 
   const table = WRITE_ROUTES.flatMap((route) => CASES.map((c) => [route.name, c.name, route, c] as const)).filter(([, , route, c]) => c.request(route) !== undefined);
 

@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Controller, Module, Post } from '@nestjs/common';
 import { Endpoint } from '../../src/common/openapi/endpoint.decorator';
+import { RequestValidationException } from '../../src/common/problem/validation';
 import { Idempotency } from '../../src/common/unit-of-work/idempotency.decorator';
 import { lockTimeoutSetting } from '../../src/common/unit-of-work/unit-of-work.runner';
 import { onStatement } from '../../src/database/pg-client';
@@ -44,6 +45,14 @@ class LockTimeoutRoutesController {
     return { swallowed: false };
   }
 
+  /** Refuses the request before any statement, as a pipe inside the unit of work does: ROLLBACK follows BEGIN. */
+  @Post('refuses-early')
+  @Idempotency({ idempotent: true, lockTimeout: 'first-statement' })
+  @Endpoint({ ...DOC, operationId: 'lock_timeout_refuses_early' })
+  refusesEarly(): never {
+    throw new RequestValidationException([{ path: 'x', message: 'refused before any statement' }]);
+  }
+
   /** The runner's default sets the timeout itself: any first statement is fine. */
   @Post('runner')
   @Idempotency({ idempotent: true })
@@ -62,7 +71,7 @@ describe("lockTimeout: 'first-statement' is enforced (real PostgreSQL)", () => {
   const sent: string[] = [];
   let stop: () => void;
   beforeAll(async () => {
-    t = await startTestApp({ imports: [LockTimeoutRoutesModule], env: { DB_LOCK_TIMEOUT_MS: '2500' } });
+    t = await startTestApp({ imports: [LockTimeoutRoutesModule], env: { DB_LOCK_TIMEOUT_MS: '2500', DB_POOL_MAX: '2' } });
     stop = onStatement((sql) => sent.push(sql));
   });
   afterAll(async () => {
@@ -87,6 +96,17 @@ describe("lockTimeout: 'first-statement' is enforced (real PostgreSQL)", () => {
     const res = await http(t.baseUrl, 'POST', '/test/lock-timeout/wrong-swallowed');
     expect([res.status, res.body.reason]).toEqual([500, 'internal_error']);
     expect(sent.some((sql) => sql.includes('forgot_the_setting_swallowed'))).toBe(false);
+  });
+
+  it('lets a unit of work end before any statement (ROLLBACK right after BEGIN), and leaks no connection', async () => {
+    // Three times the pool: a connection left inside its transaction would make the last ones wait.
+    for (let i = 0; i < 6; i++) expect((await http(t.baseUrl, 'POST', '/test/lock-timeout/refuses-early')).status).toBe(422);
+    expect((await http(t.baseUrl, 'POST', '/test/lock-timeout/right')).status).toBe(201);
+  });
+
+  it('leaks no connection after refusing a misused first statement', async () => {
+    for (let i = 0; i < 6; i++) expect((await http(t.baseUrl, 'POST', '/test/lock-timeout/wrong')).status).toBe(500);
+    expect((await http(t.baseUrl, 'POST', '/test/lock-timeout/right')).status).toBe(201);
   });
 
   it("leaves the runner's default alone: it sets the configured timeout itself", async () => {

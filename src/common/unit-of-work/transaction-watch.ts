@@ -35,6 +35,7 @@ export class LockTimeoutNotSetError extends Error {
 }
 
 const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
+const END = /^\s*(commit|rollback|end|abort)\s*;?\s*$/i;
 /** What `lockTimeoutSetting` writes into the first statement; matched, not parsed. */
 const SETS_LOCK_TIMEOUT = /\bset_config\s*\(\s*'lock_timeout'\s*,[^)]*,\s*true\s*\)/i;
 
@@ -81,7 +82,9 @@ export class TransactionWatch implements QueryObserver {
       return;
     }
     this.firstChecked = true;
-    if (!SETS_LOCK_TIMEOUT.test(sql)) {
+    // Ending the transaction before any statement (the route's pipes refused the request inside the
+    // unit of work) waits for no lock; refusing it would leave the connection in the transaction.
+    if (!SETS_LOCK_TIMEOUT.test(sql) && !END.test(sql)) {
       this.misuse = new LockTimeoutNotSetError();
       return this.misuse;
     }

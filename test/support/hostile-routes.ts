@@ -1,0 +1,85 @@
+/**
+ * Every route that takes a body, with a body it accepts and a way to put a string into one of its
+ * string fields. The route inventory (`routeInventory`, generated from the router) must match this
+ * table: a route added without an entry here fails `test/e2e/route-inventory.e2e-spec.ts` and the
+ * hostile-input test itself.
+ */
+export interface WriteRoute {
+  name: string;
+  /** The route as the inventory names it: `METHOD /template`. */
+  route: string;
+  method: string;
+  path(taskInstanceId: string): string;
+  /** A valid body whose string field holds `value`. */
+  withString(value: string): Record<string, unknown>;
+  /** Whether unknown top-level fields are refused (a DTO) or stored (RTIF's free-form object). */
+  strict: boolean;
+  /** The reason for a string PostgreSQL refuses (U+0000): the DTO's pattern, or the database's. */
+  nulReason: 'validation_error' | 'value_rejected';
+}
+
+export const WRITE_ROUTES: WriteRoute[] = [
+  {
+    name: 'POST /api/v1/task-instances',
+    route: 'POST /api/v1/task-instances',
+    method: 'POST',
+    path: () => '/api/v1/task-instances',
+    withString: (value) => ({ dag_id: value, run_id: 'hostile_run', task_id: 't' }),
+    strict: true,
+    nulReason: 'validation_error',
+  },
+  {
+    name: 'POST /api/v1/task-instances/{id}/token',
+    route: 'POST /api/v1/task-instances/:task_instance_id/token',
+    method: 'POST',
+    path: (id) => `/api/v1/task-instances/${id}/token`,
+    withString: (value) => ({ scope: value }),
+    strict: true,
+    nulReason: 'validation_error',
+  },
+  {
+    name: 'PUT /execution/task-instances/{id}/rtif',
+    route: 'PUT /execution/task-instances/:task_instance_id/rtif',
+    method: 'PUT',
+    path: (id) => `/execution/task-instances/${id}/rtif`,
+    withString: (value) => ({ field: value }),
+    strict: false,
+    nulReason: 'value_rejected',
+  },
+  {
+    name: 'PATCH /execution/task-instances/{id}/run',
+    route: 'PATCH /execution/task-instances/:task_instance_id/run',
+    method: 'PATCH',
+    path: (id) => `/execution/task-instances/${id}/run`,
+    withString: (value) => ({ state: 'running', hostname: value, unixname: 'airflow', pid: 4242, start_date: '2026-11-25T10:00:00Z' }),
+    strict: true,
+    nulReason: 'validation_error',
+  },
+  {
+    name: 'PATCH /execution/task-instances/{id}/state',
+    route: 'PATCH /execution/task-instances/:task_instance_id/state',
+    method: 'PATCH',
+    path: (id) => `/execution/task-instances/${id}/state`,
+    withString: (value) => ({ state: value, end_date: '2026-11-25T10:05:00Z' }),
+    strict: true,
+    nulReason: 'validation_error',
+  },
+  {
+    name: 'PUT /execution/task-instances/{id}/heartbeat',
+    route: 'PUT /execution/task-instances/:task_instance_id/heartbeat',
+    method: 'PUT',
+    path: (id) => `/execution/task-instances/${id}/heartbeat`,
+    withString: (value) => ({ hostname: value, pid: 4242 }),
+    strict: true,
+    nulReason: 'validation_error',
+  },
+  {
+    name: 'PATCH /execution/task-instances/{id}/skip-downstream',
+    route: 'PATCH /execution/task-instances/:task_instance_id/skip-downstream',
+    method: 'PATCH',
+    path: (id) => `/execution/task-instances/${id}/skip-downstream`,
+    withString: (value) => ({ tasks: [value] }),
+    strict: true,
+    nulReason: 'validation_error',
+  },
+];
