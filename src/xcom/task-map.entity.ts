@@ -1,5 +1,5 @@
 import { PrimaryKeyProp } from '@mikro-orm/core';
-import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import type { LosslessJson } from '../common/json/lossless-json';
 
 export const TASK_MAP_KEY_FIELDS = ['dagId', 'taskId', 'runId', 'mapIndex'] as const;
@@ -10,6 +10,7 @@ export const TASK_MAP_KEY_FIELDS = ['dagId', 'taskId', 'runId', 'mapIndex'] as c
  * `keys` is Airflow's list of dict keys for a mapped dict; the execution API always writes null.
  */
 @Entity({ tableName: 'task_map' })
+@Check({ name: 'task_map_length_not_negative', expression: 'length >= 0' })
 export class TaskMap {
   [PrimaryKeyProp]?: ['dagId', 'taskId', 'runId', 'mapIndex'];
 

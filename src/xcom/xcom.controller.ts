@@ -72,6 +72,9 @@ const INVALID_QUERY = {
 @Controller('execution/xcoms')
 // Writes: the token of the task instance the path and map_index name; reads: a token of the same dag.
 @TaskInstanceFrom({ resolver: XComAccess })
+// Reads run in a unit of work too (transient failures retried, lock waits bounded); the writes
+// declare their own policy below.
+@Idempotency({ idempotent: true })
 export class XComController {
   constructor(
     private readonly xcoms: XComService,

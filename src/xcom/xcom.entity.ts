@@ -1,5 +1,5 @@
 import { OptionalProps, PrimaryKeyProp } from '@mikro-orm/core';
-import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import type { LosslessJson } from '../common/json/lossless-json';
 
 /** The columns `em.upsert` resolves a conflict on: the primary key `xcom_pkey`. */
@@ -17,6 +17,11 @@ export const XCOM_KEY_MAX_LENGTH = 512;
  * `task_instance` cascades: XComs go with their task instance, as in Airflow (the migration).
  */
 @Entity({ tableName: 'xcom' })
+// Serves the cascade from task_instance and PATCH …/run's keys to clear (the primary key has "key"
+// before map_index). The foreign key itself is in the migration (keys are scalar columns here).
+@Index({ name: 'xcom_ti_idx', properties: ['dagId', 'taskId', 'runId', 'mapIndex'] })
+@Check({ name: 'xcom_key_check', expression: 'length((key)::text) >= 1' })
+@Check({ name: 'xcom_map_index_check', expression: 'map_index >= -1' })
 export class XCom {
   [PrimaryKeyProp]?: ['dagId', 'taskId', 'runId', 'key', 'mapIndex'];
   [OptionalProps]?: 'timestamp';
@@ -33,7 +38,7 @@ export class XCom {
   @PrimaryKey({ type: 'string', length: XCOM_KEY_MAX_LENGTH })
   key!: string;
 
-  @PrimaryKey({ type: 'integer' })
+  @PrimaryKey({ type: 'integer', default: -1 })
   mapIndex!: number;
 
   /** Any JSON value, stored as sent (JSON `null` is the jsonb value `null`, not SQL NULL). */

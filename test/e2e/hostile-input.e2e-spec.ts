@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { createTaskInstance, http, startTestApp, uniqueId, type HttpResult, type TestApp } from '../support/test-app';
 import { withDirect } from '../support/test-database';
 import { bearer, defaultTokenFor, executionToken } from '../support/tokens';
-import { WRITE_ROUTES, type WriteRoute } from '../support/hostile-routes';
+import { HOSTILE_FIXTURE, WRITE_ROUTES, type WriteRoute } from '../support/hostile-routes';
 import { routeInventory } from '../support/route-inventory';
 
 const MAX_BODY_BYTES = 65536;
@@ -79,9 +79,9 @@ const CASES: HostileCase[] = [
   { name: 'a form body', request: () => ({ body: 'field=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), status: 415, reason: 'unsupported_media_type' },
   { name: 'a non-UTF-8 charset', request: (r) => ({ body: json(r.withString('x')), headers: { 'content-type': 'application/json; charset=latin1' } }), status: 415, reason: 'unsupported_media_type' },
   { name: 'a UTF-16 charset', request: (r) => ({ body: Buffer.from(json(r.withString('x')), 'utf16le'), headers: { 'content-type': 'application/json; charset=utf-16le' } }), status: 415, reason: 'unsupported_media_type' },
-  { name: 'a top-level array', request: () => ({ body: '[{"field": "x"}]' }), status: 422, reason: 'validation_error' },
-  { name: 'a top-level string', request: () => ({ body: '"field"' }), status: 422, reason: 'validation_error' },
-  { name: 'a top-level number', request: () => ({ body: '1e400' }), status: 422, reason: 'validation_error' },
+  { name: 'a top-level array', request: (r) => r.anyJson ? undefined : ({ body: '[{"field": "x"}]' }), status: 422, reason: 'validation_error' },
+  { name: 'a top-level string', request: (r) => r.anyJson ? undefined : ({ body: '"field"' }), status: 422, reason: 'validation_error' },
+  { name: 'a top-level number', request: (r) => r.anyJson ? undefined : ({ body: '1e400' }), status: 422, reason: 'validation_error' },
   { name: 'an unknown field on a strict schema', request: (r) => (r.strict ? { body: json({ ...r.withString('x'), unexpected: true }) } : undefined), status: 422, reason: 'validation_error' },
   { name: 'a constructor key on a strict schema', request: (r) => (r.strict ? { body: json({ ...r.withString('x'), constructor: { prototype: { polluted: 'yes' } } }) } : undefined), status: 422, reason: 'validation_error' },
   { name: 'a 12 KiB bearer token', request: () => ({ headers: { authorization: `Bearer ${'a'.repeat(12 * 1024)}.b.c` } }), status: 401, reason: 'invalid_token' },
@@ -118,7 +118,9 @@ async function fingerprint(): Promise<Record<string, unknown>> {
              (select count(*) from task_instance)::int as task_instances,
              (select count(*) from rendered_task_instance_fields)::int as rtif_rows,
              (select md5(coalesce(string_agg(t::text, '|' order by t.id), '')) from task_instance t) as task_instance_hash,
-             (select md5(coalesce(string_agg(r::text, '|' order by r.dag_id, r.task_id, r.run_id, r.map_index), '')) from rendered_task_instance_fields r) as rtif_hash`);
+             (select md5(coalesce(string_agg(r::text, '|' order by r.dag_id, r.task_id, r.run_id, r.map_index), '')) from rendered_task_instance_fields r) as rtif_hash,
+             (select md5(coalesce(string_agg(x::text, '|' order by x.dag_id, x.task_id, x.run_id, x.key, x.map_index), '')) from xcom x) as xcom_hash,
+             (select md5(coalesce(string_agg(m::text, '|' order by m.dag_id, m.task_id, m.run_id, m.map_index), '')) from task_map m) as task_map_hash`);
     return r.rows[0];
   });
 }
@@ -128,7 +130,7 @@ describe('hostile input on every write route', () => {
   let tiId: string;
   beforeAll(async () => {
     t = await startTestApp({ env: { RTIF_MAX_BODY_BYTES: String(MAX_BODY_BYTES), RTIF_MAX_DEPTH: String(MAX_DEPTH) } });
-    tiId = (await createTaskInstance(t.baseUrl, { dag_id: uniqueId('hostile'), run_id: 'r', task_id: 't' })).id;
+    tiId = (await createTaskInstance(t.baseUrl, HOSTILE_FIXTURE)).id;
     // The fixture task instance already has rendered fields, so a half-written overwrite would show.
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${tiId}/rtif`, { original: true })).status).toBe(201);
   });
@@ -136,7 +138,7 @@ describe('hostile input on every write route', () => {
 
   async function send(route: WriteRoute, request: HostileRequest): Promise<HttpResult> {
     const path = request.path ?? route.path(tiId);
-    const token = await defaultTokenFor(path);
+    const token = route.token ? await route.token(tiId) : await defaultTokenFor(path);
     const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...request.headers };
     const body = request.body ?? json(route.withString('x'));
     const init: RequestInit & { duplex?: 'half' } = { method: route.method, headers, body };

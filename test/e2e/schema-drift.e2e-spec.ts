@@ -24,6 +24,8 @@ alter table "task_instance" drop constraint "task_instance_dag_run_fkey";
 alter table "task_instance" drop constraint "task_instance_trigger_id_fkey";
 alter table "task_instance_history" drop constraint "task_instance_history_ti_fkey";
 alter table "task_reschedule" drop constraint "task_reschedule_ti_fkey";
+alter table "xcom" drop constraint "xcom_ti_fkey";
+alter table "task_map" drop constraint "task_map_ti_fkey";
 drop index "dag_run_dag_id_logical_date_idx";
 drop index "dag_run_dag_id_run_after_run_id_idx";
 alter table "dag_run" drop constraint "dag_run_clear_number_check";

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { executionToken } from './tokens';
+
 /**
  * Every route that takes a body, with a body it accepts and a way to put a string into one of its
  * string fields. The route inventory (`routeInventory`, generated from the router) must match this
@@ -16,7 +19,14 @@ export interface WriteRoute {
   strict: boolean;
   /** The reason for a string PostgreSQL refuses (U+0000): the DTO's pattern, or the database's. */
   nulReason: 'validation_error' | 'value_rejected';
+  /** Any JSON value is a valid body (XCom): top-level arrays, strings and numbers are not hostile. */
+  anyJson?: boolean;
+  /** The token to send, for routes that name their task instance by key (`defaultTokenFor` derives none). */
+  token?(taskInstanceId: string): Promise<string>;
 }
+
+/** The task instance the hostile-input test writes to, by key (its id is known once it is created). */
+export const HOSTILE_FIXTURE = { dag_id: `hostile_${randomUUID().slice(0, 8)}`, run_id: 'r', task_id: 't' };
 
 export const WRITE_ROUTES: WriteRoute[] = [
   {
@@ -81,5 +91,17 @@ export const WRITE_ROUTES: WriteRoute[] = [
     withString: (value) => ({ tasks: [value] }),
     strict: true,
     nulReason: 'validation_error',
+  },
+  {
+    name: 'POST /execution/xcoms/{dag_id}/{run_id}/{task_id}/{key}',
+    route: 'POST /execution/xcoms/:dag_id/:run_id/:task_id/*key',
+    method: 'POST',
+    // Named by key, not by id: the path-id cases do not apply.
+    path: () => `/execution/xcoms/${HOSTILE_FIXTURE.dag_id}/${HOSTILE_FIXTURE.run_id}/${HOSTILE_FIXTURE.task_id}/hostile/key`,
+    withString: (value) => ({ field: value }),
+    strict: false,
+    nulReason: 'validation_error',
+    anyJson: true,
+    token: (id) => executionToken(id),
   },
 ];
