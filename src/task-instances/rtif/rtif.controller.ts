@@ -40,7 +40,7 @@ export class RtifController {
         description: 'The id belonged to a try that was archived (up_for_retry): a late write from a stale try. Nothing is written; the worker may skip it.',
         examples: [{ reason: 'not_found', detail: MOVED_TO_HISTORY_MESSAGE }],
       },
-      { status: 413, description: 'Body larger than RTIF_MAX_BODY_BYTES.', examples: [{ reason: 'payload_too_large', detail: 'The request body is larger than the limit of 1048576 bytes.' }] },
+      { status: 413, description: 'Body larger than HTTP_MAX_BODY_BYTES.', examples: [{ reason: 'payload_too_large', detail: 'The request body is larger than the limit of 1048576 bytes.' }] },
       { status: 415, description: 'Body is not JSON.' },
       {
         status: 422,

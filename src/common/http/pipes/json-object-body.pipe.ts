@@ -5,7 +5,7 @@ import type { JsonObject } from '../../json/json-value';
 /**
  * Accepts a JSON object whose values are any JSON (Airflow's `dict[str, JsonValue]`), and rejects
  * anything else with 422: arrays, strings, numbers, null, a missing body. Bodies nested deeper
- * than `RTIF_MAX_DEPTH`, lone surrogates and `__proto__` keys never get here: the HTTP layer's
+ * than `HTTP_MAX_JSON_DEPTH`, lone surrogates and `__proto__` keys never get here: the HTTP layer's
  * `hostileJsonGuard` (src/common/http/configure-http.ts) refuses them for every route, once.
  */
 @Injectable()
