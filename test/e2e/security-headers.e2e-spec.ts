@@ -108,11 +108,11 @@ describe('CORS when configured', () => {
     const res = await preflight('https://airflow.example');
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('https://airflow.example');
-    expect(res.headers.get('access-control-allow-headers')).toBe('Authorization,Content-Type,correlation-id');
+    expect(res.headers.get('access-control-allow-headers')).toBe('Authorization,Content-Type,correlation-id,Idempotency-Key');
     expect(res.headers.get('access-control-max-age')).toBe('600');
     const get = await http(t.baseUrl, 'GET', '/openapi.json', undefined, { origin: 'http://ui.example' });
     expect(get.headers.get('access-control-allow-origin')).toBe('http://ui.example');
-    expect(get.headers.get('access-control-expose-headers')).toBe('Refreshed-API-Token,correlation-id,Retry-After,WWW-Authenticate');
+    expect(get.headers.get('access-control-expose-headers')).toBe('Refreshed-API-Token,correlation-id,Retry-After,WWW-Authenticate,Location,Idempotent-Replayed');
   });
 
   it('does not allow other origins', async () => {
