@@ -8,7 +8,7 @@ import { REFRESHED_TOKEN_HEADER } from '../auth/token-claims';
 import { IDEMPOTENCY_KEY_HEADER, REPLAYED_HEADER } from '../idempotency-keys/idempotency-key.header';
 import { buildProblem, PROBLEM_CONTENT_TYPE, type ProblemInput } from '../problem/problem';
 import { correlationIdMiddleware, correlationIdOf, CORRELATION_ID_HEADER } from './correlation-id';
-import { inspectJsonBody } from './json-inspection';
+import { inspectJsonBody } from '../json/json-inspection';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { JsonObject, RenderedTaskInstanceFields } from '../rendered-task-instance-fields.entity';
+import type { RenderedTaskInstanceFields } from '../rendered-task-instance-fields.entity';
+import type { JsonObject } from '../../../common/json/json-value';
 
 /** Any JSON value, as Airflow's execution API documents `JsonValue`. */
 export const JSON_VALUE_SCHEMA = {

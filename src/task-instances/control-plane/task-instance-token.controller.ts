@@ -1,8 +1,8 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { TokenIssuer } from '../common/auth/token-issuer';
-import { UuidParamPipe } from '../common/http/path-params';
-import { Endpoint } from '../common/openapi/endpoint.decorator';
+import { TokenIssuer } from '../../common/auth/token-issuer';
+import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
+import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import { IssueTokenDto, TaskInstanceTokenDto } from './dto/task-instance-token.dto';
 import { TaskInstancesService } from './task-instances.service';
 

@@ -1,12 +1,13 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
-import { lockTimeoutSetting } from '../common/unit-of-work/unit-of-work.runner';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { opaqueJson, RenderedTaskInstanceFields, RTIF_KEY_FIELDS, type JsonObject } from './rendered-task-instance-fields.entity';
+import { lockTimeoutSetting } from '../../common/unit-of-work/unit-of-work.runner';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { RenderedTaskInstanceFields, RTIF_KEY_FIELDS } from './rendered-task-instance-fields.entity';
+import { opaqueJson, type JsonObject } from '../../common/json/json-value';
 import { redactSensitive } from './redaction';
-import { TaskInstance } from './task-instance.entity';
-import { TaskInstanceLookup } from './task-instance.lookup';
-import { RenderedFieldsNotFoundError, TaskInstanceNotFoundError } from './task-instances.errors';
+import { TaskInstance } from '../task-instance.entity';
+import { TaskInstanceLookup } from '../task-instance.lookup';
+import { RenderedFieldsNotFoundError, TaskInstanceNotFoundError } from '../task-instances.errors';
 
 /**
  * The task-instance lookup of an RTIF write, in one round trip and the transaction's first

@@ -1,4 +1,4 @@
-import type { JsonValue } from './rendered-task-instance-fields.entity';
+import type { JsonValue } from '../../common/json/json-value';
 
 export const REDACTED = '***';
 
@@ -17,19 +17,4 @@ export function redactSensitive(value: JsonValue, sensitiveWords: readonly strin
       return [key, sensitiveWords.some((w) => lower.includes(w)) ? REDACTED : redactSensitive(v, sensitiveWords)];
     }),
   );
-}
-
-/** Nesting depth of a JSON value (a scalar is 0), computed without recursion. */
-export function jsonDepth(value: unknown, stopAbove = Infinity): number {
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    const d = depth + 1;
-    if (d > max) max = d;
-    if (max > stopAbove) return max;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d]);
-  }
-  return max;
 }

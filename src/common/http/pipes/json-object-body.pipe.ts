@@ -1,6 +1,6 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
-import { RequestValidationException } from '../../common/problem/validation';
-import type { JsonObject } from '../rendered-task-instance-fields.entity';
+import { assertJsonObject } from './strict-body.pipe';
+import type { JsonObject } from '../../json/json-value';
 
 /**
  * Accepts a JSON object whose values are any JSON (Airflow's `dict[str, JsonValue]`), and rejects
@@ -11,10 +11,8 @@ import type { JsonObject } from '../rendered-task-instance-fields.entity';
 @Injectable()
 export class JsonObjectBodyPipe implements PipeTransform<unknown, JsonObject> {
   transform(value: unknown): JsonObject {
-    if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) {
-      const got = value === undefined ? 'no body' : value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-      throw new RequestValidationException([{ path: '', message: `must be a JSON object, got ${got}` }], 'The request body must be a JSON object.');
-    }
+    assertJsonObject(value);
     return value as JsonObject;
   }
 }
+
