@@ -297,3 +297,27 @@ describe('Idempotency-Key on POST /api/v1/task-instances (real PostgreSQL)', () 
     expect(sampleValue(samples, 'idempotency_key_reused_total', { method: 'POST', route: '/api/test-idempotency/items/:name' })).toBe(1);
   });
 });
+
+describe('the purge runs on its own every IDEMPOTENCY_PURGE_INTERVAL_SECONDS', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { IDEMPOTENCY_PURGE_INTERVAL_SECONDS: '1' } });
+  });
+  afterAll(() => t.close());
+
+  it('deletes an expired key and keeps a live one', async () => {
+    const route = `POST /test/${uniqueId('purger')}`;
+    const [expired, live] = [randomUUID(), randomUUID()];
+    await withDirect((c) =>
+      c.query(
+        `insert into idempotency_key (id, route, caller, key, fingerprint, status, headers, body, created_at, expires_at)
+         values ($1, $3, 'admin:test', $1, 'f', 201, '{}', '{}', now(), now() - interval '1 minute'),
+                ($2, $3, 'admin:test', $2, 'f', 201, '{}', '{}', now(), now() + interval '1 hour')`,
+        [expired, live, route],
+      ),
+    );
+    const ids = () => withDirect(async (c) => (await c.query('select id from idempotency_key where route = $1', [route])).rows.map((r) => r.id));
+    await waitUntil(async () => (await ids()).length === 1, 'the purge');
+    expect(await ids()).toEqual([live]);
+  });
+});
