@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Body, Controller, Injectable, Module, Param, Post } from '@nestjs/common';
+import { Body, Controller, Module, Param, Post } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { IdempotencyKeyStore } from '../../src/common/idempotency-keys/idempotency-key.store';
 import { Idempotency } from '../../src/common/unit-of-work/idempotency.decorator';
@@ -28,10 +28,7 @@ class RequiredKeyController {
   }
 }
 
-@Injectable()
-class Unused {}
-
-@Module({ controllers: [RequiredKeyController], providers: [Unused] })
+@Module({ controllers: [RequiredKeyController] })
 class RequiredKeyModule {}
 
 const taskInstanceCount = (dagId: string) =>
