@@ -29,6 +29,10 @@ const CORE_CODES: Record<CoreErrorCode, true> = {
   not_ready: true,
   unauthenticated: true,
   forbidden: true,
+  idempotency_key_missing: true,
+  idempotency_key_invalid: true,
+  idempotency_key_reused: true,
+  idempotency_key_in_use: true,
 };
 
 const registry = new Map<string, { owner: string; status: ModuleProblemStatus }>();
