@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Client, type ClientConfig } from 'pg';
+import { CONNECTION_LOST_MARK } from '../common/unit-of-work/sqlstate';
 
 /**
  * Sees the statements a unit of work sends, on whichever pooled connection they run. MikroORM 7
@@ -94,6 +95,10 @@ export function pgClientClass(connectTimeoutMs: number): ServicePgClientClass {
       for (const listener of statementListeners) listener(sql);
       observer?.onQuery(self, sql);
       const result = super.query(...args);
+      if (result instanceof Promise) {
+        // Registered before anyone else's handlers: the mark is on the error before MikroORM wraps it.
+        result.catch((error: unknown) => markIfConnectionLost(self, error));
+      }
       if (observer && result instanceof Promise) {
         // Registered before the caller's handlers, so the observer sees a failure first, even when
         // the caller catches and swallows it.
@@ -106,6 +111,27 @@ export function pgClientClass(connectTimeoutMs: number): ServicePgClientClass {
     }
   }
   return ServicePgClient as unknown as ServicePgClientClass;
+}
+
+/** The parts of node-postgres's `Client` that say whether its connection still works. */
+interface ClientHealth {
+  _queryable?: boolean;
+  _ending?: boolean;
+}
+
+/**
+ * Marks `error` as a lost connection when the statement failed without a SQLSTATE and its client
+ * can no longer send statements: the server closed the socket (a restart's fast shutdown, a
+ * failover), whatever the stream error or message says. The classifier then answers 503.
+ */
+function markIfConnectionLost(client: Client, error: unknown): void {
+  if (error === null || typeof error !== 'object') return;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return;
+  const health = client as unknown as ClientHealth;
+  if (health._queryable === false || health._ending === true) {
+    Object.defineProperty(error, CONNECTION_LOST_MARK, { value: true, enumerable: true, configurable: true, writable: true });
+  }
 }
 
 /** node-postgres's `Client` with its overloaded methods seen as plain variadic ones, to override them. */

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
-import { lockTimeoutSetting } from '../common/unit-of-work/unit-of-work.runner';
+import { lockTimeoutSetting, statementTimeoutSetting } from '../common/unit-of-work/unit-of-work.runner';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { opaqueJson, RenderedTaskInstanceFields, RTIF_KEY_FIELDS, type JsonObject } from './rendered-task-instance-fields.entity';
 import { redactSensitive } from './redaction';
@@ -12,17 +12,18 @@ import { RenderedFieldsNotFoundError, TaskInstanceNotFoundError } from './task-i
  * The task-instance lookup of an RTIF write, in one round trip and the transaction's first
  * statement: it sets the transaction's `lock_timeout` (the route's policy is
  * `lockTimeout: 'first-statement'`; the select list is evaluated in the index scan, before the row
- * lock below it is taken), reads the live row's key, locked `for key share` (see
+ * lock below it is taken) and its `statement_timeout` (for the statements after it), reads the live row's key, locked `for key share` (see
  * `TaskInstanceLookup`: a write racing the archive of its try waits for it, then finds the id gone,
  * so a late write never lands on the next try's row), and whether the task instance already has
  * rendered fields (an overwrite cannot change which dag runs are the newest, so retention has
  * nothing to do after it).
  */
-function lookupForWriteSql(lockTimeoutMs: number): string {
+function lookupForWriteSql(lockTimeoutMs: number, statementTimeoutMs: number): string {
   return `select ti.dag_id, ti.task_id, ti.run_id, ti.map_index,
     exists (select 1 from rendered_task_instance_fields r
              where r.dag_id = ti.dag_id and r.task_id = ti.task_id and r.run_id = ti.run_id and r.map_index = ti.map_index) as has_fields,
-    ${lockTimeoutSetting(lockTimeoutMs)} as lock_timeout
+    ${lockTimeoutSetting(lockTimeoutMs)} as lock_timeout,
+    ${statementTimeoutSetting(statementTimeoutMs)} as statement_timeout
   from task_instance ti where ti.id = ?
   for key share of ti`;
 }
@@ -49,7 +50,7 @@ export class RtifService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly lookup: TaskInstanceLookup,
   ) {
-    this.lookupForWrite = lookupForWriteSql(config.database.lockTimeoutMs);
+    this.lookupForWrite = lookupForWriteSql(config.database.lockTimeoutMs, config.database.statementTimeoutMs);
   }
 
   /**

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { UuidParamPipe } from '../common/http/path-params';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
-import { Idempotency } from '../common/unit-of-work/idempotency.decorator';
+import { Idempotency, ReadUnitOfWork } from '../common/unit-of-work/idempotency.decorator';
 import { CreateTaskInstanceDto } from './dto/create-task-instance.dto';
 import { RenderedFieldsDto } from './dto/rendered-fields.dto';
 import { TaskInstanceDto } from './dto/task-instance.dto';
@@ -48,6 +48,7 @@ export class TaskInstancesController {
   }
 
   @Get(':task_instance_id')
+  @ReadUnitOfWork()
   @Endpoint({
     operationId: 'get_task_instance',
     summary: 'Get a task instance',
@@ -59,6 +60,7 @@ export class TaskInstancesController {
   }
 
   @Get(':task_instance_id/rendered-fields')
+  @ReadUnitOfWork()
   @Endpoint({
     operationId: 'get_rendered_fields',
     summary: 'Get the rendered fields of a task instance',

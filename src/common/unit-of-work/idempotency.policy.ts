@@ -28,6 +28,11 @@ export interface IdempotencyOptions {
    * in the scan, before the row lock is taken, so the setting is in force for that lock too.
    */
   lockTimeout?: 'runner' | 'first-statement';
+  /**
+   * A read-only unit of work (`@ReadUnitOfWork()`): `BEGIN READ ONLY`, so that its statements run
+   * under the transaction-local `statement_timeout` and `lock_timeout` like every write.
+   */
+  readOnly?: boolean;
 }
 
 export type IdempotencyPolicy = Readonly<IdempotencyOptions>;
@@ -39,7 +44,7 @@ const REASON = /^[a-z][a-z0-9_]{0,62}$/;
 export function validateIdempotencyOptions(options: IdempotencyOptions): IdempotencyPolicy {
   const where = '@Idempotency()';
   if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object`);
-  const known = new Set(['idempotent', 'constraints', 'maxAttempts', 'lockTimeout']);
+  const known = new Set(['idempotent', 'constraints', 'maxAttempts', 'lockTimeout', 'readOnly']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new TypeError(`${where}: unknown option "${key}"`);
   }
@@ -50,6 +55,7 @@ export function validateIdempotencyOptions(options: IdempotencyOptions): Idempot
   if (options.lockTimeout !== undefined && options.lockTimeout !== 'runner' && options.lockTimeout !== 'first-statement') {
     throw new TypeError(`${where}: "lockTimeout" must be 'runner' or 'first-statement'`);
   }
+  if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') throw new TypeError(`${where}: "readOnly" must be true or false`);
   for (const [constraint, action] of Object.entries(options.constraints ?? {})) {
     if (!NAME.test(constraint)) throw new TypeError(`${where}: "${constraint}" is not a PostgreSQL constraint name`);
     const isRetry = action === 'retry';

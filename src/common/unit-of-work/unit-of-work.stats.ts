@@ -4,7 +4,11 @@ export type UnitOfWorkEvent =
   | { type: 'retry'; route: string; sqlstate: string; constraint?: string; attempt: number }
   | { type: 'retries_exhausted'; route: string; sqlstate: string }
   | { type: 'budget_refused'; route: string; sqlstate: string }
-  | { type: 'conflict'; route: string; reason: string; constraint?: string };
+  | { type: 'conflict'; route: string; reason: string; constraint?: string }
+  /** A statement failed because the database went away or could not be reached (`cause`: see `unavailableCause`, or `pool_exhausted`). */
+  | { type: 'unavailable'; route: string; cause: string }
+  /** A statement hit `statement_timeout` or `lock_timeout` (every attempt counts). */
+  | { type: 'timeout'; route: string; reason: 'statement_timeout' | 'lock_timeout' };
 
 export interface UnitOfWorkStatsSnapshot {
   retries: { route: string; sqlstate: string; count: number }[];
@@ -42,6 +46,10 @@ export class UnitOfWorkStats {
         break;
       case 'conflict':
         this.conflicts.set(event.reason, (this.conflicts.get(event.reason) ?? 0) + 1);
+        break;
+      case 'unavailable':
+      case 'timeout':
+        // Counted by the metrics, which subscribe; nothing here reads them.
         break;
       default: {
         const never: never = event;
