@@ -2,7 +2,8 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { lockTimeoutSetting, statementTimeoutSetting } from '../common/unit-of-work/unit-of-work.runner';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { opaqueJson, RenderedTaskInstanceFields, RTIF_KEY_FIELDS, type JsonObject } from './rendered-task-instance-fields.entity';
+import { stringifyExactJson, type ExactJsonObject } from '../common/json/exact-json';
+import { RenderedTaskInstanceFields, RTIF_KEY_FIELDS } from './rendered-task-instance-fields.entity';
 import { redactSensitive } from './redaction';
 import { TaskInstance } from './task-instance.entity';
 import { TaskInstanceLookup } from './task-instance.lookup';
@@ -58,7 +59,7 @@ export class RtifService {
    * then applies retention. Runs inside the route's unit of work (`@Idempotency`): the lookup, the
    * upsert and the retention delete commit together, and a transient failure reruns all three.
    */
-  async write(taskInstanceId: string, fields: JsonObject): Promise<void> {
+  async write(taskInstanceId: string, fields: ExactJsonObject): Promise<void> {
     const [ti] = await this.em.execute<LookupRow[]>(this.lookupForWrite, [taskInstanceId]);
     // No live task instance: 410 if the id belonged to an archived try, else 404.
     if (ti === undefined) return this.lookup.throwMissing(taskInstanceId);
@@ -70,7 +71,8 @@ export class RtifService {
         taskId: ti.task_id,
         runId: ti.run_id,
         mapIndex: ti.map_index,
-        renderedFields: opaqueJson(redactSensitive(fields, this.config.rtif.sensitiveFields) as JsonObject),
+        // Serialised once, numbers verbatim; the column type passes the text to jsonb as is.
+        renderedFields: stringifyExactJson(redactSensitive(fields, this.config.rtif.sensitiveFields)),
         k8sPodYaml: null,
         // em.upsert skips onUpdate hooks: the timestamp is set here, on insert and update alike.
         updatedAt: new Date(),

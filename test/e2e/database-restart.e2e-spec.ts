@@ -51,8 +51,11 @@ describe('database restart under load (dedicated embedded PostgreSQL)', () => {
   afterAll(async () => {
     // The writers' keep-alive connections would hold the listener open.
     (app?.getHttpServer() as import('node:http').Server | undefined)?.closeAllConnections();
+    console.log('closing app', new Date().toISOString());
     await app?.close();
+    console.log('stopping pg', new Date().toISOString());
     await pg?.stop();
+    console.log('stopped', new Date().toISOString());
   });
 
   it('answers only 201 or 503 + Retry-After through a fast shutdown and restart, loses no acknowledged write, and counts the failures by cause', async () => {
@@ -100,6 +103,7 @@ describe('database restart under load (dedicated embedded PostgreSQL)', () => {
     expect(after.map((r) => r.status)).toEqual(new Array(WRITERS).fill(201));
 
     const metrics = (await http(baseUrl, 'GET', '/metrics')).text;
+    console.log(metrics.split('\n').filter((l) => l.startsWith('db_unavailable_total') || l.startsWith('db_pool')).join('\n'));
     expect(sampleValue(parseMetrics(metrics), 'db_unavailable_total')).toBeGreaterThan(0);
     // No 500 was answered, and no unhandled error was logged.
     expect(logs.lines.filter((l) => l.status === 500 || l.msg === 'unhandled error')).toEqual([]);

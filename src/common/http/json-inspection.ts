@@ -1,3 +1,5 @@
+import { isExactNumber, MAX_NUMBER_DIGITS, printedDigits } from '../json/exact-json';
+
 /** A lone (unpaired) UTF-16 surrogate: not Unicode text, and not representable in UTF-8. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -19,7 +21,9 @@ function join(parent: string, key: string | number): string {
 /**
  * The first reason a parsed JSON body must be refused, or `undefined`: nesting deeper than
  * `maxDepth` (a scalar is depth 0, `{}` depth 1, as `jsonDepth` counts), a lone surrogate in a
- * string or a key, or a `__proto__` key. Iterative, so a pathological body cannot overflow the stack.
+ * string or a key, a `__proto__` key, or a number PostgreSQL would print with more than
+ * `MAX_NUMBER_DIGITS` digits or cannot store (only exact numbers can be that large: see
+ * `parseExactJson`). Iterative, so a pathological body cannot overflow the stack.
  */
 export function inspectJsonBody(body: unknown, maxDepth: number): JsonIssue | undefined {
   const stack: [unknown, number, string][] = [[body, 0, '']];
@@ -30,6 +34,12 @@ export function inspectJsonBody(body: unknown, maxDepth: number): JsonIssue | un
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
+    if (isExactNumber(value)) {
+      if (printedDigits(value.rawJSON) > MAX_NUMBER_DIGITS) {
+        return { detail: 'The request body contains a number too large or too precise to store.', path, message: `must be a number of at most ${MAX_NUMBER_DIGITS} digits once written out in full` };
+      }
+      continue;
+    }
     if (depth + 1 > maxDepth) return { detail: 'The request body is nested too deeply.', path: '', message: `must not be nested deeper than ${maxDepth} levels` };
     if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], depth + 1, join(path, i)]);
