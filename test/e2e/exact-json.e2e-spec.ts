@@ -84,7 +84,7 @@ describe('exact JSON: RTIF stores and returns numbers as sent', () => {
   describe('bodies that are refused and change nothing', () => {
     const NOT_AN_OBJECT = 'The request body must be a JSON object.';
     it.each<[string, string, string, string, string, string]>([
-      ['an empty body', '', 'validation_error', NOT_AN_OBJECT, '', 'must be a JSON object, got an empty body'],
+      ['an empty body', '', 'validation_error', NOT_AN_OBJECT, '', 'must be a JSON object, got no body'],
       ['whitespace only', ' \n\t ', 'invalid_json', 'The request body is not valid JSON.', '', 'malformed JSON'],
       ['two byte-order marks', '\uFEFF\uFEFF{}', 'invalid_json', 'The request body is not valid JSON.', '', 'malformed JSON'],
       ['two JSON values', '{} {}', 'invalid_json', 'The request body is not valid JSON.', '', 'malformed JSON'],

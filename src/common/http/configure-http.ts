@@ -8,7 +8,7 @@ import { REFRESHED_TOKEN_HEADER } from '../auth/token-claims';
 import { buildProblem, PROBLEM_CONTENT_TYPE, type ProblemInput } from '../problem/problem';
 import { correlationIdMiddleware, correlationIdOf, CORRELATION_ID_HEADER } from './correlation-id';
 import { parseExactJson } from '../json/exact-json';
-import { inspectJsonBody } from './json-inspection';
+import { inspectJsonBody } from '../json/json-inspection';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 

@@ -1,6 +1,7 @@
 import type { ArgumentMetadata, PipeTransform, Type } from '@nestjs/common';
-import { createValidationPipe, RequestValidationException } from '../../common/problem/validation';
-import { jsonDepth } from '../redaction';
+import { createValidationPipe, RequestValidationException } from '../../problem/validation';
+import { isExactNumber } from '../../json/exact-json';
+import { jsonDepth } from '../../json/json-inspection';
 
 /**
  * Nesting allowed in a lifecycle request body (`conf`-like values such as `next_kwargs`). The
@@ -11,12 +12,18 @@ export const LIFECYCLE_BODY_MAX_DEPTH = 64;
 
 const validation = createValidationPipe();
 
-/** Rejects anything but a JSON object nested at most `LIFECYCLE_BODY_MAX_DEPTH` levels, with 422. */
-export function assertBoundedJsonObject(value: unknown): asserts value is Record<string, unknown> {
-  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) {
-    const got = value === undefined ? 'no body' : value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+/** Rejects anything but a JSON object (a missing body, null, an array, a scalar) with 422. */
+export function assertJsonObject(value: unknown): asserts value is Record<string, unknown> {
+  // An exact number (a body such as 12345678901234567890, see exact-json.ts) is an object to typeof.
+  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value) || isExactNumber(value)) {
+    const got = value === undefined ? 'no body' : isExactNumber(value) ? 'a number' : value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
     throw new RequestValidationException([{ path: '', message: `must be a JSON object, got ${got}` }], 'The request body must be a JSON object.');
   }
+}
+
+/** Rejects anything but a JSON object nested at most `LIFECYCLE_BODY_MAX_DEPTH` levels, with 422. */
+export function assertBoundedJsonObject(value: unknown): asserts value is Record<string, unknown> {
+  assertJsonObject(value);
   if (jsonDepth(value, LIFECYCLE_BODY_MAX_DEPTH) > LIFECYCLE_BODY_MAX_DEPTH) {
     throw new RequestValidationException(
       [{ path: '', message: `must not be nested deeper than ${LIFECYCLE_BODY_MAX_DEPTH} levels` }],

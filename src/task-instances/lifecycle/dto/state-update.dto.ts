@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema, getSchemaPath } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
-import type { JsonObject } from '../rendered-task-instance-fields.entity';
+import type { JsonObject } from '../../../common/json/json-value';
 import { IsArrayOfObjects, IsAwareDateTime, IsIsoDuration, IsObjectOrString } from './lifecycle.validators';
 
 export const TERMINAL_NON_SUCCESS_STATES = ['failed', 'skipped', 'removed', 'upstream_failed'] as const;

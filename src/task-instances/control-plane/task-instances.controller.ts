@@ -1,13 +1,13 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { UuidParamPipe } from '../common/http/path-params';
-import { Endpoint } from '../common/openapi/endpoint.decorator';
-import { Idempotency, ReadUnitOfWork } from '../common/unit-of-work/idempotency.decorator';
+import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
+import { Endpoint } from '../../common/openapi/endpoint.decorator';
+import { Idempotency, ReadUnitOfWork } from '../../common/unit-of-work/idempotency.decorator';
 import { CreateTaskInstanceDto } from './dto/create-task-instance.dto';
-import { RenderedFieldsDto } from './dto/rendered-fields.dto';
+import { RenderedFieldsDto } from '../rtif/dto/rendered-fields.dto';
 import { TaskInstanceDto } from './dto/task-instance.dto';
-import { RtifService } from './rtif.service';
-import { TASK_INSTANCE_KEY_CONSTRAINT } from './task-instance.entity';
+import { RtifService } from '../rtif/rtif.service';
+import { TASK_INSTANCE_KEY_CONSTRAINT } from '../task-instance.entity';
 import { TaskInstancesService } from './task-instances.service';
 
 const NOT_FOUND = { status: 404, description: 'Unknown task instance.', examples: [{ reason: 'not_found', detail: 'Task instance 0193… not found.' }] };

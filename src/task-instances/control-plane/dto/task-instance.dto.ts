@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { TASK_INSTANCE_STATES, type TaskInstanceState } from '../task-instance-state';
-import type { TaskInstance } from '../task-instance.entity';
+import { TASK_INSTANCE_STATES, type TaskInstanceState } from '../../task-instance-state';
+import type { TaskInstance } from '../../task-instance.entity';
 
 export class TaskInstanceDto {
   @ApiProperty({ format: 'uuid', example: '0193a1f2-7c3e-7b7a-9b1e-1f2e3d4c5b6a' })

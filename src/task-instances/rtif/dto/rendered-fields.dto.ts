@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { parseExactJson, type ExactJsonObject } from '../../common/json/exact-json';
+import { parseExactJson, type ExactJsonObject } from '../../../common/json/exact-json';
 import type { RenderedTaskInstanceFields } from '../rendered-task-instance-fields.entity';
 
 /** Any JSON value, as Airflow's execution API documents `JsonValue`. */

@@ -1,6 +1,6 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
-import { RequestValidationException } from '../../common/problem/validation';
-import { isExactNumber, type ExactJsonObject } from '../../common/json/exact-json';
+import { assertJsonObject } from './strict-body.pipe';
+import type { ExactJsonObject } from '../../json/exact-json';
 
 /**
  * Accepts a JSON object whose values are any JSON (Airflow's `dict[str, JsonValue]`), and rejects
@@ -11,10 +11,8 @@ import { isExactNumber, type ExactJsonObject } from '../../common/json/exact-jso
 @Injectable()
 export class JsonObjectBodyPipe implements PipeTransform<unknown, ExactJsonObject> {
   transform(value: unknown): ExactJsonObject {
-    if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value) || isExactNumber(value)) {
-      const got = value === undefined ? 'an empty body' : isExactNumber(value) ? 'a number' : value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-      throw new RequestValidationException([{ path: '', message: `must be a JSON object, got ${got}` }], 'The request body must be a JSON object.');
-    }
+    assertJsonObject(value);
     return value as ExactJsonObject;
   }
 }
+

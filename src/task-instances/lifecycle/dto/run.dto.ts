@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
-import type { DagRun } from '../dag-run.entity';
-import type { JsonObject } from '../rendered-task-instance-fields.entity';
-import { DAG_RUN_STATES, DAG_RUN_TYPES, type DagRunState, type DagRunType } from '../task-instance-state';
+import type { DagRun } from '../../../dag-runs/dag-run.entity';
+import type { JsonObject } from '../../../common/json/json-value';
+import { DAG_RUN_STATES, DAG_RUN_TYPES, type DagRunState, type DagRunType } from '../../task-instance-state';
 import { IsAwareDateTime } from './lifecycle.validators';
 
 /** `PATCH /run` body (Airflow's `TIEnterRunningPayload`). */

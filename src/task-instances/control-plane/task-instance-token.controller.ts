@@ -1,9 +1,9 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { TokenIssuer } from '../common/auth/token-issuer';
-import { UuidParamPipe } from '../common/http/path-params';
-import { Endpoint } from '../common/openapi/endpoint.decorator';
-import { ReadUnitOfWork } from '../common/unit-of-work/idempotency.decorator';
+import { TokenIssuer } from '../../common/auth/token-issuer';
+import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
+import { Endpoint } from '../../common/openapi/endpoint.decorator';
+import { ReadUnitOfWork } from '../../common/unit-of-work/idempotency.decorator';
 import { IssueTokenDto, TaskInstanceTokenDto } from './dto/task-instance-token.dto';
 import { TaskInstancesService } from './task-instances.service';
 

@@ -1,13 +1,13 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
-import { lockTimeoutSetting, statementTimeoutSetting } from '../common/unit-of-work/unit-of-work.runner';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { stringifyExactJson, type ExactJsonObject } from '../common/json/exact-json';
+import { lockTimeoutSetting, statementTimeoutSetting } from '../../common/unit-of-work/unit-of-work.runner';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { stringifyExactJson, type ExactJsonObject } from '../../common/json/exact-json';
 import { RenderedTaskInstanceFields, RTIF_KEY_FIELDS } from './rendered-task-instance-fields.entity';
 import { redactSensitive } from './redaction';
-import { TaskInstance } from './task-instance.entity';
-import { TaskInstanceLookup } from './task-instance.lookup';
-import { RenderedFieldsNotFoundError, TaskInstanceNotFoundError } from './task-instances.errors';
+import { TaskInstance } from '../task-instance.entity';
+import { TaskInstanceLookup } from '../task-instance.lookup';
+import { RenderedFieldsNotFoundError, TaskInstanceNotFoundError } from '../task-instances.errors';
 
 /**
  * The task-instance lookup of an RTIF write, in one round trip and the transaction's first

@@ -1,13 +1,13 @@
 import { Body, Controller, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
-import { UuidParamPipe } from '../common/http/path-params';
-import { Endpoint } from '../common/openapi/endpoint.decorator';
-import { Idempotency } from '../common/unit-of-work/idempotency.decorator';
-import { JsonObjectBodyPipe } from './dto/json-object-body.pipe';
+import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
+import { Endpoint } from '../../common/openapi/endpoint.decorator';
+import { Idempotency } from '../../common/unit-of-work/idempotency.decorator';
+import { JsonObjectBodyPipe } from '../../common/http/pipes/json-object-body.pipe';
 import { JSON_VALUE_SCHEMA, RTIF_BODY_EXAMPLE, RtifWrittenDto } from './dto/rendered-fields.dto';
-import type { ExactJsonObject } from '../common/json/exact-json';
+import type { ExactJsonObject } from '../../common/json/exact-json';
 import { RtifService } from './rtif.service';
-import { MOVED_TO_HISTORY_MESSAGE } from './task-instances.errors';
+import { MOVED_TO_HISTORY_MESSAGE } from '../task-instances.errors';
 
 export const RTIF_WRITTEN_MESSAGE = 'Rendered task instance fields successfully set';
 

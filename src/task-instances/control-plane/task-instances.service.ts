@@ -1,10 +1,10 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
-import { DagRun } from './dag-run.entity';
+import { DagRun } from '../../dag-runs/dag-run.entity';
 import type { CreateTaskInstanceDto } from './dto/create-task-instance.dto';
-import { TaskInstance } from './task-instance.entity';
-import { TaskInstanceNotFoundError } from './task-instances.errors';
+import { TaskInstance } from '../task-instance.entity';
+import { TaskInstanceNotFoundError } from '../task-instances.errors';
 
 /** Control-plane operations on task instances (what a scheduler does). */
 @Injectable()

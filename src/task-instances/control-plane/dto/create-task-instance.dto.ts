@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
-import type { JsonObject } from '../rendered-task-instance-fields.entity';
-import { DAG_RUN_TYPES, TASK_INSTANCE_STATES, type DagRunType, type TaskInstanceState } from '../task-instance-state';
+import type { JsonObject } from '../../../common/json/json-value';
+import { DAG_RUN_TYPES, TASK_INSTANCE_STATES, type DagRunType, type TaskInstanceState } from '../../task-instance-state';
 
 /** Printable, no control characters; what Airflow ids look like in practice. */
 const ID = /^[^\u0000-\u001f\u007f]+$/;

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import type { DagRun } from '../dag-run.entity';
+import type { DagRun } from '../../../dag-runs/dag-run.entity';
 
 const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 

@@ -1,4 +1,4 @@
-import { isExactNumber, type ExactJsonValue } from '../common/json/exact-json';
+import { isExactNumber, type ExactJsonValue } from '../../common/json/exact-json';
 
 export const REDACTED = '***';
 
@@ -19,19 +19,4 @@ export function redactSensitive(value: ExactJsonValue, sensitiveWords: readonly 
       return [key, sensitiveWords.some((w) => lower.includes(w)) ? REDACTED : redactSensitive(v as ExactJsonValue, sensitiveWords)];
     }),
   );
-}
-
-/** Nesting depth of a JSON value (a scalar is 0), computed without recursion. */
-export function jsonDepth(value: unknown, stopAbove = Infinity): number {
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object' || isExactNumber(v)) continue;
-    const d = depth + 1;
-    if (d > max) max = d;
-    if (max > stopAbove) return max;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d]);
-  }
-  return max;
 }

@@ -1,7 +1,7 @@
 import { OptionalProps, PrimaryKeyProp } from '@mikro-orm/core';
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import type { JsonObject } from './rendered-task-instance-fields.entity';
-import type { DagRunState, DagRunType } from './task-instance-state';
+import type { JsonObject } from '../common/json/json-value';
+import type { DagRunState, DagRunType } from '../task-instances/task-instance-state';
 
 /** One run of a DAG. Keyed by (`dag_id`, `run_id`) as in Airflow; constraint names are in the migration. */
 @Entity({ tableName: 'dag_run' })

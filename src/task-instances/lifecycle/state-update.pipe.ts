@@ -1,7 +1,7 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
 import { RequestValidationException } from '../../common/problem/validation';
-import { STATE_PAYLOADS, TARGET_STATES, type TIStateUpdate } from './state-update.dto';
-import { assertBoundedJsonObject, validateAs } from './strict-body.pipe';
+import { STATE_PAYLOADS, TARGET_STATES, type TIStateUpdate } from './dto/state-update.dto';
+import { assertBoundedJsonObject, validateAs } from '../../common/http/pipes/strict-body.pipe';
 
 /**
  * Validates a `PATCH /state` body against the payload its `state` selects. `running` and the

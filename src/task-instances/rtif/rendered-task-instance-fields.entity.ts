@@ -1,12 +1,9 @@
 import { PrimaryKeyProp } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import { JsonTextType } from '../common/json/json-text.type';
+import { JsonTextType } from '../../common/json/json-text.type';
+import type { JsonObject } from '../../common/json/json-value';
 
 export const RTIF_KEY_FIELDS = ['dagId', 'taskId', 'runId', 'mapIndex'] as const;
-
-/** A JSON value as stored in a jsonb column. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
 
 /**
  * The rendered template fields of one task instance, one row per (`dag_id`, `task_id`, `run_id`,

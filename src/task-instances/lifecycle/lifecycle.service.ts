@@ -1,17 +1,17 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
-import { DagRun } from './dag-run.entity';
+import { DagRun } from '../../dag-runs/dag-run.entity';
 import type { TIHeartbeatInfo } from './dto/heartbeat.dto';
 import { PrevSuccessfulDagRunResponse } from './dto/previous-successful-dag-run.dto';
 import { DagRunContext, type TIEnterRunningPayload, type TIRunContext } from './dto/run.dto';
 import type { TISkippedDownstreamTasksStatePayload } from './dto/skip-downstream.dto';
 import type { TIDeferredStatePayload, TIRescheduleStatePayload, TIStateUpdate } from './dto/state-update.dto';
 import { parseIsoDuration } from './iso-duration';
-import type { TaskInstanceState } from './task-instance-state';
-import { TaskInstance } from './task-instance.entity';
-import { TaskInstanceLookup } from './task-instance.lookup';
-import { InvalidStateError, NotRunningError, RunningElsewhereError } from './task-instances.errors';
+import type { TaskInstanceState } from '../task-instance-state';
+import { TaskInstance } from '../task-instance.entity';
+import { TaskInstanceLookup } from '../task-instance.lookup';
+import { InvalidStateError, NotRunningError, RunningElsewhereError } from '../task-instances.errors';
 import { TaskReschedule } from './task-reschedule.entity';
 import { Trigger } from './trigger.entity';
 

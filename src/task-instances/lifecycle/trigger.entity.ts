@@ -1,5 +1,5 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import type { JsonObject } from './rendered-task-instance-fields.entity';
+import type { JsonObject } from '../../common/json/json-value';
 
 /** A trigger a deferred task waits on. A triggerer (not part of this service) runs it. */
 @Entity({ tableName: 'trigger' })

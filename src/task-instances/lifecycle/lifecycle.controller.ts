@@ -1,20 +1,20 @@
 import { Body, Controller, Get, Param, Patch, Put, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { AcceptTokenScopes } from '../common/auth/auth.decorators';
-import { UuidParamPipe } from '../common/http/path-params';
-import { Endpoint } from '../common/openapi/endpoint.decorator';
-import type { ProblemExample } from '../common/openapi/api-problem-response';
-import { Idempotency } from '../common/unit-of-work/idempotency.decorator';
+import { AcceptTokenScopes } from '../../common/auth/auth.decorators';
+import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
+import { Endpoint } from '../../common/openapi/endpoint.decorator';
+import type { ProblemExample } from '../../common/openapi/api-problem-response';
+import { Idempotency } from '../../common/unit-of-work/idempotency.decorator';
 import { TIHeartbeatInfo } from './dto/heartbeat.dto';
 import { PrevSuccessfulDagRunResponse } from './dto/previous-successful-dag-run.dto';
 import { TIEnterRunningPayload, TIRunContext } from './dto/run.dto';
 import { TISkippedDownstreamTasksStatePayload } from './dto/skip-downstream.dto';
 import { STATE_PAYLOAD_MODELS, stateUpdateSchema, type TIStateUpdate } from './dto/state-update.dto';
-import { StateUpdatePipe } from './dto/state-update.pipe';
-import { StrictBodyPipe } from './dto/strict-body.pipe';
+import { StateUpdatePipe } from './state-update.pipe';
+import { StrictBodyPipe } from '../../common/http/pipes/strict-body.pipe';
 import { LifecycleService } from './lifecycle.service';
-import { MOVED_TO_HISTORY_MESSAGE } from './task-instances.errors';
+import { MOVED_TO_HISTORY_MESSAGE } from '../task-instances.errors';
 
 const ID = '0193a1f2-7c3e-7b7a-9b1e-1f2e3d4c5b6a';
 const NOT_FOUND = { status: 404, description: 'The id never belonged to a task instance.', examples: [{ reason: 'not_found', detail: `Task instance ${ID} not found.`, task_instance_id: ID }] };

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import type { IssuedToken } from '../../common/auth/token-issuer';
+import type { IssuedToken } from '../../../common/auth/token-issuer';
 
 export const ISSUABLE_SCOPES = ['workload', 'execution'] as const;
 
