@@ -96,8 +96,13 @@ export function pgClientClass(connectTimeoutMs: number): ServicePgClientClass {
       observer?.onQuery(self, sql);
       const result = super.query(...args);
       if (result instanceof Promise) {
-        // Registered before anyone else's handlers: the mark is on the error before MikroORM wraps it.
-        result.catch((error: unknown) => markIfConnectionLost(self, error));
+        // Registered before anyone else's handlers: the mark is on the error before MikroORM wraps
+        // it, and a failed transaction-control statement gives its connection back before kysely
+        // moves on.
+        result.catch((error: unknown) => {
+          markIfConnectionLost(self, error);
+          if (TRANSACTION_CONTROL.test(sql || sqlOf(args[0]))) releaseBroken(self, error);
+        });
       }
       if (observer && result instanceof Promise) {
         // Registered before the caller's handlers, so the observer sees a failure first, even when
@@ -131,6 +136,28 @@ function markIfConnectionLost(client: Client, error: unknown): void {
   const health = client as unknown as ClientHealth;
   if (health._queryable === false || health._ending === true) {
     Object.defineProperty(error, CONNECTION_LOST_MARK, { value: true, enumerable: true, configurable: true, writable: true });
+  }
+}
+
+/** BEGIN, COMMIT and ROLLBACK as kysely sends them (not ROLLBACK TO SAVEPOINT, which stays in the transaction). */
+const TRANSACTION_CONTROL = /^\s*(begin|start transaction|commit|rollback(?!\s+to\b))\b/i;
+
+/**
+ * Gives a pooled connection whose BEGIN, COMMIT or ROLLBACK failed back to its pool as broken (the
+ * pool closes it and opens a fresh one when needed). kysely releases a transaction's connection
+ * only when that statement succeeds: when it fails, typically because the server went away (a
+ * restart, a failover) mid-transaction, the connection stayed checked out for ever. A database
+ * restart under load leaked most of the pool that way, and the pool could not be closed. After this
+ * release the connection is ended, so anything kysely still sends on it fails at once (never on a
+ * connection lent to someone else), and its own release, which only follows a success, never runs.
+ */
+function releaseBroken(client: Client, error: unknown): void {
+  const release = (client as unknown as { release?: unknown }).release;
+  if (typeof release !== 'function') return;
+  try {
+    (release as (error: Error) => void).call(client, error instanceof Error ? error : new Error('transaction control statement failed'));
+  } catch {
+    // Already released: nothing is leaked.
   }
 }
 

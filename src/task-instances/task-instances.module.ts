@@ -9,9 +9,11 @@ import { TaskInstanceTokenController } from './control-plane/task-instance-token
 import { TaskInstanceLookup } from './task-instance.lookup';
 import { TaskInstancesController } from './control-plane/task-instances.controller';
 import { TaskInstancesService } from './control-plane/task-instances.service';
+import { TaskInstanceSearchController } from './control-plane/task-instance-search.controller';
+import { TaskInstanceSearchService } from './control-plane/task-instance-search.service';
 
 @Module({
-  controllers: [TaskInstancesController, RtifController, LifecycleController, TaskInstanceTokenController],
-  providers: [TaskInstancesService, RtifService, JsonObjectBodyPipe, TaskInstanceLookup, LifecycleService, StateUpdatePipe],
+  controllers: [TaskInstancesController, TaskInstanceSearchController, RtifController, LifecycleController, TaskInstanceTokenController],
+  providers: [TaskInstancesService, TaskInstanceSearchService, RtifService, JsonObjectBodyPipe, TaskInstanceLookup, LifecycleService, StateUpdatePipe],
 })
 export class TaskInstancesModule {}

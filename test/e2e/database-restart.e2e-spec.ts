@@ -51,12 +51,9 @@ describe('database restart under load (dedicated embedded PostgreSQL)', () => {
   afterAll(async () => {
     // The writers' keep-alive connections would hold the listener open.
     (app?.getHttpServer() as import('node:http').Server | undefined)?.closeAllConnections();
-    console.log('closing app', new Date().toISOString());
     await app?.close();
-    console.log('stopping pg', new Date().toISOString());
     await pg?.stop();
-    console.log('stopped', new Date().toISOString());
-  });
+  }, 60_000);
 
   it('answers only 201 or 503 + Retry-After through a fast shutdown and restart, loses no acknowledged write, and counts the failures by cause', async () => {
     const dagId = uniqueId('restart');
@@ -90,7 +87,6 @@ describe('database restart under load (dedicated embedded PostgreSQL)', () => {
       await load;
     }
 
-    console.log(JSON.stringify([...statuses]), JSON.stringify(unexpected.map((r) => r.body)));
     expect(unexpected.map((r) => ({ status: r.status, body: r.body as unknown }))).toEqual([]);
     expect([...statuses.keys()].sort()).toEqual([201, 503]);
     // No acknowledged write was lost. (Writes are sequential per task instance, so a later write that
@@ -103,8 +99,13 @@ describe('database restart under load (dedicated embedded PostgreSQL)', () => {
     expect(after.map((r) => r.status)).toEqual(new Array(WRITERS).fill(201));
 
     const metrics = (await http(baseUrl, 'GET', '/metrics')).text;
-    console.log(metrics.split('\n').filter((l) => l.startsWith('db_unavailable_total') || l.startsWith('db_pool')).join('\n'));
-    expect(sampleValue(parseMetrics(metrics), 'db_unavailable_total')).toBeGreaterThan(0);
+    const samples = parseMetrics(metrics);
+    // Counted by cause: at least the refused connections while it was down.
+    expect(sampleValue(samples, 'db_unavailable_total', { cause: 'connection_refused' })).toBeGreaterThan(0);
+    // Every pooled connection came back: none stayed checked out by a transaction whose BEGIN,
+    // COMMIT or ROLLBACK failed as the server went away (kysely leaked those, the pool shrank for
+    // good and could not be closed).
+    expect(sampleValue(samples, 'db_pool_connections_used')).toBe(0);
     // No 500 was answered, and no unhandled error was logged.
     expect(logs.lines.filter((l) => l.status === 500 || l.msg === 'unhandled error')).toEqual([]);
   }, 120_000);
