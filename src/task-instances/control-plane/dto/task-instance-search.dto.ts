@@ -11,7 +11,7 @@ export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 
 /** Printable, no control characters, at most the column's 250 characters (as the create route accepts). */
-const KEY = z.string().min(1, 'must not be empty').max(250, 'must be at most 250 characters').regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
+const KEY = z.string().min(1, 'must not be empty').max(250, 'must be at most 250 characters').regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
 const MAP_INDEX = z
   .string()
   .regex(/^-?\d{1,10}$/, 'must be an integer')
