@@ -8,17 +8,22 @@ export type UnitOfWorkEvent =
   /** A statement failed because the database went away or could not be reached (`cause`: see `unavailableCause`, or `pool_exhausted`). */
   | { type: 'unavailable'; route: string; cause: string }
   /** A statement hit `statement_timeout` or `lock_timeout` (every attempt counts). */
-  | { type: 'timeout'; route: string; reason: 'statement_timeout' | 'lock_timeout' };
+  | { type: 'timeout'; route: string; reason: 'statement_timeout' | 'lock_timeout' }
+  /** A request with an `Idempotency-Key` answered from its stored outcome, or refused (422 / 409). */
+  | { type: 'idempotency'; route: string; outcome: IdempotencyOutcome };
+
+export type IdempotencyOutcome = 'replayed' | 'key_reused' | 'key_in_use';
 
 export interface UnitOfWorkStatsSnapshot {
   retries: { route: string; sqlstate: string; count: number }[];
   conflicts: { reason: string; count: number }[];
   retriesExhausted: number;
   budgetRefusals: number;
+  idempotency: { route: string; outcome: IdempotencyOutcome; count: number }[];
 }
 
 /**
- * The one place where retries, conflicts and budget refusals are counted. A metrics endpoint reads
+ * The one place where retries, conflicts, budget refusals and idempotency-key replays and refusals are counted. A metrics endpoint reads
  * `snapshot()` or subscribes to events.
  */
 @Injectable()
@@ -27,6 +32,7 @@ export class UnitOfWorkStats {
   private readonly conflicts = new Map<string, number>();
   private exhausted = 0;
   private refusals = 0;
+  private readonly idempotency = new Map<string, { route: string; outcome: IdempotencyOutcome; count: number }>();
   private readonly listeners = new Set<(event: UnitOfWorkEvent) => void>();
 
   record(event: UnitOfWorkEvent): void {
@@ -51,6 +57,13 @@ export class UnitOfWorkStats {
       case 'timeout':
         // Counted by the metrics, which subscribe; nothing here reads them.
         break;
+      case 'idempotency': {
+        const key = `${event.route}\u0000${event.outcome}`;
+        const entry = this.idempotency.get(key) ?? { route: event.route, outcome: event.outcome, count: 0 };
+        entry.count += 1;
+        this.idempotency.set(key, entry);
+        break;
+      }
       default: {
         const never: never = event;
         throw new Error(`unknown event ${JSON.stringify(never)}`);
@@ -70,6 +83,7 @@ export class UnitOfWorkStats {
       conflicts: [...this.conflicts.entries()].map(([reason, count]) => ({ reason, count })),
       retriesExhausted: this.exhausted,
       budgetRefusals: this.refusals,
+      idempotency: [...this.idempotency.values()].map((r) => ({ ...r })),
     };
   }
 }
