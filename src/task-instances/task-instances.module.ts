@@ -6,6 +6,7 @@ import { LifecycleService } from './lifecycle/lifecycle.service';
 import { RtifController } from './rtif/rtif.controller';
 import { RtifService } from './rtif/rtif.service';
 import { TaskInstanceTokenController } from './control-plane/task-instance-token.controller';
+import { TaskInstanceKeyResolver } from './task-instance-key.resolver';
 import { TaskInstanceLookup } from './task-instance.lookup';
 import { TaskInstancesController } from './control-plane/task-instances.controller';
 import { TaskInstancesService } from './control-plane/task-instances.service';
@@ -14,6 +15,8 @@ import { TaskInstanceSearchService } from './control-plane/task-instance-search.
 
 @Module({
   controllers: [TaskInstancesController, TaskInstanceSearchController, RtifController, LifecycleController, TaskInstanceTokenController],
-  providers: [TaskInstancesService, TaskInstanceSearchService, RtifService, JsonObjectBodyPipe, TaskInstanceLookup, LifecycleService, StateUpdatePipe],
+  providers: [TaskInstancesService, TaskInstanceSearchService, RtifService, JsonObjectBodyPipe, TaskInstanceLookup, LifecycleService, StateUpdatePipe, TaskInstanceKeyResolver],
+  // For modules whose routes name a task instance by key (`@TaskInstanceFrom({ resolver: TaskInstanceKeyResolver })`).
+  exports: [TaskInstanceKeyResolver, TaskInstanceLookup],
 })
 export class TaskInstancesModule {}
