@@ -98,6 +98,8 @@ export function pgClientClass(connectTimeoutMs: number): ServicePgClientClass {
       const refused = observer?.onQuery(self, sql);
       if (refused) {
         observer!.onQueryError(self, refused);
+        // A refused BEGIN, COMMIT or ROLLBACK would leave the connection checked out (see releaseBroken).
+        if (TRANSACTION_CONTROL.test(sql)) releaseBroken(self, refused);
         return Promise.reject(refused);
       }
       for (const listener of statementListeners) listener(sql);
