@@ -17,6 +17,8 @@ import { testDatabaseUrl } from '../support/test-database';
  * - check constraints and server defaults the migrations add as a second line of defence;
  * - indexes the entities do not declare, or declare in another shape (`dag_run` retention index);
  * - `task_reschedule.id` and `trigger.id`: identity columns in the migrations, `serial` in metadata;
+ * - the task-instance search indexes (`Migration20261128100000_task_instance_search_indexes`),
+ *   which the `TaskInstance` entity does not declare;
  * - `idempotency_key`: the Idempotency-Key store (`src/common/idempotency-keys/`) reads and writes
  *   it with SQL of its own and declares no entity.
  */
@@ -56,7 +58,12 @@ alter table "task_reschedule" add "id" serial primary key;
 alter table "trigger" drop column "id";
 alter table "trigger" add "id" serial primary key;
 alter table "trigger" alter column "created_date" drop default;
-drop table if exists "idempotency_key" cascade;`.split('\n'),
+drop table if exists "idempotency_key" cascade;
+drop index "task_instance_dag_id_id_idx";
+drop index "task_instance_map_index_id_idx";
+drop index "task_instance_run_id_id_idx";
+drop index "task_instance_state_id_idx";
+drop index "task_instance_task_id_id_idx";`.split('\n'),
 );
 
 /**

@@ -24,24 +24,7 @@ export interface RawJson {
 export function losslessReviver(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
   if (typeof value !== 'number' || context?.source === undefined) return value;
   const source = context.source;
-  if (String(value) === source) return value;
-  const exponent = /[eE]([+-]?\d+)$/.exec(source);
-  if (exponent !== null && Math.abs(Number(exponent[1])) > MAX_EXPONENT) throw new NumberTooLargeError();
-  return JSON.rawJSON(source);
-}
-
-/**
- * The largest exponent kept: PostgreSQL stores a number as `numeric` and prints every digit, so
- * `1e131071` (8 bytes in a body) would be 131,072 digits in every read of it.
- */
-export const MAX_EXPONENT = 1000;
-
-/** A number whose exponent is beyond `MAX_EXPONENT`. */
-export class NumberTooLargeError extends Error {
-  constructor() {
-    super(`numbers must have an exponent of at most ${MAX_EXPONENT} in absolute value`);
-    this.name = 'NumberTooLargeError';
-  }
+  return String(value) === source ? value : JSON.rawJSON(source);
 }
 
 /** `JSON.parse(text)` with numbers kept exact (see `losslessReviver`). Throws `SyntaxError` like `JSON.parse`. */

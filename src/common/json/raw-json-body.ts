@@ -2,7 +2,7 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import { findNul } from './json-inspection';
 import { RequestValidationException } from '../problem/validation';
-import { NumberTooLargeError, parseJsonLossless, type LosslessJson } from './lossless-json';
+import { parseJsonLossless, type LosslessJson } from './lossless-json';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -27,8 +27,7 @@ export const LosslessJsonBody = createParamDecorator((_data: unknown, context: E
   let value: LosslessJson;
   try {
     value = parseJsonLossless(text);
-  } catch (error) {
-    if (error instanceof NumberTooLargeError) throw new RequestValidationException([{ path: '', message: error.message }], 'The request body holds a number too large to store.');
+  } catch {
     // The body parser accepted these bytes, so this cannot happen; never a 500 if it does.
     throw new RequestValidationException([{ path: '', message: 'malformed JSON' }], 'The request body is not valid JSON.');
   }
