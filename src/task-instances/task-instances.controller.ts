@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { UuidParamPipe } from '../common/http/path-params';
+import { DATABASE_UNAVAILABLE } from '../common/openapi/api-problem-response';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
 import { Idempotency } from '../common/unit-of-work/idempotency.decorator';
 import { CreateTaskInstanceDto } from './dto/create-task-instance.dto';
@@ -10,6 +11,7 @@ import { RtifService } from './rtif.service';
 import { TASK_INSTANCE_KEY_CONSTRAINT } from './task-instance.entity';
 import { TaskInstancesService } from './task-instances.service';
 
+const CREATE_EXAMPLE = { dag_id: 'example_dag', task_id: 'extract', state: 'queued', run_type: 'manual', conf: {} };
 const NOT_FOUND = { status: 404, description: 'Unknown task instance.', examples: [{ reason: 'not_found', detail: 'Task instance 0193… not found.' }] };
 const BAD_ID = { status: 422, description: 'The path id is not a UUID.', examples: [{ reason: 'validation_error', detail: 'The path parameter is not a valid UUID.' }] };
 
@@ -43,6 +45,9 @@ export class TaskInstancesController {
       { status: 422, description: 'Invalid body.', examples: [{ reason: 'validation_error', detail: 'The request is not valid.', errors: [{ path: 'map_index', message: 'map_index must not be less than -1' }] }] },
     ],
   })
+  // Swagger UI pre-fills "Try it out" with this: no run_id (a new dag run each time, never a 409)
+  // and a queued state, so the next step, PATCH …/run, accepts the task instance.
+  @ApiBody({ type: CreateTaskInstanceDto, examples: { queued: { summary: 'A queued task instance in a new manual dag run', value: CREATE_EXAMPLE } } })
   async create(@Body() dto: CreateTaskInstanceDto): Promise<TaskInstanceDto> {
     return TaskInstanceDto.from(await this.taskInstances.create(dto));
   }
@@ -52,7 +57,7 @@ export class TaskInstancesController {
     operationId: 'get_task_instance',
     summary: 'Get a task instance',
     success: { status: 200, type: TaskInstanceDto, description: 'The task instance.' },
-    errors: [NOT_FOUND, BAD_ID],
+    errors: [NOT_FOUND, BAD_ID, DATABASE_UNAVAILABLE],
   })
   async get(@Param('task_instance_id', UuidParamPipe) id: string): Promise<TaskInstanceDto> {
     return TaskInstanceDto.from(await this.taskInstances.get(id));
@@ -73,6 +78,7 @@ export class TaskInstancesController {
         ],
       },
       BAD_ID,
+      DATABASE_UNAVAILABLE,
     ],
   })
   async renderedFields(@Param('task_instance_id', UuidParamPipe) id: string): Promise<RenderedFieldsDto> {
