@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { MikroORM } from '@mikro-orm/core';
 import type { Pool } from 'pg';
 import { poolOf } from '../../database/orm-options';
@@ -76,6 +77,19 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     private readonly orm: MikroORM,
   ) {
     collectDefaultMetrics({ register: this.registry });
+    // Event-loop utilisation (the share of wall time the loop was busy): a counter of busy seconds,
+    // so `rate(nodejs_eventloop_active_seconds_total[1m])` is the ELU (summed over cluster workers).
+    let lastActiveMs = performance.eventLoopUtilization().active;
+    new Counter({
+      name: 'nodejs_eventloop_active_seconds_total',
+      help: 'Seconds the event loop spent busy (not waiting for I/O); its rate is the event-loop utilisation.',
+      registers: [this.registry],
+      collect() {
+        const active = performance.eventLoopUtilization().active;
+        this.inc(Math.max(0, active - lastActiveMs) / 1000);
+        lastActiveMs = active;
+      },
+    });
     const pool = () => this.pool();
     const gauge = (name: string, help: string, read: (p: Pool) => number) =>
       new Gauge({
