@@ -98,7 +98,20 @@ export async function startEmbeddedPostgres(options: {
           'point EMBEDDED_PG_DATA_DIR at a new or empty folder',
         );
       }
-      await pg.initialise();
+      try {
+        await pg.initialise();
+      } catch (error) {
+        // initdb's own words (a path and an OS error, no data) say what went wrong.
+        const said = /initdb: error: (.*)/.exec(error instanceof Error ? error.message : '')?.[1]?.trim() ?? 'initdb failed';
+        throw new StartupError(
+          `the embedded PostgreSQL could not initialise its data folder: ${said}`,
+          `EMBEDDED_PG_DATA_DIR=${dataDir}`,
+          process.getuid?.() === 0
+            ? 'as root, PostgreSQL runs as the `postgres` user: give it a folder it can reach (every parent folder needs o+x), or set EMBEDDED_PG_DATA_DIR to one'
+            : 'set EMBEDDED_PG_DATA_DIR to a folder this user can write',
+          { cause: error },
+        );
+      }
     });
   }
   try {
