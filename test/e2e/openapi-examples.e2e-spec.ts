@@ -70,6 +70,15 @@ describe('OpenAPI examples: every documented request works as pre-filled, in wal
   });
   afterAll(() => t?.close());
 
+  it('GET / points a newcomer to the docs, without a token, and every link it gives works', async () => {
+    const res = await http(t.baseUrl, 'GET', '/', undefined, { authorization: undefined });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ service: 'task-execution-api', docs: '/docs', openapi: '/openapi.json', health: '/health/ready' });
+    for (const link of [res.body.docs, res.body.openapi, res.body.health]) {
+      expect({ link, status: (await fetch(t.baseUrl + link)).status }).toEqual({ link, status: 200 });
+    }
+  });
+
   it('lists every operation of the document in the walk-through', () => {
     expect([...operations.keys()].sort()).toEqual([...WALK_THROUGH].sort());
   });
