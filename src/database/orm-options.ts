@@ -5,12 +5,12 @@ import type { Pool } from 'pg';
 import type { AppConfig } from '../config/app-config';
 import { MIGRATIONS } from '../migrations';
 import { pgClientClass } from './pg-client';
-import { DagRun } from '../task-instances/dag-run.entity';
-import { RenderedTaskInstanceFields } from '../task-instances/rendered-task-instance-fields.entity';
+import { DagRun } from '../dag-runs/dag-run.entity';
+import { RenderedTaskInstanceFields } from '../task-instances/rtif/rendered-task-instance-fields.entity';
 import { TaskInstanceHistory } from '../task-instances/task-instance-history.entity';
 import { TaskInstance } from '../task-instances/task-instance.entity';
-import { TaskReschedule } from '../task-instances/task-reschedule.entity';
-import { Trigger } from '../task-instances/trigger.entity';
+import { TaskReschedule } from '../task-instances/lifecycle/task-reschedule.entity';
+import { Trigger } from '../task-instances/lifecycle/trigger.entity';
 
 /** Every entity of the service. A module adding entities appends them here. */
 export const ENTITIES = [DagRun, TaskInstance, RenderedTaskInstanceFields, TaskInstanceHistory, TaskReschedule, Trigger];

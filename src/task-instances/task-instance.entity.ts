@@ -1,5 +1,5 @@
 import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
-import type { JsonObject } from './rendered-task-instance-fields.entity';
+import type { JsonObject } from '../common/json/json-value';
 import type { TaskInstanceState } from './task-instance-state';
 
 /** Name of the unique key (`dag_id`, `task_id`, `run_id`, `map_index`); errors and policies cite it. */

@@ -1,14 +1,14 @@
 import { Module } from '@nestjs/common';
-import { JsonObjectBodyPipe } from './dto/json-object-body.pipe';
-import { StateUpdatePipe } from './dto/state-update.pipe';
-import { LifecycleController } from './lifecycle.controller';
-import { LifecycleService } from './lifecycle.service';
-import { RtifController } from './rtif.controller';
-import { RtifService } from './rtif.service';
-import { TaskInstanceTokenController } from './task-instance-token.controller';
+import { JsonObjectBodyPipe } from '../common/http/pipes/json-object-body.pipe';
+import { StateUpdatePipe } from './lifecycle/state-update.pipe';
+import { LifecycleController } from './lifecycle/lifecycle.controller';
+import { LifecycleService } from './lifecycle/lifecycle.service';
+import { RtifController } from './rtif/rtif.controller';
+import { RtifService } from './rtif/rtif.service';
+import { TaskInstanceTokenController } from './control-plane/task-instance-token.controller';
 import { TaskInstanceLookup } from './task-instance.lookup';
-import { TaskInstancesController } from './task-instances.controller';
-import { TaskInstancesService } from './task-instances.service';
+import { TaskInstancesController } from './control-plane/task-instances.controller';
+import { TaskInstancesService } from './control-plane/task-instances.service';
 
 @Module({
   controllers: [TaskInstancesController, RtifController, LifecycleController, TaskInstanceTokenController],

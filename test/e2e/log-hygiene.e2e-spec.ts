@@ -1,6 +1,6 @@
 import { Body, Controller, Logger, Module, Param, Put, type LoggerService } from '@nestjs/common';
 import { inspect } from 'node:util';
-import { UuidParamPipe } from '../../src/common/http/path-params';
+import { UuidParamPipe } from '../../src/common/http/pipes/uuid-param.pipe';
 import { createTaskInstance, http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
 import { adminToken, bearer, executionToken, nowSeconds, workloadToken } from '../support/tokens';
 

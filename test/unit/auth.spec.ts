@@ -11,7 +11,7 @@ import { resolveAuthConfig } from '../../src/common/auth/development-secret';
 import { KeyConfigError, KeyStore } from '../../src/common/auth/key-store';
 import type { VerifiedToken } from '../../src/common/auth/token-claims';
 import { refreshDue } from '../../src/common/auth/token-issuer';
-import { inspectJsonBody } from '../../src/common/http/json-inspection';
+import { inspectJsonBody } from '../../src/common/json/json-inspection';
 import { ConfigError, loadConfig } from '../../src/config/app-config';
 
 describe('routePolicy', () => {

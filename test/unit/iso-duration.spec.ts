@@ -1,4 +1,4 @@
-import { MAX_DURATION_MS, parseIsoDuration } from '../../src/task-instances/iso-duration';
+import { MAX_DURATION_MS, parseIsoDuration } from '../../src/task-instances/lifecycle/iso-duration';
 
 describe('parseIsoDuration', () => {
   it.each([

@@ -8,7 +8,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { routeLabelOf } from '../http/route-label';
 import { DomainError } from '../problem/domain-error';
 import { ClusterMetricsClient, isClusterWorker } from './cluster-metrics';
-import { UnitOfWorkStats, type UnitOfWorkEvent } from '../unit-of-work/unit-of-work.stats';
+import { UnitOfWorkStats, type IdempotencyOutcome, type UnitOfWorkEvent } from '../unit-of-work/unit-of-work.stats';
 
 
 /** Latency buckets in seconds: a fast RTIF upsert is a few ms; 5 s is the default connect timeout. */
@@ -71,6 +71,27 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     labelNames: ['method', 'route', 'reason'] as const,
     registers: [this.registry],
   });
+
+  private readonly idempotency = {
+    replayed: new Counter({
+      name: 'idempotency_replays_total',
+      help: 'Requests with an Idempotency-Key answered with the stored response of an earlier request (nothing executed), by route.',
+      labelNames: ['method', 'route'] as const,
+      registers: [this.registry],
+    }),
+    key_reused: new Counter({
+      name: 'idempotency_key_reused_total',
+      help: 'Requests refused 422 idempotency_key_reused: the key was used for a different request, by route.',
+      labelNames: ['method', 'route'] as const,
+      registers: [this.registry],
+    }),
+    key_in_use: new Counter({
+      name: 'idempotency_key_in_use_total',
+      help: 'Requests refused 409 idempotency_key_in_use: a request with the same key was still in flight, by route.',
+      labelNames: ['method', 'route'] as const,
+      registers: [this.registry],
+    }),
+  } satisfies Record<IdempotencyOutcome, Counter<'method' | 'route'>>;
 
   constructor(
     private readonly stats: UnitOfWorkStats,
@@ -164,6 +185,9 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
         break;
       case 'conflict':
         this.conflicts.inc({ method, route, reason: event.reason });
+        break;
+      case 'idempotency':
+        this.idempotency[event.outcome].inc({ method, route });
         break;
       default: {
         const never: never = event;

@@ -1,5 +1,5 @@
 import { UnprocessableEntityException, ValidationError, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
-import { findNul } from '../http/json-inspection';
+import { findNul } from '../json/json-inspection';
 
 export interface ValidationIssue {
   path: string;

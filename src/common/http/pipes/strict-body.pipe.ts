@@ -1,0 +1,50 @@
+import type { ArgumentMetadata, PipeTransform, Type } from '@nestjs/common';
+import { createValidationPipe, RequestValidationException } from '../../problem/validation';
+import { jsonDepth } from '../../json/json-inspection';
+
+/**
+ * Nesting allowed in a lifecycle request body (`conf`-like values such as `next_kwargs`). The
+ * bound is checked before class-transformer runs: it recurses, and a deeply nested body would
+ * overflow the stack and end as a 500 instead of a 422.
+ */
+export const LIFECYCLE_BODY_MAX_DEPTH = 64;
+
+const validation = createValidationPipe();
+
+/** Rejects anything but a JSON object (a missing body, null, an array, a scalar) with 422. */
+export function assertJsonObject(value: unknown): asserts value is Record<string, unknown> {
+  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) {
+    const got = value === undefined ? 'no body' : value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    throw new RequestValidationException([{ path: '', message: `must be a JSON object, got ${got}` }], 'The request body must be a JSON object.');
+  }
+}
+
+/** Rejects anything but a JSON object nested at most `LIFECYCLE_BODY_MAX_DEPTH` levels, with 422. */
+export function assertBoundedJsonObject(value: unknown): asserts value is Record<string, unknown> {
+  assertJsonObject(value);
+  if (jsonDepth(value, LIFECYCLE_BODY_MAX_DEPTH) > LIFECYCLE_BODY_MAX_DEPTH) {
+    throw new RequestValidationException(
+      [{ path: '', message: `must not be nested deeper than ${LIFECYCLE_BODY_MAX_DEPTH} levels` }],
+      'The request body is nested too deeply.',
+    );
+  }
+}
+
+/** Validates `value` as an instance of `metatype` with the global rules (unknown fields → 422). */
+export function validateAs<T>(metatype: Type<T>, value: unknown): Promise<T> {
+  return validation.transform(value, { type: 'body', metatype, data: undefined }) as Promise<T>;
+}
+
+/**
+ * Body pipe for a DTO class: bounded depth first, then the global validation rules. Use it on a
+ * parameter typed `Readonly<Dto>`, whose design type is `Object`, so that the global
+ * ValidationPipe leaves the parameter alone and cannot run class-transformer before the bound.
+ */
+export class StrictBodyPipe<T> implements PipeTransform<unknown, Promise<T>> {
+  constructor(private readonly metatype: Type<T>) {}
+
+  async transform(value: unknown, _metadata: ArgumentMetadata): Promise<T> {
+    assertBoundedJsonObject(value);
+    return validateAs(this.metatype, value);
+  }
+}

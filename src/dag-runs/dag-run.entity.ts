@@ -1,0 +1,50 @@
+import { OptionalProps, PrimaryKeyProp } from '@mikro-orm/core';
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import type { JsonObject } from '../common/json/json-value';
+import type { DagRunState, DagRunType } from '../task-instances/task-instance-state';
+
+/** One run of a DAG. Keyed by (`dag_id`, `run_id`) as in Airflow; constraint names are in the migration. */
+@Entity({ tableName: 'dag_run' })
+// Serves RTIF retention's top-N query; the migration creates it (dag_id, run_after desc, run_id desc).
+@Index({ name: 'dag_run_dag_id_run_after_run_id_idx', properties: ['dagId', 'runAfter', 'runId'] })
+export class DagRun {
+  [PrimaryKeyProp]?: ['dagId', 'runId'];
+  [OptionalProps]?: 'runType' | 'conf' | 'clearNumber';
+
+  @PrimaryKey({ type: 'string', length: 250 })
+  dagId!: string;
+
+  @PrimaryKey({ type: 'string', length: 250 })
+  runId!: string;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  logicalDate?: Date | null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz' })
+  runAfter!: Date;
+
+  @Property({ type: 'string', length: 50 })
+  state!: DagRunState;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  dataIntervalStart?: Date | null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  dataIntervalEnd?: Date | null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  startDate?: Date | null;
+
+  @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
+  endDate?: Date | null;
+
+  @Property({ type: 'string', length: 50, default: 'manual' })
+  runType: DagRunType = 'manual';
+
+  @Property({ type: 'json', default: '{}' })
+  conf: JsonObject = {};
+
+  /** How many times the run was cleared; Airflow's workers read it from the run context. */
+  @Property({ type: 'integer', default: 0 })
+  clearNumber: number = 0;
+}

@@ -1,0 +1,101 @@
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
+import { IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import type { DagRun } from '../../../dag-runs/dag-run.entity';
+import type { JsonObject } from '../../../common/json/json-value';
+import { DAG_RUN_STATES, DAG_RUN_TYPES, type DagRunState, type DagRunType } from '../../task-instance-state';
+import { IsAwareDateTime } from './lifecycle.validators';
+
+/** `PATCH /run` body (Airflow's `TIEnterRunningPayload`). */
+@ApiSchema({ name: 'TIEnterRunningPayload' })
+export class TIEnterRunningPayload {
+  @ApiProperty({ enum: ['running'], default: 'running' })
+  @IsIn(['running'])
+  state: 'running';
+
+  @ApiProperty({ example: 'worker-1.example.com', maxLength: 1000, description: 'Host where this task has started.' })
+  @IsString()
+  @MaxLength(1000)
+  hostname: string;
+
+  @ApiProperty({ example: 'airflow', maxLength: 1000, description: 'Local user name of the process where this task has started.' })
+  @IsString()
+  @MaxLength(1000)
+  unixname: string;
+
+  @ApiProperty({ example: 4242, minimum: 0, maximum: 2_147_483_647, description: 'Process id on `hostname`.' })
+  @IsInt()
+  @Min(0)
+  @Max(2_147_483_647)
+  pid: number;
+
+  @ApiProperty({ format: 'date-time', example: '2026-11-25T10:00:00Z', description: 'When the task started executing (time zone required). Kept unchanged when resuming a deferred task.' })
+  @IsAwareDateTime()
+  start_date: string;
+}
+
+const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
+
+/** The dag run as a worker sees it (Airflow's execution-API `DagRun`). */
+@ApiSchema({ name: 'DagRun' })
+export class DagRunContext {
+  @ApiProperty({ example: 'example_dag' }) dag_id: string;
+  @ApiProperty({ example: 'manual__2026-11-25' }) run_id: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) logical_date: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) data_interval_start: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) data_interval_end: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) run_after: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Set when the run is created in state running.' }) start_date: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) end_date: string | null;
+  @ApiProperty({ example: 0 }) clear_number: number;
+  @ApiProperty({ enum: DAG_RUN_TYPES, enumName: 'DagRunType' }) run_type: DagRunType;
+  @ApiProperty({ enum: DAG_RUN_STATES, enumName: 'DagRunState' }) state: DagRunState;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { target: 'prod' } }) conf: JsonObject;
+  @ApiProperty({ type: String, nullable: true, description: 'Always null: this service keeps no users.' }) triggering_user_name: null;
+  @ApiProperty({ type: 'array', items: { type: 'object' }, example: [], description: 'Always empty: this service keeps no asset events.' }) consumed_asset_events: never[];
+  @ApiProperty({ type: String, nullable: true, description: 'Always null: this service keeps no partitions.' }) partition_key: null;
+
+  static from(run: DagRun): DagRunContext {
+    return {
+      dag_id: run.dagId,
+      run_id: run.runId,
+      logical_date: iso(run.logicalDate),
+      data_interval_start: iso(run.dataIntervalStart),
+      data_interval_end: iso(run.dataIntervalEnd),
+      run_after: run.runAfter.toISOString(),
+      start_date: iso(run.startDate),
+      end_date: iso(run.endDate),
+      clear_number: run.clearNumber,
+      run_type: run.runType,
+      state: run.state,
+      conf: run.conf,
+      triggering_user_name: null,
+      consumed_asset_events: [],
+      partition_key: null,
+    };
+  }
+}
+
+/** `PATCH /run` response (Airflow's `TIRunContext`). */
+@ApiSchema({ name: 'TIRunContext' })
+export class TIRunContext {
+  @ApiProperty({ type: DagRunContext }) dag_run: DagRunContext;
+  @ApiProperty({ example: 0, description: 'How many times the current try was rescheduled (up_for_reschedule).' }) task_reschedule_count: number;
+  @ApiProperty({ example: 0 }) max_tries: number;
+  @ApiProperty({ type: 'array', items: { type: 'object' }, example: [], description: 'Always empty: this service keeps no variables.' }) variables: never[];
+  @ApiProperty({ type: 'array', items: { type: 'object' }, example: [], description: 'Always empty: this service keeps no connections.' }) connections: never[];
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    additionalProperties: true,
+    description: 'Always null: this service keeps no dag structure, so the worker resolves upstream map indexes itself.',
+  })
+  upstream_map_indexes: null;
+  @ApiPropertyOptional({ example: 'execute_complete', description: 'Only when resuming a deferred task: the method to call.' }) next_method?: string;
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'object', additionalProperties: true }, { type: 'string' }],
+    description: 'Only when resuming a deferred task: the arguments of `next_method` (an object, or the string the worker encrypted).',
+  })
+  next_kwargs?: JsonObject | string | null;
+  @ApiProperty({ type: [String], example: [], description: 'Always empty: this service keeps no XComs.' }) xcom_keys_to_clear: string[];
+  @ApiProperty({ example: false, description: 'true when the task was restarting, else max_tries != 0 and try_number <= max_tries.' }) should_retry: boolean;
+}

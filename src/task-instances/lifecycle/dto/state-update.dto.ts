@@ -1,0 +1,165 @@
+import { ApiProperty, ApiPropertyOptional, ApiSchema, getSchemaPath } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
+import type { JsonObject } from '../../../common/json/json-value';
+import { IsArrayOfObjects, IsAwareDateTime, IsIsoDuration, IsObjectOrString } from './lifecycle.validators';
+
+export const TERMINAL_NON_SUCCESS_STATES = ['failed', 'skipped', 'removed', 'upstream_failed'] as const;
+export type TerminalNonSuccessState = (typeof TERMINAL_NON_SUCCESS_STATES)[number];
+
+const RENDERED_MAP_INDEX = { type: String, nullable: true, maxLength: 250, example: 'file=a.csv', description: 'Label of this map index, shown instead of the number.' } as const;
+
+/** `state: "success"` (Airflow's `TISuccessStatePayload`). */
+@ApiSchema({ name: 'TISuccessStatePayload' })
+export class TISuccessStatePayload {
+  @ApiProperty({ enum: ['success'], default: 'success' })
+  @IsIn(['success'])
+  state: 'success';
+
+  @ApiProperty({ format: 'date-time', example: '2026-11-25T10:05:00Z', description: 'When the task completed executing.' })
+  @IsAwareDateTime()
+  end_date: string;
+
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, description: 'Defaults to []. Accepted for compatibility with Airflow workers; not stored (no asset store).' })
+  @IsOptional()
+  @IsArrayOfObjects()
+  task_outlets?: JsonObject[];
+
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, description: 'Defaults to []. Accepted for compatibility with Airflow workers; not stored (no asset store).' })
+  @IsOptional()
+  @IsArrayOfObjects()
+  outlet_events?: JsonObject[];
+
+  @ApiPropertyOptional(RENDERED_MAP_INDEX)
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @IsString()
+  @MaxLength(250)
+  rendered_map_index?: string | null;
+}
+
+/** `state: "failed" | "skipped" | "removed" | "upstream_failed"` (Airflow's `TITerminalStatePayload`). */
+@ApiSchema({ name: 'TITerminalStatePayload' })
+export class TITerminalStatePayload {
+  @ApiProperty({ enum: TERMINAL_NON_SUCCESS_STATES, enumName: 'TerminalStateNonSuccess' })
+  @IsIn(TERMINAL_NON_SUCCESS_STATES)
+  state: TerminalNonSuccessState;
+
+  @ApiProperty({ format: 'date-time', example: '2026-11-25T10:05:00Z', description: 'When the task completed executing.' })
+  @IsAwareDateTime()
+  end_date: string;
+
+  @ApiPropertyOptional(RENDERED_MAP_INDEX)
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @IsString()
+  @MaxLength(250)
+  rendered_map_index?: string | null;
+}
+
+/** `state: "up_for_retry"` (Airflow's `TIRetryStatePayload`): archives the try. */
+@ApiSchema({ name: 'TIRetryStatePayload' })
+export class TIRetryStatePayload {
+  @ApiProperty({ enum: ['up_for_retry'], default: 'up_for_retry' })
+  @IsIn(['up_for_retry'])
+  state: 'up_for_retry';
+
+  @ApiProperty({ format: 'date-time', example: '2026-11-25T10:05:00Z' })
+  @IsAwareDateTime()
+  end_date: string;
+
+  @ApiPropertyOptional(RENDERED_MAP_INDEX)
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @IsString()
+  @MaxLength(250)
+  rendered_map_index?: string | null;
+}
+
+/** `state: "up_for_reschedule"` (Airflow's `TIRescheduleStatePayload`). */
+@ApiSchema({ name: 'TIRescheduleStatePayload' })
+export class TIRescheduleStatePayload {
+  @ApiProperty({ enum: ['up_for_reschedule'], default: 'up_for_reschedule' })
+  @IsIn(['up_for_reschedule'])
+  state: 'up_for_reschedule';
+
+  @ApiProperty({ format: 'date-time', example: '2026-11-25T10:10:00Z', description: 'When the task should be tried again.' })
+  @IsAwareDateTime()
+  reschedule_date: string;
+
+  @ApiProperty({ format: 'date-time', example: '2026-11-25T10:05:00Z' })
+  @IsAwareDateTime()
+  end_date: string;
+}
+
+/** `state: "deferred"` (Airflow's `TIDeferredStatePayload`): the task waits on a trigger. */
+@ApiSchema({ name: 'TIDeferredStatePayload' })
+export class TIDeferredStatePayload {
+  @ApiProperty({ enum: ['deferred'], default: 'deferred' })
+  @IsIn(['deferred'])
+  state: 'deferred';
+
+  @ApiProperty({ example: 'airflow.providers.standard.triggers.temporal.DateTimeTrigger', maxLength: 1000 })
+  @IsString()
+  @Length(1, 1000)
+  classpath: string;
+
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'object', additionalProperties: true }, { type: 'string' }],
+    example: { moment: '2026-11-25T11:00:00Z' },
+    description: 'Trigger constructor arguments: an object, or a string the worker encrypted (defaults to {}). Stored as sent.',
+  })
+  @IsOptional()
+  @IsObjectOrString()
+  trigger_kwargs?: JsonObject | string;
+
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'P1D', description: 'ISO-8601 duration; `trigger_timeout` = now + this. A year counts 365 days, a month 30 (as Airflow reads a timedelta).' })
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @IsIsoDuration()
+  trigger_timeout?: string | null;
+
+  @ApiProperty({ example: 'execute_complete', maxLength: 1000, description: 'The method the worker calls when the trigger fires.' })
+  @IsString()
+  @Length(1, 1000)
+  next_method: string;
+
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'object', additionalProperties: true }, { type: 'string' }],
+    description: 'Arguments of `next_method`: an object, or a string the worker encrypted (defaults to {}). Returned by /run on resume.',
+  })
+  @IsOptional()
+  @IsObjectOrString()
+  next_kwargs?: JsonObject | string;
+
+  @ApiPropertyOptional(RENDERED_MAP_INDEX)
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @IsString()
+  @MaxLength(250)
+  rendered_map_index?: string | null;
+}
+
+/** The `PATCH /state` body: one payload per target state, chosen by `state` (Airflow's `TIStateUpdate`). */
+export type TIStateUpdate = TISuccessStatePayload | TITerminalStatePayload | TIRetryStatePayload | TIRescheduleStatePayload | TIDeferredStatePayload;
+
+/** Target state → payload class; the discriminator of `TIStateUpdate`. */
+export const STATE_PAYLOADS = {
+  success: TISuccessStatePayload,
+  failed: TITerminalStatePayload,
+  skipped: TITerminalStatePayload,
+  removed: TITerminalStatePayload,
+  upstream_failed: TITerminalStatePayload,
+  up_for_retry: TIRetryStatePayload,
+  up_for_reschedule: TIRescheduleStatePayload,
+  deferred: TIDeferredStatePayload,
+} as const;
+export type TargetState = keyof typeof STATE_PAYLOADS;
+export const TARGET_STATES = Object.keys(STATE_PAYLOADS) as TargetState[];
+
+export const STATE_PAYLOAD_MODELS = [TISuccessStatePayload, TITerminalStatePayload, TIRetryStatePayload, TIRescheduleStatePayload, TIDeferredStatePayload];
+
+/** OpenAPI schema of `TIStateUpdate`: a `oneOf` with a discriminator on `state`. */
+export function stateUpdateSchema() {
+  return {
+    oneOf: STATE_PAYLOAD_MODELS.map((m) => ({ $ref: getSchemaPath(m) })),
+    discriminator: {
+      propertyName: 'state',
+      mapping: Object.fromEntries(Object.entries(STATE_PAYLOADS).map(([state, model]) => [state, getSchemaPath(model)])),
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { RenderedTaskInstanceFields } from '../rendered-task-instance-fields.entity';
+import type { JsonObject } from '../../../common/json/json-value';
+
+/** Any JSON value, as Airflow's execution API documents `JsonValue`. */
+export const JSON_VALUE_SCHEMA = {
+  oneOf: [
+    { type: 'string' },
+    { type: 'number' },
+    { type: 'integer' },
+    { type: 'object', additionalProperties: true },
+    { type: 'array', items: {} },
+    { type: 'boolean' },
+  ],
+  nullable: true,
+};
+
+export const RTIF_BODY_EXAMPLE = {
+  bash_command: 'echo "hello from 2026-11-25"',
+  env: { TARGET: 'prod', API_TOKEN: 'will-be-redacted' },
+  op_args: ['a', 1, true, null],
+};
+
+export class RenderedFieldsDto {
+  @ApiProperty() dag_id: string;
+  @ApiProperty() run_id: string;
+  @ApiProperty() task_id: string;
+  @ApiProperty() map_index: number;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: JSON_VALUE_SCHEMA,
+    description: 'Template field name → rendered value, after redaction.',
+    example: { ...RTIF_BODY_EXAMPLE, env: { TARGET: 'prod', API_TOKEN: '***' } },
+  })
+  rendered_fields: JsonObject;
+  @ApiProperty({ type: String, format: 'date-time' }) updated_at: string;
+
+  static from(row: RenderedTaskInstanceFields): RenderedFieldsDto {
+    return {
+      dag_id: row.dagId,
+      run_id: row.runId,
+      task_id: row.taskId,
+      map_index: row.mapIndex,
+      rendered_fields: row.renderedFields,
+      updated_at: row.updatedAt.toISOString(),
+    };
+  }
+}
+
+export class RtifWrittenDto {
+  @ApiProperty({ example: 'Rendered task instance fields successfully set' })
+  message: string;
+}

@@ -1,0 +1,37 @@
+import { PrimaryKeyProp } from '@mikro-orm/core';
+import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import type { JsonObject } from '../../common/json/json-value';
+
+export const RTIF_KEY_FIELDS = ['dagId', 'taskId', 'runId', 'mapIndex'] as const;
+
+/**
+ * The rendered template fields of one task instance, one row per (`dag_id`, `task_id`, `run_id`,
+ * `map_index`) as in Airflow 3.x: every try of a task instance writes the same row. The key keeps
+ * `dag_id` first so that the table can be distributed by it on a distributed PostgreSQL.
+ */
+@Entity({ tableName: 'rendered_task_instance_fields' })
+export class RenderedTaskInstanceFields {
+  [PrimaryKeyProp]?: ['dagId', 'taskId', 'runId', 'mapIndex'];
+
+  @PrimaryKey({ type: 'string', length: 250 })
+  dagId!: string;
+
+  @PrimaryKey({ type: 'string', length: 250 })
+  taskId!: string;
+
+  @PrimaryKey({ type: 'string', length: 250 })
+  runId!: string;
+
+  @PrimaryKey({ type: 'integer' })
+  mapIndex!: number;
+
+  @Property({ type: 'json' })
+  renderedFields!: JsonObject;
+
+  @Property({ type: 'json', nullable: true })
+  k8sPodYaml?: JsonObject | null;
+
+  /** Set explicitly on every write: `em.upsert` skips `onUpdate` hooks. */
+  @Property({ type: 'Date', columnType: 'timestamptz' })
+  updatedAt!: Date;
+}
