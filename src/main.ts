@@ -1,10 +1,10 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import type { Logger as PinoRoot } from 'pino';
 import { createApp } from './bootstrap';
 import { isClusterPrimary, runClusterPrimary } from './cluster';
 import { DEVELOPMENT_ADMIN_TOKEN_TTL_SECONDS, developmentBanner, resolveAuthConfig } from './common/auth/development-secret';
 import { TokenIssuer } from './common/auth/token-issuer';
-import cluster from 'node:cluster';
 import { shutdownGracefully } from './common/lifecycle/graceful-shutdown';
 import { createRootLogger } from './common/logging/logging';
 import { assertCanListen, explainListenError } from './common/startup/port-check';
@@ -119,6 +119,6 @@ main().catch(async (error: unknown) => {
   const detail = fromDriver ? undefined : e?.message?.split('\n')[0];
   logger.fatal({ context: 'Main', err: error, ...(detail ? { detail } : {}) }, 'start-up failed');
   await new Promise<void>((resolve) => logger.flush(() => resolve()));
-  process.stderr.write(`\nstart-up failed: ${[e?.name ?? 'error', e?.code, detail].filter(Boolean).join(': ')} (LOG_LEVEL=debug logs more)\n\n`);
+  process.stderr.write(`\nstart-up failed: ${[e?.name ?? 'error', e?.code, detail].filter(Boolean).join(': ')} (the fatal JSON log line has the error's type and code)\n\n`);
   process.exit(1);
 });
