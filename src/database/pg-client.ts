@@ -7,8 +7,11 @@ import { Client, type ClientConfig } from 'pg';
  * client class below is the one place where a statement, its connection and its outcome meet.
  */
 export interface QueryObserver {
-  /** A statement was handed to `client` (called before it is sent). */
-  onQuery(client: Client, sql: string): void;
+  /**
+   * A statement was handed to `client` (called before it is sent). An `Error` returned here is
+   * the statement's outcome instead: it is not sent, and the caller's promise rejects with it.
+   */
+  onQuery(client: Client, sql: string): Error | void;
   /** The statement failed; called before the caller's own rejection handlers run. */
   onQueryError(client: Client, error: unknown): void;
   /** The statement succeeded; the client's transaction status is already up to date. */
@@ -91,8 +94,12 @@ export function pgClientClass(connectTimeoutMs: number): ServicePgClientClass {
       const self = this as unknown as Client;
       const observer = observers.getStore();
       const sql = statementListeners.size > 0 || observer ? sqlOf(args[0]) : '';
+      const refused = observer?.onQuery(self, sql);
+      if (refused) {
+        observer!.onQueryError(self, refused);
+        return Promise.reject(refused);
+      }
       for (const listener of statementListeners) listener(sql);
-      observer?.onQuery(self, sql);
       const result = super.query(...args);
       if (observer && result instanceof Promise) {
         // Registered before the caller's handlers, so the observer sees a failure first, even when

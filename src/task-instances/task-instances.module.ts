@@ -6,12 +6,15 @@ import { LifecycleService } from './lifecycle/lifecycle.service';
 import { RtifController } from './rtif/rtif.controller';
 import { RtifService } from './rtif/rtif.service';
 import { TaskInstanceTokenController } from './control-plane/task-instance-token.controller';
+import { TaskInstanceKeyResolver } from './task-instance-key.resolver';
 import { TaskInstanceLookup } from './task-instance.lookup';
 import { TaskInstancesController } from './control-plane/task-instances.controller';
 import { TaskInstancesService } from './control-plane/task-instances.service';
 
 @Module({
   controllers: [TaskInstancesController, RtifController, LifecycleController, TaskInstanceTokenController],
-  providers: [TaskInstancesService, RtifService, JsonObjectBodyPipe, TaskInstanceLookup, LifecycleService, StateUpdatePipe],
+  providers: [TaskInstancesService, RtifService, JsonObjectBodyPipe, TaskInstanceLookup, LifecycleService, StateUpdatePipe, TaskInstanceKeyResolver],
+  // For modules whose routes name a task instance by key (`@TaskInstanceFrom({ resolver: TaskInstanceKeyResolver })`).
+  exports: [TaskInstanceKeyResolver, TaskInstanceLookup],
 })
 export class TaskInstancesModule {}

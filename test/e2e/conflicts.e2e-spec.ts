@@ -306,16 +306,16 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
 
     /**
      * On the attempts in `deadlockOn`: a test connection locks b, waits until the route is really
-     * waiting for b, then asks for a. The route waited first, so PostgreSQL's deadlock detector
-     * (deadlock_timeout) finds the cycle from the route's side and aborts the route's transaction.
-     * The test connection's own detector waits far longer, so that on a loaded machine (a late
-     * scheduled backend) the route is still always the one aborted.
+     * waiting for b, then asks for a. Only the route's backend runs the deadlock check in time (the
+     * test connection's deadlock_timeout is 60 s), so it finds the cycle and aborts the route's transaction.
      */
     function deadlockScript(a: number, b: number, deadlockOn: (attempt: number) => boolean, done: Promise<unknown>[]) {
       return async (point: string, rec: AttemptRecord) => {
         if (point !== 'after_first_lock' || !deadlockOn(rec.attempt)) return;
         const other = await directClient();
         await other.query('begin');
+        // Only the route's backend may run the deadlock check: otherwise, on a loaded machine, this
+        // connection's check can fire first and make the test the victim (a flaky failure).
         await other.query("set local deadlock_timeout = '60s'");
         await other.query('select id from fault_lock where id = $1 for update', [b]);
         done.push(

@@ -1,4 +1,5 @@
 import { Body, Controller, Logger, Module, Param, Put, type LoggerService } from '@nestjs/common';
+import { TaskInstanceFrom } from '../../src/common/auth/task-instance-source';
 import { inspect } from 'node:util';
 import { UuidParamPipe } from '../../src/common/http/pipes/uuid-param.pipe';
 import { createTaskInstance, http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
@@ -8,6 +9,7 @@ const SECRET_VALUE = 'rendered-secret-value-4f2a9c';
 
 /** A handler that fails with the request body in its message, as careless code might. */
 @Controller('execution/task-instances')
+@TaskInstanceFrom({ param: 'task_instance_id' })
 class ExplodingController {
   @Put(':task_instance_id/explode')
   explode(@Param('task_instance_id', UuidParamPipe) id: string, @Body() body: unknown): never {

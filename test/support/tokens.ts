@@ -1,5 +1,6 @@
 import { SignJWT, type JWTHeaderParameters, type JWTPayload, type CryptoKey } from 'jose';
 import { randomUUID, type KeyObject } from 'node:crypto';
+import { routeArea } from '../../src/common/auth/route-area';
 
 /** The HS256 secret `startTestApp` configures (JWT_SECRET) unless a test overrides it. */
 export const TEST_JWT_SECRET = 'test-secret-for-the-jest-suite-only-0123456789';
@@ -48,6 +49,6 @@ export async function defaultTokenFor(path: string): Promise<string | undefined>
     }
     return executionToken(id);
   }
-  if (/^\/api(\/|$)/i.test(pathname)) return adminToken();
+  if (routeArea(pathname) === 'admin') return adminToken();
   return undefined;
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { issueToken } from '../../src/cli/issue-token';
 import { bearerChallengeHeaders, InvalidTokenError, MissingTokenError, WrongScopeError } from '../../src/common/auth/auth.errors';
 import { AcceptTokenScopes } from '../../src/common/auth/auth.decorators';
-import { routePolicy } from '../../src/common/auth/auth.guard';
+import { routeArea } from '../../src/common/auth/route-area';
 import { resolveAuthConfig } from '../../src/common/auth/development-secret';
 import { KeyConfigError, KeyStore } from '../../src/common/auth/key-store';
 import type { VerifiedToken } from '../../src/common/auth/token-claims';
@@ -14,7 +14,7 @@ import { refreshDue } from '../../src/common/auth/token-issuer';
 import { inspectJsonBody } from '../../src/common/json/json-inspection';
 import { ConfigError, loadConfig } from '../../src/config/app-config';
 
-describe('routePolicy', () => {
+describe('routeArea', () => {
   it.each([
     ['/execution/task-instances/:task_instance_id/rtif', 'execution'],
     ['execution/task-instances/:task_instance_id/run', 'execution'],
@@ -26,7 +26,7 @@ describe('routePolicy', () => {
     ['/executions', 'public'],
     ['/apis/v1', 'public'],
   ])('%s → %s', (template, policy) => {
-    expect(routePolicy(template)).toBe(policy);
+    expect(routeArea(template)).toBe(policy);
   });
 });
 

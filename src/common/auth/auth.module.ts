@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { AuthGuard } from './auth.guard';
 import { KeyStore } from './key-store';
@@ -14,6 +14,7 @@ import { WorkloadExchangeInterceptor } from './workload-exchange.interceptor';
  */
 @Global()
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     { provide: KeyStore, inject: [APP_CONFIG], useFactory: (config: AppConfig) => KeyStore.load(config.auth) },
     TokenVerifier,

@@ -1,6 +1,6 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { PROBLEM_CONTENT_TYPE, problemTitle } from '../problem/problem';
-import { routePolicy } from './auth.guard';
+import { routeArea } from './route-area';
 import { REFRESHED_TOKEN_HEADER } from './token-claims';
 
 const REFRESHED_TOKEN_DOC = {
@@ -37,7 +37,7 @@ const UNAUTHORIZED = problem(401, 'No valid bearer token (`WWW-Authenticate: Bea
  */
 export function applyAuthToDocument(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
-    const policy = routePolicy(path);
+    const policy = routeArea(path);
     if (policy === 'public') continue;
     for (const operation of Object.values(item) as { security?: unknown[]; responses?: Record<string, unknown> }[]) {
       if (typeof operation !== 'object' || operation === null || !('responses' in operation)) continue;

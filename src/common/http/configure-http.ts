@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import helmet from 'helmet';
 import { isUtf8 } from 'node:buffer';
 import type { AppConfig } from '../../config/app-config';
+import { routeArea } from '../auth/route-area';
 import { REFRESHED_TOKEN_HEADER } from '../auth/token-claims';
 import { IDEMPOTENCY_KEY_HEADER, REPLAYED_HEADER } from '../idempotency-keys/idempotency-key.header';
 import { buildProblem, PROBLEM_CONTENT_TYPE, type ProblemInput } from '../problem/problem';
@@ -96,7 +97,7 @@ function hostileJsonGuard(maxDepth: number) {
  * token responses). Swagger UI's assets stay cacheable.
  */
 function noStoreForApiResponses(req: Request, res: Response, next: NextFunction): void {
-  if (/^\/(api|execution)(\/|$)/i.test(req.path)) res.setHeader('Cache-Control', 'no-store');
+  if (routeArea(req.path) !== 'public') res.setHeader('Cache-Control', 'no-store');
   next();
 }
 

@@ -26,6 +26,8 @@ export interface IdempotencyOptions {
    * transaction-local `set_config`), which saves that round trip on a hot path. Only for a handler
    * whose first statement is a single-table `SELECT … FOR …`: PostgreSQL evaluates its select list
    * in the scan, before the row lock is taken, so the setting is in force for that lock too.
+   * Enforced: a first statement without the setting is refused unsent and the request fails with
+   * a 500 (`LockTimeoutNotSetError`, logged), even if the handler catches the error.
    */
   lockTimeout?: 'runner' | 'first-statement';
   /**

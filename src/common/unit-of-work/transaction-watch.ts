@@ -23,6 +23,22 @@ export class AbortedTransactionError extends Error {
 }
 
 /**
+ * A route whose policy says `lockTimeout: 'first-statement'` sent, as its transaction's first
+ * statement, one that does not select `lockTimeoutSetting(...)`: a programming error. Without the
+ * check it would run with no lock timeout at all, and nothing would notice until a lock wait hung.
+ */
+export class LockTimeoutNotSetError extends Error {
+  constructor() {
+    super("lockTimeout: 'first-statement': the transaction's first statement must select lockTimeoutSetting(...) (set_config('lock_timeout', …, true)); it was refused unsent");
+    this.name = 'LockTimeoutNotSetError';
+  }
+}
+
+const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
+/** What `lockTimeoutSetting` writes into the first statement; matched, not parsed. */
+const SETS_LOCK_TIMEOUT = /\bset_config\s*\(\s*'lock_timeout'\s*,[^)]*,\s*true\s*\)/i;
+
+/**
  * Watches one unit of work's transaction so that a handler which catches a database error and
  * carries on cannot turn it into a success. After any error PostgreSQL aborts the transaction,
  * and a later COMMIT is answered with ROLLBACK, not an error: without this watch the route would
@@ -38,14 +54,37 @@ export class TransactionWatch implements QueryObserver {
   private client: Client | undefined;
   /** The first error since the transaction was last healthy: the cause of an abort. */
   private cause: unknown;
+  /** BEGIN was sent on the transaction's connection, and whether the statement after it was checked. */
+  private begun = false;
+  private firstChecked = false;
+  /** A misuse found by the watch itself; reported by `failure()` even if the handler swallowed it. */
+  private misuse: Error | undefined;
+
+  /**
+   * @param firstStatementSetsLockTimeout the route's policy says `lockTimeout: 'first-statement'`:
+   *   the first statement after BEGIN must select `lockTimeoutSetting(...)`, or it is refused
+   *   unsent (no extra round trip: the check reads the SQL text the driver is handed anyway).
+   */
+  constructor(private readonly firstStatementSetsLockTimeout = false) {}
 
   /** Runs `fn` (which opens the transaction) with this watch seeing its statements. */
   run<T>(fn: () => Promise<T>): Promise<T> {
     return observeQueries(this, fn);
   }
 
-  onQuery(client: Client): void {
+  onQuery(client: Client, sql: string): Error | void {
     this.client ??= client;
+    if (client !== this.client || !this.firstStatementSetsLockTimeout || this.firstChecked) return;
+    // MikroORM may check its connection before BEGIN: the rule is about the transaction's statements.
+    if (!this.begun) {
+      this.begun = BEGIN.test(sql);
+      return;
+    }
+    this.firstChecked = true;
+    if (!SETS_LOCK_TIMEOUT.test(sql)) {
+      this.misuse = new LockTimeoutNotSetError();
+      return this.misuse;
+    }
   }
 
   onQueryError(client: Client, error: unknown): void {
@@ -60,9 +99,10 @@ export class TransactionWatch implements QueryObserver {
 
   /**
    * When the transaction has failed, the error that made it fail (or an `AbortedTransactionError`
-   * when none was seen); `undefined` while it is healthy.
+   * when none was seen), or the misuse the watch refused; `undefined` while it is healthy.
    */
   async failure(): Promise<unknown> {
+    if (this.misuse) return this.misuse;
     const client = this.client;
     if (!client) return undefined;
     // node-postgres rejects a failed statement as soon as the ErrorResponse arrives; PostgreSQL

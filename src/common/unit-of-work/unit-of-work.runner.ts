@@ -83,7 +83,7 @@ export class UnitOfWorkRunner {
     for (let attempt = 1; ; attempt++) {
       const em = this.orm.em.fork() as EntityManager;
       try {
-        const watch = new TransactionWatch();
+        const watch = new TransactionWatch(policy.lockTimeout === 'first-statement');
         return await UnitOfWorkRunner.active.run(true, () =>
           watch.run(() =>
             em.transactional(

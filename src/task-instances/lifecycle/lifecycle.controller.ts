@@ -2,6 +2,7 @@ import { Body, Controller, Get, Param, Patch, Put, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AcceptTokenScopes } from '../../common/auth/auth.decorators';
+import { TaskInstanceFrom } from '../../common/auth/task-instance-source';
 import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import type { ProblemExample } from '../../common/openapi/api-problem-response';
@@ -42,6 +43,7 @@ const invalidBody = (examples: ProblemExample[]) => ({
 @ApiTags('Execution API: task instances')
 @ApiBearerAuth()
 @Controller('execution/task-instances')
+@TaskInstanceFrom({ param: 'task_instance_id' })
 export class LifecycleController {
   constructor(private readonly lifecycle: LifecycleService) {}
 

@@ -1,5 +1,6 @@
 import { Body, Controller, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
+import { TaskInstanceFrom } from '../../common/auth/task-instance-source';
 import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import { Idempotency } from '../../common/unit-of-work/idempotency.decorator';
@@ -15,6 +16,7 @@ export const RTIF_WRITTEN_MESSAGE = 'Rendered task instance fields successfully 
 @ApiTags('Execution API: task instances')
 @ApiBearerAuth()
 @Controller('execution/task-instances')
+@TaskInstanceFrom({ param: 'task_instance_id' })
 export class RtifController {
   constructor(private readonly rtif: RtifService) {}
 

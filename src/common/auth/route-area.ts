@@ -1,0 +1,18 @@
+/**
+ * Which authentication rule covers a route, by its path prefix: the one place that knows the
+ * prefixes. `execution`: a task-instance token (see `@TaskInstanceFrom`); `admin`: an admin token;
+ * `public`: none.
+ */
+export type RouteArea = 'execution' | 'admin' | 'public';
+
+/**
+ * The area of a route template or request path. Case-insensitive and blind to repeated slashes:
+ * Express matches routes case-insensitively, so `/EXECUTION//…` reaches an `/execution/…` handler
+ * and must be held to the same rule.
+ */
+export function routeArea(pathOrTemplate: string): RouteArea {
+  const path = `/${pathOrTemplate}`.replace(/\/+/g, '/').toLowerCase();
+  if (path === '/execution' || path.startsWith('/execution/')) return 'execution';
+  if (path === '/api' || path.startsWith('/api/')) return 'admin';
+  return 'public';
+}
