@@ -1,10 +1,12 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Controller, Module, Post } from '@nestjs/common';
 import { Endpoint } from '../../src/common/openapi/endpoint.decorator';
+import { DomainError } from '../../src/common/problem/domain-error';
 import { Idempotency } from '../../src/common/unit-of-work/idempotency.decorator';
 import { lockTimeoutSetting } from '../../src/common/unit-of-work/unit-of-work.runner';
 import { onStatement } from '../../src/database/pg-client';
 import { http, startTestApp, type TestApp } from '../support/test-app';
+import { withDirect } from '../support/test-database';
 
 const DOC = { summary: 'Test-only lock-timeout route', success: { status: 201, description: 'Done.' } };
 
@@ -44,6 +46,14 @@ class LockTimeoutRoutesController {
     return { swallowed: false };
   }
 
+  /** Refuses the request before its first statement (as a validation error inside the unit of work does). */
+  @Post('fails-first')
+  @Idempotency({ idempotent: true, lockTimeout: 'first-statement' })
+  @Endpoint({ ...DOC, operationId: 'lock_timeout_fails_first' })
+  async failsFirst(): Promise<never> {
+    throw new DomainError('not_found', 'Nothing to do.', 'not_found');
+  }
+
   /** The runner's default sets the timeout itself: any first statement is fine. */
   @Post('runner')
   @Idempotency({ idempotent: true })
@@ -62,7 +72,7 @@ describe("lockTimeout: 'first-statement' is enforced (real PostgreSQL)", () => {
   const sent: string[] = [];
   let stop: () => void;
   beforeAll(async () => {
-    t = await startTestApp({ imports: [LockTimeoutRoutesModule], env: { DB_LOCK_TIMEOUT_MS: '2500' } });
+    t = await startTestApp({ imports: [LockTimeoutRoutesModule], env: { DB_LOCK_TIMEOUT_MS: '2500', DB_POOL_MAX: '3', DB_CONNECT_TIMEOUT_MS: '1000' } });
     stop = onStatement((sql) => sent.push(sql));
   });
   afterAll(async () => {
@@ -87,6 +97,22 @@ describe("lockTimeout: 'first-statement' is enforced (real PostgreSQL)", () => {
     const res = await http(t.baseUrl, 'POST', '/test/lock-timeout/wrong-swallowed');
     expect([res.status, res.body.reason]).toEqual([500, 'internal_error']);
     expect(sent.some((sql) => sql.includes('forgot_the_setting_swallowed'))).toBe(false);
+  });
+
+  it('lets ROLLBACK through when the handler fails before its first statement: no connection is left in its transaction', async () => {
+    // More failures than the pool has connections (DB_POOL_MAX 3): a refused ROLLBACK would keep
+    // each connection in its transaction, and the last requests would wait for the pool.
+    for (let i = 0; i < 8; i++) {
+      const res = await http(t.baseUrl, 'POST', '/test/lock-timeout/fails-first');
+      expect([res.status, res.body.reason]).toEqual([404, 'not_found']);
+    }
+    const res = await http(t.baseUrl, 'POST', '/test/lock-timeout/right');
+    expect([res.status, res.body]).toEqual([201, { lock_timeout: '1234ms' }]);
+    const stuck = await withDirect(async (c) => {
+      const { rows } = await c.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and state = 'idle in transaction'`);
+      return rows[0].n as number;
+    });
+    expect(stuck).toBe(0);
   });
 
   it("leaves the runner's default alone: it sets the configured timeout itself", async () => {

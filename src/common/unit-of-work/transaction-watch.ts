@@ -35,8 +35,8 @@ export class LockTimeoutNotSetError extends Error {
 }
 
 const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
-/** Ends the transaction: needs no lock_timeout, and refusing it would keep the connection in the transaction. */
-const END = /^\s*(commit|rollback|end|abort)\b/i;
+/** COMMIT or ROLLBACK of the whole transaction. */
+const END = /^\s*(commit|rollback)\b/i;
 /** What `lockTimeoutSetting` writes into the first statement; matched, not parsed. */
 const SETS_LOCK_TIMEOUT = /\bset_config\s*\(\s*'lock_timeout'\s*,[^)]*,\s*true\s*\)/i;
 
@@ -82,10 +82,12 @@ export class TransactionWatch implements QueryObserver {
       this.begun = BEGIN.test(sql);
       return;
     }
-    // No statement ran (a pipe refused the request before the handler): let the transaction end,
-    // or the connection never goes back to the pool.
-    if (END.test(sql)) return;
     this.firstChecked = true;
+    // A transaction that ends before its first statement (a pipe refused the request after BEGIN)
+    // sent nothing that could wait. Refusing its ROLLBACK left the pooled connection checked out for
+    // ever (kysely releases it only after a successful ROLLBACK): the hostile-input table leaked
+    // the whole pool that way.
+    if (END.test(sql)) return;
     if (!SETS_LOCK_TIMEOUT.test(sql)) {
       this.misuse = new LockTimeoutNotSetError();
       return this.misuse;

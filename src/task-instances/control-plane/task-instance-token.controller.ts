@@ -4,6 +4,7 @@ import { TokenIssuer } from '../../common/auth/token-issuer';
 import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
 import { DATABASE_UNAVAILABLE } from '../../common/openapi/api-problem-response';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
+import { ReadUnitOfWork } from '../../common/unit-of-work/idempotency.decorator';
 import { IssueTokenDto, TaskInstanceTokenDto } from './dto/task-instance-token.dto';
 import { TaskInstancesService } from './task-instances.service';
 
@@ -18,6 +19,7 @@ export class TaskInstanceTokenController {
   ) {}
 
   @Post(':task_instance_id/token')
+  @ReadUnitOfWork()
   @Endpoint({
     operationId: 'issue_task_instance_token',
     summary: 'Issue a token for a task instance',

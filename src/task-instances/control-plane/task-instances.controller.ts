@@ -4,7 +4,7 @@ import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
 import { DATABASE_UNAVAILABLE } from '../../common/openapi/api-problem-response';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
-import { Idempotency } from '../../common/unit-of-work/idempotency.decorator';
+import { Idempotency, ReadUnitOfWork } from '../../common/unit-of-work/idempotency.decorator';
 import { CreateTaskInstanceDto } from './dto/create-task-instance.dto';
 import { RenderedFieldsDto } from '../rtif/dto/rendered-fields.dto';
 import { TaskInstanceDto } from './dto/task-instance.dto';
@@ -66,6 +66,7 @@ export class TaskInstancesController {
   }
 
   @Get(':task_instance_id')
+  @ReadUnitOfWork()
   @Endpoint({
     operationId: 'get_task_instance',
     summary: 'Get a task instance',
@@ -77,6 +78,7 @@ export class TaskInstancesController {
   }
 
   @Get(':task_instance_id/rendered-fields')
+  @ReadUnitOfWork()
   @Endpoint({
     operationId: 'get_rendered_fields',
     summary: 'Get the rendered fields of a task instance',
