@@ -22,7 +22,13 @@ const WALK_THROUGH = [
   'ti_update_state',
   'get_task_instance',
   'get_rendered_fields',
+  'list_task_instances',
+  'get_task_instance_tries',
+  'get_rendered_fields_by_key',
 ];
+
+/** Query parameters a person fills in from the task instance the walk-through created (like its id). */
+const FROM_CREATED = ['dag_id', 'run_id', 'task_id'];
 
 /**
  * What Swagger UI pre-fills in "Try it out": the media type's first named example, else its
@@ -109,10 +115,19 @@ describe('OpenAPI examples: every documented request works as pre-filled, in wal
       const admin = bearer(await adminToken());
       let execution: { authorization: string } | undefined;
       let taskInstanceId = '';
+      let created: Record<string, unknown> = {};
       const seen: { operation: string; status: number; documented: number[] }[] = [];
       for (const operationId of WALK_THROUGH) {
         const op = operations.get(operationId)!;
-        const path = op.path.replace('{task_instance_id}', taskInstanceId);
+        // Query parameters as Swagger UI sends them: each documented example, except the key of
+        // the task instance, which a person copies from step 1 as they copy its id.
+        const query = new URLSearchParams();
+        for (const p of (op.parameters ?? []) as OpenAPIV3.ParameterObject[]) {
+          if (p.in !== 'query') continue;
+          const value = FROM_CREATED.includes(p.name) ? created[p.name] : p.example;
+          if (value !== undefined) query.set(p.name, String(value));
+        }
+        const path = op.path.replace('{task_instance_id}', taskInstanceId) + (query.size > 0 ? `?${query}` : '');
         const res = await http(t.baseUrl, op.method, path, documentedBody(op), path.startsWith('/api/') ? admin : { authorization: execution?.authorization });
         const documented = Object.keys(op.responses).map(Number).filter((s) => s >= 200 && s < 300);
         seen.push({ operation: operationId, status: res.status, documented });
@@ -129,6 +144,7 @@ describe('OpenAPI examples: every documented request works as pre-filled, in wal
         if (operationId === 'create_task_instance') {
           expect(res.body).toMatchObject({ dag_id: 'example_dag', task_id: 'extract', state: 'queued' });
           taskInstanceId = res.body.id;
+          created = res.body;
         }
         if (operationId === 'issue_task_instance_token') {
           expect(res.body.scope).toBe('execution');
