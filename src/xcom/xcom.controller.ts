@@ -22,10 +22,10 @@ import { XCOM_SETTINGS, type XComSettings } from './xcom.settings';
 /** Path parameters of every XCom route, documented once. `key` may contain `/` (Airflow's `{key:path}`). */
 function SeriesParams(): MethodDecorator {
   return applyDecorators(
-    ApiParam({ name: 'dag_id', schema: { type: 'string', maxLength: 250 }, example: 'example_dag' }),
-    ApiParam({ name: 'run_id', schema: { type: 'string', maxLength: 250 }, example: 'manual__2026-11-25' }),
-    ApiParam({ name: 'task_id', schema: { type: 'string', maxLength: 250 }, example: 'extract' }),
-    ApiParam({ name: 'key', schema: { type: 'string', minLength: 1, maxLength: XCOM_KEY_MAX_LENGTH }, example: 'return_value', description: 'May contain `/` (sent as is or as %2F).' }),
+    ApiParam({ name: 'dag_id', schema: { type: 'string', maxLength: 250, example: 'example_dag' } }),
+    ApiParam({ name: 'run_id', schema: { type: 'string', maxLength: 250, example: 'manual__2026-11-25' } }),
+    ApiParam({ name: 'task_id', schema: { type: 'string', maxLength: 250, example: 'extract' } }),
+    ApiParam({ name: 'key', schema: { type: 'string', minLength: 1, maxLength: XCOM_KEY_MAX_LENGTH, example: 'return_value' }, description: 'May contain `/` (sent as is or as %2F).' }),
   );
 }
 
@@ -97,7 +97,7 @@ export class XComController {
     ],
   })
   @ApiOkResponse({ description: 'The value.', schema: { ...JSON_VALUE_SCHEMA, example: 'value of map index 3' } })
-  @ApiParam({ name: 'offset', schema: { type: 'integer' }, example: 0 })
+  @ApiParam({ name: 'offset', schema: { type: 'integer', example: 0 } })
   // The bare value is the body: serialised here, since Nest sends a returned string as text/html
   // and a returned null as an empty body.
   @Header('Content-Type', 'application/json; charset=utf-8')

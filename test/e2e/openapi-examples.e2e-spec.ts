@@ -17,6 +17,11 @@ const WALK_THROUGH = [
   'ti_run',
   'ti_heartbeat',
   'put_rtif',
+  'set_xcom',
+  'get_xcom',
+  'get_mapped_xcom_by_index',
+  'get_mapped_xcom_by_slice',
+  'delete_xcom',
   'get_previous_successful_dagrun',
   'ti_skip_downstream',
   'ti_update_state',
@@ -127,7 +132,17 @@ describe('OpenAPI examples: every documented request works as pre-filled, in wal
           const value = FROM_CREATED.includes(p.name) ? created[p.name] : p.example;
           if (value !== undefined) query.set(p.name, String(value));
         }
-        const path = op.path.replace('{task_instance_id}', taskInstanceId) + (query.size > 0 ? `?${query}` : '');
+        // Path parameters likewise: the task instance's id or key copied from step 1, any other
+        // (an XCom key, an offset) its documented example.
+        const filled = op.path.replace(/\{([a-z_]+)\}/g, (_, name: string) => {
+          if (name === 'task_instance_id') return taskInstanceId;
+          if (FROM_CREATED.includes(name)) return encodeURIComponent(String(created[name]));
+          const param = ((op.parameters ?? []) as OpenAPIV3.ParameterObject[]).find((p) => p.in === 'path' && p.name === name);
+          const example = param?.example ?? (param?.schema as OpenAPIV3.SchemaObject | undefined)?.example;
+          if (example === undefined) throw new Error(`${op.operationId}: path parameter ${name} documents no example`);
+          return encodeURIComponent(String(example));
+        });
+        const path = filled + (query.size > 0 ? `?${query}` : '');
         const res = await http(t.baseUrl, op.method, path, documentedBody(op), path.startsWith('/api/') ? admin : { authorization: execution?.authorization });
         const documented = Object.keys(op.responses).map(Number).filter((s) => s >= 200 && s < 300);
         seen.push({ operation: operationId, status: res.status, documented });
