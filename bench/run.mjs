@@ -58,6 +58,32 @@ ensureDatabaseTools();
 mkdirSync(workDir, { recursive: true });
 mkdirSync(outDir, { recursive: true });
 
+/**
+ * The service's event loop over a measured interval, from its /metrics: utilisation (busy share of
+ * wall time, per process) and the longest delay (prom-client resets its delay histogram at every
+ * scrape, so the scrape before the run starts the window). Under WEB_CONCURRENCY a scrape answers
+ * for every worker (counters summed, the delay's maximum taken).
+ */
+async function eventLoopMeter(baseUrl, processes) {
+  const read = async () => {
+    const text = await (await fetch(`${baseUrl}/metrics`)).text();
+    const value = (name) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+      return line ? Number(line.slice(name.length + 1)) : NaN;
+    };
+    return { at: Date.now(), active: value('nodejs_eventloop_active_seconds_total'), lagMax: value('nodejs_eventloop_lag_max_seconds') };
+  };
+  const start = await read();
+  return async () => {
+    const end = await read();
+    const wall = (end.at - start.at) / 1000;
+    return {
+      utilization: Math.round(((end.active - start.active) / wall / processes) * 100) / 100,
+      max_delay_ms: Math.round(end.lagMax * 1e4) / 10,
+    };
+  };
+}
+
 /** CPU cores used by each party over a measured interval (seconds of CPU per second of wall time). */
 function cpuMeter(pids) {
   const selfStat = () => {
@@ -119,23 +145,31 @@ try {
         log(`${tag}: seeded ${Object.values(seeded).reduce((a, b) => a + b.length, 0)} task instances through the API; warming up ${settings.warmup_seconds} s`);
         if (settings.warmup_seconds > 0) await driveRtif({ baseUrl: svc.baseUrl, ids: seeded.warmup, connections: settings.connections, seconds: settings.warmup_seconds });
         for (const shape of settings.shapes) {
+          const loop = await eventLoopMeter(svc.baseUrl, processes);
           const meter = cpuMeter({ service: svc.pid, postgres: pg.pid, pgbouncer: path === 'pgbouncer' ? bouncer.pid : undefined });
           const driveStart = Date.now();
           const drive = await driveRtif({ baseUrl: svc.baseUrl, ids: seeded[shape], connections: settings.connections, seconds: settings.seconds });
           profileWindow = { start: driveStart, end: Date.now() };
           const cpu = meter('autocannon');
+          const eventLoop = await loop();
           const integrity = await checkIntegrity(pg.url, seeded[shape], drive);
-          const entry = { shape, processes, path, ...summarize(drive.result, settings.seconds), integrity, cpu_cores: cpu };
+          const entry = { shape, processes, path, ...summarize(drive.result, settings.seconds), integrity, cpu_cores: cpu, event_loop: eventLoop };
           // CPU milliseconds per answered request: steadier than req/s on a machine shared with others.
           entry.cpu_ms_per_request = {
             service: Math.round(((cpu.service * settings.seconds) / entry.requests) * 1e5) / 100,
             postgres: Math.round(((cpu.postgres * settings.seconds) / entry.requests) * 1e5) / 100,
           };
+          // The two that hold across machines where req/s does not: the service's CPU per write
+          // against the database's, and how far the tail strays from the mean latency that the
+          // connection count implies (connections / throughput: every connection always waits).
+          entry.service_per_postgres_cpu = entry.cpu_ms_per_request.postgres > 0 ? Math.round((entry.cpu_ms_per_request.service / entry.cpu_ms_per_request.postgres) * 100) / 100 : null;
+          entry.p99_per_mean_latency = entry.rps > 0 ? Math.round((entry.latency_ms.p99 / ((settings.connections / entry.rps) * 1000)) * 100) / 100 : null;
           results.runs.push(entry);
           idsForLimit[shape] ??= seeded[shape];
           log(
             `${tag} ${shape}: ${entry.rps} req/s, p50 ${entry.latency_ms.p50} p90 ${entry.latency_ms.p90} p99 ${entry.latency_ms.p99} ms, ` +
-              `${JSON.stringify(entry.status_codes)}, integrity ${integrity.clean ? 'clean' : JSON.stringify(integrity.problems)}, cpu ${JSON.stringify(cpu)}, cpu ms/request ${JSON.stringify(entry.cpu_ms_per_request)}`,
+              `${JSON.stringify(entry.status_codes)}, integrity ${integrity.clean ? 'clean' : JSON.stringify(integrity.problems)}, cpu ${JSON.stringify(cpu)}, cpu ms/request ${JSON.stringify(entry.cpu_ms_per_request)}, ` +
+              `service/postgres ${entry.service_per_postgres_cpu}, p99/mean ${entry.p99_per_mean_latency}, event loop ${JSON.stringify(eventLoop)}`,
           );
         }
         const rss = svc.peakRss();

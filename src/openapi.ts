@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { applyAuthToDocument, BEARER_SCHEME } from './common/auth/auth.openapi';
+import { applyIdempotencyKeysToDocument } from './common/idempotency-keys/idempotency-keys.openapi';
 import { ProblemDto } from './common/problem/problem.dto';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -15,7 +16,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       BEARER_SCHEME,
     )
     .build();
-  return applyAuthToDocument(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] }));
+  return applyIdempotencyKeysToDocument(applyAuthToDocument(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] })));
 }
 
 /** Swagger UI at `/docs`, the document at `/openapi.json`. */

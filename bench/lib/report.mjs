@@ -11,19 +11,19 @@ function statusText(codes) {
 /** One markdown table: every service run, then the pgbench limit of each shape. */
 export function markdownTable(results) {
   const lines = [
-    '| shape | processes | path | req/s | vs limit | p50 ms | p90 ms | p99 ms | status codes | integrity | peak RSS MiB (per worker) | CPU cores: service / postgres / pgbouncer / load gen / other |',
-    '|---|---|---|---:|---:|---:|---:|---:|---|---|---|---|',
+    '| shape | processes | path | req/s | vs limit | p50 ms | p90 ms | p99 ms | p99 ÷ mean | status codes | integrity | peak RSS MiB (per worker) | CPU ms/write: service / postgres | service ÷ postgres | event loop: utilisation / max delay ms | CPU cores: service / postgres / pgbouncer / load gen / other |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---|---|---:|---|---|',
   ];
   for (const r of results.runs) {
     const limit = results.limits[r.shape]?.tps;
     const ratio = limit ? (r.rps / limit).toFixed(2) : '–';
     const c = r.cpu_cores;
     lines.push(
-      `| ${r.shape} | ${r.processes} | ${r.path} | ${r.rps} | ${ratio} | ${fmt(r.latency_ms.p50)} | ${fmt(r.latency_ms.p90)} | ${fmt(r.latency_ms.p99)} | ${statusText(r.status_codes)}${r.errors ? ` errors×${r.errors}` : ''}${r.timeouts ? ` timeouts×${r.timeouts}` : ''} | ${r.integrity.clean ? `clean (${r.integrity.written} TIs)` : `**${r.integrity.problems.length} problems**`} | ${r.peak_rss.workers_mib.join(', ')}${r.peak_rss.primary_mib ? ` (primary ${r.peak_rss.primary_mib})` : ''} | ${c.service} / ${c.postgres} / ${c.pgbouncer} / ${c.load_generator} / ${c.other} |`,
+      `| ${r.shape} | ${r.processes} | ${r.path} | ${r.rps} | ${ratio} | ${fmt(r.latency_ms.p50)} | ${fmt(r.latency_ms.p90)} | ${fmt(r.latency_ms.p99)} | ${fmt(r.p99_per_mean_latency)} | ${statusText(r.status_codes)}${r.errors ? ` errors×${r.errors}` : ''}${r.timeouts ? ` timeouts×${r.timeouts}` : ''} | ${r.integrity.clean ? `clean (${r.integrity.written} TIs)` : `**${r.integrity.problems.length} problems**`} | ${r.peak_rss.workers_mib.join(', ')}${r.peak_rss.primary_mib ? ` (primary ${r.peak_rss.primary_mib})` : ''} | ${fmt(r.cpu_ms_per_request?.service)} / ${fmt(r.cpu_ms_per_request?.postgres)} | ${fmt(r.service_per_postgres_cpu)} | ${fmt(r.event_loop?.utilization)} / ${fmt(r.event_loop?.max_delay_ms)} | ${c.service} / ${c.postgres} / ${c.pgbouncer} / ${c.load_generator} / ${c.other} |`,
     );
   }
   for (const [shape, l] of Object.entries(results.limits)) {
-    lines.push(`| ${shape} | pgbench | direct | ${l.tps} | 1.00 | ${fmt(l.latency_ms.p50)} | ${fmt(l.latency_ms.p90)} | ${fmt(l.latency_ms.p99)} | ${l.transactions} tx, ${l.failed} failed | – | – | postgres ${l.cpu_cores.postgres}, pgbench ${l.cpu_cores.load_generator}, other ${l.cpu_cores.other} |`);
+    lines.push(`| ${shape} | pgbench | direct | ${l.tps} | 1.00 | ${fmt(l.latency_ms.p50)} | ${fmt(l.latency_ms.p90)} | ${fmt(l.latency_ms.p99)} | – | ${l.transactions} tx, ${l.failed} failed | – | – | – / ${fmt(l.cpu_ms_per_request?.postgres)} | – | – | postgres ${l.cpu_cores.postgres}, pgbench ${l.cpu_cores.load_generator}, other ${l.cpu_cores.other} |`);
   }
   return lines.join('\n');
 }

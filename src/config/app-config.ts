@@ -67,6 +67,9 @@ const schema = z.object({
   RTIF_RETENTION_DAG_RUNS: integer(-1_000_000, 1_000_000).prefault('30'),
   RTIF_EXTRA_SENSITIVE_FIELDS: list.prefault(''),
 
+  IDEMPOTENCY_KEY_TTL_SECONDS: integer(60, 30 * 86_400).prefault('86400'),
+  IDEMPOTENCY_PURGE_INTERVAL_SECONDS: integer(0, 86_400).prefault('300'),
+
   HEALTH_CHECK_TIMEOUT_MS: integer(50, 60_000).prefault('1000'),
   SHUTDOWN_DELAY_MS: integer(0, 600_000).prefault('0'),
   SHUTDOWN_GRACE_MS: integer(0, 3_600_000).prefault('20000'),
@@ -140,6 +143,13 @@ export interface AppConfig {
     maxDepth: number;
     retentionDagRuns: number;
     sensitiveFields: string[];
+  };
+  /** `Idempotency-Key` on the routes that opt in (see `src/common/idempotency-keys/`). */
+  idempotency: {
+    /** How long a key's stored response is replayed; after that the key is free again. */
+    keyTtlSeconds: number;
+    /** How often each process deletes expired keys; 0: never (another process or a job does it). */
+    purgeIntervalSeconds: number;
   };
   health: {
     /** Bound on each readiness check (database ping, pending migrations). */
@@ -228,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       retentionDagRuns: e.RTIF_RETENTION_DAG_RUNS,
       sensitiveFields: [...new Set([...DEFAULT_SENSITIVE_FIELDS, ...e.RTIF_EXTRA_SENSITIVE_FIELDS])],
     },
+    idempotency: { keyTtlSeconds: e.IDEMPOTENCY_KEY_TTL_SECONDS, purgeIntervalSeconds: e.IDEMPOTENCY_PURGE_INTERVAL_SECONDS },
     health: { checkTimeoutMs: e.HEALTH_CHECK_TIMEOUT_MS },
     shutdown: { delayMs: e.SHUTDOWN_DELAY_MS, graceMs: e.SHUTDOWN_GRACE_MS },
     auth: {

@@ -162,6 +162,15 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
     expect((await http(t.baseUrl, 'GET', '/metrics')).text).toContain('# TYPE db_retry_budget_refusals_total counter');
   });
 
+  it('counts the seconds the event loop was busy, growing with work done between scrapes', async () => {
+    const before = sampleValue(await scrape(), 'nodejs_eventloop_active_seconds_total');
+    // Keep the loop busy for ~50 ms of this (in-process) service's thread.
+    const until = Date.now() + 50;
+    while (Date.now() < until) Math.sqrt(Math.random());
+    const after = sampleValue(await scrape(), 'nodejs_eventloop_active_seconds_total');
+    expect(after - before).toBeGreaterThanOrEqual(0.045);
+  });
+
   it('never writes rendered-field values, bodies or tokens to the log', async () => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('nolog'), run_id: 'run', task_id: 'task' });
     const value = `value-${randomUUID()}`;

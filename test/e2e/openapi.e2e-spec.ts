@@ -38,4 +38,21 @@ describe('OpenAPI document', () => {
     expect(create.responses['503']).toBeDefined();
     expect(doc.paths['/api/v1/task-instances/{task_instance_id}'].get.responses['409']).toBeUndefined();
   });
+
+  it('documents Idempotency-Key on the routes that opt in: the header, the replay header, and the 400, 409 and 422 answers', () => {
+    const create = doc.paths['/api/v1/task-instances'].post;
+    expect(create.parameters).toContainEqual(
+      expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false, schema: expect.objectContaining({ type: 'string', maxLength: 257 }) }),
+    );
+    expect(create['x-idempotency-key']).toBe('optional');
+    expect(Object.keys(create.responses['201'].headers).sort()).toEqual(['Idempotent-Replayed', 'Location']);
+    const examples = (status: string) => Object.keys(create.responses[status].content['application/problem+json'].examples).sort();
+    expect(examples('400')).toEqual(['idempotency_key_invalid']);
+    expect(examples('409')).toEqual(['already_exists', 'idempotency_key_in_use', 'unique_violation']);
+    expect(examples('422')).toEqual(['idempotency_key_reused', 'validation_error']);
+    // Routes that do not opt in say nothing about keys.
+    const rtif = doc.paths['/execution/task-instances/{task_instance_id}/rtif'].put;
+    expect(JSON.stringify(rtif)).not.toMatch(/[Ii]dempoten(cy-Key|t-Replayed)/);
+    expect(rtif['x-idempotency-key']).toBeUndefined();
+  });
 });

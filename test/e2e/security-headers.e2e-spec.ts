@@ -75,7 +75,8 @@ describe('security headers (helmet) and Swagger UI under its CSP', () => {
     }
     const rtif = doc.paths['/execution/task-instances/{task_instance_id}/rtif'].put;
     expect(rtif.responses['201'].headers['Refreshed-API-Token'].schema).toEqual({ type: 'string' });
-    expect(doc.paths['/api/v1/task-instances'].post.responses['201'].headers).toBeUndefined();
+    // Admin routes never refresh an execution token (their 201 carries Location and the replay header only).
+    expect(doc.paths['/api/v1/task-instances'].post.responses['201'].headers['Refreshed-API-Token']).toBeUndefined();
     const init = await fetch(`${t.baseUrl}/docs/swagger-ui-init.js`).then((r) => r.text());
     expect(init).toContain('"persistAuthorization": true');
   });
@@ -108,11 +109,11 @@ describe('CORS when configured', () => {
     const res = await preflight('https://airflow.example');
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('https://airflow.example');
-    expect(res.headers.get('access-control-allow-headers')).toBe('Authorization,Content-Type,correlation-id');
+    expect(res.headers.get('access-control-allow-headers')).toBe('Authorization,Content-Type,correlation-id,Idempotency-Key');
     expect(res.headers.get('access-control-max-age')).toBe('600');
     const get = await http(t.baseUrl, 'GET', '/openapi.json', undefined, { origin: 'http://ui.example' });
     expect(get.headers.get('access-control-allow-origin')).toBe('http://ui.example');
-    expect(get.headers.get('access-control-expose-headers')).toBe('Refreshed-API-Token,correlation-id,Retry-After,WWW-Authenticate');
+    expect(get.headers.get('access-control-expose-headers')).toBe('Refreshed-API-Token,correlation-id,Retry-After,WWW-Authenticate,Location,Idempotent-Replayed');
   });
 
   it('does not allow other origins', async () => {

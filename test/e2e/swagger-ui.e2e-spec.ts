@@ -2,7 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createTaskInstance, http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
-import { executionToken } from '../support/tokens';
+import { withDirect } from '../support/test-database';
+import { adminToken, executionToken } from '../support/tokens';
 
 /** Debian's Chromium: installed by the test set-up (`.ci/run`), never downloaded by Playwright. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -75,6 +76,38 @@ describe('Swagger UI in a real browser (Debian Chromium via playwright-core)', (
     const from = (await operation.boundingBox())!;
     const to = (await live.boundingBox())!;
     await page.screenshot({ path: SCREENSHOT, fullPage: true, clip: { x: from.x, y: from.y, width: from.width, height: to.y + to.height - from.y + 12 } });
+    await page.close();
+  }, 90_000);
+
+  it('shows Idempotency-Key as a parameter of the creation, and a second Execute with it is a replay', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${t.baseUrl}/docs`);
+    await authorize(page, await adminToken());
+    const operation = page.locator('.opblock.opblock-post', { has: page.locator('[data-path="/api/v1/task-instances"]') });
+    await operation.locator('.opblock-summary').first().click();
+    const keyRow = operation.locator('tr[data-param-name="Idempotency-Key"]');
+    expect(await keyRow.locator('.parameter__in').innerText()).toContain('header');
+    await operation.getByRole('button', { name: 'Try it out' }).click();
+    const key = `swagger-${uniqueId('k')}`;
+    const dagId = uniqueId('swagger_idem');
+    await keyRow.locator('input').fill(key);
+    await operation.locator('textarea.body-param__text').fill(JSON.stringify({ dag_id: dagId, run_id: 'manual__2026-11-28', task_id: 'extract' }));
+    const live = operation.locator('.live-responses-table');
+    const execute = async () => {
+      await operation.getByRole('button', { name: 'Execute' }).click();
+      const status = live.locator('tr.response .response-col_status').first();
+      await status.waitFor({ state: 'visible', timeout: 30_000 });
+      return { status: (await status.innerText()).trim(), text: await live.locator('tr.response .response-col_description').first().innerText() };
+    };
+    const first = await execute();
+    expect(first.status).toBe('201');
+    expect(first.text).not.toContain('idempotent-replayed');
+    await operation.getByRole('button', { name: 'Clear' }).click();
+    const second = await execute();
+    expect(second.status).toBe('201');
+    expect(second.text).toContain('idempotent-replayed: true');
+    const n = await withDirect(async (c) => (await c.query('select count(*)::int as n from task_instance where dag_id = $1', [dagId])).rows[0].n);
+    expect(n).toBe(1);
     await page.close();
   }, 90_000);
 });

@@ -3,6 +3,7 @@
  * (not taken from the service) so that a wrong title fails the test.
  */
 const TITLES: Record<number, string> = {
+  400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',

@@ -19,6 +19,8 @@ describe('@Idempotency options are validated when the decorator is applied', () 
     ['a reason that is not snake_case', { idempotent: false, constraints: { k: { conflict: 'Already Exists' } } }, "must map to 'retry'"],
     ['an extra key next to conflict', { idempotent: false, constraints: { k: { conflict: 'already_exists', status: 400 } } }, "must map to 'retry'"],
     ['no options', undefined, 'options must be an object'],
+    ['a misspelt key mode', { idempotent: false, key: 'mandatory' }, `"key" must be 'optional' or 'required'`],
+    ['a key on an idempotent route', { idempotent: true, key: 'optional' }, '"key" is for routes with idempotent: false'],
   ])('%s throws at decoration time', (_, options, message) => {
     const decorate = () => {
       class Controller {

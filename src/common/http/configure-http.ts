@@ -6,6 +6,7 @@ import { isUtf8 } from 'node:buffer';
 import type { AppConfig } from '../../config/app-config';
 import { routeArea } from '../auth/route-area';
 import { REFRESHED_TOKEN_HEADER } from '../auth/token-claims';
+import { IDEMPOTENCY_KEY_HEADER, REPLAYED_HEADER } from '../idempotency-keys/idempotency-key.header';
 import { buildProblem, PROBLEM_CONTENT_TYPE, type ProblemInput } from '../problem/problem';
 import { correlationIdMiddleware, correlationIdOf, CORRELATION_ID_HEADER } from './correlation-id';
 import { inspectJsonBody } from '../json/json-inspection';
@@ -48,8 +49,8 @@ export function configureHttp(app: INestApplication, config: AppConfig, observer
     express_.enableCors({
       origin: config.http.corsOrigins,
       methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['Authorization', 'Content-Type', CORRELATION_ID_HEADER],
-      exposedHeaders: [REFRESHED_TOKEN_HEADER, CORRELATION_ID_HEADER, 'Retry-After', 'WWW-Authenticate'],
+      allowedHeaders: ['Authorization', 'Content-Type', CORRELATION_ID_HEADER, IDEMPOTENCY_KEY_HEADER],
+      exposedHeaders: [REFRESHED_TOKEN_HEADER, CORRELATION_ID_HEADER, 'Retry-After', 'WWW-Authenticate', 'Location', REPLAYED_HEADER],
       maxAge: 600,
     });
   }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { MikroORM } from '@mikro-orm/core';
 import type { Pool } from 'pg';
 import { poolOf } from '../../database/orm-options';
@@ -7,7 +8,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { routeLabelOf } from '../http/route-label';
 import { DomainError } from '../problem/domain-error';
 import { ClusterMetricsClient, isClusterWorker } from './cluster-metrics';
-import { UnitOfWorkStats, type UnitOfWorkEvent } from '../unit-of-work/unit-of-work.stats';
+import { UnitOfWorkStats, type IdempotencyOutcome, type UnitOfWorkEvent } from '../unit-of-work/unit-of-work.stats';
 
 
 /** Latency buckets in seconds: a fast RTIF upsert is a few ms; 5 s is the default connect timeout. */
@@ -71,11 +72,45 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     registers: [this.registry],
   });
 
+  private readonly idempotency = {
+    replayed: new Counter({
+      name: 'idempotency_replays_total',
+      help: 'Requests with an Idempotency-Key answered with the stored response of an earlier request (nothing executed), by route.',
+      labelNames: ['method', 'route'] as const,
+      registers: [this.registry],
+    }),
+    key_reused: new Counter({
+      name: 'idempotency_key_reused_total',
+      help: 'Requests refused 422 idempotency_key_reused: the key was used for a different request, by route.',
+      labelNames: ['method', 'route'] as const,
+      registers: [this.registry],
+    }),
+    key_in_use: new Counter({
+      name: 'idempotency_key_in_use_total',
+      help: 'Requests refused 409 idempotency_key_in_use: a request with the same key was still in flight, by route.',
+      labelNames: ['method', 'route'] as const,
+      registers: [this.registry],
+    }),
+  } satisfies Record<IdempotencyOutcome, Counter<'method' | 'route'>>;
+
   constructor(
     private readonly stats: UnitOfWorkStats,
     private readonly orm: MikroORM,
   ) {
     collectDefaultMetrics({ register: this.registry });
+    // Event-loop utilisation (the share of wall time the loop was busy): a counter of busy seconds,
+    // so `rate(nodejs_eventloop_active_seconds_total[1m])` is the ELU (summed over cluster workers).
+    let lastActiveMs = performance.eventLoopUtilization().active;
+    new Counter({
+      name: 'nodejs_eventloop_active_seconds_total',
+      help: 'Seconds the event loop spent busy (not waiting for I/O); its rate is the event-loop utilisation.',
+      registers: [this.registry],
+      collect() {
+        const active = performance.eventLoopUtilization().active;
+        this.inc(Math.max(0, active - lastActiveMs) / 1000);
+        lastActiveMs = active;
+      },
+    });
     const pool = () => this.pool();
     const gauge = (name: string, help: string, read: (p: Pool) => number) =>
       new Gauge({
@@ -150,6 +185,9 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
         break;
       case 'conflict':
         this.conflicts.inc({ method, route, reason: event.reason });
+        break;
+      case 'idempotency':
+        this.idempotency[event.outcome].inc({ method, route });
         break;
       default: {
         const never: never = event;

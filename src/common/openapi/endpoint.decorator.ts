@@ -7,7 +7,7 @@ export interface EndpointOptions {
   summary: string;
   description?: string;
   /** Success status and body type (omit `type` for an empty body). */
-  success: { status: number; type?: Type<unknown>; description: string };
+  success: { status: number; type?: Type<unknown>; description: string; headers?: Record<string, { description: string; schema: { type: 'string'; format?: string } }> };
   /** Every error this route can return (besides those `@Idempotency()` documents). */
   errors?: { status: number; description: string; examples?: ProblemExample[] }[];
 }
@@ -17,7 +17,7 @@ export function Endpoint(options: EndpointOptions): MethodDecorator {
   return applyDecorators(
     ApiOperation({ operationId: options.operationId, summary: options.summary, description: options.description }),
     HttpCode(options.success.status),
-    ApiResponse({ status: options.success.status, type: options.success.type, description: options.success.description }),
+    ApiResponse({ status: options.success.status, type: options.success.type, description: options.success.description, ...(options.success.headers ? { headers: options.success.headers } : {}) }),
     ...(options.errors ?? []).map((e) => ApiProblemResponse(e.status, e.description, e.examples)),
   );
 }

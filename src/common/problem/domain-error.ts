@@ -36,6 +36,14 @@ export type DomainErrorCode =
   | 'check_violation'
   /** PostgreSQL rejected a value (SQLSTATE class 22). */
   | 'value_rejected'
+  /** An `Idempotency-Key` header is required on this route and was not sent. */
+  | 'idempotency_key_missing'
+  /** The `Idempotency-Key` header does not follow the published key format. */
+  | 'idempotency_key_invalid'
+  /** The `Idempotency-Key` was already used by this caller on this route for a different request. */
+  | 'idempotency_key_reused'
+  /** A request with the same `Idempotency-Key` is still being processed (`Retry-After`). */
+  | 'idempotency_key_in_use'
   /** A readiness check failed (database unreachable, migrations pending, or draining). */
   | 'not_ready'
   /** No usable bearer token: missing, malformed, badly signed, expired, … (`reason` says which). */

@@ -13,6 +13,9 @@ import { RequestValidationException } from './validation';
 /** The HTTP status of each domain error code. Exhaustive: a new code must be given a status. */
 export function statusOf(code: DomainErrorCode): number {
   switch (code) {
+    case 'idempotency_key_missing':
+    case 'idempotency_key_invalid':
+      return 400;
     case 'not_found':
     case 'rendered_fields_not_found':
       return 404;
@@ -26,11 +29,13 @@ export function statusOf(code: DomainErrorCode): number {
     case 'invalid_state':
     case 'running_elsewhere':
     case 'not_running':
+    case 'idempotency_key_in_use':
       return 409;
     case 'foreign_key_violation':
     case 'not_null_violation':
     case 'check_violation':
     case 'value_rejected':
+    case 'idempotency_key_reused':
       return 422;
     case 'retries_exhausted':
     case 'retry_budget_exhausted':
@@ -44,6 +49,14 @@ export function statusOf(code: DomainErrorCode): number {
       throw new Error(`no HTTP status for domain error code ${String(never)}`);
     }
   }
+}
+
+/**
+ * The problem a domain error becomes. Shared with the idempotency-key store, which keeps the
+ * rendered body of a 4xx outcome and must produce the bytes this filter would have sent.
+ */
+export function domainProblem(error: DomainError): ProblemInput & { retryAfterSeconds?: number } {
+  return { status: statusOf(error.code), reason: error.reason, detail: error.detail, extensions: error.extensions, retryAfterSeconds: error.retryAfterSeconds };
 }
 
 const REASON_OF_STATUS: Record<number, string> = {
@@ -118,7 +131,7 @@ export class ProblemDetailsFilter extends BaseExceptionFilter {
     if (status >= 500) {
       this.logger.warn({ msg: 'request failed', reason: error.reason, correlation_id: correlationIdOf(req), route: routeOf(req), ...error.extensions });
     }
-    return { status, reason: error.reason, detail: error.detail, extensions: error.extensions, retryAfterSeconds: error.retryAfterSeconds, headers: bearerChallengeHeaders(error) };
+    return { ...domainProblem(error), headers: bearerChallengeHeaders(error) };
   }
 
   private internal(exception: unknown, req: Request): Rendered {

@@ -30,7 +30,17 @@ export interface IdempotencyOptions {
    * a 500 (`LockTimeoutNotSetError`, logged), even if the handler catches the error.
    */
   lockTimeout?: 'runner' | 'first-statement';
+  /**
+   * Whether the route honours an `Idempotency-Key` request header (IETF draft
+   * `draft-ietf-httpapi-idempotency-key-header`), for routes that are not idempotent by nature.
+   * `'optional'`: a request with a key is executed at most once per key and caller, and a repeat gets
+   * the stored response; a request without one is executed as usual. `'required'`: a request without
+   * a key is refused (400). Absent: the header is ignored. Only with `idempotent: false`.
+   */
+  key?: IdempotencyKeyMode;
 }
+
+export type IdempotencyKeyMode = 'optional' | 'required';
 
 export type IdempotencyPolicy = Readonly<IdempotencyOptions>;
 
@@ -41,7 +51,7 @@ const REASON = /^[a-z][a-z0-9_]{0,62}$/;
 export function validateIdempotencyOptions(options: IdempotencyOptions): IdempotencyPolicy {
   const where = '@Idempotency()';
   if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object`);
-  const known = new Set(['idempotent', 'constraints', 'maxAttempts', 'lockTimeout']);
+  const known = new Set(['idempotent', 'constraints', 'maxAttempts', 'lockTimeout', 'key']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new TypeError(`${where}: unknown option "${key}"`);
   }
@@ -52,6 +62,12 @@ export function validateIdempotencyOptions(options: IdempotencyOptions): Idempot
   if (options.lockTimeout !== undefined && options.lockTimeout !== 'runner' && options.lockTimeout !== 'first-statement') {
     throw new TypeError(`${where}: "lockTimeout" must be 'runner' or 'first-statement'`);
   }
+  if (options.key !== undefined && options.key !== 'optional' && options.key !== 'required') {
+    throw new TypeError(`${where}: "key" must be 'optional' or 'required'`);
+  }
+  // Repeating an idempotent request is already harmless; a key there would only add a stored
+  // response that can go stale, and a 422 for a client that legitimately changes its body.
+  if (options.key !== undefined && options.idempotent) throw new TypeError(`${where}: "key" is for routes with idempotent: false`);
   for (const [constraint, action] of Object.entries(options.constraints ?? {})) {
     if (!NAME.test(constraint)) throw new TypeError(`${where}: "${constraint}" is not a PostgreSQL constraint name`);
     const isRetry = action === 'retry';

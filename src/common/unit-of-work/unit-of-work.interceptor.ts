@@ -1,6 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import { IdempotencyKeys } from '../idempotency-keys/idempotency-keys';
 import { defer, lastValueFrom, Observable } from 'rxjs';
 import { IDEMPOTENCY_POLICY, type IdempotencyPolicy } from './idempotency.policy';
 import { UnitOfWorkRunner } from './unit-of-work.runner';
@@ -15,6 +16,7 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly runner: UnitOfWorkRunner,
+    private readonly keys: IdempotencyKeys,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -27,6 +29,9 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
     const req = context.switchToHttp().getRequest<Request>();
     const route = `${req.method} ${(req.route as { path?: string } | undefined)?.path ?? context.getHandler().name}`;
     // next.handle() is called inside each attempt so the handler runs in that attempt's context.
-    return defer(() => this.runner.run(policy, route, () => lastValueFrom(next.handle(), { defaultValue: undefined })));
+    const handle = () => lastValueFrom(next.handle(), { defaultValue: undefined });
+    if (policy.key === undefined) return defer(() => this.runner.run(policy, route, handle));
+    const res = context.switchToHttp().getResponse<Response>();
+    return defer(() => this.keys.run(policy, route, req, res, (work) => this.runner.run(policy, route, work), handle));
   }
 }

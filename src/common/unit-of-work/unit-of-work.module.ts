@@ -1,5 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { IdempotencyKeyPurger } from '../idempotency-keys/idempotency-key.purger';
+import { IdempotencyKeyStore } from '../idempotency-keys/idempotency-key.store';
+import { IdempotencyKeys } from '../idempotency-keys/idempotency-keys';
 import { RetryBudget } from './retry-budget';
 import { UnitOfWorkInterceptor } from './unit-of-work.interceptor';
 import { UnitOfWorkRunner } from './unit-of-work.runner';
@@ -17,7 +20,10 @@ import { UnitOfWorkStats } from './unit-of-work.stats';
     UnitOfWorkStats,
     UnitOfWorkRunner,
     UnitOfWorkInterceptor,
+    IdempotencyKeyStore,
+    IdempotencyKeys,
+    IdempotencyKeyPurger,
   ],
-  exports: [RetryBudget, UnitOfWorkStats, UnitOfWorkRunner, UnitOfWorkInterceptor],
+  exports: [RetryBudget, UnitOfWorkStats, UnitOfWorkRunner, UnitOfWorkInterceptor, IdempotencyKeyStore, IdempotencyKeys],
 })
 export class UnitOfWorkModule {}

@@ -4,17 +4,22 @@ export type UnitOfWorkEvent =
   | { type: 'retry'; route: string; sqlstate: string; constraint?: string; attempt: number }
   | { type: 'retries_exhausted'; route: string; sqlstate: string }
   | { type: 'budget_refused'; route: string; sqlstate: string }
-  | { type: 'conflict'; route: string; reason: string; constraint?: string };
+  | { type: 'conflict'; route: string; reason: string; constraint?: string }
+  /** A request with an `Idempotency-Key` answered from its stored outcome, or refused (422 / 409). */
+  | { type: 'idempotency'; route: string; outcome: IdempotencyOutcome };
+
+export type IdempotencyOutcome = 'replayed' | 'key_reused' | 'key_in_use';
 
 export interface UnitOfWorkStatsSnapshot {
   retries: { route: string; sqlstate: string; count: number }[];
   conflicts: { reason: string; count: number }[];
   retriesExhausted: number;
   budgetRefusals: number;
+  idempotency: { route: string; outcome: IdempotencyOutcome; count: number }[];
 }
 
 /**
- * The one place where retries, conflicts and budget refusals are counted. A metrics endpoint reads
+ * The one place where retries, conflicts, budget refusals and idempotency-key replays and refusals are counted. A metrics endpoint reads
  * `snapshot()` or subscribes to events.
  */
 @Injectable()
@@ -23,6 +28,7 @@ export class UnitOfWorkStats {
   private readonly conflicts = new Map<string, number>();
   private exhausted = 0;
   private refusals = 0;
+  private readonly idempotency = new Map<string, { route: string; outcome: IdempotencyOutcome; count: number }>();
   private readonly listeners = new Set<(event: UnitOfWorkEvent) => void>();
 
   record(event: UnitOfWorkEvent): void {
@@ -43,6 +49,13 @@ export class UnitOfWorkStats {
       case 'conflict':
         this.conflicts.set(event.reason, (this.conflicts.get(event.reason) ?? 0) + 1);
         break;
+      case 'idempotency': {
+        const key = `${event.route}\u0000${event.outcome}`;
+        const entry = this.idempotency.get(key) ?? { route: event.route, outcome: event.outcome, count: 0 };
+        entry.count += 1;
+        this.idempotency.set(key, entry);
+        break;
+      }
       default: {
         const never: never = event;
         throw new Error(`unknown event ${JSON.stringify(never)}`);
@@ -62,6 +75,7 @@ export class UnitOfWorkStats {
       conflicts: [...this.conflicts.entries()].map(([reason, count]) => ({ reason, count })),
       retriesExhausted: this.exhausted,
       budgetRefusals: this.refusals,
+      idempotency: [...this.idempotency.values()].map((r) => ({ ...r })),
     };
   }
 }

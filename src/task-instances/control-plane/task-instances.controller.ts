@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
@@ -31,20 +32,32 @@ export class TaskInstancesController {
       dag_run_pkey: 'retry',
       [TASK_INSTANCE_KEY_CONSTRAINT]: { conflict: 'already_exists' },
     },
+    // A client that timed out can repeat the creation with the same key and get its task instance
+    // (replayed) instead of a 409 already_exists it cannot tell from a real duplicate.
+    key: 'optional',
   })
   @Endpoint({
     operationId: 'create_task_instance',
     summary: 'Create a task instance',
-    description: 'Creates a task instance, and its dag run when absent. Not idempotent: a second task instance with the same (dag_id, run_id, task_id, map_index) is a 409 `already_exists`.',
-    success: { status: 201, type: TaskInstanceDto, description: 'Created.' },
+    description:
+      'Creates a task instance, and its dag run when absent. Not idempotent: a second task instance with the same (dag_id, run_id, task_id, map_index) is a 409 `already_exists`. ' +
+      'To retry safely after a timeout, send an `Idempotency-Key`: a repeat with the same key gets the first response again (`Idempotent-Replayed: true`) instead of a 409.',
+    success: {
+      status: 201,
+      type: TaskInstanceDto,
+      description: 'Created.',
+      headers: { Location: { description: 'The new task instance: `/api/v1/task-instances/{id}`.', schema: { type: 'string', format: 'uri-reference' } } },
+    },
     errors: [
       { status: 413, description: 'Body too large.' },
       { status: 415, description: 'Body is not JSON.' },
       { status: 422, description: 'Invalid body.', examples: [{ reason: 'validation_error', detail: 'The request is not valid.', errors: [{ path: 'map_index', message: 'map_index must not be less than -1' }] }] },
     ],
   })
-  async create(@Body() dto: CreateTaskInstanceDto): Promise<TaskInstanceDto> {
-    return TaskInstanceDto.from(await this.taskInstances.create(dto));
+  async create(@Body() dto: CreateTaskInstanceDto, @Res({ passthrough: true }) res: Response): Promise<TaskInstanceDto> {
+    const created = TaskInstanceDto.from(await this.taskInstances.create(dto));
+    res.location(`/api/v1/task-instances/${created.id}`);
+    return created;
   }
 
   @Get(':task_instance_id')
