@@ -55,6 +55,7 @@ const schema = z.object({
   DB_POOL_MAX: integer(1, 1000).prefault('10'),
   DB_CONNECT_TIMEOUT_MS: integer(100, 600_000).prefault('5000'),
   DB_LOCK_TIMEOUT_MS: integer(1, 600_000).prefault('2000'),
+  DB_STATEMENT_TIMEOUT_MS: integer(1, 3_600_000).prefault('5000'),
 
   DB_RETRY_MAX_ATTEMPTS: integer(1, 20).prefault('3'),
   DB_RETRY_BASE_DELAY_MS: integer(0, 10_000).prefault('10'),
@@ -130,6 +131,8 @@ export interface AppConfig {
     poolMax: number;
     connectTimeoutMs: number;
     lockTimeoutMs: number;
+    /** `statement_timeout` of every statement a request sends (each route runs in a unit of work). */
+    statementTimeoutMs: number;
   };
   retry: {
     maxAttempts: number;
@@ -224,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       poolMax: e.DB_POOL_MAX,
       connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
       lockTimeoutMs: e.DB_LOCK_TIMEOUT_MS,
+      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     },
     retry: {
       maxAttempts: e.DB_RETRY_MAX_ATTEMPTS,

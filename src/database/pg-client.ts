@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Client, type ClientConfig } from 'pg';
+import { CONNECTION_LOST_MARK } from '../common/unit-of-work/sqlstate';
 
 /**
  * Sees the statements a unit of work sends, on whichever pooled connection they run. MikroORM 7
@@ -97,10 +98,21 @@ export function pgClientClass(connectTimeoutMs: number): ServicePgClientClass {
       const refused = observer?.onQuery(self, sql);
       if (refused) {
         observer!.onQueryError(self, refused);
+        // A refused BEGIN, COMMIT or ROLLBACK would leave the connection checked out (see releaseBroken).
+        if (TRANSACTION_CONTROL.test(sql)) releaseBroken(self, refused);
         return Promise.reject(refused);
       }
       for (const listener of statementListeners) listener(sql);
       const result = super.query(...args);
+      if (result instanceof Promise) {
+        // Registered before anyone else's handlers: the mark is on the error before MikroORM wraps
+        // it, and a failed transaction-control statement gives its connection back before kysely
+        // moves on.
+        result.catch((error: unknown) => {
+          markIfConnectionLost(self, error);
+          if (TRANSACTION_CONTROL.test(sql || sqlOf(args[0]))) releaseBroken(self, error);
+        });
+      }
       if (observer && result instanceof Promise) {
         // Registered before the caller's handlers, so the observer sees a failure first, even when
         // the caller catches and swallows it.
@@ -113,6 +125,49 @@ export function pgClientClass(connectTimeoutMs: number): ServicePgClientClass {
     }
   }
   return ServicePgClient as unknown as ServicePgClientClass;
+}
+
+/** The parts of node-postgres's `Client` that say whether its connection still works. */
+interface ClientHealth {
+  _queryable?: boolean;
+  _ending?: boolean;
+}
+
+/**
+ * Marks `error` as a lost connection when the statement failed without a SQLSTATE and its client
+ * can no longer send statements: the server closed the socket (a restart's fast shutdown, a
+ * failover), whatever the stream error or message says. The classifier then answers 503.
+ */
+function markIfConnectionLost(client: Client, error: unknown): void {
+  if (error === null || typeof error !== 'object') return;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return;
+  const health = client as unknown as ClientHealth;
+  if (health._queryable === false || health._ending === true) {
+    Object.defineProperty(error, CONNECTION_LOST_MARK, { value: true, enumerable: true, configurable: true, writable: true });
+  }
+}
+
+/** BEGIN, COMMIT and ROLLBACK as kysely sends them (not ROLLBACK TO SAVEPOINT, which stays in the transaction). */
+const TRANSACTION_CONTROL = /^\s*(begin|start transaction|commit|rollback(?!\s+to\b))\b/i;
+
+/**
+ * Gives a pooled connection whose BEGIN, COMMIT or ROLLBACK failed back to its pool as broken (the
+ * pool closes it and opens a fresh one when needed). kysely releases a transaction's connection
+ * only when that statement succeeds: when it fails, typically because the server went away (a
+ * restart, a failover) mid-transaction, the connection stayed checked out for ever. A database
+ * restart under load leaked most of the pool that way, and the pool could not be closed. After this
+ * release the connection is ended, so anything kysely still sends on it fails at once (never on a
+ * connection lent to someone else), and its own release, which only follows a success, never runs.
+ */
+function releaseBroken(client: Client, error: unknown): void {
+  const release = (client as unknown as { release?: unknown }).release;
+  if (typeof release !== 'function') return;
+  try {
+    (release as (error: Error) => void).call(client, error instanceof Error ? error : new Error('transaction control statement failed'));
+  } catch {
+    // Already released: nothing is leaked.
+  }
 }
 
 /** node-postgres's `Client` with its overloaded methods seen as plain variadic ones, to override them. */

@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261125000000_initial_schema } from './Migration20261125000000_initial_schema';
 import { Migration20261125190000_task_instance_lifecycle } from './Migration20261125190000_task_instance_lifecycle';
 import { Migration20261125200000_dag_run_retention_index } from './Migration20261125200000_dag_run_retention_index';
+import { Migration20261128100000_task_instance_search_indexes } from './Migration20261128100000_task_instance_search_indexes';
 import { Migration20261128120000_idempotency_key } from './Migration20261128120000_idempotency_key';
 
 /**
@@ -13,5 +14,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261125000000_initial_schema', class: Migration20261125000000_initial_schema },
   { name: 'Migration20261125190000_task_instance_lifecycle', class: Migration20261125190000_task_instance_lifecycle },
   { name: 'Migration20261125200000_dag_run_retention_index', class: Migration20261125200000_dag_run_retention_index },
+  { name: 'Migration20261128100000_task_instance_search_indexes', class: Migration20261128100000_task_instance_search_indexes },
   { name: 'Migration20261128120000_idempotency_key', class: Migration20261128120000_idempotency_key },
 ];

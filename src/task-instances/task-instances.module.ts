@@ -10,10 +10,12 @@ import { TaskInstanceKeyResolver } from './task-instance-key.resolver';
 import { TaskInstanceLookup } from './task-instance.lookup';
 import { TaskInstancesController } from './control-plane/task-instances.controller';
 import { TaskInstancesService } from './control-plane/task-instances.service';
+import { TaskInstanceSearchController } from './control-plane/task-instance-search.controller';
+import { TaskInstanceSearchService } from './control-plane/task-instance-search.service';
 
 @Module({
-  controllers: [TaskInstancesController, RtifController, LifecycleController, TaskInstanceTokenController],
-  providers: [TaskInstancesService, RtifService, JsonObjectBodyPipe, TaskInstanceLookup, LifecycleService, StateUpdatePipe, TaskInstanceKeyResolver],
+  controllers: [TaskInstancesController, TaskInstanceSearchController, RtifController, LifecycleController, TaskInstanceTokenController],
+  providers: [TaskInstancesService, TaskInstanceSearchService, RtifService, JsonObjectBodyPipe, TaskInstanceLookup, LifecycleService, StateUpdatePipe, TaskInstanceKeyResolver],
   // For modules whose routes name a task instance by key (`@TaskInstanceFrom({ resolver: TaskInstanceKeyResolver })`).
   exports: [TaskInstanceKeyResolver, TaskInstanceLookup],
 })

@@ -1,11 +1,12 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Controller, Module, Post } from '@nestjs/common';
 import { Endpoint } from '../../src/common/openapi/endpoint.decorator';
-import { RequestValidationException } from '../../src/common/problem/validation';
+import { DomainError } from '../../src/common/problem/domain-error';
 import { Idempotency } from '../../src/common/unit-of-work/idempotency.decorator';
 import { lockTimeoutSetting } from '../../src/common/unit-of-work/unit-of-work.runner';
 import { onStatement } from '../../src/database/pg-client';
 import { http, startTestApp, type TestApp } from '../support/test-app';
+import { withDirect } from '../support/test-database';
 
 const DOC = { summary: 'Test-only lock-timeout route', success: { status: 201, description: 'Done.' } };
 
@@ -45,12 +46,12 @@ class LockTimeoutRoutesController {
     return { swallowed: false };
   }
 
-  /** Refuses the request before any statement, as a pipe inside the unit of work does: ROLLBACK follows BEGIN. */
-  @Post('refuses-early')
+  /** Refuses the request before its first statement (as a validation error inside the unit of work does). */
+  @Post('fails-first')
   @Idempotency({ idempotent: true, lockTimeout: 'first-statement' })
-  @Endpoint({ ...DOC, operationId: 'lock_timeout_refuses_early' })
-  refusesEarly(): never {
-    throw new RequestValidationException([{ path: 'x', message: 'refused before any statement' }]);
+  @Endpoint({ ...DOC, operationId: 'lock_timeout_fails_first' })
+  async failsFirst(): Promise<never> {
+    throw new DomainError('not_found', 'Nothing to do.', 'not_found');
   }
 
   /** The runner's default sets the timeout itself: any first statement is fine. */
@@ -71,7 +72,7 @@ describe("lockTimeout: 'first-statement' is enforced (real PostgreSQL)", () => {
   const sent: string[] = [];
   let stop: () => void;
   beforeAll(async () => {
-    t = await startTestApp({ imports: [LockTimeoutRoutesModule], env: { DB_LOCK_TIMEOUT_MS: '2500', DB_POOL_MAX: '2' } });
+    t = await startTestApp({ imports: [LockTimeoutRoutesModule], env: { DB_LOCK_TIMEOUT_MS: '2500', DB_POOL_MAX: '3', DB_CONNECT_TIMEOUT_MS: '1000' } });
     stop = onStatement((sql) => sent.push(sql));
   });
   afterAll(async () => {
@@ -98,14 +99,24 @@ describe("lockTimeout: 'first-statement' is enforced (real PostgreSQL)", () => {
     expect(sent.some((sql) => sql.includes('forgot_the_setting_swallowed'))).toBe(false);
   });
 
-  it('lets a unit of work end before any statement (ROLLBACK right after BEGIN), and leaks no connection', async () => {
-    // Three times the pool: a connection left inside its transaction would make the last ones wait.
-    for (let i = 0; i < 6; i++) expect((await http(t.baseUrl, 'POST', '/test/lock-timeout/refuses-early')).status).toBe(422);
-    expect((await http(t.baseUrl, 'POST', '/test/lock-timeout/right')).status).toBe(201);
+  it('lets ROLLBACK through when the handler fails before its first statement: no connection is left in its transaction', async () => {
+    // More failures than the pool has connections (DB_POOL_MAX 3): a refused ROLLBACK would keep
+    // each connection in its transaction, and the last requests would wait for the pool.
+    for (let i = 0; i < 8; i++) {
+      const res = await http(t.baseUrl, 'POST', '/test/lock-timeout/fails-first');
+      expect([res.status, res.body.reason]).toEqual([404, 'not_found']);
+    }
+    const res = await http(t.baseUrl, 'POST', '/test/lock-timeout/right');
+    expect([res.status, res.body]).toEqual([201, { lock_timeout: '1234ms' }]);
+    const stuck = await withDirect(async (c) => {
+      const { rows } = await c.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and state = 'idle in transaction'`);
+      return rows[0].n as number;
+    });
+    expect(stuck).toBe(0);
   });
 
-  it('leaks no connection after refusing a misused first statement', async () => {
-    for (let i = 0; i < 6; i++) expect((await http(t.baseUrl, 'POST', '/test/lock-timeout/wrong')).status).toBe(500);
+  it('leaks no connection after refusing a misused first statement (more misuses than the pool has connections)', async () => {
+    for (let i = 0; i < 8; i++) expect((await http(t.baseUrl, 'POST', '/test/lock-timeout/wrong')).status).toBe(500);
     expect((await http(t.baseUrl, 'POST', '/test/lock-timeout/right')).status).toBe(201);
   });
 

@@ -1,6 +1,7 @@
 import { DeadlockException, ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { DomainError } from '../../src/common/problem/domain-error';
-import { classifyDbError, TRANSIENT_KINDS, type DbErrorKind } from '../../src/common/unit-of-work/sqlstate';
+import { DriverException } from '@mikro-orm/core';
+import { classifyDbError, CONNECTION_LOST_MARK, TRANSIENT_KINDS, unavailableCause, type DbErrorKind } from '../../src/common/unit-of-work/sqlstate';
 
 /** What pg's DatabaseError carries: a SQLSTATE `code`, a `constraint`, and a message with SQL in it. */
 function pgError(code: string, constraint?: string): Error & { code: string; constraint?: string } {
@@ -55,7 +56,7 @@ describe('classifyDbError', () => {
     expect(classifyDbError(new ForeignKeyConstraintViolationException(pgError('23503', 'fk')))?.kind).toBe('foreign_key_violation');
   });
 
-  it.each(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN'])('Node.js connection error %s → unavailable', (code) => {
+  it.each(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'EAI_AGAIN', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END', 'ERR_SOCKET_CLOSED'])('Node.js connection error %s → unavailable', (code) => {
     expect(classifyDbError(Object.assign(new Error('connect failed'), { code }))).toEqual({ kind: 'unavailable', code });
   });
 
@@ -67,6 +68,32 @@ describe('classifyDbError', () => {
     'Connection ended unexpectedly',
   ])('driver and pool failures without a code → unavailable (%s)', (message) => {
     expect(classifyDbError(new Error(message))).toEqual({ kind: 'unavailable', code: 'CONNECTION' });
+  });
+
+  it('a statement whose connection died (marked by the pg client class) → unavailable whatever its message, also once MikroORM wrapped it', () => {
+    const lost = Object.assign(new Error('some message no list knows'), { [CONNECTION_LOST_MARK]: true });
+    expect(classifyDbError(lost)).toEqual({ kind: 'unavailable', code: 'CONNECTION' });
+    expect(classifyDbError(new DriverException(lost))).toEqual({ kind: 'unavailable', code: 'CONNECTION' });
+    // A SQLSTATE the server sent keeps its meaning even on a connection that died just after.
+    expect(classifyDbError(Object.assign(pgError('23505', 'k'), { [CONNECTION_LOST_MARK]: true }))?.kind).toBe('unique_violation');
+  });
+
+  it("'Client was closed and is not queryable' → unavailable", () => {
+    expect(classifyDbError(new Error('Client was closed and is not queryable'))).toEqual({ kind: 'unavailable', code: 'CONNECTION' });
+  });
+
+  it.each([
+    ['57P01', 'admin_shutdown'],
+    ['57P02', 'crash_shutdown'],
+    ['57P03', 'cannot_connect_now'],
+    ['53300', 'too_many_connections'],
+    ['08006', 'connection_exception'],
+    ['ECONNREFUSED', 'connection_refused'],
+    ['ETIMEDOUT', 'connect_timeout'],
+    ['ECONNRESET', 'connection_lost'],
+    ['CONNECTION', 'connection_lost'],
+  ])('the metrics cause of unavailable %s is %s', (code, cause) => {
+    expect(unavailableCause({ kind: 'unavailable', code })).toBe(cause);
   });
 
   it("node-postgres's pool wait timeout → pool_exhausted (overload, not an outage)", () => {

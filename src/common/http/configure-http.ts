@@ -9,6 +9,7 @@ import { REFRESHED_TOKEN_HEADER } from '../auth/token-claims';
 import { IDEMPOTENCY_KEY_HEADER, REPLAYED_HEADER } from '../idempotency-keys/idempotency-key.header';
 import { buildProblem, PROBLEM_CONTENT_TYPE, type ProblemInput } from '../problem/problem';
 import { correlationIdMiddleware, correlationIdOf, CORRELATION_ID_HEADER } from './correlation-id';
+import { parseExactJson } from '../json/exact-json';
 import { inspectJsonBody } from '../json/json-inspection';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -60,11 +61,10 @@ export function configureHttp(app: INestApplication, config: AppConfig, observer
   for (const observer of observers) express_.use(observer);
   express_.use(requireJsonContentType);
   express_.use(
-    express.json({
+    // The bytes only: `exactJsonBody` parses them (express.json would round numbers beyond a
+    // double, and turns an empty body into {}).
+    express.raw({
       limit: config.rtif.maxBodyBytes,
-      // Non-strict: a top-level string, number or null parses, and the route answers 422 with a
-      // validation problem (as Airflow does) instead of the parser's generic 400.
-      strict: false,
       type: ['application/json', 'application/*+json'],
       // JSON text is UTF-8 (RFC 8259 §8.1); the decoder would otherwise turn bad bytes into U+FFFD
       // and store them silently.
@@ -74,7 +74,35 @@ export function configureHttp(app: INestApplication, config: AppConfig, observer
     }),
   );
   express_.use(bodyParserErrorHandler);
+  express_.use(exactJsonBody);
   express_.use(hostileJsonGuard(config.rtif.maxDepth));
+}
+
+const UTF8_BOM = '\uFEFF';
+
+/**
+ * Parses the JSON body with every number kept exactly (`parseExactJson`). Any JSON value parses
+ * (a top-level string, number or null reaches the route, which answers 422 with a validation
+ * problem, as Airflow does); an empty body leaves `req.body` undefined (the route says "an empty
+ * body", it never becomes `{}`); whitespace alone is malformed JSON. One leading byte-order mark is
+ * ignored, as RFC 8259 §8.1 allows (the previous parser did the same).
+ */
+function exactJsonBody(req: Request, res: Response, next: NextFunction): void {
+  if (!Buffer.isBuffer(req.body)) return next();
+  const bytes = req.body;
+  if (bytes.length === 0) {
+    req.body = undefined;
+    return next();
+  }
+  let text = bytes.toString('utf8');
+  if (text.startsWith(UTF8_BOM)) text = text.slice(1);
+  try {
+    req.body = parseExactJson(text);
+  } catch {
+    // The parser's own message quotes the body; never echo it.
+    return sendProblem(req, res, { status: 422, reason: 'invalid_json', detail: 'The request body is not valid JSON.', errors: [{ path: '', message: 'malformed JSON' }] });
+  }
+  next();
 }
 
 /**

@@ -1,3 +1,5 @@
+import { isExactNumber, MAX_NUMBER_DIGITS, printedDigits } from './exact-json';
+
 /** A lone (unpaired) UTF-16 surrogate: not Unicode text, and not representable in UTF-8. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -21,7 +23,8 @@ function join(parent: string, key: string | number): string {
  * the stack). The one walker behind every JSON check of the service: `value` sees each value with
  * its nesting (a scalar at the top is depth 0; a container at depth `d` holds values at `d + 1`) and
  * its path; `key` sees each property name, when its object is entered, before any of its values.
- * The first result that is not `undefined` ends the walk and is returned.
+ * The first result that is not `undefined` ends the walk and is returned. An exact number
+ * (`JSON.rawJSON`, see `exact-json.ts`) is a leaf, like any number.
  */
 export function walkJson<R>(
   root: unknown,
@@ -32,7 +35,7 @@ export function walkJson<R>(
     const [value, depth, path] = stack.pop()!;
     const found = visitor.value?.(value, depth, path);
     if (found !== undefined) return found;
-    if (value === null || typeof value !== 'object') continue;
+    if (value === null || typeof value !== 'object' || isExactNumber(value)) continue;
     if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], depth + 1, join(path, i)]);
       continue;
@@ -50,7 +53,9 @@ export function walkJson<R>(
 /**
  * The first reason a parsed JSON body must be refused, or `undefined`: nesting deeper than
  * `maxDepth` (a scalar is depth 0, `{}` depth 1, as `jsonDepth` counts), a lone surrogate in a
- * string or a key, or a `__proto__` key.
+ * string or a key, a `__proto__` key, or a number PostgreSQL would print with more than
+ * `MAX_NUMBER_DIGITS` digits or cannot store (only exact numbers can be that large: see
+ * `parseExactJson`).
  */
 export function inspectJsonBody(body: unknown, maxDepth: number): JsonIssue | undefined {
   return walkJson<JsonIssue>(body, {
@@ -60,6 +65,10 @@ export function inspectJsonBody(body: unknown, maxDepth: number): JsonIssue | un
         return undefined;
       }
       if (value === null || typeof value !== 'object') return undefined;
+      if (isExactNumber(value)) {
+        if (printedDigits(value.rawJSON) <= MAX_NUMBER_DIGITS) return undefined;
+        return { detail: 'The request body contains a number too large or too precise to store.', path, message: `must be a number of at most ${MAX_NUMBER_DIGITS} digits once written out in full` };
+      }
       if (depth + 1 > maxDepth) return { detail: 'The request body is nested too deeply.', path: '', message: `must not be nested deeper than ${maxDepth} levels` };
       return undefined;
     },
@@ -88,7 +97,7 @@ export function jsonDepth(value: unknown, stopAbove = Infinity): number {
   let max = 0;
   walkJson<true>(value, {
     value: (v, depth) => {
-      if (v === null || typeof v !== 'object') return undefined;
+      if (v === null || typeof v !== 'object' || isExactNumber(v)) return undefined;
       if (depth + 1 > max) max = depth + 1;
       return max > stopAbove ? true : undefined;
     },

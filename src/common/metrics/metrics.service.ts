@@ -72,6 +72,19 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     registers: [this.registry],
   });
 
+  private readonly unavailable = new Counter({
+    name: 'db_unavailable_total',
+    help: 'Units of work failed because the database went away or could not be reached (answered 503), by route and cause: admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections, connection_exception, connection_refused, connect_timeout, connection_lost, pool_exhausted.',
+    labelNames: ['method', 'route', 'cause'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly timeouts = new Counter({
+    name: 'db_timeouts_total',
+    help: 'Statements stopped by statement_timeout (DB_STATEMENT_TIMEOUT_MS) or lock_timeout (DB_LOCK_TIMEOUT_MS), every attempt counted, by route and reason.',
+    labelNames: ['method', 'route', 'reason'] as const,
+    registers: [this.registry],
+  });
   private readonly idempotency = {
     replayed: new Counter({
       name: 'idempotency_replays_total',
@@ -185,6 +198,12 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
         break;
       case 'conflict':
         this.conflicts.inc({ method, route, reason: event.reason });
+        break;
+      case 'unavailable':
+        this.unavailable.inc({ method, route, cause: event.cause });
+        break;
+      case 'timeout':
+        this.timeouts.inc({ method, route, reason: event.reason });
         break;
       case 'idempotency':
         this.idempotency[event.outcome].inc({ method, route });

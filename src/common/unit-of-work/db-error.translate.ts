@@ -22,7 +22,8 @@ export function translateDbError(c: DbErrorClass): DomainError | undefined {
     case 'pool_exhausted':
       return new DomainError('pool_exhausted', 'Every database connection of this instance is busy. Retry later.', 'pool_exhausted', {}, 1);
     case 'statement_timeout':
-      return new DomainError('database_timeout', 'The database did not answer in time. Retry later.', 'database_timeout', {}, 1);
+      // 57014 is also a cancel request; the service sends none, so it is the statement_timeout.
+      return new DomainError('database_timeout', 'A database statement ran past the statement timeout. Retry later.', 'statement_timeout', { sqlstate: c.code }, 1);
     case 'serialization_failure':
     case 'deadlock':
     case 'lock_timeout':

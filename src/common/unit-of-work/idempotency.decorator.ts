@@ -48,6 +48,28 @@ export function Idempotency(options: IdempotencyOptions): MethodDecorator & Clas
   }) as MethodDecorator & ClassDecorator;
 }
 
+const READ_POLICY = validateIdempotencyOptions({ idempotent: true, readOnly: true, maxAttempts: 1 });
+
+/**
+ * Runs a read route in a read-only unit of work: `BEGIN READ ONLY`, the transaction-local
+ * `lock_timeout` and `statement_timeout`, the handler's reads, `COMMIT`. Without it a read sent in
+ * autocommit mode had no bound at all (a read queued behind a migration's lock waited until the
+ * client gave up). Not retried: a read that hit a bound answers 503 at once with `Retry-After`
+ * (`lock_timeout`, `statement_timeout`), as does one that lost the database.
+ */
+export function ReadUnitOfWork(): MethodDecorator {
+  return applyDecorators(
+    SetMetadata(IDEMPOTENCY_POLICY, READ_POLICY),
+    UseInterceptors(UnitOfWorkInterceptor),
+    ApiProblemResponse(503, 'The database did not answer within its bounds, is unreachable, or every pooled connection stayed busy. Safe to retry after `Retry-After` seconds.', [
+      { reason: 'statement_timeout', detail: 'A database statement ran past the statement timeout. Retry later.', sqlstate: '57014' },
+      { reason: 'lock_timeout', detail: 'A lock the request needed stayed held by another transaction past the lock timeout. Retry later.', sqlstate: '55P03' },
+      { reason: 'database_unavailable', detail: 'The database is unavailable. Retry later.' },
+      { reason: 'pool_exhausted', detail: 'Every database connection of this instance is busy. Retry later.' },
+    ]),
+  );
+}
+
 /**
  * The 503 every unit of work can give, the 409 only where the policy can give one, and with `key`
  * the header and its 400. The key's 422 and the replay header on success responses are added to
@@ -58,10 +80,11 @@ function openApiResponses(policy: IdempotencyPolicy): MethodDecorator[] {
   const docs: MethodDecorator[] = [
     ApiProblemResponse(
       503,
-      'A transient database failure (serialization failure, deadlock, lock timeout) persisted after the retries, the retry budget is empty, the database is unreachable, or every pooled connection stayed busy. Safe to retry after `Retry-After` seconds.',
+      'A transient database failure (serialization failure, deadlock, lock timeout) persisted after the retries, the retry budget is empty, a statement ran past the statement timeout, the database is unreachable, or every pooled connection stayed busy. Safe to retry after `Retry-After` seconds.',
       [
         { reason: 'retries_exhausted', detail: 'A transient database conflict persisted after all retries. Retry later.', attempts: 3, sqlstate: '40P01' },
         { reason: 'retry_budget_exhausted', detail: 'The service is shedding retries because of many database conflicts. Retry later.', sqlstate: '40001' },
+        { reason: 'statement_timeout', detail: 'A database statement ran past the statement timeout. Retry later.', sqlstate: '57014' },
         { reason: 'database_unavailable', detail: 'The database is unavailable. Retry later.' },
         { reason: 'pool_exhausted', detail: 'Every database connection of this instance is busy. Retry later.' },
       ],

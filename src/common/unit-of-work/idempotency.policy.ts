@@ -31,6 +31,11 @@ export interface IdempotencyOptions {
    */
   lockTimeout?: 'runner' | 'first-statement';
   /**
+   * A read-only unit of work (`@ReadUnitOfWork()`): `BEGIN READ ONLY`, so that its statements run
+   * under the transaction-local `statement_timeout` and `lock_timeout` like every write.
+   */
+  readOnly?: boolean;
+  /**
    * Whether the route honours an `Idempotency-Key` request header (IETF draft
    * `draft-ietf-httpapi-idempotency-key-header`), for routes that are not idempotent by nature.
    * `'optional'`: a request with a key is executed at most once per key and caller, and a repeat gets
@@ -51,7 +56,7 @@ const REASON = /^[a-z][a-z0-9_]{0,62}$/;
 export function validateIdempotencyOptions(options: IdempotencyOptions): IdempotencyPolicy {
   const where = '@Idempotency()';
   if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object`);
-  const known = new Set(['idempotent', 'constraints', 'maxAttempts', 'lockTimeout', 'key']);
+  const known = new Set(['idempotent', 'constraints', 'maxAttempts', 'lockTimeout', 'readOnly', 'key']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new TypeError(`${where}: unknown option "${key}"`);
   }
@@ -62,6 +67,7 @@ export function validateIdempotencyOptions(options: IdempotencyOptions): Idempot
   if (options.lockTimeout !== undefined && options.lockTimeout !== 'runner' && options.lockTimeout !== 'first-statement') {
     throw new TypeError(`${where}: "lockTimeout" must be 'runner' or 'first-statement'`);
   }
+  if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') throw new TypeError(`${where}: "readOnly" must be true or false`);
   if (options.key !== undefined && options.key !== 'optional' && options.key !== 'required') {
     throw new TypeError(`${where}: "key" must be 'optional' or 'required'`);
   }

@@ -27,7 +27,31 @@ export interface DbErrorClass {
 /** Kinds after which the database has rolled the whole transaction back and a rerun may succeed. */
 export const TRANSIENT_KINDS: ReadonlySet<DbErrorKind> = new Set(['serialization_failure', 'deadlock', 'lock_timeout']);
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ECONNABORTED',
+  'EAI_AGAIN',
+  // Writing to the socket of a connection the server has just closed (a restart, a failover):
+  // node-postgres passes the stream's error through as is.
+  'ERR_STREAM_DESTROYED',
+  'ERR_STREAM_WRITE_AFTER_END',
+  'ERR_SOCKET_CLOSED',
+]);
+
+/**
+ * Set on a driver error by the service's pg client class (`src/database/pg-client.ts`) when the
+ * statement failed because its connection died: whatever the error's message or code, the cause
+ * is the database going away. MikroORM's `DriverException` copies own properties, so the mark
+ * survives its wrapping.
+ */
+export const CONNECTION_LOST_MARK = 'connectionLost';
 
 const CONNECTION_MESSAGES = [
   // Includes 'Connection terminated due to connection timeout' (DB_CONNECT_TIMEOUT_MS passed).
@@ -36,6 +60,8 @@ const CONNECTION_MESSAGES = [
   'timeout expired',
   'Client has encountered a connection error',
   'Connection ended unexpectedly',
+  // The client's connection failed or was closed before the statement could be sent.
+  'is not queryable',
 ];
 
 interface ErrorLike {
@@ -43,6 +69,7 @@ interface ErrorLike {
   constraint?: unknown;
   message?: unknown;
   name?: unknown;
+  [CONNECTION_LOST_MARK]?: unknown;
 }
 
 /** Returns `undefined` when `error` does not come from the database or its driver. */
@@ -58,6 +85,8 @@ export function classifyDbError(error: unknown): DbErrorClass | undefined {
     const kind = kindOfSqlState(code);
     if (kind !== undefined) return { kind, code, ...(constraint ? { constraint } : {}) };
   }
+  // After the SQLSTATE test: an error the server reported (even a unique violation) keeps its meaning.
+  if (e[CONNECTION_LOST_MARK] === true) return { kind: 'unavailable', code: 'CONNECTION' };
   const message = typeof e.message === 'string' ? e.message : '';
   // node-postgres's pool: no pooled connection came free within its wait (DB_CONNECT_TIMEOUT_MS +
   // 1 s). A connection attempt has the shorter connect timeout and fails with its own message (or
@@ -102,4 +131,41 @@ function kindOfSqlState(code: string): DbErrorKind | undefined {
       // Any other SQLSTATE (syntax errors, missing tables, ...) is a bug on our side.
       return 'other';
   }
+}
+
+/**
+ * Why the database was unavailable, as a bounded metrics label: PostgreSQL's shutdown and start-up
+ * answers, refused or lost connections, timeouts. Only for `kind: 'unavailable'`.
+ */
+export type UnavailableCause =
+  | 'admin_shutdown'
+  | 'crash_shutdown'
+  | 'cannot_connect_now'
+  | 'too_many_connections'
+  | 'connection_exception'
+  | 'connection_refused'
+  | 'connect_timeout'
+  | 'connection_lost';
+
+export function unavailableCause(c: DbErrorClass): UnavailableCause {
+  switch (c.code) {
+    case '57P01':
+      return 'admin_shutdown';
+    case '57P02':
+      return 'crash_shutdown';
+    case '57P03':
+      return 'cannot_connect_now';
+    case '53300':
+      return 'too_many_connections';
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ENETDOWN':
+    case 'EAI_AGAIN':
+      return 'connection_refused';
+    case 'ETIMEDOUT':
+      return 'connect_timeout';
+  }
+  return c.code.startsWith('08') ? 'connection_exception' : 'connection_lost';
 }

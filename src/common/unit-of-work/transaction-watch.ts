@@ -35,7 +35,8 @@ export class LockTimeoutNotSetError extends Error {
 }
 
 const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
-const END = /^\s*(commit|rollback|end|abort)\s*;?\s*$/i;
+/** COMMIT or ROLLBACK of the whole transaction. */
+const END = /^\s*(commit|rollback)\b/i;
 /** What `lockTimeoutSetting` writes into the first statement; matched, not parsed. */
 const SETS_LOCK_TIMEOUT = /\bset_config\s*\(\s*'lock_timeout'\s*,[^)]*,\s*true\s*\)/i;
 
@@ -82,9 +83,12 @@ export class TransactionWatch implements QueryObserver {
       return;
     }
     this.firstChecked = true;
-    // Ending the transaction before any statement (the route's pipes refused the request inside the
-    // unit of work) waits for no lock; refusing it would leave the connection in the transaction.
-    if (!SETS_LOCK_TIMEOUT.test(sql) && !END.test(sql)) {
+    // A transaction that ends before its first statement (a pipe refused the request after BEGIN)
+    // sent nothing that could wait. Refusing its ROLLBACK left the pooled connection checked out for
+    // ever (kysely releases it only after a successful ROLLBACK): the hostile-input table leaked
+    // the whole pool that way.
+    if (END.test(sql)) return;
+    if (!SETS_LOCK_TIMEOUT.test(sql)) {
       this.misuse = new LockTimeoutNotSetError();
       return this.misuse;
     }

@@ -9,7 +9,7 @@ import { translateDbError } from './db-error.translate';
 import type { IdempotencyPolicy } from './idempotency.policy';
 import { RetryBudget } from './retry-budget';
 import { TransactionWatch } from './transaction-watch';
-import { classifyDbError, TRANSIENT_KINDS, type DbErrorClass } from './sqlstate';
+import { classifyDbError, TRANSIENT_KINDS, unavailableCause, type DbErrorClass } from './sqlstate';
 import { UnitOfWorkStats } from './unit-of-work.stats';
 
 export type AttemptDecision =
@@ -52,6 +52,26 @@ export function lockTimeoutSetting(lockTimeoutMs: number): string {
 }
 
 /**
+ * The select-list item that sets `statement_timeout` for the rest of the transaction, next to
+ * `lockTimeoutSetting` in a `'first-statement'` lookup. It bounds the statements after the lookup;
+ * the lookup itself is a primary-key probe whose only wait, the row lock, `lock_timeout` bounds.
+ */
+export function statementTimeoutSetting(statementTimeoutMs: number): string {
+  return `set_config('statement_timeout', '${Math.trunc(statementTimeoutMs)}', true)`;
+}
+
+/**
+ * The runner's first statement in a unit of work: both bounds, transaction-local (they end with
+ * COMMIT or ROLLBACK, so nothing leaks to the next transaction of a pooled or PgBouncer session).
+ * Two `SET LOCAL`s in one simple-protocol round trip; `SET` is a utility command that takes no
+ * snapshot, so a handler may still change the isolation level after it. The values are integers
+ * from validated configuration.
+ */
+export function statementBoundsSql(lockTimeoutMs: number, statementTimeoutMs: number): string {
+  return `set local lock_timeout = ${Math.trunc(lockTimeoutMs)}; set local statement_timeout = ${Math.trunc(statementTimeoutMs)}`;
+}
+
+/**
  * Runs a unit of work: one transaction on a fresh EntityManager fork per attempt, so nothing a
  * failed attempt loaded or flushed leaks into the next (a failed flush poisons an EntityManager).
  * While `work` runs, the injected global `EntityManager` resolves to that attempt's fork.
@@ -79,7 +99,7 @@ export class UnitOfWorkRunner {
     // and a retry of the inner part alone could not undo what the outer part already did.
     if (UnitOfWorkRunner.isActive()) return work(this.orm.em.getContext() as EntityManager);
     const maxAttempts = policy.maxAttempts ?? this.config.retry.maxAttempts;
-    const lockTimeoutMs = this.config.database.lockTimeoutMs;
+    const bounds = statementBoundsSql(this.config.database.lockTimeoutMs, this.config.database.statementTimeoutMs);
     for (let attempt = 1; ; attempt++) {
       const em = this.orm.em.fork() as EntityManager;
       try {
@@ -88,8 +108,7 @@ export class UnitOfWorkRunner {
           watch.run(() =>
             em.transactional(
               async (tx) => {
-                // Integer from validated config: no injection. SET LOCAL ends with the transaction.
-                if (policy.lockTimeout !== 'first-statement') await tx.execute(`set local lock_timeout = ${Math.trunc(lockTimeoutMs)}`);
+                if (policy.lockTimeout !== 'first-statement') await tx.execute(bounds);
                 const result = await work(tx);
                 // A handler that caught a database error and carried on would otherwise commit an
                 // aborted transaction (PostgreSQL rolls it back silently) and answer 2xx.
@@ -104,11 +123,12 @@ export class UnitOfWorkRunner {
                 }
                 return result;
               },
-              { isolationLevel: IsolationLevel.READ_COMMITTED },
+              { isolationLevel: IsolationLevel.READ_COMMITTED, ...(policy.readOnly ? { readOnly: true } : {}) },
             ),
           ),
         );
       } catch (error) {
+        this.recordDatabaseFailure(error, route);
         const decision = decideAfterFailure(error, policy);
         if (decision.action === 'throw') {
           if (decision.error instanceof DomainError && decision.error.code === 'unique_conflict') {
@@ -117,6 +137,8 @@ export class UnitOfWorkRunner {
           throw decision.error;
         }
         const { failure } = decision;
+        // A lock wait on a route that never retries (the reads): say which bound was hit.
+        if (maxAttempts === 1 && failure.kind === 'lock_timeout') throw lockTimeoutError(failure);
         if (attempt >= maxAttempts) {
           this.stats.record({ type: 'retries_exhausted', route, sqlstate: failure.code });
           this.logger.warn({ msg: 'unit of work failed after all attempts', route, sqlstate: failure.code, constraint: failure.constraint, attempts: attempt });
@@ -145,4 +167,24 @@ export class UnitOfWorkRunner {
       }
     }
   }
+
+  /** Counts the database going away and the statement bounds firing, by cause, for the metrics. */
+  private recordDatabaseFailure(error: unknown, route: string): void {
+    if (error instanceof DomainError || error instanceof HttpException) return;
+    const failure = classifyDbError(error);
+    if (failure === undefined) return;
+    if (failure.kind === 'unavailable') this.stats.record({ type: 'unavailable', route, cause: unavailableCause(failure) });
+    else if (failure.kind === 'pool_exhausted') this.stats.record({ type: 'unavailable', route, cause: 'pool_exhausted' });
+    else if (failure.kind === 'statement_timeout' || failure.kind === 'lock_timeout') this.stats.record({ type: 'timeout', route, reason: failure.kind });
+  }
+}
+
+function lockTimeoutError(failure: DbErrorClass): DomainError {
+  return new DomainError(
+    'database_timeout',
+    'A lock the request needed stayed held by another transaction past the lock timeout. Retry later.',
+    'lock_timeout',
+    { sqlstate: failure.code },
+    1,
+  );
 }

@@ -5,6 +5,10 @@ export type UnitOfWorkEvent =
   | { type: 'retries_exhausted'; route: string; sqlstate: string }
   | { type: 'budget_refused'; route: string; sqlstate: string }
   | { type: 'conflict'; route: string; reason: string; constraint?: string }
+  /** A statement failed because the database went away or could not be reached (`cause`: see `unavailableCause`, or `pool_exhausted`). */
+  | { type: 'unavailable'; route: string; cause: string }
+  /** A statement hit `statement_timeout` or `lock_timeout` (every attempt counts). */
+  | { type: 'timeout'; route: string; reason: 'statement_timeout' | 'lock_timeout' }
   /** A request with an `Idempotency-Key` answered from its stored outcome, or refused (422 / 409). */
   | { type: 'idempotency'; route: string; outcome: IdempotencyOutcome };
 
@@ -48,6 +52,10 @@ export class UnitOfWorkStats {
         break;
       case 'conflict':
         this.conflicts.set(event.reason, (this.conflicts.get(event.reason) ?? 0) + 1);
+        break;
+      case 'unavailable':
+      case 'timeout':
+        // Counted by the metrics, which subscribe; nothing here reads them.
         break;
       case 'idempotency': {
         const key = `${event.route}\u0000${event.outcome}`;

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { TokenIssuer } from '../../common/auth/token-issuer';
 import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
+import { ReadUnitOfWork } from '../../common/unit-of-work/idempotency.decorator';
 import { IssueTokenDto, TaskInstanceTokenDto } from './dto/task-instance-token.dto';
 import { TaskInstancesService } from './task-instances.service';
 
@@ -17,6 +18,7 @@ export class TaskInstanceTokenController {
   ) {}
 
   @Post(':task_instance_id/token')
+  @ReadUnitOfWork()
   @Endpoint({
     operationId: 'issue_task_instance_token',
     summary: 'Issue a token for a task instance',

@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
-import { Idempotency } from '../../common/unit-of-work/idempotency.decorator';
+import { Idempotency, ReadUnitOfWork } from '../../common/unit-of-work/idempotency.decorator';
 import { CreateTaskInstanceDto } from './dto/create-task-instance.dto';
 import { RenderedFieldsDto } from '../rtif/dto/rendered-fields.dto';
 import { TaskInstanceDto } from './dto/task-instance.dto';
@@ -61,6 +61,7 @@ export class TaskInstancesController {
   }
 
   @Get(':task_instance_id')
+  @ReadUnitOfWork()
   @Endpoint({
     operationId: 'get_task_instance',
     summary: 'Get a task instance',
@@ -72,6 +73,7 @@ export class TaskInstancesController {
   }
 
   @Get(':task_instance_id/rendered-fields')
+  @ReadUnitOfWork()
   @Endpoint({
     operationId: 'get_rendered_fields',
     summary: 'Get the rendered fields of a task instance',

@@ -1,4 +1,4 @@
-import type { JsonValue } from '../../common/json/json-value';
+import { isExactNumber, type ExactJsonValue } from '../../common/json/exact-json';
 
 export const REDACTED = '***';
 
@@ -7,14 +7,16 @@ export const REDACTED = '***';
  * `"***"`, at any depth, like Airflow's secrets masker does for key names. Returns a new value;
  * the input is not modified.
  */
-export function redactSensitive(value: JsonValue, sensitiveWords: readonly string[]): JsonValue {
+export function redactSensitive<T extends ExactJsonValue>(value: T, sensitiveWords: readonly string[]): T;
+export function redactSensitive(value: ExactJsonValue, sensitiveWords: readonly string[]): ExactJsonValue {
   if (Array.isArray(value)) return value.map((v) => redactSensitive(v, sensitiveWords));
-  if (value === null || typeof value !== 'object') return value;
+  // An exact number (JSON.rawJSON) is a leaf: walking it would turn it into {"rawJSON": "…"}.
+  if (value === null || typeof value !== 'object' || isExactNumber(value)) return value;
   // fromEntries defines own properties: a "__proto__" key stays a key instead of becoming the prototype.
   return Object.fromEntries(
     Object.entries(value).map(([key, v]) => {
       const lower = key.toLowerCase();
-      return [key, sensitiveWords.some((w) => lower.includes(w)) ? REDACTED : redactSensitive(v, sensitiveWords)];
+      return [key, sensitiveWords.some((w) => lower.includes(w)) ? REDACTED : redactSensitive(v as ExactJsonValue, sensitiveWords)];
     }),
   );
 }

@@ -1,5 +1,6 @@
 import { PrimaryKeyProp } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { JsonTextType } from '../../common/json/json-text.type';
 import type { JsonObject } from '../../common/json/json-value';
 
 export const RTIF_KEY_FIELDS = ['dagId', 'taskId', 'runId', 'mapIndex'] as const;
@@ -25,8 +26,9 @@ export class RenderedTaskInstanceFields {
   @PrimaryKey({ type: 'integer' })
   mapIndex!: number;
 
-  @Property({ type: 'json' })
-  renderedFields!: JsonObject;
+  /** The document as JSON text, numbers exactly as sent (see `JsonTextType`, `parseExactJson`). */
+  @Property({ type: JsonTextType, columnType: 'jsonb' })
+  renderedFields!: string;
 
   @Property({ type: 'json', nullable: true })
   k8sPodYaml?: JsonObject | null;

@@ -6,7 +6,7 @@ import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import { Idempotency } from '../../common/unit-of-work/idempotency.decorator';
 import { JsonObjectBodyPipe } from '../../common/http/pipes/json-object-body.pipe';
 import { JSON_VALUE_SCHEMA, RTIF_BODY_EXAMPLE, RtifWrittenDto } from './dto/rendered-fields.dto';
-import type { JsonObject } from '../../common/json/json-value';
+import type { ExactJsonObject } from '../../common/json/exact-json';
 import { RtifService } from './rtif.service';
 import { MOVED_TO_HISTORY_MESSAGE } from '../task-instances.errors';
 
@@ -55,7 +55,7 @@ export class RtifController {
     description: 'Template field name → rendered value (any JSON).',
     schema: { type: 'object', additionalProperties: JSON_VALUE_SCHEMA, example: RTIF_BODY_EXAMPLE },
   })
-  async putRtif(@Param('task_instance_id', UuidParamPipe) id: string, @Body(JsonObjectBodyPipe) body: JsonObject): Promise<RtifWrittenDto> {
+  async putRtif(@Param('task_instance_id', UuidParamPipe) id: string, @Body(JsonObjectBodyPipe) body: ExactJsonObject): Promise<RtifWrittenDto> {
     await this.rtif.write(id, body);
     return { message: RTIF_WRITTEN_MESSAGE };
   }

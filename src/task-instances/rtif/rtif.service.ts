@@ -1,9 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
-import { lockTimeoutSetting } from '../../common/unit-of-work/unit-of-work.runner';
+import { lockTimeoutSetting, statementTimeoutSetting } from '../../common/unit-of-work/unit-of-work.runner';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { stringifyExactJson, type ExactJsonObject } from '../../common/json/exact-json';
 import { RenderedTaskInstanceFields, RTIF_KEY_FIELDS } from './rendered-task-instance-fields.entity';
-import { opaqueJson, type JsonObject } from '../../common/json/json-value';
 import { redactSensitive } from './redaction';
 import { TaskInstance } from '../task-instance.entity';
 import { TaskInstanceLookup } from '../task-instance.lookup';
@@ -13,17 +13,18 @@ import { RenderedFieldsNotFoundError, TaskInstanceNotFoundError } from '../task-
  * The task-instance lookup of an RTIF write, in one round trip and the transaction's first
  * statement: it sets the transaction's `lock_timeout` (the route's policy is
  * `lockTimeout: 'first-statement'`; the select list is evaluated in the index scan, before the row
- * lock below it is taken), reads the live row's key, locked `for key share` (see
+ * lock below it is taken) and its `statement_timeout` (for the statements after it), reads the live row's key, locked `for key share` (see
  * `TaskInstanceLookup`: a write racing the archive of its try waits for it, then finds the id gone,
  * so a late write never lands on the next try's row), and whether the task instance already has
  * rendered fields (an overwrite cannot change which dag runs are the newest, so retention has
  * nothing to do after it).
  */
-function lookupForWriteSql(lockTimeoutMs: number): string {
+function lookupForWriteSql(lockTimeoutMs: number, statementTimeoutMs: number): string {
   return `select ti.dag_id, ti.task_id, ti.run_id, ti.map_index,
     exists (select 1 from rendered_task_instance_fields r
              where r.dag_id = ti.dag_id and r.task_id = ti.task_id and r.run_id = ti.run_id and r.map_index = ti.map_index) as has_fields,
-    ${lockTimeoutSetting(lockTimeoutMs)} as lock_timeout
+    ${lockTimeoutSetting(lockTimeoutMs)} as lock_timeout,
+    ${statementTimeoutSetting(statementTimeoutMs)} as statement_timeout
   from task_instance ti where ti.id = ?
   for key share of ti`;
 }
@@ -50,7 +51,7 @@ export class RtifService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly lookup: TaskInstanceLookup,
   ) {
-    this.lookupForWrite = lookupForWriteSql(config.database.lockTimeoutMs);
+    this.lookupForWrite = lookupForWriteSql(config.database.lockTimeoutMs, config.database.statementTimeoutMs);
   }
 
   /**
@@ -58,7 +59,7 @@ export class RtifService {
    * then applies retention. Runs inside the route's unit of work (`@Idempotency`): the lookup, the
    * upsert and the retention delete commit together, and a transient failure reruns all three.
    */
-  async write(taskInstanceId: string, fields: JsonObject): Promise<void> {
+  async write(taskInstanceId: string, fields: ExactJsonObject): Promise<void> {
     const [ti] = await this.em.execute<LookupRow[]>(this.lookupForWrite, [taskInstanceId]);
     // No live task instance: 410 if the id belonged to an archived try, else 404.
     if (ti === undefined) return this.lookup.throwMissing(taskInstanceId);
@@ -70,7 +71,8 @@ export class RtifService {
         taskId: ti.task_id,
         runId: ti.run_id,
         mapIndex: ti.map_index,
-        renderedFields: opaqueJson(redactSensitive(fields, this.config.rtif.sensitiveFields) as JsonObject),
+        // Serialised once, numbers verbatim; the column type passes the text to jsonb as is.
+        renderedFields: stringifyExactJson(redactSensitive(fields, this.config.rtif.sensitiveFields)),
         k8sPodYaml: null,
         // em.upsert skips onUpdate hooks: the timestamp is set here, on insert and update alike.
         updatedAt: new Date(),

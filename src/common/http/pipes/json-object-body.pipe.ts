@@ -1,6 +1,6 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
 import { assertJsonObject } from './strict-body.pipe';
-import type { JsonObject } from '../../json/json-value';
+import type { ExactJsonObject } from '../../json/exact-json';
 
 /**
  * Accepts a JSON object whose values are any JSON (Airflow's `dict[str, JsonValue]`), and rejects
@@ -9,10 +9,10 @@ import type { JsonObject } from '../../json/json-value';
  * `hostileJsonGuard` (src/common/http/configure-http.ts) refuses them for every route, once.
  */
 @Injectable()
-export class JsonObjectBodyPipe implements PipeTransform<unknown, JsonObject> {
-  transform(value: unknown): JsonObject {
+export class JsonObjectBodyPipe implements PipeTransform<unknown, ExactJsonObject> {
+  transform(value: unknown): ExactJsonObject {
     assertJsonObject(value);
-    return value as JsonObject;
+    return value as ExactJsonObject;
   }
 }
 

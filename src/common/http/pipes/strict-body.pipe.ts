@@ -1,5 +1,6 @@
 import type { ArgumentMetadata, PipeTransform, Type } from '@nestjs/common';
 import { createValidationPipe, RequestValidationException } from '../../problem/validation';
+import { isExactNumber } from '../../json/exact-json';
 import { jsonDepth } from '../../json/json-inspection';
 
 /**
@@ -13,8 +14,9 @@ const validation = createValidationPipe();
 
 /** Rejects anything but a JSON object (a missing body, null, an array, a scalar) with 422. */
 export function assertJsonObject(value: unknown): asserts value is Record<string, unknown> {
-  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) {
-    const got = value === undefined ? 'no body' : value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  // An exact number (a body such as 12345678901234567890, see exact-json.ts) is an object to typeof.
+  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value) || isExactNumber(value)) {
+    const got = value === undefined ? 'no body' : isExactNumber(value) ? 'a number' : value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
     throw new RequestValidationException([{ path: '', message: `must be a JSON object, got ${got}` }], 'The request body must be a JSON object.');
   }
 }

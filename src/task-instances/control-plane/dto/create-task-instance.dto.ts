@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 import type { JsonObject } from '../../../common/json/json-value';
 import { DAG_RUN_TYPES, TASK_INSTANCE_STATES, type DagRunType, type TaskInstanceState } from '../../task-instance-state';
@@ -78,5 +79,8 @@ export class CreateTaskInstanceDto {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'The dag run conf (defaults to {}); used only when the dag run is created.' })
   @IsOptional()
   @IsObject()
+  // The document as parsed, untouched: class-transformer would copy an exact number (JSON.rawJSON,
+  // src/common/json/exact-json.ts) into a plain {"rawJSON": …} object.
+  @Transform(({ obj }) => (obj as { conf?: unknown }).conf, { toClassOnly: true })
   conf?: JsonObject;
 }

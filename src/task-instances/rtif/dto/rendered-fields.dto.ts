@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { parseExactJson, type ExactJsonObject } from '../../../common/json/exact-json';
 import type { RenderedTaskInstanceFields } from '../rendered-task-instance-fields.entity';
-import type { JsonObject } from '../../../common/json/json-value';
 
 /** Any JSON value, as Airflow's execution API documents `JsonValue`. */
 export const JSON_VALUE_SCHEMA = {
@@ -32,7 +32,7 @@ export class RenderedFieldsDto {
     description: 'Template field name → rendered value, after redaction.',
     example: { ...RTIF_BODY_EXAMPLE, env: { TARGET: 'prod', API_TOKEN: '***' } },
   })
-  rendered_fields: JsonObject;
+  rendered_fields: ExactJsonObject;
   @ApiProperty({ type: String, format: 'date-time' }) updated_at: string;
 
   static from(row: RenderedTaskInstanceFields): RenderedFieldsDto {
@@ -41,7 +41,8 @@ export class RenderedFieldsDto {
       run_id: row.runId,
       task_id: row.taskId,
       map_index: row.mapIndex,
-      rendered_fields: row.renderedFields,
+      // Parsed from the jsonb text: numbers beyond a double reach the response exactly.
+      rendered_fields: parseExactJson(row.renderedFields) as ExactJsonObject,
       updated_at: row.updatedAt.toISOString(),
     };
   }
