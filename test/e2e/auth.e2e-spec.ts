@@ -425,7 +425,7 @@ describe('authentication (HS256, the default test key)', () => {
       expect(bad.body.errors).toEqual([{ path: 'scope', message: 'scope must be one of the following values: workload, execution' }]);
       const extra = await http(t.baseUrl, 'POST', `/api/v1/task-instances/${ti.id}/token`, { ttl: 99999999 });
       expect(extra.status).toBe(422);
-      expect(extra.body.errors).toEqual([{ path: 'ttl', message: 'property ttl should not exist' }]);
+      expect(extra.body.errors).toEqual([{ path: 'ttl', message: 'ttl is not allowed' }]);
     });
   });
 });

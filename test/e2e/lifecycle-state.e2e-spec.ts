@@ -171,11 +171,16 @@ describe('PATCH /execution/task-instances/{id}/state', () => {
     ['state running', { state: 'running', end_date: END }, [{ path: 'state', message: STATES_MESSAGE }]],
     ['state queued', { state: 'queued' }, [{ path: 'state', message: STATES_MESSAGE }]],
     ['no state', { end_date: END }, [{ path: 'state', message: STATES_MESSAGE }]],
-    ['an unknown field', { state: 'success', end_date: END, extra: 1 }, [{ path: 'extra', message: 'property extra should not exist' }]],
-    ['a field of another payload', { state: 'failed', end_date: END, next_method: 'x' }, [{ path: 'next_method', message: 'property next_method should not exist' }]],
+    ['an unknown field', { state: 'success', end_date: END, extra: 1 }, [{ path: 'extra', message: 'extra is not allowed' }]],
+    ['a field of another payload', { state: 'failed', end_date: END, next_method: 'x' }, [{ path: 'next_method', message: 'next_method is not allowed' }]],
     [
       'a missing end_date',
       { state: 'success' },
+      [{ path: 'end_date', message: 'end_date is required' }],
+    ],
+    [
+      'an end_date without a time zone',
+      { state: 'success', end_date: '2026-11-25T10:05:00' },
       [{ path: 'end_date', message: 'end_date must be an ISO-8601 date-time with a time zone (e.g. 2026-11-25T10:00:00Z)' }],
     ],
     [

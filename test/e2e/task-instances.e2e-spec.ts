@@ -55,6 +55,30 @@ describe('control plane: /api/v1/task-instances', () => {
     expect(paths).toEqual(new Set(['dag_id', 'map_index', 'state', 'extra']));
   });
 
+  it.each([
+    ['a misspelt field', { dag_id: 'd', taskid: 't' }, [{ path: 'taskid', message: 'taskid is not allowed' }, { path: 'task_id', message: 'task_id is required' }]],
+    ['a number sent as a string', { dag_id: 'd', task_id: 't', map_index: '0' }, [{ path: 'map_index', message: 'map_index must be an integer number' }]],
+    ['a number out of range', { dag_id: 'd', task_id: 't', map_index: -2 }, [{ path: 'map_index', message: 'map_index must not be less than -1' }]],
+    ['an empty id', { dag_id: '', task_id: 't' }, [{ path: 'dag_id', message: 'dag_id must be longer than or equal to 1 characters' }]],
+    ['a date that is not one', { dag_id: 'd', task_id: 't', logical_date: {} }, [{ path: 'logical_date', message: 'logical_date must be a valid ISO 8601 date string' }]],
+  ])('answers %s with one clear message per mistake', async (_case, body, errors) => {
+    const res = await http(t.baseUrl, 'POST', '/api/v1/task-instances', body);
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual(errors);
+  });
+
+  it('without a run_id, creates a new dag run named <run_type>__<run_after> each time', async () => {
+    const dag_id = uniqueId('cp');
+    const first = await http(t.baseUrl, 'POST', '/api/v1/task-instances', { dag_id, task_id: 't', run_after: '2026-11-25T10:00:00Z', run_type: 'scheduled' });
+    expect(first.status).toBe(201);
+    expect(first.body.run_id).toBe('scheduled__2026-11-25T10:00:00.000+00:00');
+    const second = await http(t.baseUrl, 'POST', '/api/v1/task-instances', { dag_id, task_id: 't' });
+    const third = await http(t.baseUrl, 'POST', '/api/v1/task-instances', { dag_id, task_id: 't' });
+    expect([second.status, third.status]).toEqual([201, 201]);
+    expect(second.body.run_id).toMatch(/^manual__\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/);
+    expect(third.body.run_id).not.toBe(second.body.run_id);
+  });
+
   it('GET of an unknown id is 404 not_found', async () => {
     const id = '01939b7e-0000-7000-8000-000000000001';
     const res = await http(t.baseUrl, 'GET', `/api/v1/task-instances/${id}`);

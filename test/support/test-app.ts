@@ -96,12 +96,19 @@ export async function createTaskInstance(baseUrl: string, body: Record<string, u
   return res.body;
 }
 
-/** Test default for JSON logs: only `error` and `fatal` lines reach stderr (TEST_LOGS=true: all). */
+/**
+ * Test default for JSON logs: only `error` and `fatal` lines are kept, and they are held by the
+ * jest environment (test/support/quiet-log-environment.js), which prints them only under a failed
+ * test: many tests provoke a 503 or a 500 on purpose (TEST_LOGS=true: every line, at once).
+ */
 function errorLinesToStderr(): Writable {
+  const held = (globalThis as { __heldLogLines?: string[] }).__heldLogLines;
   return new Writable({
     write(chunk: Buffer, _encoding, callback) {
       for (const line of chunk.toString('utf8').split('\n')) {
-        if (/"level":"(error|fatal)"/.test(line)) process.stderr.write(`${line}\n`);
+        if (!/"level":"(error|fatal)"/.test(line)) continue;
+        if (held) held.push(line);
+        else process.stderr.write(`${line}\n`);
       }
       callback();
     },

@@ -183,11 +183,11 @@ describe('resolveAuthConfig', () => {
     );
   });
 
-  it('with the embedded database, generates a development secret once (0600, next to the data folder) and reuses it', () => {
+  it('with the embedded database, generates a development secret once (0600, inside the data folder) and reuses it', () => {
     const config = loadConfig({ EMBEDDED_PG_DATA_DIR: join(dir, 'data', 'postgres') });
     const lines: string[] = [];
     const first = resolveAuthConfig(config, (l) => lines.push(l));
-    const file = join(dir, 'data', 'dev-jwt-secret');
+    const file = join(dir, 'data', 'postgres', 'dev-jwt-secret');
     expect(first.auth).toMatchObject({ secret: readFileSync(file, 'utf8').trim(), developmentSecretFile: file });
     expect(first.auth.secret!.length).toBeGreaterThanOrEqual(32);
     expect(statSync(file).mode & 0o777).toBe(0o600);

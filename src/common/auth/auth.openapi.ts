@@ -1,5 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { PROBLEM_CONTENT_TYPE } from '../problem/problem';
+import { PROBLEM_CONTENT_TYPE, problemTitle } from '../problem/problem';
 import { routeArea } from './route-area';
 import { REFRESHED_TOKEN_HEADER } from './token-claims';
 
@@ -18,7 +18,7 @@ const problem = (status: number, description: string, examples: { reason: string
     [PROBLEM_CONTENT_TYPE]: {
       schema: { $ref: '#/components/schemas/ProblemDto' },
       examples: Object.fromEntries(
-        examples.map((e) => [e.reason, { summary: e.reason, value: { type: `urn:task-execution-api:problem:${e.reason}`, title: '', status, instance: '/…', correlation_id: '0193…', ...e } }]),
+        examples.map((e) => [e.reason, { summary: e.reason, value: { type: `urn:task-execution-api:problem:${e.reason}`, title: problemTitle(status), status, instance: '/…', correlation_id: '0193…', ...e } }]),
       ),
     },
   },

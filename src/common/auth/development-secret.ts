@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, type AppConfig } from '../../config/app-config';
 
@@ -15,15 +15,26 @@ export function hasConfiguredKey(auth: AppConfig['auth']): boolean {
 export const NO_KEY_WITH_DATABASE_URL =
   'JWT_SECRET, JWT_PRIVATE_KEY_FILE or JWT_JWKS_FILE: required when DATABASE_URL is set (a development secret is generated only for the embedded database; see docs/security.md)';
 
+/** Where the development secret lives: in the embedded database's data folder, with its data. */
+export function developmentSecretFile(config: AppConfig): string {
+  return join(resolve(config.database.embedded.dataDir), 'dev-jwt-secret');
+}
+
 /**
- * The development HS256 secret, generated once next to the embedded database's data folder
- * (`.data/dev-jwt-secret` by default, mode 0600) and reused on later starts, so tokens stay valid
- * across restarts. Only for local use: `main.ts` calls it when no key is configured and
- * `DATABASE_URL` is unset.
+ * The development HS256 secret, generated once in the embedded database's data folder
+ * (`.data/postgres/dev-jwt-secret` by default, mode 0600; the embedded database keeps it across
+ * initdb and a move aside) and reused on later starts, so tokens stay valid across restarts. A
+ * secret from before it moved there (beside the folder) is moved in, so its tokens stay valid.
+ * Only for local use: `main.ts` calls it when no key is configured and `DATABASE_URL` is unset.
  */
-export function developmentSecret(config: AppConfig): { secret: string; file: string; created: boolean } {
-  const file = join(dirname(resolve(config.database.embedded.dataDir)), 'dev-jwt-secret');
+export function developmentSecret(config: AppConfig, log: (line: string) => void = () => undefined): { secret: string; file: string; created: boolean } {
+  const file = developmentSecretFile(config);
+  const previous = join(dirname(resolve(config.database.embedded.dataDir)), 'dev-jwt-secret');
   mkdirSync(dirname(file), { recursive: true });
+  if (!existsSync(file) && existsSync(previous)) {
+    renameSync(previous, file);
+    log(`moved the development JWT secret from ${previous} into the data folder: ${file}`);
+  }
   try {
     const secret = randomBytes(32).toString('base64url');
     // `wx`: two processes starting at once never overwrite each other's secret.
@@ -45,15 +56,26 @@ export function developmentSecret(config: AppConfig): { secret: string; file: st
 export function resolveAuthConfig(config: AppConfig, log: (line: string) => void): AppConfig {
   if (hasConfiguredKey(config.auth)) return config;
   if (config.database.url) throw new ConfigError([NO_KEY_WITH_DATABASE_URL]);
-  const { secret, file, created } = developmentSecret(config);
+  const { secret, file, created } = developmentSecret(config, log);
   log(`${created ? 'generated' : 'using'} the development JWT secret in ${file} (no JWT key configured; local use only)`);
   return { ...config, auth: { ...config.auth, secret, developmentSecretFile: file } };
 }
 
-/** What `main.ts` prints to stdout (not the logger: log lines never carry tokens) in development. */
+/**
+ * What `main.ts` prints to stdout (not the logger: log lines never carry tokens) in development: a
+ * framed block, so the token stands out from the JSON log lines around it.
+ */
 export function developmentBanner(adminToken: string, baseUrl: string): string {
-  return (
-    `\nDevelopment admin token (valid ${DEVELOPMENT_ADMIN_TOKEN_TTL_SECONDS / 86_400} days). Paste it into Swagger UI's Authorize dialog at ${baseUrl}/docs,\n` +
-    `or send it as "Authorization: Bearer <token>" to ${baseUrl}/api/v1/...\n\n${adminToken}\n\n`
-  );
+  const title = ` Development admin token (valid ${DEVELOPMENT_ADMIN_TOKEN_TTL_SECONDS / 86_400} days) `;
+  // The token sits alone on its line, so a triple-click copies exactly it.
+  return [
+    '',
+    `${'═'.repeat(8)}${title}${'═'.repeat(Math.max(8, 100 - title.length))}`,
+    adminToken,
+    `Swagger UI: ${baseUrl}/docs → Authorize → paste it. curl: -H "Authorization: Bearer <token>" ${baseUrl}/api/v1/...`,
+    'Another one, any time (the service keeps running): npm run token -- admin <your-name> [ttl_seconds]',
+    '═'.repeat(108),
+    '',
+    '',
+  ].join('\n');
 }

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-import { PROBLEM_CONTENT_TYPE } from '../problem/problem';
+import { PROBLEM_CONTENT_TYPE, problemTitle } from '../problem/problem';
 import { ProblemDto } from '../problem/problem.dto';
 
 export interface ProblemExample {
@@ -19,6 +19,19 @@ const DEFAULT_EXAMPLES: Record<number, ProblemExample> = {
   503: { reason: 'database_unavailable', detail: 'The database is unavailable. Retry later.' },
 };
 
+/**
+ * The 503 of a route that reads without `@Idempotency` (which documents its own): the pool could not
+ * give it a connection.
+ */
+export const DATABASE_UNAVAILABLE = {
+  status: 503,
+  description: 'The database is unreachable, or every pooled connection stayed busy. Safe to retry after `Retry-After` seconds.',
+  examples: [
+    { reason: 'database_unavailable', detail: 'The database is unavailable. Retry later.' },
+    { reason: 'pool_exhausted', detail: 'Every database connection of this instance is busy. Retry later.' },
+  ],
+};
+
 /** Documents one error response as `application/problem+json` with `ProblemDto`, with examples per reason. */
 export function ApiProblemResponse(status: number, description: string, given: ProblemExample[] = []): MethodDecorator & ClassDecorator {
   const examples = given.length > 0 ? given : DEFAULT_EXAMPLES[status] ? [DEFAULT_EXAMPLES[status]] : [];
@@ -32,7 +45,7 @@ export function ApiProblemResponse(status: number, description: string, given: P
                 e.reason,
                 {
                   summary: e.reason,
-                  value: { type: `urn:task-execution-api:problem:${e.reason}`, title: '', status, instance: '/…', correlation_id: '0193…', ...e },
+                  value: { type: `urn:task-execution-api:problem:${e.reason}`, title: problemTitle(status), status, instance: '/…', correlation_id: '0193…', ...e },
                 },
               ]),
             ),

@@ -38,11 +38,16 @@ export interface ProblemBody {
   [extension: string]: unknown;
 }
 
+/** The problem's `title`: the status's reason phrase (RFC 9110), the same for every reason. */
+export function problemTitle(status: number): string {
+  return TITLES[status] ?? 'Error';
+}
+
 /** Builds the problem body. Extensions never override the standard members. */
 export function buildProblem(input: ProblemInput, instance: string, correlationId: string): ProblemBody {
   const body: ProblemBody = {
     type: `urn:task-execution-api:problem:${input.reason}`,
-    title: TITLES[input.status] ?? 'Error',
+    title: problemTitle(input.status),
     status: input.status,
     detail: input.detail,
     instance,

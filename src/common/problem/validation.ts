@@ -16,11 +16,28 @@ export class RequestValidationException extends UnprocessableEntityException {
   }
 }
 
+/**
+ * Which failed rule speaks for a property when several do: the one about its type (a string
+ * `"0"` for an integer is "must be an integer", not "must not be greater than 2147483647"), then
+ * its size (an empty id is too short before it is a bad pattern).
+ */
+const TYPE_RULES = ['isString', 'isInt', 'isNumber', 'isBoolean', 'isObject', 'isArray', 'isIn', 'isEnum', 'isUUID', 'isISO8601', 'isLength', 'min', 'max'];
+
+/** One message per mistake: an unknown field, a missing field, or the first rule a value breaks. */
+function messageFor(e: ValidationError, path: string): string | undefined {
+  const constraints = e.constraints ?? {};
+  const names = Object.keys(constraints);
+  if (names.length === 0) return undefined;
+  if (names.includes('whitelistValidation')) return `${path} is not allowed`;
+  if (e.value === undefined) return `${path} is required`;
+  return constraints[TYPE_RULES.find((rule) => rule in constraints) ?? names[0]];
+}
+
 function flatten(errors: ValidationError[], parent = ''): ValidationIssue[] {
   return errors.flatMap((e) => {
     const path = parent ? `${parent}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((message) => ({ path, message }));
-    return [...own, ...flatten(e.children ?? [], path)];
+    const message = messageFor(e, path);
+    return [...(message !== undefined ? [{ path, message }] : []), ...flatten(e.children ?? [], path)];
   });
 }
 
@@ -39,7 +56,7 @@ class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && this.toValidate(metadata) && value !== null && typeof value === 'object') {
       const dropped = Array.isArray(value) ? [] : DROPPED_KEYS.filter((key) => Object.prototype.hasOwnProperty.call(value, key));
-      if (dropped.length > 0) throw new RequestValidationException(dropped.map((key) => ({ path: key, message: `property ${key} should not exist` })));
+      if (dropped.length > 0) throw new RequestValidationException(dropped.map((key) => ({ path: key, message: `${key} is not allowed` })));
       const nul = findNul(value);
       if (nul !== undefined) throw new RequestValidationException([{ path: nul, message: 'must not contain U+0000 (NUL)' }]);
     }
@@ -49,7 +66,7 @@ class StrictValidationPipe extends ValidationPipe {
 
 /**
  * The global pipe: strict DTOs (unknown fields are rejected, not silently dropped) and 422
- * problems that list every failing path. Messages never echo the rejected value.
+ * problems with one message per failing path. Messages never echo the rejected value.
  */
 export function createValidationPipe(): ValidationPipe {
   return new StrictValidationPipe({
@@ -57,7 +74,8 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     transformOptions: { enableImplicitConversion: false },
-    validationError: { target: false, value: false },
+    // The value is read to tell a missing field from a wrong one; no message repeats it.
+    validationError: { target: false, value: true },
     exceptionFactory: (errors) => new RequestValidationException(flatten(errors)),
   });
 }

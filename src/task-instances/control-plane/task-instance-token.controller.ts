@@ -1,7 +1,8 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { TokenIssuer } from '../../common/auth/token-issuer';
 import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
+import { DATABASE_UNAVAILABLE } from '../../common/openapi/api-problem-response';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import { ReadUnitOfWork } from '../../common/unit-of-work/idempotency.decorator';
 import { IssueTokenDto, TaskInstanceTokenDto } from './dto/task-instance-token.dto';
@@ -30,7 +31,18 @@ export class TaskInstanceTokenController {
       { status: 413, description: 'Body too large.' },
       { status: 415, description: 'Body is not JSON.' },
       { status: 422, description: 'Path id not a UUID, or an invalid body.', examples: [{ reason: 'validation_error', detail: 'The request is not valid.', errors: [{ path: 'scope', message: 'scope must be one of the following values: workload, execution' }] }] },
+      DATABASE_UNAVAILABLE,
     ],
+  })
+  // Swagger UI pre-fills the first example: an execution token, which every execution route takes
+  // (a person trying the API in the browser has no worker to exchange a workload token).
+  @ApiBody({
+    type: IssueTokenDto,
+    required: false,
+    examples: {
+      execution: { summary: 'An execution token: Authorize with it to try every /execution route', value: { scope: 'execution' } },
+      workload: { summary: "A workload token, as a scheduler queues it (accepted by PATCH …/run only)", value: { scope: 'workload' } },
+    },
   })
   async issue(@Param('task_instance_id', UuidParamPipe) id: string, @Body() dto: IssueTokenDto): Promise<TaskInstanceTokenDto> {
     const ti = await this.taskInstances.get(id);

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
+import { DATABASE_UNAVAILABLE } from '../../common/openapi/api-problem-response';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import { Idempotency, ReadUnitOfWork } from '../../common/unit-of-work/idempotency.decorator';
 import { CreateTaskInstanceDto } from './dto/create-task-instance.dto';
@@ -11,6 +12,7 @@ import { RtifService } from '../rtif/rtif.service';
 import { TASK_INSTANCE_KEY_CONSTRAINT } from '../task-instance.entity';
 import { TaskInstancesService } from './task-instances.service';
 
+const CREATE_EXAMPLE = { dag_id: 'example_dag', task_id: 'extract', state: 'queued', run_type: 'manual', conf: {} };
 const NOT_FOUND = { status: 404, description: 'Unknown task instance.', examples: [{ reason: 'not_found', detail: 'Task instance 0193… not found.' }] };
 const BAD_ID = { status: 422, description: 'The path id is not a UUID.', examples: [{ reason: 'validation_error', detail: 'The path parameter is not a valid UUID.' }] };
 
@@ -54,6 +56,9 @@ export class TaskInstancesController {
       { status: 422, description: 'Invalid body.', examples: [{ reason: 'validation_error', detail: 'The request is not valid.', errors: [{ path: 'map_index', message: 'map_index must not be less than -1' }] }] },
     ],
   })
+  // Swagger UI pre-fills "Try it out" with this: no run_id (a new dag run each time, never a 409)
+  // and a queued state, so the next step, PATCH …/run, accepts the task instance.
+  @ApiBody({ type: CreateTaskInstanceDto, examples: { queued: { summary: 'A queued task instance in a new manual dag run', value: CREATE_EXAMPLE } } })
   async create(@Body() dto: CreateTaskInstanceDto, @Res({ passthrough: true }) res: Response): Promise<TaskInstanceDto> {
     const created = TaskInstanceDto.from(await this.taskInstances.create(dto));
     res.location(`/api/v1/task-instances/${created.id}`);
@@ -66,7 +71,7 @@ export class TaskInstancesController {
     operationId: 'get_task_instance',
     summary: 'Get a task instance',
     success: { status: 200, type: TaskInstanceDto, description: 'The task instance.' },
-    errors: [NOT_FOUND, BAD_ID],
+    errors: [NOT_FOUND, BAD_ID, DATABASE_UNAVAILABLE],
   })
   async get(@Param('task_instance_id', UuidParamPipe) id: string): Promise<TaskInstanceDto> {
     return TaskInstanceDto.from(await this.taskInstances.get(id));
@@ -88,6 +93,7 @@ export class TaskInstancesController {
         ],
       },
       BAD_ID,
+      DATABASE_UNAVAILABLE,
     ],
   })
   async renderedFields(@Param('task_instance_id', UuidParamPipe) id: string): Promise<RenderedFieldsDto> {

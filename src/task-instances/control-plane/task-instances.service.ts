@@ -18,19 +18,24 @@ export class TaskInstancesService {
    */
   async create(dto: CreateTaskInstanceDto): Promise<TaskInstance> {
     const now = new Date();
+    const runAfter = dto.run_after ? new Date(dto.run_after) : now;
+    const runType = dto.run_type ?? 'manual';
+    // Airflow names a triggered run `<run_type>__<run_after>`; without a run_id each creation gets
+    // a new dag run, so a request repeated from Swagger UI or the README creates, not 409s.
+    const runId = dto.run_id ?? `${runType}__${runAfter.toISOString().replace('Z', '+00:00')}`;
     await this.em
       .createQueryBuilder(DagRun)
       .insert({
         dagId: dto.dag_id,
-        runId: dto.run_id,
+        runId,
         logicalDate: dto.logical_date ? new Date(dto.logical_date) : null,
-        runAfter: dto.run_after ? new Date(dto.run_after) : now,
+        runAfter,
         state: 'running',
         // Created running, so it started now (the run context's dag_run.start_date).
         startDate: now,
         dataIntervalStart: dto.data_interval_start ? new Date(dto.data_interval_start) : null,
         dataIntervalEnd: dto.data_interval_end ? new Date(dto.data_interval_end) : null,
-        runType: dto.run_type ?? 'manual',
+        runType,
         conf: dto.conf ?? {},
       })
       .onConflict(['dagId', 'runId'])
@@ -41,7 +46,7 @@ export class TaskInstancesService {
     const ti = this.em.create(TaskInstance, {
       id: uuidv7(),
       dagId: dto.dag_id,
-      runId: dto.run_id,
+      runId,
       taskId: dto.task_id,
       mapIndex: dto.map_index ?? -1,
       // Airflow 3 counts a try from the moment the task is scheduled.

@@ -24,6 +24,11 @@ const GONE = {
   description: 'The id belonged to a try that was archived to the task-instance history (after up_for_retry): the caller is a stale try and should stop.',
   examples: [{ reason: 'not_found', detail: MOVED_TO_HISTORY_MESSAGE, task_instance_id: ID }],
 };
+// The examples Swagger UI pre-fills: one worker (hostname, pid) from /run to /heartbeat, so trying
+// the routes in order with no edit succeeds (test/e2e/openapi-examples.e2e-spec.ts).
+const WORKER = { hostname: 'worker-1.example.com', pid: 4242 };
+const RUN_EXAMPLE = { state: 'running', ...WORKER, unixname: 'airflow', start_date: '2026-11-25T10:00:00Z' };
+
 const invalidBody = (examples: ProblemExample[]) => ({
   status: 422,
   description: 'The path id is not a UUID, or the body is not valid (unknown field, missing field, wrong type, naive date-time, nested too deeply).',
@@ -66,7 +71,7 @@ export class LifecycleController {
       invalidBody([]),
     ],
   })
-  @ApiBody({ type: TIEnterRunningPayload })
+  @ApiBody({ type: TIEnterRunningPayload, examples: { running: { summary: 'worker-1.example.com starts the task', value: RUN_EXAMPLE } } })
   async run(
     @Param('task_instance_id', UuidParamPipe) id: string,
     // Readonly<>: see StrictBodyPipe (the depth bound runs before class-transformer).
@@ -143,7 +148,7 @@ export class LifecycleController {
       invalidBody([]),
     ],
   })
-  @ApiBody({ type: TIHeartbeatInfo })
+  @ApiBody({ type: TIHeartbeatInfo, examples: { alive: { summary: 'The worker that ran /run', value: WORKER } } })
   async heartbeat(@Param('task_instance_id', UuidParamPipe) id: string, @Body(new StrictBodyPipe(TIHeartbeatInfo)) body: Readonly<TIHeartbeatInfo>): Promise<void> {
     await this.lifecycle.heartbeat(id, body);
   }
@@ -158,7 +163,7 @@ export class LifecycleController {
     success: { status: 204, description: 'Done (also when nothing matched).' },
     errors: [NOT_FOUND, GONE, invalidBody([{ reason: 'validation_error', detail: 'The request is not valid.', errors: [{ path: 'tasks', message: 'tasks must be a list of task ids or [task_id, map_index] pairs' }] }])],
   })
-  @ApiBody({ type: TISkippedDownstreamTasksStatePayload })
+  @ApiBody({ type: TISkippedDownstreamTasksStatePayload, examples: { skip: { summary: 'A task id, and a [task_id, map_index] pair', value: { tasks: ['load', ['transform', 2]] } } } })
   async skipDownstream(
     @Param('task_instance_id', UuidParamPipe) id: string,
     @Body(new StrictBodyPipe(TISkippedDownstreamTasksStatePayload)) body: Readonly<TISkippedDownstreamTasksStatePayload>,

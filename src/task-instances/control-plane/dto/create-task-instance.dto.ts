@@ -20,11 +20,16 @@ export class CreateTaskInstanceDto {
   @Matches(ID, { message: 'dag_id must not contain control characters' })
   dag_id: string;
 
-  @ApiProperty({ example: 'manual__2026-11-25T00:00:00+00:00', maxLength: 250 })
+  @ApiPropertyOptional({
+    example: 'manual__2026-11-25T00:00:00+00:00',
+    maxLength: 250,
+    description: 'The dag run. Defaults to `<run_type>__<run_after>` (as Airflow names a triggered run), so a request without it creates a new dag run each time.',
+  })
+  @IsOptional()
   @IsString()
   @Length(1, 250)
   @Matches(ID, { message: 'run_id must not contain control characters' })
-  run_id: string;
+  run_id?: string;
 
   @ApiProperty({ example: 'extract', maxLength: 250 })
   @IsString()
@@ -32,51 +37,51 @@ export class CreateTaskInstanceDto {
   @Matches(ID, { message: 'task_id must not contain control characters' })
   task_id: string;
 
-  @ApiPropertyOptional({ minimum: -1, description: '-1 for an unmapped task. Defaults to -1.' })
+  @ApiPropertyOptional({ minimum: -1, example: -1, description: '-1 for an unmapped task. Defaults to -1.' })
   @IsOptional()
   @IsInt()
   @Min(-1)
   @Max(2_147_483_647)
   map_index?: number;
 
-  @ApiPropertyOptional({ enum: TASK_INSTANCE_STATES, description: 'Defaults to queued.' })
+  @ApiPropertyOptional({ enum: TASK_INSTANCE_STATES, example: 'queued', description: 'Defaults to queued, the state `PATCH /execution/task-instances/{id}/run` starts from.' })
   @IsOptional()
   @IsIn(TASK_INSTANCE_STATES)
   state?: TaskInstanceState;
 
-  @ApiPropertyOptional({ minimum: 0, description: 'Defaults to 0.' })
+  @ApiPropertyOptional({ minimum: 0, example: 0, description: 'Defaults to 0.' })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(10_000)
   max_tries?: number;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'When the dag run may start; defaults to now. Used only when the dag run is created.' })
+  @ApiPropertyOptional({ type: String, format: 'date-time', example: '2026-11-25T00:00:00Z', description: 'When the dag run may start; defaults to now. Used only when the dag run is created.' })
   @IsOptional()
   @IsISO8601({ strict: true })
   run_after?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', nullable: true, description: 'Used only when the dag run is created.' })
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, example: null, description: 'Used only when the dag run is created.' })
   @ValidateIf((_, v) => v !== null && v !== undefined)
   @IsISO8601({ strict: true })
   logical_date?: string | null;
 
-  @ApiPropertyOptional({ format: 'date-time', nullable: true, description: 'Used only when the dag run is created.' })
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, example: null, description: 'Used only when the dag run is created.' })
   @ValidateIf((_, v) => v !== null && v !== undefined)
   @IsISO8601({ strict: true })
   data_interval_start?: string | null;
 
-  @ApiPropertyOptional({ format: 'date-time', nullable: true, description: 'Used only when the dag run is created.' })
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, example: null, description: 'Used only when the dag run is created.' })
   @ValidateIf((_, v) => v !== null && v !== undefined)
   @IsISO8601({ strict: true })
   data_interval_end?: string | null;
 
-  @ApiPropertyOptional({ enum: DAG_RUN_TYPES, description: 'Defaults to manual. Used only when the dag run is created.' })
+  @ApiPropertyOptional({ enum: DAG_RUN_TYPES, example: 'manual', description: 'Defaults to manual. Used only when the dag run is created.' })
   @IsOptional()
   @IsIn(DAG_RUN_TYPES)
   run_type?: DagRunType;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'The dag run conf (defaults to {}); used only when the dag run is created.' })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: {}, description: 'The dag run conf (defaults to {}); used only when the dag run is created.' })
   @IsOptional()
   @IsObject()
   // The document as parsed, untouched: class-transformer would copy an exact number (JSON.rawJSON,
