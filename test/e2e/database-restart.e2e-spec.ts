@@ -1,4 +1,6 @@
 import { rmSync } from 'node:fs';
+import { Client } from 'pg';
+import { EMBEDDED_PG_MAJOR } from '../../src/database/embedded-postgres';
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/app-config';
@@ -34,6 +36,8 @@ describe('database restart under load (dedicated embedded PostgreSQL)', () => {
     await pg.start();
     await pg.createDatabase('restart');
     const url = pg.url('restart');
+    // The suite's target version: Debian's 15 in CI's DATABASE_URL pass, the embedded one otherwise.
+    expect(await serverMajor(url)).toBe(pg.kind === 'debian-15' ? 15 : EMBEDDED_PG_MAJOR);
     const config = loadConfig({
       DATABASE_URL: url,
       JWT_SECRET: TEST_JWT_SECRET,
@@ -110,3 +114,14 @@ describe('database restart under load (dedicated embedded PostgreSQL)', () => {
     expect(logs.lines.filter((l) => l.status === 500 || l.msg === 'unhandled error')).toEqual([]);
   }, 120_000);
 });
+
+async function serverMajor(url: string): Promise<number> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ v: string }>("select current_setting('server_version_num') as v");
+    return Math.floor(Number(rows[0].v) / 10_000);
+  } finally {
+    await client.end();
+  }
+}
