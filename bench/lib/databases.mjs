@@ -92,7 +92,7 @@ export async function startPgBouncer(pg, { poolSize }) {
       run(join(PG_BIN, 'psql'), [url, '-qAtc', 'select 1']);
       break;
     } catch (error) {
-      if (i > 50) throw new Error(`PgBouncer did not start: ${readFileSync(join(pg.dir, 'pgbouncer.out'), 'utf8')}`);
+      if (i > 50) throw new Error(`PgBouncer did not start: ${readFileSync(join(pg.dir, 'pgbouncer.out'), 'utf8')}`, { cause: error });
       await sleep(100);
     }
   }

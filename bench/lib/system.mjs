@@ -20,7 +20,7 @@ export function run(cmd, args, options = {}) {
   try {
     return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options });
   } catch (error) {
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${error.stderr || error.stdout || error.message}`);
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${error.stderr || error.stdout || error.message}`, { cause: error });
   }
 }
 

@@ -8,6 +8,7 @@ import { RequestValidationException, type ValidationIssue } from '../common/prob
 const MAX_ID_LENGTH = 250;
 const MAX_MAP_INDEX = 2_147_483_647;
 /** Control characters (U+0000 among them) can name no task instance, and NUL cannot reach SQL text. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**

@@ -1,4 +1,4 @@
-import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import type { JsonObject } from '../common/json/json-value';
 import type { TaskInstanceState } from './task-instance-state';
 
@@ -11,6 +11,12 @@ export const TASK_INSTANCE_KEY_CONSTRAINT = 'task_instance_composite_key';
  */
 @Entity({ tableName: 'task_instance' })
 @Unique({ name: TASK_INSTANCE_KEY_CONSTRAINT, properties: ['dagId', 'taskId', 'runId', 'mapIndex'] })
+// The control plane's search filters and pages by (filter column, id): Migration20261128100000.
+@Index({ name: 'task_instance_dag_id_id_idx', properties: ['dagId', 'id'] })
+@Index({ name: 'task_instance_run_id_id_idx', properties: ['runId', 'id'] })
+@Index({ name: 'task_instance_task_id_id_idx', properties: ['taskId', 'id'] })
+@Index({ name: 'task_instance_map_index_id_idx', properties: ['mapIndex', 'id'] })
+@Index({ name: 'task_instance_state_id_idx', properties: ['state', 'id'] })
 export class TaskInstance {
   @PrimaryKey({ type: 'uuid' })
   id!: string;

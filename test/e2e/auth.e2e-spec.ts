@@ -326,8 +326,10 @@ describe('authentication (HS256, the default test key)', () => {
   });
 
   describe('control plane (/api/v1)', () => {
+    // This file's own prefix: other files create `cp_…` dag runs in the same database.
+    const dagPrefix = uniqueId('authcp');
     const routes = (id: string): [string, string, unknown][] => [
-      ['POST', '/api/v1/task-instances', { dag_id: uniqueId('cp'), run_id: 'r', task_id: 't' }],
+      ['POST', '/api/v1/task-instances', { dag_id: uniqueId(dagPrefix), run_id: 'r', task_id: 't' }],
       ['GET', `/api/v1/task-instances/${id}`, undefined],
       ['GET', `/api/v1/task-instances/${id}/rendered-fields`, undefined],
       ['POST', `/api/v1/task-instances/${id}/token`, {}],
@@ -355,7 +357,7 @@ describe('authentication (HS256, the default test key)', () => {
           expect(res.headers.get('www-authenticate')).toBe(`${REALM}, error="insufficient_scope", error_description="${detail}", scope="admin"`);
         }
       }
-      const created = await withDirect(async (c) => (await c.query("select count(*)::int as n from task_instance where dag_id like 'cp\\_%'")).rows[0].n);
+      const created = await withDirect(async (c) => (await c.query('select count(*)::int as n from task_instance where starts_with(dag_id, $1)', [dagPrefix])).rows[0].n);
       expect(created).toBe(0);
     });
 

@@ -115,6 +115,11 @@ describe("lockTimeout: 'first-statement' is enforced (real PostgreSQL)", () => {
     expect(stuck).toBe(0);
   });
 
+  it('leaks no connection after refusing a misused first statement (more misuses than the pool has connections)', async () => {
+    for (let i = 0; i < 8; i++) expect((await http(t.baseUrl, 'POST', '/test/lock-timeout/wrong')).status).toBe(500);
+    expect((await http(t.baseUrl, 'POST', '/test/lock-timeout/right')).status).toBe(201);
+  });
+
   it("leaves the runner's default alone: it sets the configured timeout itself", async () => {
     const res = await http(t.baseUrl, 'POST', '/test/lock-timeout/runner');
     expect([res.status, res.body]).toEqual([201, { lock_timeout: '2500ms' }]);

@@ -58,12 +58,7 @@ alter table "task_reschedule" add "id" serial primary key;
 alter table "trigger" drop column "id";
 alter table "trigger" add "id" serial primary key;
 alter table "trigger" alter column "created_date" drop default;
-drop table if exists "idempotency_key" cascade;
-drop index "task_instance_dag_id_id_idx";
-drop index "task_instance_map_index_id_idx";
-drop index "task_instance_run_id_id_idx";
-drop index "task_instance_state_id_idx";
-drop index "task_instance_task_id_id_idx";`.split('\n'),
+drop table if exists "idempotency_key" cascade;`.split('\n'),
 );
 
 /**

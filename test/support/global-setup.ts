@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { Client } from 'pg';
 import { loadConfig } from '../../src/config/app-config';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
@@ -13,7 +11,6 @@ import { TEST_DATABASE_URL_ENV } from './test-database';
  * embedded PostgreSQL kept under .data/test-postgres.
  */
 export default async function globalSetup(): Promise<void> {
-  ensureChromium();
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
     const pg = await startEmbeddedPostgres({
@@ -37,22 +34,4 @@ export default async function globalSetup(): Promise<void> {
   process.env[TEST_DATABASE_URL_ENV] = url.toString();
   (globalThis as Record<string, unknown>).__TEST_DB__ = { serverUrl, database };
   await runMigrations(loadConfig({ DATABASE_URL: url.toString() }), url.toString());
-}
-
-/**
- * The Swagger UI browser test drives Debian's Chromium (never a browser Playwright downloads).
- * On a fresh machine the test set-up installs it, so `npm install && npm test` is enough; where
- * that is impossible (not root, no apt-get) the browser test fails and says what is missing.
- */
-function ensureChromium(): void {
-  if (existsSync('/usr/bin/chromium') || process.env.TEST_SKIP_CHROMIUM_INSTALL === 'true') return;
-  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) return;
-  process.stdout.write('\ninstalling Debian chromium for the Swagger UI browser test (once)…\n');
-  try {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env, timeout: 300_000 });
-    execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'ignore', env, timeout: 600_000 });
-  } catch {
-    process.stdout.write('chromium could not be installed; the browser test will fail\n');
-  }
 }

@@ -73,7 +73,7 @@ export async function http<T = any>(
   }
   const res = await fetch(baseUrl + path, init);
   const text = await res.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = text.length > 0 ? JSON.parse(text) : undefined;
   } catch {

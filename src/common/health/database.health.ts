@@ -37,6 +37,12 @@ export class DatabaseHealthIndicator {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /**
+   * A `select 1` through the pool, bounded by `HEALTH_CHECK_TIMEOUT_MS`. Not terminus's
+   * `MikroOrmHealthIndicator`: its ping is MikroORM's `isConnected()`, which answers false until
+   * the ORM's lazy connection has been used once, so a fresh replica probed before its first
+   * request reported the database down (503) although it answers.
+   */
   async database(): Promise<HealthIndicatorResult<'database'>> {
     const check = this.indicator.check('database');
     try {

@@ -29,8 +29,10 @@ const REUSED_EXAMPLE = {
  */
 export function applyIdempotencyKeysToDocument(document: OpenAPIObject): OpenAPIObject {
   for (const item of Object.values(document.paths)) {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the document's operations are walked as untyped JSON
     for (const operation of Object.values(item) as Record<string, any>[]) {
       if (typeof operation !== 'object' || operation === null || operation[IDEMPOTENCY_KEY_EXTENSION] === undefined) continue;
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
       const responses: Record<string, any> = (operation.responses ??= {});
       for (const [status, response] of Object.entries(responses)) {
         if (status.startsWith('2')) response.headers = { ...response.headers, [REPLAYED_HEADER]: REPLAYED_DOC };

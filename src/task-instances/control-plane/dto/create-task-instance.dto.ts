@@ -5,6 +5,7 @@ import type { JsonObject } from '../../../common/json/json-value';
 import { DAG_RUN_TYPES, TASK_INSTANCE_STATES, type DagRunType, type TaskInstanceState } from '../../task-instance-state';
 
 /** Printable, no control characters; what Airflow ids look like in practice. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const ID = /^[^\u0000-\u001f\u007f]+$/;
 
 /**

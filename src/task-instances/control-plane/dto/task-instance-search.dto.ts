@@ -11,6 +11,7 @@ export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 
 /** Printable, no control characters, at most the column's 250 characters (as the create route accepts). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const KEY = z.string().min(1, 'must not be empty').max(250, 'must be at most 250 characters').regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
 const MAP_INDEX = z
   .string()
