@@ -89,12 +89,23 @@ try {
   for (let d = 0; d < 20; d++)
     for (let r = 0; r < 5; r++)
       for (let t = 0; t < 10; t++) {
-        const dto = { dag_id: `breakdown_${d}`, run_id: `run_${r}`, task_id: `task_${t}`, map_index: -1, run_after: new Date(Date.UTC(2026, 10, 1 + r)).toISOString() };
+        const dto = {
+          dag_id: `breakdown_${d}`,
+          run_id: `run_${r}`,
+          task_id: `task_${t}`,
+          map_index: -1,
+          run_after: new Date(Date.UTC(2026, 10, 1 + r)).toISOString(),
+        };
         ids.push((await runner.run({ idempotent: false }, 'seed', () => tis.create(dto))).id);
       }
   const body = renderedFields(1, 'sk_live_1_9f8e7d6c5b4a39281706f5e4d3c2b1a0');
   const keyOf = new Map();
-  for (const ti of await app.get(require('@mikro-orm/core').MikroORM).em.fork().getConnection().execute('select id, dag_id, task_id, run_id, map_index from task_instance')) keyOf.set(ti.id, ti);
+  for (const ti of await app
+    .get(require('@mikro-orm/core').MikroORM)
+    .em.fork()
+    .getConnection()
+    .execute('select id, dag_id, task_id, run_id, map_index from task_instance'))
+    keyOf.set(ti.id, ti);
   const id = (i) => ids[i % ids.length];
   // Every task instance written once first, so every case measures the steady state: an overwrite.
   for (const ti of ids) await runner.run(policy, 'seed', () => rtif.write(ti, body));
@@ -122,7 +133,7 @@ try {
     },
     { name: 'unit of work: fork, BEGIN, COMMIT (MikroORM + kysely)', op: () => runner.run(policy, 'bench', async () => undefined) },
     { name: '+ the key-share lookup (em.execute)', op: (i) => runner.run(policy, 'bench', (em) => em.execute(lookupSql, [id(i)])) },
-    { name: '+ redaction and em.upsert: RtifService.write, the route\'s database side', op: (i) => runner.run(policy, 'bench', () => rtif.write(id(i), body)) },
+    { name: "+ redaction and em.upsert: RtifService.write, the route's database side", op: (i) => runner.run(policy, 'bench', () => rtif.write(id(i), body)) },
   ];
   const results = cases.map((c) => ({ name: c.name, runs: [] }));
   // Round-robin over the cases, so that a slow patch of a shared machine hits all of them alike.
@@ -137,7 +148,13 @@ try {
   const rows = results.map((r, k) => {
     const cpu = median(r.runs.map((m) => m.cpu_us));
     const prev = k > 0 ? median(results[k - 1].runs.map((m) => m.cpu_us)) : undefined;
-    return { name: r.name, cpu_us: Math.round(cpu), layer_us: k > 1 && prev !== undefined ? Math.round(cpu - prev) : undefined, ops: Math.round(median(r.runs.map((m) => m.ops_per_second))), spread: r.runs.map((m) => Math.round(m.cpu_us)).join(', ') };
+    return {
+      name: r.name,
+      cpu_us: Math.round(cpu),
+      layer_us: k > 1 && prev !== undefined ? Math.round(cpu - prev) : undefined,
+      ops: Math.round(median(r.runs.map((m) => m.ops_per_second))),
+      spread: r.runs.map((m) => Math.round(m.cpu_us)).join(', '),
+    };
   });
   const md = [
     `# Below HTTP: CPU per RTIF write, layer by layer`,

@@ -33,7 +33,8 @@ function body(i, withBigNumber) {
     sql: `select id, amount, created_at from payments where created_at >= '2026-11-01' and shard = ${i % 8} order by id limit 10000`,
     templates_dict: { threshold: 0.75, max_rows: 100000, ratio: 1.5, tags: ['etl', 'daily', 'payments'], owner: 'data-eng' },
     op_kwargs: { run: i, attempt: 1, conn_id: 'warehouse_default', pool: 'default_pool', queue: 'default', priority_weight: 10 },
-    doc_md: 'Extracts the day\'s payments into the warehouse staging schema and checks the row counts against the source. Owners: data-eng; escalation: #payments-oncall. Reruns are safe: the load is an upsert on (id).',
+    doc_md:
+      "Extracts the day's payments into the warehouse staging schema and checks the row counts against the source. Owners: data-eng; escalation: #payments-oncall. Reruns are safe: the load is an upsert on (id).",
     outlets: [{ uri: 's3://warehouse/staging/payments', extra: { format: 'parquet', compression: 'zstd' } }],
   }).replace('"max_rows":100000', withBigNumber ? '"max_rows":100000,"batch_id":12345678901234567890' : '"max_rows":100000');
 }
@@ -77,7 +78,10 @@ for (const [name, fn] of Object.entries(variants)) {
 const bodies = Array.from({ length: 64 }, (_, i) => body(i, i % 2 === 0));
 const plainBodies = Array.from({ length: 64 }, (_, i) => body(i, false));
 const rows = [];
-for (const [label, set] of [['half with a big number', bodies], ['no big number', plainBodies]]) {
+for (const [label, set] of [
+  ['half with a big number', bodies],
+  ['no big number', plainBodies],
+]) {
   for (const [name, fn] of Object.entries(variants)) {
     const rounds = [];
     for (let round = 0; round < 3; round++) {

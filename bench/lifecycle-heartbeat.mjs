@@ -42,7 +42,16 @@ function summary(name, samples, seconds) {
   const pct = (p) => Number(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))].toFixed(2));
   const statuses = {};
   for (const s of samples) statuses[s.status] = (statuses[s.status] ?? 0) + 1;
-  return { phase: name, requests: samples.length, seconds: Number(seconds.toFixed(2)), per_second: Math.round(samples.length / seconds), p50_ms: pct(50), p95_ms: pct(95), p99_ms: pct(99), statuses };
+  return {
+    phase: name,
+    requests: samples.length,
+    seconds: Number(seconds.toFixed(2)),
+    per_second: Math.round(samples.length / seconds),
+    p50_ms: pct(50),
+    p95_ms: pct(95),
+    p99_ms: pct(99),
+    statuses,
+  };
 }
 
 async function pool(jobs, fn) {
@@ -60,7 +69,11 @@ const dag = `bench_${Date.now()}`;
 const ids = [];
 const adminHeaders = { 'content-type': 'application/json', authorization: `Bearer ${admin}` };
 for (let i = 0; i < tis; i++) {
-  const res = await fetch(`${base}/api/v1/task-instances`, { method: 'POST', headers: adminHeaders, body: JSON.stringify({ dag_id: dag, run_id: 'run', task_id: `t${i}` }) });
+  const res = await fetch(`${base}/api/v1/task-instances`, {
+    method: 'POST',
+    headers: adminHeaders,
+    body: JSON.stringify({ dag_id: dag, run_id: 'run', task_id: `t${i}` }),
+  });
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
   const { id } = await res.json();
   const token = await fetch(`${base}/api/v1/task-instances/${id}/token`, { method: 'POST', headers: adminHeaders });
@@ -70,11 +83,16 @@ for (let i = 0; i < tis; i++) {
 const worker = { hostname: 'bench-host', unixname: 'bench', pid: 4242 };
 
 let t0 = performance.now();
-const runs = await pool(ids, (id) => call('PATCH', `/execution/task-instances/${id}/run`, { state: 'running', ...worker, start_date: new Date().toISOString() }, id));
+const runs = await pool(ids, (id) =>
+  call('PATCH', `/execution/task-instances/${id}/run`, { state: 'running', ...worker, start_date: new Date().toISOString() }, id),
+);
 const runSummary = summary('run', runs, (performance.now() - t0) / 1000);
 
 t0 = performance.now();
-const beats = await pool(Array.from({ length: total }, (_, i) => ids[i % ids.length]), (id) => call('PUT', `/execution/task-instances/${id}/heartbeat`, { hostname: worker.hostname, pid: worker.pid }, id));
+const beats = await pool(
+  Array.from({ length: total }, (_, i) => ids[i % ids.length]),
+  (id) => call('PUT', `/execution/task-instances/${id}/heartbeat`, { hostname: worker.hostname, pid: worker.pid }, id),
+);
 const beatSummary = summary('heartbeat', beats, (performance.now() - t0) / 1000);
 
 t0 = performance.now();

@@ -24,7 +24,11 @@ import { cpuModel, fail, loadAverage, log, machineCpuSeconds, run, treeCpuSecond
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const env = process.env;
-const list = (v, d) => (v ?? d).split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v, d) =>
+  (v ?? d)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const settings = {
   seconds: Number(env.BENCH_SECONDS ?? 10),
   warmup_seconds: Number(env.BENCH_WARMUP_SECONDS ?? 3),
@@ -88,7 +92,10 @@ async function eventLoopMeter(baseUrl, processes) {
 function cpuMeter(pids) {
   const selfStat = () => {
     const f = readFileSync('/proc/self/stat', 'utf8');
-    const v = f.slice(f.lastIndexOf(')') + 2).split(' ').map(Number);
+    const v = f
+      .slice(f.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     return { own: (v[11] + v[12]) / 100, children: (v[13] + v[14]) / 100 };
   };
   const take = () => ({
@@ -107,13 +114,26 @@ function cpuMeter(pids) {
     const gen = loadGenerator === 'pgbench' ? end.self.children - start.self.children : end.self.own - start.self.own;
     const ours = d('service') + d('postgres') + d('pgbouncer') + gen;
     const r = (x) => Math.round((x / wall) * 100) / 100;
-    return { service: r(d('service')), postgres: r(d('postgres')), pgbouncer: r(d('pgbouncer')), load_generator: r(gen), other: r(Math.max(0, d('machine') - ours)), machine: r(d('machine')) };
+    return {
+      service: r(d('service')),
+      postgres: r(d('postgres')),
+      pgbouncer: r(d('pgbouncer')),
+      load_generator: r(gen),
+      other: r(Math.max(0, d('machine') - ours)),
+      machine: r(d('machine')),
+    };
   };
 }
 
 const results = {
   started_at: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpu_model: cpuModel(), memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version, load_average_at_start: loadAverage() },
+  machine: {
+    cpus: cpus().length,
+    cpu_model: cpuModel(),
+    memory_gib: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    load_average_at_start: loadAverage(),
+  },
   settings,
   runs: [],
   limits: {},
@@ -142,8 +162,11 @@ try {
       try {
         const seeded = {};
         for (const shape of ['warmup', ...settings.shapes]) seeded[shape] = await seedTaskInstances(svc.baseUrl, shapeTaskInstances(shape, tag));
-        log(`${tag}: seeded ${Object.values(seeded).reduce((a, b) => a + b.length, 0)} task instances through the API; warming up ${settings.warmup_seconds} s`);
-        if (settings.warmup_seconds > 0) await driveRtif({ baseUrl: svc.baseUrl, ids: seeded.warmup, connections: settings.connections, seconds: settings.warmup_seconds });
+        log(
+          `${tag}: seeded ${Object.values(seeded).reduce((a, b) => a + b.length, 0)} task instances through the API; warming up ${settings.warmup_seconds} s`,
+        );
+        if (settings.warmup_seconds > 0)
+          await driveRtif({ baseUrl: svc.baseUrl, ids: seeded.warmup, connections: settings.connections, seconds: settings.warmup_seconds });
         for (const shape of settings.shapes) {
           const loop = await eventLoopMeter(svc.baseUrl, processes);
           const meter = cpuMeter({ service: svc.pid, postgres: pg.pid, pgbouncer: path === 'pgbouncer' ? bouncer.pid : undefined });
@@ -162,7 +185,8 @@ try {
           // The two that hold across machines where req/s does not: the service's CPU per write
           // against the database's, and how far the tail strays from the mean latency that the
           // connection count implies (connections / throughput: every connection always waits).
-          entry.service_per_postgres_cpu = entry.cpu_ms_per_request.postgres > 0 ? Math.round((entry.cpu_ms_per_request.service / entry.cpu_ms_per_request.postgres) * 100) / 100 : null;
+          entry.service_per_postgres_cpu =
+            entry.cpu_ms_per_request.postgres > 0 ? Math.round((entry.cpu_ms_per_request.service / entry.cpu_ms_per_request.postgres) * 100) / 100 : null;
           entry.p99_per_mean_latency = entry.rps > 0 ? Math.round((entry.latency_ms.p99 / ((settings.connections / entry.rps) * 1000)) * 100) / 100 : null;
           results.runs.push(entry);
           idsForLimit[shape] ??= seeded[shape];
@@ -187,9 +211,22 @@ try {
       await loadHelperTable(pg.url, shape, idsForLimit[shape]);
       const script = pgbenchScript(root, shape, idsForLimit[shape].length);
       const meter = cpuMeter({ postgres: pg.pid });
-      const limit = runPgbench({ dir: pg.dir, databaseUrl: pg.url, shape, script, clients: settings.connections, seconds: settings.seconds, lockTimeoutMs: settings.lock_timeout_ms });
+      const limit = runPgbench({
+        dir: pg.dir,
+        databaseUrl: pg.url,
+        shape,
+        script,
+        clients: settings.connections,
+        seconds: settings.seconds,
+        lockTimeoutMs: settings.lock_timeout_ms,
+      });
       const cpu = meter('pgbench');
-      results.limits[shape] = { ...limit, cpu_cores: cpu, cpu_ms_per_request: { postgres: Math.round(((cpu.postgres * settings.seconds) / limit.transactions) * 1e5) / 100 }, script };
+      results.limits[shape] = {
+        ...limit,
+        cpu_cores: cpu,
+        cpu_ms_per_request: { postgres: Math.round(((cpu.postgres * settings.seconds) / limit.transactions) * 1e5) / 100 },
+        script,
+      };
       log(`pgbench ${shape}: ${limit.tps} tps, p50 ${limit.latency_ms.p50} p90 ${limit.latency_ms.p90} p99 ${limit.latency_ms.p99} ms, ${limit.failed} failed`);
     }
   }
@@ -205,8 +242,15 @@ if (profileMode) {
   const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) fail(`no .cpuprofile written in ${profileDir}`);
   // The profile ends when the worker exits: the measured run is the span that ended that long before.
-  const summary = summarizeProfile(join(profileDir, file), { fromEndMs: profileWindow.exited - profileWindow.start, toEndMs: profileWindow.exited - profileWindow.end });
-  const md = [`# CPU profile of one worker (${results.runs[0].rps} req/s, spread, ${settings.connections} connections, ${settings.seconds} s)`, '', profileMarkdown(summary)].join('\n');
+  const summary = summarizeProfile(join(profileDir, file), {
+    fromEndMs: profileWindow.exited - profileWindow.start,
+    toEndMs: profileWindow.exited - profileWindow.end,
+  });
+  const md = [
+    `# CPU profile of one worker (${results.runs[0].rps} req/s, spread, ${settings.connections} connections, ${settings.seconds} s)`,
+    '',
+    profileMarkdown(summary),
+  ].join('\n');
   writeFileSync(join(outDir, 'profile.md'), md);
   process.stdout.write(`${md}\nprofile: ${join(profileDir, file)} (open in Chrome DevTools); summary in docs/bench/profile.md\n`);
 } else {

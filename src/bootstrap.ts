@@ -28,11 +28,7 @@ export async function createApp(options: CreateAppOptions): Promise<INestApplica
   });
   app.useLogger(app.get(NestPinoLogger));
   app.get(ConnectionTracker).attach(app.getHttpServer());
-  configureHttp(app, options.config, [
-    createHttpLogger(rootLogger),
-    app.get(MetricsService).middleware,
-    connectionCloseWhileDraining(app.get(LifecycleState)),
-  ]);
+  configureHttp(app, options.config, [createHttpLogger(rootLogger), app.get(MetricsService).middleware, connectionCloseWhileDraining(app.get(LifecycleState))]);
   setupOpenApi(app);
   return app;
 }

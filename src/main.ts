@@ -65,7 +65,12 @@ async function main(): Promise<void> {
         onListenerClosed: (inFlight) => log.info({ in_flight: inFlight }, 'listener closed: refusing new connections'),
       });
       log.info(
-        { drained: outcome.drained, in_flight_at_start: outcome.inFlightAtStart, connections_at_start: outcome.connectionsAtStart, connections_accepted: outcome.connectionsAccepted },
+        {
+          drained: outcome.drained,
+          in_flight_at_start: outcome.inFlightAtStart,
+          connections_at_start: outcome.connectionsAtStart,
+          connections_accepted: outcome.connectionsAccepted,
+        },
         outcome.drained ? 'drained: every accepted request was answered' : 'grace period over: remaining connections were cut',
       );
       await db.stop();
@@ -119,6 +124,8 @@ main().catch(async (error: unknown) => {
   const detail = fromDriver ? undefined : e?.message?.split('\n')[0];
   logger.fatal({ context: 'Main', err: error, ...(detail ? { detail } : {}) }, 'start-up failed');
   await new Promise<void>((resolve) => logger.flush(() => resolve()));
-  process.stderr.write(`\nstart-up failed: ${[e?.name ?? 'error', e?.code, detail].filter(Boolean).join(': ')} (the fatal JSON log line has the error's type and code)\n\n`);
+  process.stderr.write(
+    `\nstart-up failed: ${[e?.name ?? 'error', e?.code, detail].filter(Boolean).join(': ')} (the fatal JSON log line has the error's type and code)\n\n`,
+  );
   process.exit(1);
 });

@@ -12,7 +12,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion('0.1.0')
     .addBearerAuth(
-      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A task-instance token for `/execution/…`, an admin token for `/api/…`. Locally, paste the admin token printed at start-up.' },
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'A task-instance token for `/execution/…`, an admin token for `/api/…`. Locally, paste the admin token printed at start-up.',
+      },
       BEARER_SCHEME,
     )
     .build();

@@ -27,8 +27,16 @@ export async function startPostgres() {
   run(...asPostgres(join(PG_BIN, 'initdb'), ['-D', data, '--auth=trust', '-U', 'postgres', '--no-sync']));
   run(
     ...asPostgres(join(PG_BIN, 'pg_ctl'), [
-      '-D', data, '-l', join(dir, 'postgres.log'), '-w', '-t', '60', '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300`, 'start',
+      '-D',
+      data,
+      '-l',
+      join(dir, 'postgres.log'),
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=300`,
+      'start',
     ]),
   );
   const directUrl = `postgres://postgres@127.0.0.1:${port}`;

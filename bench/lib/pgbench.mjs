@@ -50,7 +50,10 @@ export async function loadHelperTable(databaseUrl, shape, ids) {
   try {
     await client.query('create table if not exists bench_ti (k integer primary key, id uuid not null)');
     await client.query('delete from bench_ti where k / 10000 = $1', [SHAPE_KEY[shape]]);
-    await client.query('insert into bench_ti (k, id) select $1::int * 10000 + n, id from unnest($2::uuid[]) with ordinality as u(id, n)', [SHAPE_KEY[shape], ids]);
+    await client.query('insert into bench_ti (k, id) select $1::int * 10000 + n, id from unnest($2::uuid[]) with ordinality as u(id, n)', [
+      SHAPE_KEY[shape],
+      ids,
+    ]);
     await client.query('analyze bench_ti');
   } finally {
     await client.end();
@@ -67,8 +70,24 @@ export function runPgbench({ dir, databaseUrl, shape, script, clients, seconds, 
   mkdirSync(logDir, { recursive: true });
   writeFileSync(scriptPath, script);
   const out = run(join(PG_BIN, 'pgbench'), [
-    '-n', '-M', 'simple', '-c', String(clients), '-j', '2', '-T', String(seconds),
-    '-D', `body=${STORED_BODIES[0].replace(/'/g, "''")}`, '-D', `lock_timeout=${lockTimeoutMs}`, '-f', scriptPath, '-l', `--log-prefix=${join(logDir, 'tx')}`, databaseUrl,
+    '-n',
+    '-M',
+    'simple',
+    '-c',
+    String(clients),
+    '-j',
+    '2',
+    '-T',
+    String(seconds),
+    '-D',
+    `body=${STORED_BODIES[0].replace(/'/g, "''")}`,
+    '-D',
+    `lock_timeout=${lockTimeoutMs}`,
+    '-f',
+    scriptPath,
+    '-l',
+    `--log-prefix=${join(logDir, 'tx')}`,
+    databaseUrl,
   ]);
   const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(out)?.[1]);
   const failed = Number(/number of failed transactions: (\d+)/.exec(out)?.[1] ?? 0);

@@ -71,7 +71,8 @@ export function summarizeProfile(path, { fromEndMs = Infinity, toEndMs = 0 } = {
 }
 
 export function profileMarkdown(summary) {
-  const table = (rows) => ['| time | % | where |', '|---:|---:|---|', ...rows.map((r) => `| ${r.ms} ms | ${r.pct} | \`${r.name.replace(/\|/g, '\\|')}\` |`)].join('\n');
+  const table = (rows) =>
+    ['| time | % | where |', '|---:|---:|---|', ...rows.map((r) => `| ${r.ms} ms | ${r.pct} | \`${r.name.replace(/\|/g, '\\|')}\` |`)].join('\n');
   return [
     `Sampled ${summary.total_ms} ms of the worker's main thread.`,
     '',

@@ -23,7 +23,9 @@ export function markdownTable(results) {
     );
   }
   for (const [shape, l] of Object.entries(results.limits)) {
-    lines.push(`| ${shape} | pgbench | direct | ${l.tps} | 1.00 | ${fmt(l.latency_ms.p50)} | ${fmt(l.latency_ms.p90)} | ${fmt(l.latency_ms.p99)} | – | ${l.transactions} tx, ${l.failed} failed | – | – | – / ${fmt(l.cpu_ms_per_request?.postgres)} | – | – | postgres ${l.cpu_cores.postgres}, pgbench ${l.cpu_cores.load_generator}, other ${l.cpu_cores.other} |`);
+    lines.push(
+      `| ${shape} | pgbench | direct | ${l.tps} | 1.00 | ${fmt(l.latency_ms.p50)} | ${fmt(l.latency_ms.p90)} | ${fmt(l.latency_ms.p99)} | – | ${l.transactions} tx, ${l.failed} failed | – | – | – / ${fmt(l.cpu_ms_per_request?.postgres)} | – | – | postgres ${l.cpu_cores.postgres}, pgbench ${l.cpu_cores.load_generator}, other ${l.cpu_cores.other} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -44,7 +46,12 @@ export function svgChart(results) {
     y += 10;
     const rows = results.runs
       .filter((r) => r.shape === shape)
-      .map((r) => ({ label: `${r.processes} process${r.processes > 1 ? 'es' : ''}, ${r.path}`, value: r.rps, p99: r.latency_ms.p99, color: r.path === 'direct' ? '#4e79a7' : '#f28e2b' }));
+      .map((r) => ({
+        label: `${r.processes} process${r.processes > 1 ? 'es' : ''}, ${r.path}`,
+        value: r.rps,
+        p99: r.latency_ms.p99,
+        color: r.path === 'direct' ? '#4e79a7' : '#f28e2b',
+      }));
     const limit = results.limits[shape];
     if (limit) rows.push({ label: 'pgbench limit (same SQL)', value: limit.tps, p99: limit.latency_ms.p99, color: '#9c9c9c' });
     for (const row of rows) {

@@ -24,7 +24,8 @@ export async function issueToken(argv: readonly string[], env: NodeJS.ProcessEnv
         : scope === 'workload'
           ? config.auth.workloadTokenTtlSeconds
           : config.auth.executionTokenTtlSeconds;
-  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > 366 * 86_400) throw new Error(`ttl_seconds must be an integer from 1 to ${366 * 86_400}\n${USAGE}`);
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > 366 * 86_400)
+    throw new Error(`ttl_seconds must be an integer from 1 to ${366 * 86_400}\n${USAGE}`);
   const issuer = new TokenIssuer(await KeyStore.load(config.auth), config);
   return (await issuer.issue(sub, scope as TokenScope, ttlSeconds)).token;
 }

@@ -66,10 +66,19 @@ const schema = z.object({
   JWT_PRIVATE_KEY_FILE: z.string().trim().min(1).optional(),
   JWT_PUBLIC_KEY_FILE: z.string().trim().min(1).optional(),
   JWT_JWKS_FILE: z.string().trim().min(1).optional(),
-  JWT_SIGNING_KID: z.string().trim().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 of A-Z a-z 0-9 . _ : -').optional(),
+  JWT_SIGNING_KID: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 of A-Z a-z 0-9 . _ : -')
+    .optional(),
   JWT_ALGORITHMS: z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    )
     .pipe(z.array(z.enum(JWT_ALGORITHMS)).min(1))
     .optional(),
   JWT_AUDIENCE: z.string().trim().min(1).optional(),
@@ -79,7 +88,12 @@ const schema = z.object({
   JWT_WORKLOAD_TOKEN_TTL_SECONDS: integer(60, 30 * 86_400).prefault('86400'),
   CORS_ORIGINS: z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    )
     .pipe(z.array(z.string().url('must be a comma-separated list of origins such as https://ui.example.com')))
     .prefault(''),
 });
@@ -195,23 +209,23 @@ export class ConfigError extends Error {
 
 /** The old name and the new one of a renamed variable must not disagree. */
 function aliased(name: string, alias: string, value: number | undefined, aliasValue: number | undefined, fallback: number): number | string {
-  if (value !== undefined && aliasValue !== undefined && value !== aliasValue) return `${name}: set to ${value}, but its alias ${alias} is ${aliasValue}; set one`;
+  if (value !== undefined && aliasValue !== undefined && value !== aliasValue)
+    return `${name}: set to ${value}, but its alias ${alias} is ${aliasValue}; set one`;
   return value ?? aliasValue ?? fallback;
 }
 
 /** Parses and validates `env` (core settings and every feature module's); throws `ConfigError` naming every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, modules: readonly ModuleSettingsDefinition[] = FEATURES.flatMap((f) => f.settings ?? [])): AppConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  modules: readonly ModuleSettingsDefinition[] = FEATURES.flatMap((f) => f.settings ?? []),
+): AppConfig {
   // Empty strings count as unset, as most deployment tools write them for blank values.
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
-  );
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   let full = schema as z.ZodObject<z.ZodRawShape>;
   for (const m of modules) full = full.extend(m.shape);
   const parsed = full.safeParse(present);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-    );
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data as unknown as z.output<typeof schema>;
   const problems: string[] = [];
@@ -229,7 +243,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, modules: readon
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    http: { host: e.HOST, port: e.PORT, corsOrigins: e.CORS_ORIGINS, workers: e.WEB_CONCURRENCY, maxBodyBytes: maxBodyBytes as number, maxJsonDepth: maxJsonDepth as number },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      corsOrigins: e.CORS_ORIGINS,
+      workers: e.WEB_CONCURRENCY,
+      maxBodyBytes: maxBodyBytes as number,
+      maxJsonDepth: maxJsonDepth as number,
+    },
     logLevel: e.LOG_LEVEL,
     database: {
       url: e.DATABASE_URL,

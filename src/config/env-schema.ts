@@ -19,9 +19,12 @@ export const boolean = z
   .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-export const list = z
-  .string()
-  .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0));
+export const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s.length > 0),
+);
 
 /** The validated core settings a module's cross-checks may read (e.g. the HTTP body limit). */
 export interface CoreSettingsView {

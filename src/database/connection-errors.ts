@@ -5,7 +5,12 @@ export function describeUrl(url: string): { host: string; port: string; database
   try {
     const u = new URL(url);
     const host = u.hostname.replace(/^\[(.*)\]$/, '$1') || 'localhost';
-    return { host, port: u.port || '5432', database: decodeURIComponent(u.pathname.replace(/^\//, '')) || decodeURIComponent(u.username) || 'postgres', user: decodeURIComponent(u.username) || 'postgres' };
+    return {
+      host,
+      port: u.port || '5432',
+      database: decodeURIComponent(u.pathname.replace(/^\//, '')) || decodeURIComponent(u.username) || 'postgres',
+      user: decodeURIComponent(u.username) || 'postgres',
+    };
   } catch {
     return { host: '?', port: '?', database: '?', user: '?' };
   }
@@ -26,16 +31,25 @@ export function explainConnectionError(error: unknown, url: string, variable: st
   const explain = (what: string, fix: string) => new StartupError(what, where, fix, { cause: error });
   switch (code) {
     case '3D000':
-      return explain(`database "${database}" does not exist`, `create it (createdb -h ${host} -p ${port} -U ${user} ${database}) or put an existing database's name in ${variable}`);
+      return explain(
+        `database "${database}" does not exist`,
+        `create it (createdb -h ${host} -p ${port} -U ${user} ${database}) or put an existing database's name in ${variable}`,
+      );
     case '28P01':
       return explain(`PostgreSQL refused the password of user "${user}"`, `fix the user name or password in ${variable}`);
     case '28000':
-      return explain(`PostgreSQL refused user "${user}" (no such role, or no pg_hba.conf entry for this host, user and database)`, `fix the user in ${variable}, or allow it in the server's pg_hba.conf`);
+      return explain(
+        `PostgreSQL refused user "${user}" (no such role, or no pg_hba.conf entry for this host, user and database)`,
+        `fix the user in ${variable}, or allow it in the server's pg_hba.conf`,
+      );
     case '3F000':
     case '42501':
       return explain(`user "${user}" may not use database "${database}"`, `grant it CONNECT and CREATE on the database, or use another user in ${variable}`);
     case 'ECONNREFUSED':
-      return explain('nothing accepts connections there', `start PostgreSQL there, or fix the host and port in ${variable} (unset DATABASE_URL to use the embedded PostgreSQL)`);
+      return explain(
+        'nothing accepts connections there',
+        `start PostgreSQL there, or fix the host and port in ${variable} (unset DATABASE_URL to use the embedded PostgreSQL)`,
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return explain(`the host name "${host}" does not resolve`, `fix the host in ${variable}`);
@@ -49,7 +63,10 @@ export function explainConnectionError(error: unknown, url: string, variable: st
       return explain('PostgreSQL has no free connection slots', `raise its max_connections, or lower DB_POOL_MAX (and WEB_CONCURRENCY)`);
     default:
       if (code === undefined && error instanceof Error && /timeout/i.test(error.message)) {
-        return explain(`no answer within DB_CONNECT_TIMEOUT_MS (${connectTimeoutMs} ms)`, `check the host and port in ${variable}, or raise DB_CONNECT_TIMEOUT_MS`);
+        return explain(
+          `no answer within DB_CONNECT_TIMEOUT_MS (${connectTimeoutMs} ms)`,
+          `check the host and port in ${variable}, or raise DB_CONNECT_TIMEOUT_MS`,
+        );
       }
       return undefined;
   }

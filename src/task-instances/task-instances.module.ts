@@ -15,7 +15,16 @@ import { TaskInstanceSearchService } from './control-plane/task-instance-search.
 
 @Module({
   controllers: [TaskInstancesController, TaskInstanceSearchController, RtifController, LifecycleController, TaskInstanceTokenController],
-  providers: [TaskInstancesService, TaskInstanceSearchService, RtifService, JsonObjectBodyPipe, TaskInstanceLookup, LifecycleService, StateUpdatePipe, TaskInstanceKeyResolver],
+  providers: [
+    TaskInstancesService,
+    TaskInstanceSearchService,
+    RtifService,
+    JsonObjectBodyPipe,
+    TaskInstanceLookup,
+    LifecycleService,
+    StateUpdatePipe,
+    TaskInstanceKeyResolver,
+  ],
   // For modules whose routes name a task instance by key (`@TaskInstanceFrom({ resolver: TaskInstanceKeyResolver })`).
   exports: [TaskInstanceKeyResolver, TaskInstanceLookup],
 })

@@ -18,14 +18,17 @@ import { seriesOf } from './xcom-params';
 import { XComService } from './xcom.service';
 import { XCOM_SETTINGS, type XComSettings } from './xcom.settings';
 
-
 /** Path parameters of every XCom route, documented once. `key` may contain `/` (Airflow's `{key:path}`). */
 function SeriesParams(): MethodDecorator {
   return applyDecorators(
     ApiParam({ name: 'dag_id', schema: { type: 'string', maxLength: 250, example: 'example_dag' } }),
     ApiParam({ name: 'run_id', schema: { type: 'string', maxLength: 250, example: 'manual__2026-11-25' } }),
     ApiParam({ name: 'task_id', schema: { type: 'string', maxLength: 250, example: 'extract' } }),
-    ApiParam({ name: 'key', schema: { type: 'string', minLength: 1, maxLength: XCOM_KEY_MAX_LENGTH, example: 'return_value' }, description: 'May contain `/` (sent as is or as %2F).' }),
+    ApiParam({
+      name: 'key',
+      schema: { type: 'string', minLength: 1, maxLength: XCOM_KEY_MAX_LENGTH, example: 'return_value' },
+      description: 'May contain `/` (sent as is or as %2F).',
+    }),
   );
 }
 
@@ -35,7 +38,12 @@ const NOT_FOUND_EXAMPLE = {
   key: 'return_value',
   map_index: -1,
 };
-const WRONG_SCOPE = { reason: 'wrong_scope', detail: 'A workload token is not accepted here; this route accepts: execution.', token_scope: 'workload', accepted_scopes: 'execution' };
+const WRONG_SCOPE = {
+  reason: 'wrong_scope',
+  detail: 'A workload token is not accepted here; this route accepts: execution.',
+  token_scope: 'workload',
+  accepted_scopes: 'execution',
+};
 const WRITE_FORBIDDEN = {
   status: 403,
   description: 'The token is not the execution token of the task instance the path and map_index name.',
@@ -45,7 +53,11 @@ const READ_FORBIDDEN = {
   status: 403,
   description: 'The token is not an execution token of a task instance of this dag.',
   examples: [
-    { reason: 'wrong_dag', detail: 'The token was issued for a task instance of another dag; a task reads the XComs of its own dag only.', token_dag_id: 'other_dag' },
+    {
+      reason: 'wrong_dag',
+      detail: 'The token was issued for a task instance of another dag; a task reads the XComs of its own dag only.',
+      token_dag_id: 'other_dag',
+    },
     WRONG_SCOPE,
   ],
 };
@@ -58,7 +70,9 @@ const TOKEN_TI_NOT_FOUND = { reason: 'not_found', detail: 'Task instance 0193…
 const INVALID_QUERY = {
   status: 422,
   description: 'A path or query parameter is not valid.',
-  examples: [{ reason: 'validation_error', detail: 'The request is not valid.', errors: [{ path: 'map_index', message: 'map_index must not be less than -1' }] }],
+  examples: [
+    { reason: 'validation_error', detail: 'The request is not valid.', errors: [{ path: 'map_index', message: 'map_index must not be less than -1' }] },
+  ],
 };
 
 /**
@@ -91,7 +105,11 @@ export class XComController {
     problem: XComProblemDto,
     errors: [
       READ_FORBIDDEN,
-      { status: 404, description: 'No value at that position, or the token names no task instance.', examples: [{ ...NOT_FOUND_EXAMPLE, map_index: undefined, offset: 3 }, TOKEN_TI_NOT_FOUND] },
+      {
+        status: 404,
+        description: 'No value at that position, or the token names no task instance.',
+        examples: [{ ...NOT_FOUND_EXAMPLE, map_index: undefined, offset: 3 }, TOKEN_TI_NOT_FOUND],
+      },
       GONE,
       INVALID_QUERY,
     ],
@@ -111,7 +129,8 @@ export class XComController {
   @Endpoint({
     operationId: 'get_mapped_xcom_by_slice',
     summary: 'Get Mapped XCom By Slice',
-    description: "Values of a mapped task, `values[start:stop:step]` over map-index order with Python's slice semantics (negative bounds and steps included; a step of 0 is refused as Python refuses it).",
+    description:
+      "Values of a mapped task, `values[start:stop:step]` over map-index order with Python's slice semantics (negative bounds and steps included; a step of 0 is refused as Python refuses it).",
     success: { status: 200, description: 'The values, possibly none.' },
     problem: XComProblemDto,
     errors: [READ_FORBIDDEN, { status: 404, description: 'The token names no task instance.', examples: [TOKEN_TI_NOT_FOUND] }, GONE, INVALID_QUERY],
@@ -128,13 +147,27 @@ export class XComController {
 
   @Head(':dag_id/:run_id/:task_id/*key')
   @SeriesParams()
-  @ApiOperation({ operationId: 'head_xcom', summary: 'Head Xcom', description: 'How many (mapped) values the task holds under the key, in `Content-Range: map_indexes <count>`.' })
+  @ApiOperation({
+    operationId: 'head_xcom',
+    summary: 'Head Xcom',
+    description: 'How many (mapped) values the task holds under the key, in `Content-Range: map_indexes <count>`.',
+  })
   @ApiResponse({
     status: 200,
     description: 'The count, in the Content-Range header.',
-    headers: { 'Content-Range': { description: 'The number of (mapped) XCom values found for this task.', schema: { type: 'string', pattern: '^map_indexes \\d+$', example: 'map_indexes 3' } } },
+    headers: {
+      'Content-Range': {
+        description: 'The number of (mapped) XCom values found for this task.',
+        schema: { type: 'string', pattern: '^map_indexes \\d+$', example: 'map_indexes 3' },
+      },
+    },
   })
-  @ApiProblemResponse(400, 'map_index was given (a HEAD counts every map index).', [{ reason: 'invalid_request', detail: 'Cannot specify map_index in a HEAD request' }], XComProblemDto)
+  @ApiProblemResponse(
+    400,
+    'map_index was given (a HEAD counts every map index).',
+    [{ reason: 'invalid_request', detail: 'Cannot specify map_index in a HEAD request' }],
+    XComProblemDto,
+  )
   @ApiProblemResponse(READ_FORBIDDEN.status, READ_FORBIDDEN.description, READ_FORBIDDEN.examples, XComProblemDto)
   @ApiProblemResponse(404, 'The token names no task instance.', [TOKEN_TI_NOT_FOUND], XComProblemDto)
   @ApiProblemResponse(GONE.status, GONE.description, GONE.examples, XComProblemDto)
@@ -156,7 +189,12 @@ export class XComController {
       'One value: at `map_index` (default -1), or with `offset` the offset-th non-null value by map index (negative counts from the end). `include_prior_dates` also looks in earlier runs of the dag, newest first.',
     success: { status: 200, type: XComResponse, description: 'The key and its value.' },
     problem: XComProblemDto,
-    errors: [READ_FORBIDDEN, { status: 404, description: 'No such XCom, or the token names no task instance.', examples: [NOT_FOUND_EXAMPLE, TOKEN_TI_NOT_FOUND] }, GONE, INVALID_QUERY],
+    errors: [
+      READ_FORBIDDEN,
+      { status: 404, description: 'No such XCom, or the token names no task instance.', examples: [NOT_FOUND_EXAMPLE, TOKEN_TI_NOT_FOUND] },
+      GONE,
+      INVALID_QUERY,
+    ],
   })
   async get(@Param() params: Record<string, unknown>, @Query() query: XComGetQuery): Promise<XComResponse> {
     const s = seriesOf(params);
@@ -173,25 +211,33 @@ export class XComController {
     operationId: 'set_xcom',
     summary: 'Set Xcom',
     description:
-      'Sets (overwrites) the value of a key for the task instance the path and `map_index` name, which must be the token\'s. The body is any JSON value, stored as sent (numbers exactly). With `mapped_length`, also records how many mapped task instances the value expands into. Idempotent: overlapping or repeated writes all answer 201.',
+      "Sets (overwrites) the value of a key for the task instance the path and `map_index` name, which must be the token's. The body is any JSON value, stored as sent (numbers exactly). With `mapped_length`, also records how many mapped task instances the value expands into. Idempotent: overlapping or repeated writes all answer 201.",
     success: { status: 201, type: XComMessageResponse, description: 'Stored (first write and overwrite alike).' },
     problem: XComProblemDto,
     errors: [
       {
         status: 400,
-        description: 'mapped_length above XCOM_MAX_MAP_LENGTH (Airflow\'s [core] max_map_length).',
+        description: "mapped_length above XCOM_MAX_MAP_LENGTH (Airflow's [core] max_map_length).",
         examples: [{ reason: 'unmappable_return_value_length', detail: "pushed value is too large to map as a downstream's dependency", max_map_length: 1024 }],
       },
       WRITE_FORBIDDEN,
       { status: 404, description: 'The token names no task instance (or it was deleted while the write ran).', examples: [TOKEN_TI_NOT_FOUND] },
       { ...GONE, description: "The token's task instance id belonged to a try that was archived: a late write from a stale try. Nothing is written." },
-      { status: 413, description: 'Value larger than XCOM_MAX_VALUE_BYTES (or the body larger than HTTP_MAX_BODY_BYTES).', examples: [{ reason: 'payload_too_large', detail: 'The XCom value is larger than the limit of 1048576 bytes.', limit_bytes: 1048576 }] },
+      {
+        status: 413,
+        description: 'Value larger than XCOM_MAX_VALUE_BYTES (or the body larger than HTTP_MAX_BODY_BYTES).',
+        examples: [{ reason: 'payload_too_large', detail: 'The XCom value is larger than the limit of 1048576 bytes.', limit_bytes: 1048576 }],
+      },
       { status: 415, description: 'Body is not JSON.' },
       {
         status: 422,
         description: 'A parameter is not valid; no body, malformed JSON, too deep, or a string with U+0000.',
         examples: [
-          { reason: 'validation_error', detail: 'The request body must be a JSON value.', errors: [{ path: '', message: 'must be a JSON value, got no body' }] },
+          {
+            reason: 'validation_error',
+            detail: 'The request body must be a JSON value.',
+            errors: [{ path: '', message: 'must be a JSON value, got no body' }],
+          },
           { reason: 'invalid_json', detail: 'The request body is not valid JSON.' },
         ],
       },
@@ -205,15 +251,24 @@ export class XComController {
       object: { summary: 'Object', value: { rows: 42, files: ['a.csv', 'b.csv'] } },
       string: { summary: 'String', value: 'value1' },
       list: { summary: 'List', value: ['value1'] },
-      big_integer: { summary: 'Integer beyond 2^53, kept exactly', value: 12345678901234567890 },
     },
   })
-  async set(@Req() req: Request, @Param() params: Record<string, unknown>, @Query() query: XComSetQuery, @LosslessJsonBody() value: LosslessJson): Promise<XComMessageResponse> {
+  async set(
+    @Req() req: Request,
+    @Param() params: Record<string, unknown>,
+    @Query() query: XComSetQuery,
+    @LosslessJsonBody() value: LosslessJson,
+  ): Promise<XComMessageResponse> {
     const bytes = req.rawBody?.length ?? 0;
     if (bytes > this.settings.maxValueBytes) {
-      throw XCOM_PROBLEMS.error('xcom_value_too_large', `The XCom value is larger than the limit of ${this.settings.maxValueBytes} bytes.`, 'payload_too_large', {
-        limit_bytes: this.settings.maxValueBytes,
-      });
+      throw XCOM_PROBLEMS.error(
+        'xcom_value_too_large',
+        `The XCom value is larger than the limit of ${this.settings.maxValueBytes} bytes.`,
+        'payload_too_large',
+        {
+          limit_bytes: this.settings.maxValueBytes,
+        },
+      );
     }
     await this.xcoms.set(req.token!, { ...seriesOf(params), mapIndex: query.map_index ?? -1 }, value, query.mapped_length);
     return { message: XCOM_WRITTEN_MESSAGE };

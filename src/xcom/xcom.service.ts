@@ -15,7 +15,6 @@ import { XCOM_KEY_FIELDS, XCom } from './xcom.entity';
 import { XCOM_PROBLEMS, xcomNotFound } from './xcom.problems';
 import { XCOM_SETTINGS, type XComSettings } from './xcom.settings';
 
-
 /** One XCom: a series and a map index. */
 export type XComAddress = XComSeries & { mapIndex: number };
 export type { XComSeries };
@@ -78,19 +77,28 @@ export class XComService implements TaskStartHookHandler {
   async set(token: VerifiedToken, address: XComAddress, value: LosslessJson, mappedLength: number | undefined): Promise<void> {
     await this.access.lockForWrite(token, address);
     if (mappedLength !== undefined && mappedLength > this.settings.maxMapLength) {
-      throw XCOM_PROBLEMS.error('unmappable_return_value_length', 'pushed value is too large to map as a downstream\'s dependency', 'unmappable_return_value_length', {
-        max_map_length: this.settings.maxMapLength,
-      });
+      throw XCOM_PROBLEMS.error(
+        'unmappable_return_value_length',
+        "pushed value is too large to map as a downstream's dependency",
+        'unmappable_return_value_length',
+        {
+          max_map_length: this.settings.maxMapLength,
+        },
+      );
     }
     const owner = { dagId: address.dagId, taskId: address.taskId, runId: address.runId, mapIndex: address.mapIndex };
     try {
       if (mappedLength !== undefined) {
-        await this.em.upsert(TaskMap, { ...owner, length: mappedLength, keys: null }, {
-          onConflictFields: [...TASK_MAP_KEY_FIELDS],
-          onConflictAction: 'merge',
-          onConflictMergeFields: ['length', 'keys'],
-          disableIdentityMap: true,
-        });
+        await this.em.upsert(
+          TaskMap,
+          { ...owner, length: mappedLength, keys: null },
+          {
+            onConflictFields: [...TASK_MAP_KEY_FIELDS],
+            onConflictAction: 'merge',
+            onConflictMergeFields: ['length', 'keys'],
+            disableIdentityMap: true,
+          },
+        );
       }
       await this.em.upsert(
         XCom,
@@ -162,7 +170,10 @@ export class XComService implements TaskStartHookHandler {
    * count and a read); the slice is taken here, exactly as Python would (`slicePositions`).
    */
   async slice(series: XComSeries, query: { start?: number; stop?: number; step?: number; includePriorDates: boolean }): Promise<LosslessJson[]> {
-    const rows = await this.em.execute<{ value: string }[]>(seriesSql(query.includePriorDates, '', BY_POSITION.asc, ''), seriesParams(series, query.includePriorDates));
+    const rows = await this.em.execute<{ value: string }[]>(
+      seriesSql(query.includePriorDates, '', BY_POSITION.asc, ''),
+      seriesParams(series, query.includePriorDates),
+    );
     return slicePositions(rows.length, query.start, query.stop, query.step).map((i) => parseJsonLossless(rows[i].value));
   }
 

@@ -75,7 +75,11 @@ export async function walkThrough(baseUrl: string, names: { dag_id: string; run_
 
   // 7. It pushes an XCom for downstream tasks (any JSON value) and reads it back.
   const xcomPath = { path: { ...names, key: 'return_value' } };
-  const pushed = await client.POST('/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key}', { params: xcomPath, body: { rows: 42, files: ['a.csv'] }, headers: task });
+  const pushed = await client.POST('/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key}', {
+    params: xcomPath,
+    body: { rows: 42, files: ['a.csv'] },
+    headers: task,
+  });
   if (pushed.data === undefined) throw new Error(`xcom set failed: ${pushed.response.status}`);
   const pulled = await client.GET('/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key}', { params: xcomPath, headers: task });
   if (pulled.data === undefined) throw new Error(`xcom get failed: ${pulled.response.status}`);

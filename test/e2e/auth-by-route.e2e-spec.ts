@@ -31,7 +31,10 @@ describe('auth by route: @TaskInstanceFrom (a test-only module, real resolver, r
       expect((await get(keyed(dagId, 'run_1', 'map'), await executionToken(unmapped.id))).status).toBe(200);
       const res = await get(keyed(dagId, 'run_1', 'map', '?map_index=2'), await executionToken(unmapped.id));
       // The problem's instance is the path without the query string.
-      expect([res.status, res.body]).toEqual([403, expectedProblem(403, 'wrong_task_instance', 'The token was issued for another task instance.', keyed(dagId, 'run_1', 'map'))]);
+      expect([res.status, res.body]).toEqual([
+        403,
+        expectedProblem(403, 'wrong_task_instance', 'The token was issued for another task instance.', keyed(dagId, 'run_1', 'map')),
+      ]);
     });
 
     it("answers 403 wrong_task_instance for another task instance's token", async () => {
@@ -69,7 +72,9 @@ describe('auth by route: @TaskInstanceFrom (a test-only module, real resolver, r
     ])('answers 422 for %s, naming the part without echoing it', async (_name, path, part, message) => {
       const res = await get(path, await executionToken('01a22059-0000-7000-8000-000000000000'));
       expect(res.status).toBe(422);
-      expect(res.body).toEqual(expectedProblem(422, 'validation_error', 'The task instance key is not valid.', path.split('?')[0], { errors: [{ path: part, message }] }));
+      expect(res.body).toEqual(
+        expectedProblem(422, 'validation_error', 'The task instance key is not valid.', path.split('?')[0], { errors: [{ path: part, message }] }),
+      );
     });
   });
 
@@ -85,7 +90,10 @@ describe('auth by route: @TaskInstanceFrom (a test-only module, real resolver, r
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('keyed'), run_id: 'run_1', task_id: 'extract' });
     const path = `/execution/test-keyed/undeclared/${ti.id}`;
     const res = await get(path, await executionToken(ti.id));
-    expect([res.status, res.body]).toEqual([403, expectedProblem(403, 'wrong_task_instance', 'This route names no task instance, so it accepts no task-instance token.', path)]);
+    expect([res.status, res.body]).toEqual([
+      403,
+      expectedProblem(403, 'wrong_task_instance', 'This route names no task instance, so it accepts no task-instance token.', path),
+    ]);
   });
 
   it('refuses to start when a declared resolver is provided by no module, naming it', async () => {

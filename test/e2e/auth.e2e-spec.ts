@@ -135,7 +135,13 @@ describe('authentication (HS256, the default test key)', () => {
       const ti = await newTi();
       for (const header of [{ alg: 'none', typ: 'JWT' }, { alg: 'None' }, { alg: 'NONE' }]) {
         const token = `${b64url(header)}.${b64url({ sub: ti.id, scope: 'execution', exp: nowSeconds() + 600 })}.`;
-        expectInvalid(await putRtif(ti.id, token), token, 'algorithm', 'The token is signed with an algorithm this service does not accept for its key.', rtifPath(ti.id));
+        expectInvalid(
+          await putRtif(ti.id, token),
+          token,
+          'algorithm',
+          'The token is signed with an algorithm this service does not accept for its key.',
+          rtifPath(ti.id),
+        );
       }
       expect(await storedFields(ti.id)).toEqual([]);
     });
@@ -143,7 +149,13 @@ describe('authentication (HS256, the default test key)', () => {
     it('answers 401 algorithm for an algorithm that is not configured (HS512 with the right secret)', async () => {
       const ti = await newTi();
       const token = await executionToken(ti.id, { header: { alg: 'HS512' } });
-      expectInvalid(await putRtif(ti.id, token), token, 'algorithm', 'The token is signed with an algorithm this service does not accept for its key.', rtifPath(ti.id));
+      expectInvalid(
+        await putRtif(ti.id, token),
+        token,
+        'algorithm',
+        'The token is signed with an algorithm this service does not accept for its key.',
+        rtifPath(ti.id),
+      );
     });
 
     it('answers 401 kid for a kid no configured key has', async () => {
@@ -160,7 +172,13 @@ describe('authentication (HS256, the default test key)', () => {
     ])('answers 401 claims for a token with %s', async (_name, claims) => {
       const ti = await newTi();
       const token = await executionToken(ti.id, { claims: claims as Record<string, unknown> });
-      expectInvalid(await putRtif(ti.id, token), token, 'claims', 'The token lacks a required claim (sub, exp) or has a claim of the wrong type.', rtifPath(ti.id));
+      expectInvalid(
+        await putRtif(ti.id, token),
+        token,
+        'claims',
+        'The token lacks a required claim (sub, exp) or has a claim of the wrong type.',
+        rtifPath(ti.id),
+      );
     });
 
     it('treats a token without scope as an execution token (Airflow default)', async () => {
@@ -202,7 +220,10 @@ describe('authentication (HS256, the default test key)', () => {
       const res = await putRtif(ti.id, await adminToken());
       expect(res.status).toBe(403);
       expect(res.body).toEqual(
-        expectedProblem(403, 'wrong_scope', 'A admin token is not accepted here; this route accepts: execution.', rtifPath(ti.id), { token_scope: 'admin', accepted_scopes: 'execution' }),
+        expectedProblem(403, 'wrong_scope', 'A admin token is not accepted here; this route accepts: execution.', rtifPath(ti.id), {
+          token_scope: 'admin',
+          accepted_scopes: 'execution',
+        }),
       );
     });
 
@@ -211,7 +232,14 @@ describe('authentication (HS256, the default test key)', () => {
       for (const token of [await executionToken(ti.id), await executionToken('example_dag')]) {
         const res = await http(t.baseUrl, 'GET', '/execution/dag-runs/example_dag', undefined, bearer(token));
         expect(res.status).toBe(403);
-        expect(res.body).toEqual(expectedProblem(403, 'wrong_task_instance', 'This route names no task instance, so it accepts no task-instance token.', '/execution/dag-runs/example_dag'));
+        expect(res.body).toEqual(
+          expectedProblem(
+            403,
+            'wrong_task_instance',
+            'This route names no task instance, so it accepts no task-instance token.',
+            '/execution/dag-runs/example_dag',
+          ),
+        );
       }
     });
 
@@ -243,7 +271,14 @@ describe('authentication (HS256, the default test key)', () => {
       const fresh = run.headers.get('refreshed-api-token');
       expect(fresh).toEqual(expect.any(String));
       const { payload } = await jwtVerify(fresh!, new TextEncoder().encode(TEST_JWT_SECRET), { algorithms: ['HS256'] });
-      expect(payload).toEqual({ sub: ti.id, scope: 'execution', iat: expect.any(Number), nbf: expect.any(Number), exp: payload.iat! + 600, jti: expect.any(String) });
+      expect(payload).toEqual({
+        sub: ti.id,
+        scope: 'execution',
+        iat: expect.any(Number),
+        nbf: expect.any(Number),
+        exp: payload.iat! + 600,
+        jti: expect.any(String),
+      });
 
       expect((await putRtif(ti.id, workload)).status).toBe(403);
       const rtif = await putRtif(ti.id, fresh!);
@@ -286,7 +321,15 @@ describe('authentication (HS256, the default test key)', () => {
       const fresh = res.headers.get('refreshed-api-token')!;
       expect(fresh).toEqual(expect.any(String));
       const claims = decodeJwt(fresh);
-      expect(claims).toEqual({ sub: ti.id, scope: 'execution', try_number: 2, iat: expect.any(Number), nbf: expect.any(Number), exp: expect.any(Number), jti: expect.any(String) });
+      expect(claims).toEqual({
+        sub: ti.id,
+        scope: 'execution',
+        try_number: 2,
+        iat: expect.any(Number),
+        nbf: expect.any(Number),
+        exp: expect.any(Number),
+        jti: expect.any(String),
+      });
       expect(claims.exp! - claims.iat!).toBe(600);
       expect(claims.exp!).toBeGreaterThan(now + 100);
       expect((await putRtif(ti.id, fresh, { b: 2 })).status).toBe(201);
@@ -319,7 +362,13 @@ describe('authentication (HS256, the default test key)', () => {
     it('never refreshes a workload token near expiry (it is exchanged at /run instead)', async () => {
       const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('auth'), run_id: 'run_1', task_id: 'task', state: 'success' });
       const now = nowSeconds();
-      const res = await http(t.baseUrl, 'PATCH', `/execution/task-instances/${ti.id}/run`, runBody(), bearer(await workloadToken(ti.id, { claims: { iat: now - 590, exp: now + 10 } })));
+      const res = await http(
+        t.baseUrl,
+        'PATCH',
+        `/execution/task-instances/${ti.id}/run`,
+        runBody(),
+        bearer(await workloadToken(ti.id, { claims: { iat: now - 590, exp: now + 10 } })),
+      );
       expect(res.status).toBe(409);
       expect(res.headers.get('refreshed-api-token')).toBeNull();
     });
@@ -357,13 +406,21 @@ describe('authentication (HS256, the default test key)', () => {
           expect(res.headers.get('www-authenticate')).toBe(`${REALM}, error="insufficient_scope", error_description="${detail}", scope="admin"`);
         }
       }
-      const created = await withDirect(async (c) => (await c.query('select count(*)::int as n from task_instance where starts_with(dag_id, $1)', [dagPrefix])).rows[0].n);
+      const created = await withDirect(
+        async (c) => (await c.query('select count(*)::int as n from task_instance where starts_with(dag_id, $1)', [dagPrefix])).rows[0].n,
+      );
       expect(created).toBe(0);
     });
 
     it('answers 401 on the control plane for a bad admin token (expired)', async () => {
       const token = await adminToken({ claims: { iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 } });
-      expectInvalid(await http(t.baseUrl, 'POST', '/api/v1/task-instances', { dag_id: 'x', run_id: 'r', task_id: 't' }, bearer(token)), token, 'expired', 'The token has expired.', '/api/v1/task-instances');
+      expectInvalid(
+        await http(t.baseUrl, 'POST', '/api/v1/task-instances', { dag_id: 'x', run_id: 'r', task_id: 't' }, bearer(token)),
+        token,
+        'expired',
+        'The token has expired.',
+        '/api/v1/task-instances',
+      );
     });
 
     it('serves every control-plane route to an admin token', async () => {
@@ -395,7 +452,14 @@ describe('authentication (HS256, the default test key)', () => {
       });
       const { payload, protectedHeader } = await jwtVerify(res.body.access_token, new TextEncoder().encode(TEST_JWT_SECRET));
       expect(protectedHeader).toEqual({ alg: 'HS256', typ: 'JWT' });
-      expect(payload).toEqual({ sub: ti.id, scope: 'workload', iat: expect.any(Number), nbf: expect.any(Number), exp: payload.iat! + 86400, jti: expect.any(String) });
+      expect(payload).toEqual({
+        sub: ti.id,
+        scope: 'workload',
+        iat: expect.any(Number),
+        nbf: expect.any(Number),
+        exp: payload.iat! + 86400,
+        jti: expect.any(String),
+      });
       expect(new Date(res.body.expires_at).getTime()).toBe(payload.exp! * 1000);
 
       const run = await http(t.baseUrl, 'PATCH', `/execution/task-instances/${ti.id}/run`, runBody(), bearer(res.body.access_token));
@@ -491,14 +555,22 @@ describe('key rotation with two HS256 keys (JWKS, selected by kid)', () => {
       const crossed = await signedBy(ti.id, '2026-11', oldKey);
       expectInvalid(await rtif(during, ti.id, crossed), crossed, 'signature', 'The token signature is not valid.', `/execution/task-instances/${ti.id}/rtif`);
       const nokid = await executionToken(ti.id, { key: enc(newKey) });
-      expectInvalid(await rtif(during, ti.id, nokid), nokid, 'kid', 'The key id (kid) of the token, or its absence, selects no configured key.', `/execution/task-instances/${ti.id}/rtif`);
+      expectInvalid(
+        await rtif(during, ti.id, nokid),
+        nokid,
+        'kid',
+        'The key id (kid) of the token, or its absence, selects no configured key.',
+        `/execution/task-instances/${ti.id}/rtif`,
+      );
 
       const issued = await http(during.baseUrl, 'POST', `/api/v1/task-instances/${ti.id}/token`, {}, admin);
       expect(decodeProtectedHeader(issued.body.access_token)).toEqual({ alg: 'HS256', typ: 'JWT', kid: '2026-11' });
       await jwtVerify(issued.body.access_token, enc(newKey));
       // An old-key token near expiry is re-signed with the new key: rotation needs no client change.
       const now = nowSeconds();
-      const refreshed = (await rtif(during, ti.id, await signedBy(ti.id, '2026-10', oldKey, { iat: now - 590, exp: now + 10 }))).headers.get('refreshed-api-token')!;
+      const refreshed = (await rtif(during, ti.id, await signedBy(ti.id, '2026-10', oldKey, { iat: now - 590, exp: now + 10 }))).headers.get(
+        'refreshed-api-token',
+      )!;
       expect(decodeProtectedHeader(refreshed).kid).toBe('2026-11');
     } finally {
       await during.close();
@@ -507,7 +579,13 @@ describe('key rotation with two HS256 keys (JWKS, selected by kid)', () => {
     const after = await startTestApp({ env: { JWT_SECRET: '', JWT_JWKS_FILE: onlyNew, JWT_SIGNING_KID: '2026-11' } });
     try {
       const old = await signedBy(ti.id, '2026-10', oldKey);
-      expectInvalid(await rtif(after, ti.id, old), old, 'kid', 'The key id (kid) of the token, or its absence, selects no configured key.', `/execution/task-instances/${ti.id}/rtif`);
+      expectInvalid(
+        await rtif(after, ti.id, old),
+        old,
+        'kid',
+        'The key id (kid) of the token, or its absence, selects no configured key.',
+        `/execution/task-instances/${ti.id}/rtif`,
+      );
       expect((await rtif(after, ti.id, await signedBy(ti.id, '2026-11', newKey))).status).toBe(201);
     } finally {
       await after.close();
@@ -529,7 +607,13 @@ describe('asymmetric keys (RS256 signing key + an ES256 key from a JWKS) and HS/
   beforeAll(async () => {
     writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(ec.publicKey)), kid: 'ec-1', alg: 'ES256', use: 'sig' }] }));
     t = await startTestApp({ env: { JWT_SECRET: '', JWT_PRIVATE_KEY_FILE: privateFile, JWT_SIGNING_KID: 'rs-2', JWT_JWKS_FILE: jwksFile } });
-    const created = await http(t.baseUrl, 'POST', '/api/v1/task-instances', { dag_id: uniqueId('rsa'), run_id: 'r', task_id: 't' }, bearer(await signToken('ops', 'admin', { header: { alg: 'RS256', kid: 'rs-2' }, key: rsa.privateKey })));
+    const created = await http(
+      t.baseUrl,
+      'POST',
+      '/api/v1/task-instances',
+      { dag_id: uniqueId('rsa'), run_id: 'r', task_id: 't' },
+      bearer(await signToken('ops', 'admin', { header: { alg: 'RS256', kid: 'rs-2' }, key: rsa.privateKey })),
+    );
     expect(created.status).toBe(201);
     id = created.body.id;
   });

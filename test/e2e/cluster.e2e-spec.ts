@@ -54,12 +54,23 @@ describe('WEB_CONCURRENCY=2: node:cluster primary and workers (src/main.ts as de
     baseUrl = `http://127.0.0.1:${port}`;
     primary = spawn(process.execPath, ['--require', join(ROOT, 'test/support/register-ts.js'), join(ROOT, 'src/main.ts')], {
       cwd: ROOT,
-      env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), WEB_CONCURRENCY: '2', DATABASE_URL: testDatabaseUrl(), JWT_SECRET: TEST_JWT_SECRET, NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        WEB_CONCURRENCY: '2',
+        DATABASE_URL: testDatabaseUrl(),
+        JWT_SECRET: TEST_JWT_SECRET,
+        NO_COLOR: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     primary.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     primary.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    await waitFor(() => out, (t) => listening(t) >= 2);
+    await waitFor(
+      () => out,
+      (t) => listening(t) >= 2,
+    );
   });
 
   afterAll(async () => {
@@ -96,7 +107,10 @@ describe('WEB_CONCURRENCY=2: node:cluster primary and workers (src/main.ts as de
   it('replaces a worker that dies', async () => {
     const [victim, survivor] = workerPids(primary.pid!);
     process.kill(victim, 'SIGKILL');
-    await waitFor(() => out, (t) => t.includes(`worker ${victim} exited (SIGKILL)`) && listening(t) >= 3);
+    await waitFor(
+      () => out,
+      (t) => t.includes(`worker ${victim} exited (SIGKILL)`) && listening(t) >= 3,
+    );
     const now = workerPids(primary.pid!);
     expect(now).toHaveLength(2);
     expect(now).toContain(survivor);

@@ -14,8 +14,8 @@ describe('concurrent writes (real requests, real PostgreSQL)', () => {
     const bodies = Array.from({ length: 50 }, (_, i) => ({ writer: i, payload: { list: [i, `w${i}`], nested: { i } } }));
     const results = await Promise.all(bodies.map((b) => http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, b)));
     expect(results.map((r) => r.status)).toEqual(Array(50).fill(201));
-    const rows = await withDirect(async (c) =>
-      (await c.query('select rendered_fields from rendered_task_instance_fields where dag_id = $1', [ti.dag_id])).rows,
+    const rows = await withDirect(
+      async (c) => (await c.query('select rendered_fields from rendered_task_instance_fields where dag_id = $1', [ti.dag_id])).rows,
     );
     expect(rows).toHaveLength(1);
     expect(bodies).toContainEqual(rows[0].rendered_fields);

@@ -78,7 +78,6 @@ function expectFreshAttempts(attempts: AttemptRecord[], n: number): void {
   expect(attempts.map((a) => a.identityMapSize)).toEqual(Array(n).fill(0));
 }
 
-
 const EXHAUSTED_DETAIL = 'A transient database conflict persisted after all retries. Retry later.';
 
 describe('conflict policy (real PostgreSQL, real failures)', () => {
@@ -131,7 +130,14 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
       expect(retriesOf(before, stats.snapshot(), route)).toEqual({ '23505': N - 1 });
       // Each retry logged once, with the route, SQLSTATE, constraint and attempt (no values).
       expect(retryLogs(route).slice(logsBefore)).toEqual(
-        Array(N - 1).fill({ msg: 'retrying unit of work', route, sqlstate: '23505', constraint: 'fault_item_name_key', attempt: 1, delay_ms: expect.any(Number) }),
+        Array(N - 1).fill({
+          msg: 'retrying unit of work',
+          route,
+          sqlstate: '23505',
+          constraint: 'fault_item_name_key',
+          attempt: 1,
+          delay_ms: expect.any(Number),
+        }),
       );
       const rows = await withDirect(async (c) => (await c.query('select count(*)::int as n from fault_item where name = $1', [name])).rows[0].n);
       expect(rows).toBe(1);
@@ -158,7 +164,9 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
         expect(c.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
         expect(c.headers.get('retry-after')).toBeNull();
         expect(c.body).toEqual(
-          expectedProblem(409, 'already_exists', 'The request conflicts with an existing resource (already_exists).', path, { constraint: 'fault_item_name_key' }),
+          expectedProblem(409, 'already_exists', 'The request conflicts with an existing resource (already_exists).', path, {
+            constraint: 'fault_item_name_key',
+          }),
         );
       }
       // A conflict is never retried: every request ran its handler exactly once.
@@ -189,7 +197,9 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
       const res = await post(t, path2, run);
       expect(res.status).toBe(409);
       expect(res.body).toEqual(
-        expectedProblem(409, 'unique_violation', 'The request conflicts with an existing row (constraint fault_item_name_key).', path2, { constraint: 'fault_item_name_key' }),
+        expectedProblem(409, 'unique_violation', 'The request conflicts with an existing row (constraint fault_item_name_key).', path2, {
+          constraint: 'fault_item_name_key',
+        }),
       );
     });
 
@@ -341,7 +351,10 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
       const [a, b] = await lockRows();
       const run = uniqueId('deadlock_ok');
       const done: Promise<unknown>[] = [];
-      script.on(run, deadlockScript(a, b, (k) => k === 1, done));
+      script.on(
+        run,
+        deadlockScript(a, b, (k) => k === 1, done),
+      );
       const before = stats.snapshot();
 
       const res = await post(t, `/test/faults/locks/${a}/then/${b}`, run);
@@ -353,11 +366,14 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
       expect(retriesOf(before, stats.snapshot(), route)).toEqual({ '40P01': 1 });
     });
 
-    it('ends in 503 retries_exhausted with Retry-After after the route\'s own maxAttempts (2)', async () => {
+    it("ends in 503 retries_exhausted with Retry-After after the route's own maxAttempts (2)", async () => {
       const [a, b] = await lockRows();
       const run = uniqueId('deadlock_fail');
       const done: Promise<unknown>[] = [];
-      script.on(run, deadlockScript(a, b, () => true, done));
+      script.on(
+        run,
+        deadlockScript(a, b, () => true, done),
+      );
       const path = `/test/faults/locks/${a}/then/${b}`;
 
       const res = await post(t, path, run);
@@ -376,11 +392,18 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
       parent = rowId();
       await withDirect((c) => c.query('insert into fault_parent (id) values ($1)', [parent]));
     });
-    const children = () => withDirect(async (c) => (await c.query('select count(*)::int as n from fault_child where parent_id = $1', [parent])).rows[0].n as number);
+    const children = () =>
+      withDirect(async (c) => (await c.query('select count(*)::int as n from fault_child where parent_id = $1', [parent])).rows[0].n as number);
 
     // PARENT stands for an existing parent row.
     it.each([
-      ['foreign key violation', '999999999/0', 'foreign_key_violation', 'The request refers to a row that does not exist (it may have just been deleted).', { constraint: 'fault_child_parent_fk' }],
+      [
+        'foreign key violation',
+        '999999999/0',
+        'foreign_key_violation',
+        'The request refers to a row that does not exist (it may have just been deleted).',
+        { constraint: 'fault_child_parent_fk' },
+      ],
       ['not-null violation', 'null/0', 'not_null_violation', 'A required value is missing.', {}],
       ['check violation', 'PARENT/-1', 'check_violation', 'A value is outside the range the database allows.', { constraint: 'fault_child_n_check' }],
       ['data exception (invalid integer text)', 'PARENT/abc', 'value_rejected', 'The database rejected a value in the request.', { sqlstate: '22P02' }],
@@ -404,7 +427,7 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
   });
 
   describe('controller-level policy with a handler-level override', () => {
-    it('a handler without its own policy uses the controller\'s (conflict): 409 unique_violation, one attempt', async () => {
+    it("a handler without its own policy uses the controller's (conflict): 409 unique_violation, one attempt", async () => {
       const name = uniqueId('item');
       await withDirect((c) => c.query('insert into fault_item (name) values ($1)', [name]));
       const run = uniqueId('class_inherits');
@@ -412,12 +435,14 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
       const res = await post(t, path, run);
       expect(res.status).toBe(409);
       expect(res.body).toEqual(
-        expectedProblem(409, 'unique_violation', 'The request conflicts with an existing row (constraint fault_item_name_key).', path, { constraint: 'fault_item_name_key' }),
+        expectedProblem(409, 'unique_violation', 'The request conflicts with an existing row (constraint fault_item_name_key).', path, {
+          constraint: 'fault_item_name_key',
+        }),
       );
       expect(script.attempts(run)).toHaveLength(1);
     });
 
-    it('the handler\'s policy wins (retry), and the two registered interceptors run ONE unit of work: 3 attempts, each one transaction on one connection', async () => {
+    it("the handler's policy wins (retry), and the two registered interceptors run ONE unit of work: 3 attempts, each one transaction on one connection", async () => {
       const name = uniqueId('item');
       await withDirect((c) => c.query('insert into fault_item (name) values ($1)', [name]));
       const run = uniqueId('class_overrides');
@@ -549,7 +574,9 @@ describe('retry budget', () => {
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
     expect(res.body).toEqual(
-      expectedProblem(503, 'retry_budget_exhausted', 'The service is shedding retries because of many database conflicts. Retry later.', path, { sqlstate: '40001' }),
+      expectedProblem(503, 'retry_budget_exhausted', 'The service is shedding retries because of many database conflicts. Retry later.', path, {
+        sqlstate: '40001',
+      }),
     );
     expect(script.attempts(run)).toHaveLength(1);
     expect(stats.snapshot().budgetRefusals - before.budgetRefusals).toBe(1);
@@ -585,10 +612,17 @@ describe.each([
     const path = `/test/faults/swallow/unique/${name}/${existing}`;
     const res = await post(t, path, uniqueId('swallow'));
     expect(res.status).toBe(409);
-    expect(res.body).toEqual(expectedProblem(409, 'unique_violation', 'The request conflicts with an existing row (constraint fault_item_name_key).', path, { constraint: 'fault_item_name_key' }));
+    expect(res.body).toEqual(
+      expectedProblem(409, 'unique_violation', 'The request conflicts with an existing row (constraint fault_item_name_key).', path, {
+        constraint: 'fault_item_name_key',
+      }),
+    );
     // The row written before the swallowed error was rolled back with the transaction.
     expect(await items([name, existing])).toEqual([existing]);
-    const logged = logs.filter((l) => l.level === 'error').slice(errorsBefore).map((l) => l.message as Record<string, unknown>);
+    const logged = logs
+      .filter((l) => l.level === 'error')
+      .slice(errorsBefore)
+      .map((l) => l.message as Record<string, unknown>);
     expect(logged).toContainEqual(expect.objectContaining({ route: 'POST /test/faults/swallow/:kind/:name/:existing', sqlstate: '23505' }));
   });
 

@@ -72,7 +72,11 @@ describe('database restart under load (dedicated embedded PostgreSQL)', () => {
         const res = await http(baseUrl, 'PUT', `/execution/task-instances/${tis[i].id}/rtif`, { seq });
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         if (res.status === 201) lastAcknowledged[i] = seq;
-        else if (res.status !== 503 || res.headers.get('retry-after') === null || res.headers.get('content-type') !== 'application/problem+json; charset=utf-8') {
+        else if (
+          res.status !== 503 ||
+          res.headers.get('retry-after') === null ||
+          res.headers.get('content-type') !== 'application/problem+json; charset=utf-8'
+        ) {
           unexpected.push(res);
         }
         // While the database is down every answer is fast: pace the loop so it stays a load, not a spin.
@@ -96,7 +100,11 @@ describe('database restart under load (dedicated embedded PostgreSQL)', () => {
     // No acknowledged write was lost. (Writes are sequential per task instance, so a later write that
     // answered 503 may still have committed; the stored value is never older than the last 201.)
     const stored = await Promise.all(tis.map((ti) => http(baseUrl, 'GET', `/api/v1/task-instances/${ti.id}/rendered-fields`)));
-    const lost = stored.map((r, i) => ({ i, stored: (r.body as { rendered_fields?: { seq?: number } }).rendered_fields?.seq ?? -1, acknowledged: lastAcknowledged[i] }));
+    const lost = stored.map((r, i) => ({
+      i,
+      stored: (r.body as { rendered_fields?: { seq?: number } }).rendered_fields?.seq ?? -1,
+      acknowledged: lastAcknowledged[i],
+    }));
     expect(lost.filter((w) => w.acknowledged < 0 || w.stored < w.acknowledged)).toEqual([]);
     // It recovered by itself: every writer had a write acknowledged after the restart.
     const after = await Promise.all(tis.map((ti) => http(baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { seq: MAX_REQUESTS_PER_WRITER })));

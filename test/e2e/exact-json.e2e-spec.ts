@@ -30,7 +30,10 @@ describe('exact JSON: RTIF stores and returns numbers as sent', () => {
 
   /** The stored document as PostgreSQL prints it. */
   async function storedText(dagId: string): Promise<string | undefined> {
-    return withDirect(async (c) => (await c.query('select rendered_fields::text as t from rendered_task_instance_fields where dag_id = $1', [dagId])).rows[0]?.t as string | undefined);
+    return withDirect(
+      async (c) =>
+        (await c.query('select rendered_fields::text as t from rendered_task_instance_fields where dag_id = $1', [dagId])).rows[0]?.t as string | undefined,
+    );
   }
 
   /** The `rendered_fields` member of the read route's response, as raw JSON text (never through JSON.parse). */
@@ -129,9 +132,7 @@ describe('exact JSON: RTIF stores and returns numbers as sent', () => {
       expect((await putText(ti.id, '{"before": true}')).status).toBe(201);
       const res = await putText(ti.id, text);
       expect(res.status).toBe(422);
-      expect(res.json).toEqual(
-        expectedProblem(422, reason, detail, `/execution/task-instances/${ti.id}/rtif`, { errors: [{ path, message }] }),
-      );
+      expect(res.json).toEqual(expectedProblem(422, reason, detail, `/execution/task-instances/${ti.id}/rtif`, { errors: [{ path, message }] }));
       expect(await storedText(ti.dag_id)).toBe('{"before": true}');
     });
   });

@@ -44,9 +44,13 @@ describe('generated client (openapi-typescript + openapi-fetch) runs the walk-th
     mkdirSync(OUT_DIR, { recursive: true });
     writeFileSync(resolve(OUT_DIR, 'openapi.json'), JSON.stringify(doc));
     // The generator's own CLI, as a client project runs it (it is an ES module jest cannot load).
-    execFileSync(process.execPath, [resolve(ROOT, 'node_modules/openapi-typescript/bin/cli.js'), resolve(OUT_DIR, 'openapi.json'), '--output', resolve(OUT_DIR, 'openapi.ts')], {
-      stdio: 'pipe',
-    });
+    execFileSync(
+      process.execPath,
+      [resolve(ROOT, 'node_modules/openapi-typescript/bin/cli.js'), resolve(OUT_DIR, 'openapi.json'), '--output', resolve(OUT_DIR, 'openapi.ts')],
+      {
+        stdio: 'pipe',
+      },
+    );
     expect(typeCheck([resolve(CONTRACT_DIR, 'walkthrough.ts')])).toEqual([]);
 
     // The generated types constrain calls: a wrong path parameter and a body missing a required
@@ -90,7 +94,9 @@ describe('generated client (openapi-typescript + openapi-fetch) runs the walk-th
     });
     expect(result.tokenStatus).toBe(201);
     expect(result.runStatus).toBe(200);
-    expect(result.runContext).toEqual(expect.objectContaining({ dag_run: expect.objectContaining({ dag_id: names.dag_id, run_id: names.run_id }), max_tries: 0 }));
+    expect(result.runContext).toEqual(
+      expect.objectContaining({ dag_run: expect.objectContaining({ dag_id: names.dag_id, run_id: names.run_id }), max_tries: 0 }),
+    );
     expect(result.heartbeatStatus).toBe(204);
     expect(result.putStatus).toBe(201);
     expect(result.putMessage).toBe('Rendered task instance fields successfully set');

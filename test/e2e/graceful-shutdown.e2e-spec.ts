@@ -13,7 +13,14 @@ function send(method: 'POST' | 'PUT', port: number, path: string, body: unknown,
   const payload = JSON.stringify(body);
   return new Promise((resolve) => {
     const req = request(
-      { host: '127.0.0.1', port, path, method, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), authorization: `Bearer ${token}` } },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method,
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), authorization: `Bearer ${token}` },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -122,7 +129,9 @@ describe('graceful shutdown (the service as a child process, SIGTERM mid-burst)'
     );
     await sigtermSent;
     const listenerClosed = await waitForLine((l) => l.msg === 'listener closed: refusing new connections');
-    const late = await Promise.all(Array.from({ length: 5 }, () => send('PUT', port, `/execution/task-instances/${tis[0].id}/rtif`, { late: true }, tokens[0])));
+    const late = await Promise.all(
+      Array.from({ length: 5 }, () => send('PUT', port, `/execution/task-instances/${tis[0].id}/rtif`, { late: true }, tokens[0])),
+    );
     const outcomes = await Promise.all(burst);
     const code = await exit;
 
@@ -150,7 +159,11 @@ describe('graceful shutdown (the service as a child process, SIGTERM mid-burst)'
 
     // The database holds exactly the bodies that were acknowledged, each whole, and nothing else.
     const rows = await withDirect(
-      async (c) => (await c.query('select task_id, rendered_fields from rendered_task_instance_fields where dag_id = $1', [dagId])).rows as { task_id: string; rendered_fields: unknown }[],
+      async (c) =>
+        (await c.query('select task_id, rendered_fields from rendered_task_instance_fields where dag_id = $1', [dagId])).rows as {
+          task_id: string;
+          rendered_fields: unknown;
+        }[],
     );
     const acknowledged = bodies.filter((_, i) => outcomes[i].kind === 'answered');
     expect(rows).toHaveLength(acknowledged.length);

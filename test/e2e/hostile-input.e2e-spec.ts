@@ -46,21 +46,51 @@ const CASES: HostileCase[] = [
   { name: 'truncated JSON', request: () => ({ body: '{"field": "a' }), status: 422, reason: 'invalid_json' },
   { name: 'JSON with a trailing comma', request: () => ({ body: '{"a": 1,}' }), status: 422, reason: 'invalid_json' },
   { name: 'binary garbage', request: () => ({ body: Buffer.from([0x00, 0x01, 0x02, 0x7b]) }), status: 422, reason: 'invalid_json' },
-  { name: 'a multipart body labelled JSON', request: () => ({ body: '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--' }), status: 422, reason: 'invalid_json' },
-  { name: 'invalid UTF-8 bytes in a string', request: (r) => {
+  {
+    name: 'a multipart body labelled JSON',
+    request: () => ({ body: '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--' }),
+    status: 422,
+    reason: 'invalid_json',
+  },
+  {
+    name: 'invalid UTF-8 bytes in a string',
+    request: (r) => {
       const [head, tail] = json(r.withString('@')).split('@');
       return { body: utf8(head, [0xff, 0xfe], tail) };
-    }, status: 422, reason: 'invalid_json' },
-  { name: 'an overlong UTF-8 encoding ("/" as C0 AF)', request: () => ({ body: utf8('{"field": "', [0xc0, 0xaf], '"}') }), status: 422, reason: 'invalid_json' },
+    },
+    status: 422,
+    reason: 'invalid_json',
+  },
+  {
+    name: 'an overlong UTF-8 encoding ("/" as C0 AF)',
+    request: () => ({ body: utf8('{"field": "', [0xc0, 0xaf], '"}') }),
+    status: 422,
+    reason: 'invalid_json',
+  },
   { name: 'a UTF-8-encoded surrogate (CESU-8)', request: () => ({ body: utf8('{"field": "', [0xed, 0xa0, 0x80], '"}') }), status: 422, reason: 'invalid_json' },
   { name: 'a truncated multi-byte sequence', request: () => ({ body: utf8('{"field": "', [0xe2, 0x82], '"}') }), status: 422, reason: 'invalid_json' },
-  { name: 'a lone high surrogate escape in a value', request: (r) => ({ body: json(r.withString('@')).replace('@', '\\ud800') }), status: 422, reason: 'validation_error' },
+  {
+    name: 'a lone high surrogate escape in a value',
+    request: (r) => ({ body: json(r.withString('@')).replace('@', '\\ud800') }),
+    status: 422,
+    reason: 'validation_error',
+  },
   { name: 'a lone low surrogate escape in a key', request: () => ({ body: '{"\\udc00": 1}' }), status: 422, reason: 'validation_error' },
   { name: 'U+0000 in a string', request: (r) => ({ body: json(r.withString('nul \u0000 inside')) }), status: 422, reason: (r) => r.nulReason },
   { name: 'a __proto__ key at the top', request: () => ({ body: '{"__proto__": {"polluted": "yes"}}' }), status: 422, reason: 'validation_error' },
-  { name: 'a __proto__ key deep inside', request: (r) => ({ body: json({ ...r.withString('x'), deep: [{ ok: 1 }] }).replace('"ok"', '"__proto__"') }), status: 422, reason: 'validation_error' },
+  {
+    name: 'a __proto__ key deep inside',
+    request: (r) => ({ body: json({ ...r.withString('x'), deep: [{ ok: 1 }] }).replace('"ok"', '"__proto__"') }),
+    status: 422,
+    reason: 'validation_error',
+  },
   { name: 'objects nested 1000 deep', request: () => ({ body: nested(1000, '{"a":', '}') }), status: 422, reason: 'validation_error' },
-  { name: 'arrays nested 30000 deep (within the size limit)', request: () => ({ body: `{"field": ${nested(30000, '[', ']')}}` }), status: 422, reason: 'validation_error' },
+  {
+    name: 'arrays nested 30000 deep (within the size limit)',
+    request: () => ({ body: `{"field": ${nested(30000, '[', ']')}}` }),
+    status: 422,
+    reason: 'validation_error',
+  },
   { name: 'a body over the size limit', request: (r) => ({ body: json(r.withString('x'.repeat(MAX_BODY_BYTES))) }), status: 413, reason: 'payload_too_large' },
   {
     name: 'a chunked body (no Content-Length) over the size limit',
@@ -74,17 +104,57 @@ const CASES: HostileCase[] = [
     status: 413,
     reason: 'payload_too_large',
   },
-  { name: 'an unsupported content encoding', request: () => ({ body: 'xxxx', headers: { 'content-encoding': 'compress' } }), status: 415, reason: 'unsupported_media_type' },
-  { name: 'a text/plain body', request: (r) => ({ body: json(r.withString('x')), headers: { 'content-type': 'text/plain' } }), status: 415, reason: 'unsupported_media_type' },
-  { name: 'a form body', request: () => ({ body: 'field=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), status: 415, reason: 'unsupported_media_type' },
-  { name: 'a non-UTF-8 charset', request: (r) => ({ body: json(r.withString('x')), headers: { 'content-type': 'application/json; charset=latin1' } }), status: 415, reason: 'unsupported_media_type' },
-  { name: 'a UTF-16 charset', request: (r) => ({ body: Buffer.from(json(r.withString('x')), 'utf16le'), headers: { 'content-type': 'application/json; charset=utf-16le' } }), status: 415, reason: 'unsupported_media_type' },
-  { name: 'a top-level array', request: (r) => r.anyJson ? undefined : ({ body: '[{"field": "x"}]' }), status: 422, reason: 'validation_error' },
-  { name: 'a top-level string', request: (r) => r.anyJson ? undefined : ({ body: '"field"' }), status: 422, reason: 'validation_error' },
-  { name: 'a top-level number', request: (r) => r.anyJson ? undefined : ({ body: '1e400' }), status: 422, reason: 'validation_error' },
-  { name: 'an unknown field on a strict schema', request: (r) => (r.strict ? { body: json({ ...r.withString('x'), unexpected: true }) } : undefined), status: 422, reason: 'validation_error' },
-  { name: 'a constructor key on a strict schema', request: (r) => (r.strict ? { body: json({ ...r.withString('x'), constructor: { prototype: { polluted: 'yes' } } }) } : undefined), status: 422, reason: 'validation_error' },
-  { name: 'a 12 KiB bearer token', request: () => ({ headers: { authorization: `Bearer ${'a'.repeat(12 * 1024)}.b.c` } }), status: 401, reason: 'invalid_token' },
+  {
+    name: 'an unsupported content encoding',
+    request: () => ({ body: 'xxxx', headers: { 'content-encoding': 'compress' } }),
+    status: 415,
+    reason: 'unsupported_media_type',
+  },
+  {
+    name: 'a text/plain body',
+    request: (r) => ({ body: json(r.withString('x')), headers: { 'content-type': 'text/plain' } }),
+    status: 415,
+    reason: 'unsupported_media_type',
+  },
+  {
+    name: 'a form body',
+    request: () => ({ body: 'field=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+    status: 415,
+    reason: 'unsupported_media_type',
+  },
+  {
+    name: 'a non-UTF-8 charset',
+    request: (r) => ({ body: json(r.withString('x')), headers: { 'content-type': 'application/json; charset=latin1' } }),
+    status: 415,
+    reason: 'unsupported_media_type',
+  },
+  {
+    name: 'a UTF-16 charset',
+    request: (r) => ({ body: Buffer.from(json(r.withString('x')), 'utf16le'), headers: { 'content-type': 'application/json; charset=utf-16le' } }),
+    status: 415,
+    reason: 'unsupported_media_type',
+  },
+  { name: 'a top-level array', request: (r) => (r.anyJson ? undefined : { body: '[{"field": "x"}]' }), status: 422, reason: 'validation_error' },
+  { name: 'a top-level string', request: (r) => (r.anyJson ? undefined : { body: '"field"' }), status: 422, reason: 'validation_error' },
+  { name: 'a top-level number', request: (r) => (r.anyJson ? undefined : { body: '1e400' }), status: 422, reason: 'validation_error' },
+  {
+    name: 'an unknown field on a strict schema',
+    request: (r) => (r.strict ? { body: json({ ...r.withString('x'), unexpected: true }) } : undefined),
+    status: 422,
+    reason: 'validation_error',
+  },
+  {
+    name: 'a constructor key on a strict schema',
+    request: (r) => (r.strict ? { body: json({ ...r.withString('x'), constructor: { prototype: { polluted: 'yes' } } }) } : undefined),
+    status: 422,
+    reason: 'validation_error',
+  },
+  {
+    name: 'a 12 KiB bearer token',
+    request: () => ({ headers: { authorization: `Bearer ${'a'.repeat(12 * 1024)}.b.c` } }),
+    status: 401,
+    reason: 'invalid_token',
+  },
   { name: 'two Authorization headers', request: () => ({ headers: { authorization: 'Bearer a.b.c, Bearer d.e.f' } }), status: 401, reason: 'invalid_token' },
   ...[
     ['too long', 'a'.repeat(250)],
@@ -95,14 +165,12 @@ const CASES: HostileCase[] = [
     ['an encoded NUL', '01939b7e-0000-7000-8000-00000000000%00'],
     ['a UUID in braces', encodeURIComponent('{01939b7e-0000-7000-8000-000000000000}')],
     ['a UUID with spaces', '%2001939b7e-0000-7000-8000-000000000000%20'],
-  ].map(
-    ([shape, id]): HostileCase => ({
-      name: `a path id that is ${shape}`,
-      request: (r) => (r.path('X').includes('X') ? { path: r.path(id) } : undefined),
-      status: 422,
-      reason: 'validation_error',
-    }),
-  ),
+  ].map(([shape, id]): HostileCase => ({
+    name: `a path id that is ${shape}`,
+    request: (r) => (r.path('X').includes('X') ? { path: r.path(id) } : undefined),
+    status: 422,
+    reason: 'validation_error',
+  })),
   {
     name: 'a path id with broken percent-encoding',
     request: (r) => (r.path('X').includes('X') ? { path: r.path('%E0%A4%A') } : undefined),
@@ -155,11 +223,16 @@ describe('hostile input on every write route', () => {
   }
 
   it('covers every route that takes a body, as the router has it (and no route that is gone)', () => {
-    const bodyRoutes = routeInventory(t.app).filter((r) => r.takesBody).map((r) => r.key).sort();
+    const bodyRoutes = routeInventory(t.app)
+      .filter((r) => r.takesBody)
+      .map((r) => r.key)
+      .sort();
     expect(WRITE_ROUTES.map((r) => r.route).sort()).toEqual(bodyRoutes);
   });
 
-  const table = WRITE_ROUTES.flatMap((route) => CASES.map((c) => [route.name, c.name, route, c] as const)).filter(([, , route, c]) => c.request(route) !== undefined);
+  const table = WRITE_ROUTES.flatMap((route) => CASES.map((c) => [route.name, c.name, route, c] as const)).filter(
+    ([, , route, c]) => c.request(route) !== undefined,
+  );
 
   it.each(table)('%s: %s → 4xx problem, database unchanged, process alive', async (_route, _case, route, hostile) => {
     const before = await fingerprint();
@@ -169,7 +242,13 @@ describe('hostile input on every write route', () => {
     expect({ status: res.status, reason: res.body?.reason }).toEqual({ status, reason });
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(res.body).toEqual(
-      expect.objectContaining({ type: `urn:task-execution-api:problem:${reason}`, status, detail: expect.any(String), instance: expect.any(String), correlation_id: expect.any(String) }),
+      expect.objectContaining({
+        type: `urn:task-execution-api:problem:${reason}`,
+        status,
+        detail: expect.any(String),
+        instance: expect.any(String),
+        correlation_id: expect.any(String),
+      }),
     );
     expect(res.text.length).toBeLessThan(2048);
     expect(await fingerprint()).toEqual(before);
@@ -198,7 +277,13 @@ describe('hostile input on every write route', () => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: `${uniqueId('sql')} ${nasty}`, run_id: nasty, task_id: nasty });
     expect(ti).toMatchObject({ run_id: nasty, task_id: nasty });
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { [nasty]: nasty })).status).toBe(201);
-    const run = await http(t.baseUrl, 'PATCH', `/execution/task-instances/${ti.id}/run`, { state: 'running', hostname: nasty, unixname: nasty, pid: 1, start_date: '2026-11-25T10:00:00Z' });
+    const run = await http(t.baseUrl, 'PATCH', `/execution/task-instances/${ti.id}/run`, {
+      state: 'running',
+      hostname: nasty,
+      unixname: nasty,
+      pid: 1,
+      start_date: '2026-11-25T10:00:00Z',
+    });
     expect(run.status).toBe(200);
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/heartbeat`, { hostname: nasty, pid: 1 })).status).toBe(204);
     const row = await withDirect(async (c) => (await c.query('select run_id, task_id, hostname, unixname from task_instance where id = $1', [ti.id])).rows[0]);
@@ -306,7 +391,9 @@ describe('hostile input on every write route', () => {
   ])('answers 400 (from Node) for %s, stores nothing, and keeps serving', async (_name, headers) => {
     const before = await fingerprint();
     const token = await executionToken(tiId);
-    const reply = await raw(`PUT /execution/task-instances/${tiId}/rtif HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n${headers}\r\n{}`);
+    const reply = await raw(
+      `PUT /execution/task-instances/${tiId}/rtif HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n${headers}\r\n{}`,
+    );
     expect(reply).toMatch(/^HTTP\/1\.1 400 /);
     expect(await fingerprint()).toEqual(before);
     expect((await http(t.baseUrl, 'GET', `/api/v1/task-instances/${tiId}`)).status).toBe(200);
@@ -316,7 +403,10 @@ describe('hostile input on every write route', () => {
     const before = await fingerprint();
     const token = await executionToken(tiId);
     // Declares 1000 bytes, sends 10, then hangs until the socket is destroyed.
-    const stalled = raw(`PUT /execution/task-instances/${tiId}/rtif HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"a": "123`, { keepOpenMs: 1500 });
+    const stalled = raw(
+      `PUT /execution/task-instances/${tiId}/rtif HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"a": "123`,
+      { keepOpenMs: 1500 },
+    );
     const others = await Promise.all(Array.from({ length: 10 }, () => http(t.baseUrl, 'GET', `/api/v1/task-instances/${tiId}`)));
     expect(others.map((r) => r.status)).toEqual(Array(10).fill(200));
     await stalled;

@@ -48,7 +48,10 @@ describe('Idempotency-Key: a crash between the write and its commit', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    await poll(async () => (/listening on/.test(out) ? true : child.exitCode !== null ? Promise.reject(new Error(`service exited: ${out}`)) : undefined), 'the service to listen');
+    await poll(
+      async () => (/listening on/.test(out) ? true : child.exitCode !== null ? Promise.reject(new Error(`service exited: ${out}`)) : undefined),
+      'the service to listen',
+    );
   }, 120_000);
 
   afterAll(() => {
@@ -73,7 +76,14 @@ describe('Idempotency-Key: a crash between the write and its commit', () => {
     const token = await adminToken();
     const answer = new Promise<string>((resolve) => {
       const req = request(
-        { host: '127.0.0.1', port, path: CREATE, method: 'POST', agent: false, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': key } },
+        {
+          host: '127.0.0.1',
+          port,
+          path: CREATE,
+          method: 'POST',
+          agent: false,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': key },
+        },
         (res) => resolve(`answered ${res.statusCode}`),
       );
       req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
@@ -103,7 +113,10 @@ describe('Idempotency-Key: a crash between the write and its commit', () => {
     // a rollback (PostgreSQL never saw a COMMIT). Wait until its backend has ended.
     await holder.query('rollback');
     await holder.end();
-    await poll(() => withDirect(async (c) => ((await c.query('select 1 from pg_stat_activity where pid = $1', [backend])).rowCount === 0 ? true : undefined)), 'the backend to end');
+    await poll(
+      () => withDirect(async (c) => ((await c.query('select 1 from pg_stat_activity where pid = $1', [backend])).rowCount === 0 ? true : undefined)),
+      'the backend to end',
+    );
 
     const left = await withDirect(async (c) => ({
       taskInstances: (await c.query('select count(*)::int as n from task_instance where dag_id = $1', [dagId])).rows[0].n,

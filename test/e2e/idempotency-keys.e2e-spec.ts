@@ -52,7 +52,8 @@ describe('Idempotency-Key on POST /api/v1/task-instances (real PostgreSQL)', () 
   });
   afterAll(() => t.close());
 
-  const create = (body: unknown, key?: string, headers: Record<string, string> = {}) => http(t.baseUrl, 'POST', CREATE, body, key === undefined ? headers : { [KEY]: key, ...headers });
+  const create = (body: unknown, key?: string, headers: Record<string, string> = {}) =>
+    http(t.baseUrl, 'POST', CREATE, body, key === undefined ? headers : { [KEY]: key, ...headers });
 
   it('executes once: a repeat gets the same status, headers and bytes, marked as a replay', async () => {
     const dagId = uniqueId('idem');
@@ -92,7 +93,11 @@ describe('Idempotency-Key on POST /api/v1/task-instances (real PostgreSQL)', () 
     const key = randomUUID();
     const refused = await create(body, key);
     expect(refused.status).toBe(409);
-    expect(refused.body).toEqual(expectedProblem(409, 'already_exists', 'The request conflicts with an existing resource (already_exists).', CREATE, { constraint: 'task_instance_composite_key' }));
+    expect(refused.body).toEqual(
+      expectedProblem(409, 'already_exists', 'The request conflicts with an existing resource (already_exists).', CREATE, {
+        constraint: 'task_instance_composite_key',
+      }),
+    );
     expect(refused.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
     await withDirect((c) => c.query('delete from task_instance where id = $1', [existing.body.id]));
     const replayed = await create(body, key);
@@ -152,7 +157,9 @@ describe('Idempotency-Key on POST /api/v1/task-instances (real PostgreSQL)', () 
     expect(copy.headers.get('idempotent-replayed')).toBeNull();
     expect(await taskInstanceCount(dagId)).toBe(3);
     // Nothing of a token is stored, only the scope and subject.
-    const stored = await withDirect(async (c) => (await c.query('select caller, key, headers::text, body from idempotency_key where key in ($1, $2)', [key, key2])).rows);
+    const stored = await withDirect(
+      async (c) => (await c.query('select caller, key, headers::text, body from idempotency_key where key in ($1, $2)', [key, key2])).rows,
+    );
     expect(stored.map((r) => r.caller).sort()).toEqual(['admin:alice', 'admin:alice', 'admin:bob', 'admin:bob']);
     for (const row of stored) expect(JSON.stringify(row)).not.toMatch(/eyJ|Bearer/);
   });
@@ -163,7 +170,12 @@ describe('Idempotency-Key on POST /api/v1/task-instances (real PostgreSQL)', () 
     const missing = await http(t.baseUrl, 'POST', `/api/test-idempotency/items/${name}`, { x: 1 });
     expect(missing.status).toBe(400);
     expect(missing.body).toEqual(
-      expectedProblem(400, 'idempotency_key_missing', 'This operation requires an Idempotency-Key header (a unique value per operation, e.g. a UUID).', `/api/test-idempotency/items/${name}`),
+      expectedProblem(
+        400,
+        'idempotency_key_missing',
+        'This operation requires an Idempotency-Key header (a unique value per operation, e.g. a UUID).',
+        `/api/test-idempotency/items/${name}`,
+      ),
     );
     const first = await http(t.baseUrl, 'POST', `/api/test-idempotency/items/${name}`, { x: 1 }, { [KEY]: key });
     expect(first.status).toBe(201);
@@ -188,7 +200,9 @@ describe('Idempotency-Key on POST /api/v1/task-instances (real PostgreSQL)', () 
     const holder = await connectDirect();
     try {
       await holder.query('begin');
-      await holder.query(`insert into dag_run (dag_id, run_id, run_after, state, run_type, conf) values ($1, 'run', now(), 'running', 'manual', '{}')`, [dagId]);
+      await holder.query(`insert into dag_run (dag_id, run_id, run_after, state, run_type, conf) values ($1, 'run', now(), 'running', 'manual', '{}')`, [
+        dagId,
+      ]);
       let firstSettled = false;
       const first = create(body, key).then((r) => {
         firstSettled = true;
@@ -199,7 +213,11 @@ describe('Idempotency-Key on POST /api/v1/task-instances (real PostgreSQL)', () 
         () =>
           withDirect(
             async (c) =>
-              (await c.query(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%insert into "dag_run"%' and datname = current_database()`)).rows[0].n === 1,
+              (
+                await c.query(
+                  `select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%insert into "dag_run"%' and datname = current_database()`,
+                )
+              ).rows[0].n === 1,
           ),
         'the first request to wait on the dag run',
       );
@@ -244,7 +262,9 @@ describe('Idempotency-Key on POST /api/v1/task-instances (real PostgreSQL)', () 
     const body = { dag_id: dagId, run_id: 'run', task_id: 'a' };
     const key = randomUUID();
     expect((await create(body, key)).status).toBe(201);
-    const ttl = await withDirect(async (c) => (await c.query('select extract(epoch from expires_at - created_at)::int as s from idempotency_key where key = $1', [key])).rows[0].s);
+    const ttl = await withDirect(
+      async (c) => (await c.query('select extract(epoch from expires_at - created_at)::int as s from idempotency_key where key = $1', [key])).rows[0].s,
+    );
     expect(ttl).toBe(3600);
     await withDirect((c) => c.query(`update idempotency_key set expires_at = now() - interval '1 second' where key = $1`, [key]));
     // Executed again (no replay of the 201): the task instance exists, so this time it is a 409.

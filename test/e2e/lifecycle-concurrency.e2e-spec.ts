@@ -23,7 +23,9 @@ describe('lifecycle under concurrency (real requests, real PostgreSQL)', () => {
     expect(count(statuses, 409)).toBe(49);
     const winner = statuses.indexOf(200);
     for (const r of results.filter((x) => x.status === 409)) {
-      expect(r.body).toEqual(problem(409, 'invalid_state', 'TI was not in a state where it could be marked as running', api.path(ti.id, 'run'), { previous_state: 'running' }));
+      expect(r.body).toEqual(
+        problem(409, 'invalid_state', 'TI was not in a state where it could be marked as running', api.path(ti.id, 'run'), { previous_state: 'running' }),
+      );
     }
     expect(await tiRow(ti.id)).toMatchObject({ state: 'running', pid: 1000 + winner });
   });
@@ -48,7 +50,11 @@ describe('lifecycle under concurrency (real requests, real PostgreSQL)', () => {
       for (const r of hb) {
         if (r.status === 204) continue;
         expect(r.status).toBe(409);
-        expect(r.body).toEqual(problem(409, 'not_running', 'TI is no longer in the running state and task should terminate', api.path(ti.id, 'heartbeat'), { current_state: 'success' }));
+        expect(r.body).toEqual(
+          problem(409, 'not_running', 'TI is no longer in the running state and task should terminate', api.path(ti.id, 'heartbeat'), {
+            current_state: 'success',
+          }),
+        );
       }
       const row = await tiRow(ti.id);
       expect(row!.state).toBe('success');
@@ -75,7 +81,9 @@ describe('lifecycle under concurrency (real requests, real PostgreSQL)', () => {
         expect(r.text).toBe('');
       } else {
         expect(r.status).toBe(409);
-        expect(r.body).toEqual(problem(409, 'invalid_state', 'TI was not in the running state so it cannot be updated', api.path(ti.id, 'state'), { previous_state: final }));
+        expect(r.body).toEqual(
+          problem(409, 'invalid_state', 'TI was not in the running state so it cannot be updated', api.path(ti.id, 'state'), { previous_state: final }),
+        );
       }
     });
   });
@@ -89,7 +97,9 @@ describe('lifecycle under concurrency (real requests, real PostgreSQL)', () => {
     expect(count(statuses, 204)).toBe(1);
     expect(count(statuses, 410)).toBe(19);
     for (const x of w) expect([201, 410]).toContain(x.status);
-    const history = await withDirect(async (c) => (await c.query('select task_instance_id, try_number from task_instance_history where dag_id = $1', [ti.dag_id])).rows);
+    const history = await withDirect(
+      async (c) => (await c.query('select task_instance_id, try_number from task_instance_history where dag_id = $1', [ti.dag_id])).rows,
+    );
     expect(history).toEqual([{ task_instance_id: ti.id, try_number: 1 }]);
     const live = await liveRow(ti);
     expect(live).toMatchObject({ state: 'up_for_retry', try_number: 2 });
@@ -105,7 +115,9 @@ describe('lifecycle under concurrency (real requests, real PostgreSQL)', () => {
       expect(x.status).toBe(410);
       expect(x.body.detail).toBe(GONE_DETAIL);
     }
-    const stored = await withDirect(async (c) => (await c.query('select rendered_fields from rendered_task_instance_fields where dag_id = $1', [ti.dag_id])).rows);
+    const stored = await withDirect(
+      async (c) => (await c.query('select rendered_fields from rendered_task_instance_fields where dag_id = $1', [ti.dag_id])).rows,
+    );
     expect(stored).toHaveLength(1);
     expect(stored[0].rendered_fields).toMatchObject({ try: 2 });
   });
@@ -130,7 +142,9 @@ describe('lifecycle under concurrency (real requests, real PostgreSQL)', () => {
     const lists = Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? tasks : [...tasks].reverse()));
     const results = await Promise.all(lists.map((l) => api.skip(branch.id, { tasks: l })));
     expect(results.map((r) => r.status)).toEqual(Array(30).fill(204));
-    const states = await withDirect(async (c) => (await c.query(`select distinct state from task_instance where dag_id = $1 and task_id <> 'branch'`, [dagId])).rows);
+    const states = await withDirect(
+      async (c) => (await c.query(`select distinct state from task_instance where dag_id = $1 and task_id <> 'branch'`, [dagId])).rows,
+    );
     expect(states).toEqual([{ state: 'skipped' }]);
   });
 });

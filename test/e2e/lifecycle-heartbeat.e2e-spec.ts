@@ -62,7 +62,9 @@ describe('PUT /execution/task-instances/{id}/heartbeat', () => {
     const ti = await api.newTi();
     const res = await api.heartbeat(ti.id);
     expect(res.status).toBe(409);
-    expect(res.body).toEqual(problem(409, 'running_elsewhere', 'TI is already running elsewhere', api.path(ti.id, 'heartbeat'), { current_hostname: null, current_pid: null }));
+    expect(res.body).toEqual(
+      problem(409, 'running_elsewhere', 'TI is already running elsewhere', api.path(ti.id, 'heartbeat'), { current_hostname: null, current_pid: null }),
+    );
   });
 
   it('put back in the queue by a scheduler while the worker still runs: 409 not_running with current_state queued (#48719)', async () => {
@@ -144,7 +146,8 @@ describe('PATCH /execution/task-instances/{id}/skip-downstream', () => {
     });
     expect(await states(dagId, 'other_run')).toEqual({ 'none_task[-1]': 'none' });
     const dates = await withDirect(
-      async (c) => (await c.query(`select start_date, end_date from task_instance where dag_id = $1 and run_id = 'run_1' and task_id = 'queued_task'`, [dagId])).rows[0],
+      async (c) =>
+        (await c.query(`select start_date, end_date from task_instance where dag_id = $1 and run_id = 'run_1' and task_id = 'queued_task'`, [dagId])).rows[0],
     );
     expect(dates.start_date).toBeInstanceOf(Date);
     expect(dates.end_date).toEqual(dates.start_date);
@@ -208,7 +211,7 @@ describe('GET /execution/task-instances/{id}/previous-successful-dagrun', () => 
     );
   }
 
-  it('the latest successful run before this run\'s logical date', async () => {
+  it("the latest successful run before this run's logical date", async () => {
     const dagId = uniqueId('prev');
     const at = (run_id: string, day: string) => api.newTi({ dag_id: dagId, run_id, task_id: 't', logical_date: day });
     await at('r1', '2026-11-01T00:00:00Z');

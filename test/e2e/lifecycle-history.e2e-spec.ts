@@ -6,7 +6,9 @@ import { GONE_DETAIL, liveRow, lifecycle, problem, requeue, runBody } from './li
 const END = '2026-11-25T10:05:00Z';
 
 async function storedRtif(dagId: string): Promise<unknown[]> {
-  return withDirect(async (c) => (await c.query('select rendered_fields from rendered_task_instance_fields where dag_id = $1', [dagId])).rows.map((r) => r.rendered_fields));
+  return withDirect(async (c) =>
+    (await c.query('select rendered_fields from rendered_task_instance_fields where dag_id = $1', [dagId])).rows.map((r) => r.rendered_fields),
+  );
 }
 
 describe('archived tries: 410 on every execution route', () => {
@@ -93,7 +95,8 @@ describe('archived tries: 410 on every execution route', () => {
       let waiting = 0;
       for (let i = 0; i < 400 && waiting === 0 && !settled; i++) {
         await new Promise((r) => setTimeout(r, 10));
-        waiting = (await watcher.query(`select count(*)::int n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n;
+        waiting = (await watcher.query(`select count(*)::int n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0]
+          .n;
       }
       await archiver.query('commit');
 

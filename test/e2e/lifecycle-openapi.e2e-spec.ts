@@ -24,7 +24,11 @@ describe('OpenAPI document: lifecycle routes', () => {
     const op = doc.paths[`${BASE}/${route}`][method];
     expect(op.operationId).toBe(operationId);
     // 401/403 belong to the authentication layer, which documents them itself.
-    expect(Object.keys(op.responses).filter((s) => s !== '401' && s !== '403').sort()).toEqual(statuses);
+    expect(
+      Object.keys(op.responses)
+        .filter((s) => s !== '401' && s !== '403')
+        .sort(),
+    ).toEqual(statuses);
     expect(op.parameters).toEqual([expect.objectContaining({ name: 'task_instance_id', in: 'path', required: true })]);
     expect(example(op, '404', 'not_found')).toMatchObject({ status: 404, reason: 'not_found' });
     expect(example(op, '410', 'not_found')).toMatchObject({
@@ -38,10 +42,23 @@ describe('OpenAPI document: lifecycle routes', () => {
     const run = doc.paths[`${BASE}/run`].patch;
     const state = doc.paths[`${BASE}/state`].patch;
     const heartbeat = doc.paths[`${BASE}/heartbeat`].put;
-    expect(example(run, '409', 'invalid_state')).toMatchObject({ detail: 'TI was not in a state where it could be marked as running', previous_state: 'running' });
-    expect(example(state, '409', 'invalid_state')).toMatchObject({ detail: 'TI was not in the running state so it cannot be updated', previous_state: expect.any(String) });
-    expect(example(heartbeat, '409', 'running_elsewhere')).toMatchObject({ detail: 'TI is already running elsewhere', current_hostname: expect.any(String), current_pid: expect.any(Number) });
-    expect(example(heartbeat, '409', 'not_running')).toMatchObject({ detail: 'TI is no longer in the running state and task should terminate', current_state: expect.any(String) });
+    expect(example(run, '409', 'invalid_state')).toMatchObject({
+      detail: 'TI was not in a state where it could be marked as running',
+      previous_state: 'running',
+    });
+    expect(example(state, '409', 'invalid_state')).toMatchObject({
+      detail: 'TI was not in the running state so it cannot be updated',
+      previous_state: expect.any(String),
+    });
+    expect(example(heartbeat, '409', 'running_elsewhere')).toMatchObject({
+      detail: 'TI is already running elsewhere',
+      current_hostname: expect.any(String),
+      current_pid: expect.any(Number),
+    });
+    expect(example(heartbeat, '409', 'not_running')).toMatchObject({
+      detail: 'TI is no longer in the running state and task should terminate',
+      current_state: expect.any(String),
+    });
     const problemProps = doc.components.schemas.TaskInstanceProblemDto.properties;
     for (const field of ['previous_state', 'current_state', 'current_hostname', 'current_pid', 'task_instance_id']) expect(problemProps[field]).toBeDefined();
   });
@@ -50,7 +67,9 @@ describe('OpenAPI document: lifecycle routes', () => {
     const body = doc.paths[`${BASE}/state`].patch.requestBody.content['application/json'];
     const ref = (name: string) => `#/components/schemas/${name}`;
     expect(body.schema.oneOf).toEqual(
-      ['TISuccessStatePayload', 'TITerminalStatePayload', 'TIRetryStatePayload', 'TIRescheduleStatePayload', 'TIDeferredStatePayload'].map((n) => ({ $ref: ref(n) })),
+      ['TISuccessStatePayload', 'TITerminalStatePayload', 'TIRetryStatePayload', 'TIRescheduleStatePayload', 'TIDeferredStatePayload'].map((n) => ({
+        $ref: ref(n),
+      })),
     );
     expect(body.schema.discriminator).toEqual({
       propertyName: 'state',
@@ -76,11 +95,29 @@ describe('OpenAPI document: lifecycle routes', () => {
 
   it('names the request and response schemas as Airflow does', () => {
     const schemas = doc.components.schemas;
-    for (const name of ['TIEnterRunningPayload', 'TIRunContext', 'DagRun', 'TIHeartbeatInfo', 'TISkippedDownstreamTasksStatePayload', 'PrevSuccessfulDagRunResponse']) {
+    for (const name of [
+      'TIEnterRunningPayload',
+      'TIRunContext',
+      'DagRun',
+      'TIHeartbeatInfo',
+      'TISkippedDownstreamTasksStatePayload',
+      'PrevSuccessfulDagRunResponse',
+    ]) {
       expect(schemas[name]).toBeDefined();
     }
     expect(Object.keys(schemas.TIRunContext.properties).sort()).toEqual(
-      ['connections', 'dag_run', 'max_tries', 'next_kwargs', 'next_method', 'should_retry', 'task_reschedule_count', 'upstream_map_indexes', 'variables', 'xcom_keys_to_clear'].sort(),
+      [
+        'connections',
+        'dag_run',
+        'max_tries',
+        'next_kwargs',
+        'next_method',
+        'should_retry',
+        'task_reschedule_count',
+        'upstream_map_indexes',
+        'variables',
+        'xcom_keys_to_clear',
+      ].sort(),
     );
     expect(doc.paths[`${BASE}/run`].patch.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/TIRunContext' });
   });

@@ -105,7 +105,9 @@ describe('PATCH /execution/task-instances/{id}/run', () => {
       const ti = await api.newTi({ state });
       const res = await api.run(ti.id);
       expect(res.status).toBe(409);
-      expect(res.body).toEqual(problem(409, 'invalid_state', 'TI was not in a state where it could be marked as running', api.path(ti.id, 'run'), { previous_state: state }));
+      expect(res.body).toEqual(
+        problem(409, 'invalid_state', 'TI was not in a state where it could be marked as running', api.path(ti.id, 'run'), { previous_state: state }),
+      );
       expect((await tiRow(ti.id))!.state).toBe(state);
     },
   );

@@ -73,7 +73,9 @@ describe('PATCH /execution/task-instances/{id}/state', () => {
     const before = await tiRow(ti.id);
     const res = await api.state(ti.id, { state: to, end_date: END });
     expect(res.status).toBe(409);
-    expect(res.body).toEqual(problem(409, 'invalid_state', 'TI was not in the running state so it cannot be updated', api.path(ti.id, 'state'), { previous_state: from }));
+    expect(res.body).toEqual(
+      problem(409, 'invalid_state', 'TI was not in the running state so it cannot be updated', api.path(ti.id, 'state'), { previous_state: from }),
+    );
     expect(await tiRow(ti.id)).toEqual(before);
   });
 
@@ -159,7 +161,13 @@ describe('PATCH /execution/task-instances/{id}/state', () => {
 
   it('deferred with encrypted (string) kwargs and no timeout', async () => {
     const ti = await api.running();
-    const res = await api.state(ti.id, { state: 'deferred', classpath: 'tests.T', trigger_kwargs: 'gAAAAB-encrypted', next_method: 'resume', next_kwargs: 'gAAAAB-next' });
+    const res = await api.state(ti.id, {
+      state: 'deferred',
+      classpath: 'tests.T',
+      trigger_kwargs: 'gAAAAB-encrypted',
+      next_method: 'resume',
+      next_kwargs: 'gAAAAB-next',
+    });
     expect(res.status).toBe(204);
     const row = await tiRow(ti.id);
     expect(row).toMatchObject({ next_kwargs: 'gAAAAB-next', trigger_timeout: null });
@@ -173,11 +181,7 @@ describe('PATCH /execution/task-instances/{id}/state', () => {
     ['no state', { end_date: END }, [{ path: 'state', message: STATES_MESSAGE }]],
     ['an unknown field', { state: 'success', end_date: END, extra: 1 }, [{ path: 'extra', message: 'extra is not allowed' }]],
     ['a field of another payload', { state: 'failed', end_date: END, next_method: 'x' }, [{ path: 'next_method', message: 'next_method is not allowed' }]],
-    [
-      'a missing end_date',
-      { state: 'success' },
-      [{ path: 'end_date', message: 'end_date is required' }],
-    ],
+    ['a missing end_date', { state: 'success' }, [{ path: 'end_date', message: 'end_date is required' }]],
     [
       'an end_date without a time zone',
       { state: 'success', end_date: '2026-11-25T10:05:00' },
@@ -188,7 +192,11 @@ describe('PATCH /execution/task-instances/{id}/state', () => {
       { state: 'deferred', classpath: 'c', next_method: 'm', trigger_timeout: '1 day' },
       [{ path: 'trigger_timeout', message: 'trigger_timeout must be an ISO-8601 duration such as P1D or PT30M, at most 100 years' }],
     ],
-    ['a list for trigger_kwargs', { state: 'deferred', classpath: 'c', next_method: 'm', trigger_kwargs: [1] }, [{ path: 'trigger_kwargs', message: 'trigger_kwargs must be a JSON object or a string' }]],
+    [
+      'a list for trigger_kwargs',
+      { state: 'deferred', classpath: 'c', next_method: 'm', trigger_kwargs: [1] },
+      [{ path: 'trigger_kwargs', message: 'trigger_kwargs must be a JSON object or a string' }],
+    ],
   ])('422 for %s, with the failing paths, nothing changes', async (_name, body, errors) => {
     const ti = await api.running();
     const before = await tiRow(ti.id);

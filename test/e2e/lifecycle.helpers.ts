@@ -44,7 +44,14 @@ export async function tiRow(id: string): Promise<Record<string, any> | undefined
 export async function liveRow(ti: CreatedTi): Promise<Record<string, any>> {
   return withDirect(
     async (c) =>
-      (await c.query('select * from task_instance where dag_id = $1 and run_id = $2 and task_id = $3 and map_index = $4', [ti.dag_id, ti.run_id, ti.task_id, ti.map_index])).rows[0],
+      (
+        await c.query('select * from task_instance where dag_id = $1 and run_id = $2 and task_id = $3 and map_index = $4', [
+          ti.dag_id,
+          ti.run_id,
+          ti.task_id,
+          ti.map_index,
+        ])
+      ).rows[0],
   );
 }
 

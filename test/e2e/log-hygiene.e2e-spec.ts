@@ -26,12 +26,24 @@ class CapturingLogger implements LoggerService {
   private record(level: string, args: unknown[]): void {
     this.lines.push(`${level} ${args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 20 }))).join(' ')}`);
   }
-  log(...args: unknown[]) { this.record('log', args); }
-  error(...args: unknown[]) { this.record('error', args); }
-  warn(...args: unknown[]) { this.record('warn', args); }
-  debug(...args: unknown[]) { this.record('debug', args); }
-  verbose(...args: unknown[]) { this.record('verbose', args); }
-  fatal(...args: unknown[]) { this.record('fatal', args); }
+  log(...args: unknown[]) {
+    this.record('log', args);
+  }
+  error(...args: unknown[]) {
+    this.record('error', args);
+  }
+  warn(...args: unknown[]) {
+    this.record('warn', args);
+  }
+  debug(...args: unknown[]) {
+    this.record('debug', args);
+  }
+  verbose(...args: unknown[]) {
+    this.record('verbose', args);
+  }
+  fatal(...args: unknown[]) {
+    this.record('fatal', args);
+  }
 }
 
 describe('logs never contain tokens or rendered-field values', () => {
@@ -71,7 +83,7 @@ describe('logs never contain tokens or rendered-field values', () => {
     const wrongAdmin = await http(t.baseUrl, 'GET', `/api/v1/task-instances/${ti.id}/rendered-fields`, undefined, bearer(tokens[0]));
     expect(wrongAdmin.status).toBe(403);
 
-    const logs = capture.lines.join("\n");
+    const logs = capture.lines.join('\n');
     // The capture works: the failures above were logged.
     expect(logs).toContain('unhandled error');
     expect(logs).toContain('request refused');

@@ -33,9 +33,9 @@ describe('migrations', () => {
       try {
         const rows = (await client.query('select name from mikro_orm_migrations order by id')).rows.map((r) => r.name);
         expect(rows).toEqual(MIGRATIONS.map((m) => m.name));
-        const tables = (
-          await client.query(`select table_name from information_schema.tables where table_schema = 'public' order by table_name`)
-        ).rows.map((r) => r.table_name);
+        const tables = (await client.query(`select table_name from information_schema.tables where table_schema = 'public' order by table_name`)).rows.map(
+          (r) => r.table_name,
+        );
         expect(tables).toEqual(expect.arrayContaining(['dag_run', 'task_instance', 'rendered_task_instance_fields']));
       } finally {
         await client.end();

@@ -154,7 +154,13 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
   it('exposes the connection pool and the retry-budget refusal counter', async () => {
     const samples = await scrape();
     const names = new Set(samples.map((s) => s.name));
-    for (const name of ['db_pool_connections_used', 'db_pool_connections_free', 'db_pool_pending_acquires', 'db_pool_pending_creates', 'db_pool_connections_max']) {
+    for (const name of [
+      'db_pool_connections_used',
+      'db_pool_connections_free',
+      'db_pool_pending_acquires',
+      'db_pool_pending_creates',
+      'db_pool_connections_max',
+    ]) {
       expect(names).toContain(name);
     }
     expect(sampleValue(samples, 'db_pool_connections_max')).toBe(t.config.database.poolMax);
@@ -185,7 +191,17 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, `{"cmd":"${value}"`, auth)).status).toBe(422);
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, [value], auth)).status).toBe(422);
     const other = randomUUID();
-    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${other}/rtif`, { cmd: value }, { ...auth, authorization: `Bearer ${await executionToken(other)}` })).status).toBe(404);
+    expect(
+      (
+        await http(
+          t.baseUrl,
+          'PUT',
+          `/execution/task-instances/${other}/rtif`,
+          { cmd: value },
+          { ...auth, authorization: `Bearer ${await executionToken(other)}` },
+        )
+      ).status,
+    ).toBe(404);
     // Refused tokens are not logged either.
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { cmd: value }, { authorization: `Bearer ${token}x` })).status).toBe(401);
     const all = logs.raw.join('\n');

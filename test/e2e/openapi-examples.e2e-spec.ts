@@ -144,7 +144,9 @@ describe('OpenAPI examples: every documented request works as pre-filled, in wal
         });
         const path = filled + (query.size > 0 ? `?${query}` : '');
         const res = await http(t.baseUrl, op.method, path, documentedBody(op), path.startsWith('/api/') ? admin : { authorization: execution?.authorization });
-        const documented = Object.keys(op.responses).map(Number).filter((s) => s >= 200 && s < 300);
+        const documented = Object.keys(op.responses)
+          .map(Number)
+          .filter((s) => s >= 200 && s < 300);
         seen.push({ operation: operationId, status: res.status, documented });
         if (res.status >= 300) throw new Error(`${operationId} answered ${res.status}: ${res.text}`);
 

@@ -23,7 +23,9 @@ describe('OpenAPI document', () => {
       return ref.startsWith('#/components/schemas/') && /ProblemDto$/.test(ref) && common.every((p) => p in schema.properties);
     };
     expect(isProblemSchema('#/components/schemas/TaskInstanceProblemDto') && isProblemSchema('#/components/schemas/XComProblemDto')).toBe(true);
-    const ops = Object.entries(doc.paths).flatMap(([path, item]: [string, any]) => Object.entries(item).map(([method, op]: [string, any]) => ({ path, method, op })));
+    const ops = Object.entries(doc.paths).flatMap(([path, item]: [string, any]) =>
+      Object.entries(item).map(([method, op]: [string, any]) => ({ path, method, op })),
+    );
     expect(ops.length).toBeGreaterThanOrEqual(4);
     for (const { op } of ops) {
       expect(op.operationId).toMatch(/^[a-z_]+$/);

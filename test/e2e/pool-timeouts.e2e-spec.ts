@@ -33,7 +33,10 @@ describe('pool timeouts', () => {
       const error = await orm.em
         .fork()
         .execute('select 1')
-        .then(() => undefined, (e: unknown) => e);
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       const failure = classifyDbError(error);
       expect(failure?.kind).toBe('unavailable');
       expect(translateDbError(failure!)).toMatchObject({ code: 'database_unavailable', reason: 'database_unavailable', retryAfterSeconds: 5 });

@@ -31,8 +31,11 @@ describe('README walk-through (bash + curl, as written)', () => {
     for (let run = 1; run <= 2; run++) {
       // Asynchronous: the service answers from this very process.
       const result = await new Promise<{ status: number | null; stdout: string; stderr: string }>((done) =>
-        execFile('bash', ['-e', '-o', 'pipefail', '-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 60_000 }, (error, stdout, stderr) =>
-          done({ status: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
+        execFile(
+          'bash',
+          ['-e', '-o', 'pipefail', '-c', script],
+          { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 60_000 },
+          (error, stdout, stderr) => done({ status: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
         ),
       );
       const printed = `${result.stdout}\n${result.stderr}`.split('\n').filter((l) => /^\d{3}$/.test(l));

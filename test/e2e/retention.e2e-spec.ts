@@ -3,15 +3,16 @@ import { withDirect } from '../support/test-database';
 
 /** Run ids whose RTIF rows remain for (dag, task), newest first by the dag run's run_after. */
 async function remainingRuns(dagId: string, taskId: string): Promise<{ run_id: string; map_index: number }[]> {
-  return withDirect(async (c) =>
-    (
-      await c.query(
-        `select r.run_id, r.map_index from rendered_task_instance_fields r
+  return withDirect(
+    async (c) =>
+      (
+        await c.query(
+          `select r.run_id, r.map_index from rendered_task_instance_fields r
            join dag_run d on d.dag_id = r.dag_id and d.run_id = r.run_id
           where r.dag_id = $1 and r.task_id = $2 order by d.run_after desc, r.map_index`,
-        [dagId, taskId],
-      )
-    ).rows,
+          [dagId, taskId],
+        )
+      ).rows,
   );
 }
 

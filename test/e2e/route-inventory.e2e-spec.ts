@@ -16,7 +16,9 @@ describe('route inventory (every route of the application, from the router)', ()
     if (process.env.TEST_LOGS === 'true') {
       const hostile = new Set(WRITE_ROUTES.map((r) => r.route));
       const policy = (r: InventoryRoute) => (r.idempotency ? JSON.stringify(r.idempotency) : '-');
-      process.stdout.write(`${routes.map((r) => `${r.key} | ${authRule(r)} | ${policy(r)} | hostile-input: ${r.takesBody ? hostile.has(r.key) : 'n/a'}`).join('\n')}\n`);
+      process.stdout.write(
+        `${routes.map((r) => `${r.key} | ${authRule(r)} | ${policy(r)} | hostile-input: ${r.takesBody ? hostile.has(r.key) : 'n/a'}`).join('\n')}\n`,
+      );
     }
   });
   afterAll(() => t.close());
@@ -42,7 +44,10 @@ describe('route inventory (every route of the application, from the router)', ()
   });
 
   it('lists every route that takes a body in the hostile-input table, and nothing else', () => {
-    const bodyRoutes = routes.filter((r) => r.takesBody).map((r) => r.key).sort();
+    const bodyRoutes = routes
+      .filter((r) => r.takesBody)
+      .map((r) => r.key)
+      .sort();
     expect(WRITE_ROUTES.map((r) => r.route).sort()).toEqual(bodyRoutes);
   });
 });

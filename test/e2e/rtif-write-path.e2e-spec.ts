@@ -97,7 +97,9 @@ describe('RTIF write: lock_timeout set by its first statement', () => {
   let t: TestApp;
   beforeAll(async () => {
     // One pooled connection, so the session check below sees the connection the write used.
-    t = await startTestApp({ env: { DB_LOCK_TIMEOUT_MS: '150', DB_RETRY_MAX_ATTEMPTS: '2', DB_RETRY_BASE_DELAY_MS: '0', DB_RETRY_MAX_DELAY_MS: '0', DB_POOL_MAX: '1' } });
+    t = await startTestApp({
+      env: { DB_LOCK_TIMEOUT_MS: '150', DB_RETRY_MAX_ATTEMPTS: '2', DB_RETRY_BASE_DELAY_MS: '0', DB_RETRY_MAX_DELAY_MS: '0', DB_POOL_MAX: '1' },
+    });
   });
   afterAll(() => t.close());
 
@@ -131,7 +133,9 @@ describe('RTIF write: lock_timeout set by its first statement', () => {
       await holder.query('rollback');
       await holder.end();
     }
-    const stored = await withDirect(async (c) => (await c.query('select rendered_fields from rendered_task_instance_fields where dag_id = $1', [ti.dag_id])).rows);
+    const stored = await withDirect(
+      async (c) => (await c.query('select rendered_fields from rendered_task_instance_fields where dag_id = $1', [ti.dag_id])).rows,
+    );
     expect(stored).toEqual([{ rendered_fields: { v: 1 } }]);
   });
 
@@ -192,7 +196,10 @@ describe('a pool whose every connection stays busy', () => {
     } finally {
       await holder.end();
     }
-    const stored = await withDirect(async (c) => (await c.query('select dag_id, rendered_fields from rendered_task_instance_fields where dag_id = any($1)', [[busy.dag_id, other.dag_id]])).rows);
+    const stored = await withDirect(
+      async (c) =>
+        (await c.query('select dag_id, rendered_fields from rendered_task_instance_fields where dag_id = any($1)', [[busy.dag_id, other.dag_id]])).rows,
+    );
     expect(stored).toEqual([{ dag_id: busy.dag_id, rendered_fields: { v: 2 } }]);
   });
 });

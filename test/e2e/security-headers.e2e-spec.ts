@@ -8,7 +8,10 @@ describe('security headers (helmet) and Swagger UI under its CSP', () => {
   afterAll(() => t.close());
 
   it('sets helmet headers on API responses, errors included, and no X-Powered-By', async () => {
-    for (const res of [await http(t.baseUrl, 'GET', '/api/v1/task-instances/01939b7e-0000-7000-8000-000000000000'), await http(t.baseUrl, 'GET', '/api/v1/task-instances/x', undefined, { authorization: undefined })]) {
+    for (const res of [
+      await http(t.baseUrl, 'GET', '/api/v1/task-instances/01939b7e-0000-7000-8000-000000000000'),
+      await http(t.baseUrl, 'GET', '/api/v1/task-instances/x', undefined, { authorization: undefined }),
+    ]) {
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
@@ -66,7 +69,9 @@ describe('security headers (helmet) and Swagger UI under its CSP', () => {
     });
     const operations = Object.entries(doc.paths).flatMap(([path, item]: [string, any]) => Object.values(item).map((op: any) => ({ path, op })));
     expect(operations.length).toBeGreaterThanOrEqual(5);
-    const operations403 = Object.entries(doc.paths).flatMap(([path, item]: [string, any]) => Object.entries(item).map(([method, op]: [string, any]) => ({ path, method, op })));
+    const operations403 = Object.entries(doc.paths).flatMap(([path, item]: [string, any]) =>
+      Object.entries(item).map(([method, op]: [string, any]) => ({ path, method, op })),
+    );
     for (const { path, op } of operations) {
       expect([path, op.security]).toEqual([path, [{ bearer: [] }]]);
       expect(op.responses['401'].content['application/problem+json'].schema.$ref).toBe('#/components/schemas/ProblemDto');
@@ -120,7 +125,9 @@ describe('CORS when configured', () => {
     expect(res.headers.get('access-control-max-age')).toBe('600');
     const get = await http(t.baseUrl, 'GET', '/openapi.json', undefined, { origin: 'http://ui.example' });
     expect(get.headers.get('access-control-allow-origin')).toBe('http://ui.example');
-    expect(get.headers.get('access-control-expose-headers')).toBe('Refreshed-API-Token,correlation-id,Retry-After,WWW-Authenticate,Location,Idempotent-Replayed');
+    expect(get.headers.get('access-control-expose-headers')).toBe(
+      'Refreshed-API-Token,correlation-id,Retry-After,WWW-Authenticate,Location,Idempotent-Replayed',
+    );
   });
 
   it('does not allow other origins', async () => {

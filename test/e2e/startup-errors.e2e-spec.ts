@@ -37,7 +37,10 @@ function startService(env: Record<string, string>): Run {
 async function failedStart(env: Record<string, string>): Promise<{ code: number | null; line: string; fatal: Record<string, unknown> }> {
   const run = startService(env);
   const code = await run.exit;
-  const lines = run.stderr().split('\n').filter((l) => l.trim() !== '');
+  const lines = run
+    .stderr()
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const fatal = run
     .stdout()
     .split('\n')
@@ -81,7 +84,11 @@ describe('start-up failures name what failed, where, and the fix (the real proce
       expect(line).toBe(
         `start-up failed: port ${port} is already in use by another process (PORT=${port} on 127.0.0.1): stop that process (\`lsof -i :${port}\` names it), or set PORT to a free port`,
       );
-      expect(fatal).toMatchObject({ what: `port ${port} is already in use by another process`, where: `PORT=${port} on 127.0.0.1`, fix: expect.stringContaining('set PORT to a free port') });
+      expect(fatal).toMatchObject({
+        what: `port ${port} is already in use by another process`,
+        where: `PORT=${port} on 127.0.0.1`,
+        fix: expect.stringContaining('set PORT to a free port'),
+      });
       // Checked first: no embedded PostgreSQL was initialised.
       expect(existsSync(join(dataDir, 'PG_VERSION'))).toBe(false);
     } finally {
@@ -96,8 +103,16 @@ describe('start-up failures name what failed, where, and the fix (the real proce
   });
 
   it.each([
-    ['ECONNREFUSED', async () => `postgres://postgres:postgres@127.0.0.1:${await freePort()}/task_execution`, /^nothing accepts connections there \(DATABASE_URL → postgres@127\.0\.0\.1:\d+\/task_execution\): start PostgreSQL there, or fix the host and port in DATABASE_URL/],
-    ['ENOTFOUND', async () => 'postgres://postgres:postgres@no-such-host.invalid:5432/task_execution', /^the host name "no-such-host\.invalid" does not resolve \(DATABASE_URL → postgres@no-such-host\.invalid:5432\/task_execution\): fix the host in DATABASE_URL$/],
+    [
+      'ECONNREFUSED',
+      async () => `postgres://postgres:postgres@127.0.0.1:${await freePort()}/task_execution`,
+      /^nothing accepts connections there \(DATABASE_URL → postgres@127\.0\.0\.1:\d+\/task_execution\): start PostgreSQL there, or fix the host and port in DATABASE_URL/,
+    ],
+    [
+      'ENOTFOUND',
+      async () => 'postgres://postgres:postgres@no-such-host.invalid:5432/task_execution',
+      /^the host name "no-such-host\.invalid" does not resolve \(DATABASE_URL → postgres@no-such-host\.invalid:5432\/task_execution\): fix the host in DATABASE_URL$/,
+    ],
   ])('DATABASE_URL %s: the host, the database and what to do', async (_code, url, expected) => {
     const { code, line } = await failedStart({ PORT: String(await freePort()), JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: await url() });
     expect(code).toBe(1);
@@ -128,9 +143,13 @@ describe('start-up failures name what failed, where, and the fix (the real proce
     });
 
     it('prints the admin token in a framed block that says how to get another', () => {
-      const block = /\n(═{8} Development admin token \(valid 7 days\) ═+)\n([\w-]+\.[\w-]+\.[\w-]+)\n(Swagger UI: .*)\n(Another one.*)\n(═+)\n/.exec(first.stdout());
+      const block = /\n(═{8} Development admin token \(valid 7 days\) ═+)\n([\w-]+\.[\w-]+\.[\w-]+)\n(Swagger UI: .*)\n(Another one.*)\n(═+)\n/.exec(
+        first.stdout(),
+      );
       expect(block).not.toBeNull();
-      expect(block![3]).toBe(`Swagger UI: http://127.0.0.1:${port}/docs → Authorize → paste it. curl: -H "Authorization: Bearer <token>" http://127.0.0.1:${port}/api/v1/...`);
+      expect(block![3]).toBe(
+        `Swagger UI: http://127.0.0.1:${port}/docs → Authorize → paste it. curl: -H "Authorization: Bearer <token>" http://127.0.0.1:${port}/api/v1/...`,
+      );
       expect(block![4]).toBe('Another one, any time (the service keeps running): npm run token -- admin <your-name> [ttl_seconds]');
     });
 
@@ -145,9 +164,15 @@ describe('start-up failures name what failed, where, and the fix (the real proce
 
     it('npm run token signs with that secret without building, and the running service accepts it', async () => {
       const started = Date.now();
-      const run = spawnSync('npm', ['run', '-s', 'token', '--', 'admin', 'newcomer', '120'], { cwd: ROOT, env: { PATH: process.env.PATH, EMBEDDED_PG_DATA_DIR: dataDir }, encoding: 'utf8' });
+      const run = spawnSync('npm', ['run', '-s', 'token', '--', 'admin', 'newcomer', '120'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, EMBEDDED_PG_DATA_DIR: dataDir },
+        encoding: 'utf8',
+      });
       expect(run.status).toBe(0);
-      const res = await fetch(`http://127.0.0.1:${port}/api/v1/task-instances/0193a1f2-7c3e-7b7a-9b1e-1f2e3d4c5b6a`, { headers: { authorization: `Bearer ${run.stdout.trim()}` } });
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/task-instances/0193a1f2-7c3e-7b7a-9b1e-1f2e3d4c5b6a`, {
+        headers: { authorization: `Bearer ${run.stdout.trim()}` },
+      });
       expect(res.status).toBe(404);
       // No `nest build`: dist/ is left alone under a running service.
       expect(existsSync(join(ROOT, 'dist')) ? statSync(join(ROOT, 'dist')).mtimeMs : 0).toBeLessThan(started);
@@ -163,7 +188,11 @@ describe('start-up failures name what failed, where, and the fix (the real proce
 
     it('a second start in the same folder on another PORT names the PostgreSQL holding the folder', async () => {
       const pid = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0];
-      const { code, line, fatal } = await failedStart({ PORT: String(await freePort()), EMBEDDED_PG_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()) });
+      const { code, line, fatal } = await failedStart({
+        PORT: String(await freePort()),
+        EMBEDDED_PG_DATA_DIR: dataDir,
+        EMBEDDED_PG_PORT: String(await freePort()),
+      });
       expect(code).toBe(1);
       expect(line).toBe(
         `start-up failed: the embedded PostgreSQL data folder is in use by another PostgreSQL (pid ${pid}), most likely another \`npm start\` in this folder (EMBEDDED_PG_DATA_DIR=${dataDir}): stop the other service (Ctrl-C in its terminal), or give this one its own EMBEDDED_PG_DATA_DIR, EMBEDDED_PG_PORT and PORT`,
@@ -179,8 +208,20 @@ describe('start-up failures name what failed, where, and the fix (the real proce
     });
 
     it.each([
-      ['3D000', 'postgres:postgres', 'no_such_db', 'database "no_such_db" does not exist', 'create it (createdb -h 127.0.0.1 -p PG -U postgres no_such_db) or put an existing database\'s name in DATABASE_URL'],
-      ['28P01', 'postgres:wrong-password', 'task_execution', 'PostgreSQL refused the password of user "postgres"', 'fix the user name or password in DATABASE_URL'],
+      [
+        '3D000',
+        'postgres:postgres',
+        'no_such_db',
+        'database "no_such_db" does not exist',
+        "create it (createdb -h 127.0.0.1 -p PG -U postgres no_such_db) or put an existing database's name in DATABASE_URL",
+      ],
+      [
+        '28P01',
+        'postgres:wrong-password',
+        'task_execution',
+        'PostgreSQL refused the password of user "postgres"',
+        'fix the user name or password in DATABASE_URL',
+      ],
     ])('DATABASE_URL %s: the host, the database and what to do', async (_code, credentials, database, what, fix) => {
       const url = `postgres://${credentials}@127.0.0.1:${pgPort}/${database}`;
       const { code, line, fatal } = await failedStart({ PORT: String(await freePort()), JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: url });

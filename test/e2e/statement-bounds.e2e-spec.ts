@@ -58,7 +58,11 @@ describe('statement bounds: lock_timeout on reads and the control plane', () => 
   it('a control-plane route (POST …/token) answers 503 lock_timeout, and the metrics count it', async () => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('bound'), run_id: 'r', task_id: 't' });
     const path = `/api/v1/task-instances/${ti.id}/token`;
-    const count = async () => sampleValue(parseMetrics((await http(t.baseUrl, 'GET', '/metrics')).text), 'db_timeouts_total', { route: '/api/v1/task-instances/:task_instance_id/token', reason: 'lock_timeout' });
+    const count = async () =>
+      sampleValue(parseMetrics((await http(t.baseUrl, 'GET', '/metrics')).text), 'db_timeouts_total', {
+        route: '/api/v1/task-instances/:task_instance_id/token',
+        reason: 'lock_timeout',
+      });
     const before = await count();
     const res = await holdingTableLock('task_instance', () => http(t.baseUrl, 'POST', path, {}));
     expectBoundProblem(res, path, 'lock_timeout', '55P03', LOCK_DETAIL);
@@ -69,7 +73,9 @@ describe('statement bounds: lock_timeout on reads and the control plane', () => 
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('bound'), run_id: 'r', task_id: 't' });
     expect((await http(t.baseUrl, 'GET', `/api/v1/task-instances/${ti.id}`)).status).toBe(200);
     const em = t.app.get(MikroORM).em.fork() as EntityManager;
-    const rows = await em.execute<{ setting: string }[]>(`select current_setting('statement_timeout') as setting union all select current_setting('lock_timeout')`);
+    const rows = await em.execute<{ setting: string }[]>(
+      `select current_setting('statement_timeout') as setting union all select current_setting('lock_timeout')`,
+    );
     expect(rows.map((r) => r.setting)).toEqual(['0', '0']);
   });
 });
@@ -91,7 +97,12 @@ describe('statement bounds: statement_timeout', () => {
 
   it('a control-plane write (POST a task instance) answers 503 statement_timeout, writes nothing, and the metrics count it', async () => {
     const dagId = uniqueId('bound');
-    const count = async () => sampleValue(parseMetrics((await http(t.baseUrl, 'GET', '/metrics')).text), 'db_timeouts_total', { method: 'POST', route: '/api/v1/task-instances', reason: 'statement_timeout' });
+    const count = async () =>
+      sampleValue(parseMetrics((await http(t.baseUrl, 'GET', '/metrics')).text), 'db_timeouts_total', {
+        method: 'POST',
+        route: '/api/v1/task-instances',
+        reason: 'statement_timeout',
+      });
     const before = await count();
     const res = await holdingTableLock('dag_run', () => http(t.baseUrl, 'POST', '/api/v1/task-instances', { dag_id: dagId, run_id: 'r', task_id: 't' }));
     expectBoundProblem(res, '/api/v1/task-instances', 'statement_timeout', '57014', STATEMENT_DETAIL);

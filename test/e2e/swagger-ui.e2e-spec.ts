@@ -63,7 +63,16 @@ describe('Swagger UI in a real browser (Debian Chromium via playwright-core)', (
     t = await startTestApp();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
   afterAll(async () => {
@@ -124,7 +133,12 @@ describe('Swagger UI in a real browser (Debian Chromium via playwright-core)', (
       const operation = page.locator(`.opblock.opblock-${method}`, { has: page.locator(`[data-path="${XCOM_PATH}"]`) });
       await operation.locator('.opblock-summary').first().click();
       await operation.getByRole('button', { name: 'Try it out' }).click();
-      for (const [name, value] of [['dag_id', ti.dag_id], ['run_id', ti.run_id], ['task_id', ti.task_id], ['key', 'return_value']]) {
+      for (const [name, value] of [
+        ['dag_id', ti.dag_id],
+        ['run_id', ti.run_id],
+        ['task_id', ti.task_id],
+        ['key', 'return_value'],
+      ]) {
         await operation.locator(`tr[data-param-name="${name}"] input`).fill(value);
       }
       if (body !== undefined) await operation.locator('textarea.body-param__text').fill(body);
@@ -142,7 +156,9 @@ describe('Swagger UI in a real browser (Debian Chromium via playwright-core)', (
     expect(got.status).toBe('200');
     expect(got.body).toContain('"rows": 42');
     // The write really happened.
-    const read = await http(t.baseUrl, 'GET', `/execution/xcoms/${ti.dag_id}/${ti.run_id}/${ti.task_id}/return_value`, undefined, { authorization: `Bearer ${await executionToken(ti.id)}` });
+    const read = await http(t.baseUrl, 'GET', `/execution/xcoms/${ti.dag_id}/${ti.run_id}/${ti.task_id}/return_value`, undefined, {
+      authorization: `Bearer ${await executionToken(ti.id)}`,
+    });
     expect(read.body).toEqual({ key: 'return_value', value: { rows: 42, big: '12345678901234567890' } });
     await page.close();
   }, 90_000);

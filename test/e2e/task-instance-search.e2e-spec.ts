@@ -21,7 +21,8 @@ describe('task-instance search', () => {
   it('filters by every key column and state, newest first, and pages with a stable cursor', async () => {
     const dagId = uniqueId('search');
     const created = [];
-    for (let i = 0; i < 7; i++) created.push(await createTaskInstance(t.baseUrl, { dag_id: dagId, run_id: `run_${i % 2}`, task_id: `task_${i}`, map_index: i % 3 === 0 ? 0 : -1 }));
+    for (let i = 0; i < 7; i++)
+      created.push(await createTaskInstance(t.baseUrl, { dag_id: dagId, run_id: `run_${i % 2}`, task_id: `task_${i}`, map_index: i % 3 === 0 ? 0 : -1 }));
     const newestFirst = [...created].reverse().map((ti) => ti.id);
 
     const all = await list(`?dag_id=${dagId}`);
@@ -42,12 +43,16 @@ describe('task-instance search', () => {
     expect(seen).toEqual(newestFirst);
 
     const ids = async (query: string) => (await list(query)).body.task_instances.map((ti: { id: string }) => ti.id);
-    expect(await ids(`?dag_id=${dagId}&run_id=run_1`)).toEqual(newestFirst.filter((_, i) => created.length - 1 - i !== 0 && (created.length - 1 - i) % 2 === 1));
+    expect(await ids(`?dag_id=${dagId}&run_id=run_1`)).toEqual(
+      newestFirst.filter((_, i) => created.length - 1 - i !== 0 && (created.length - 1 - i) % 2 === 1),
+    );
     expect(await ids(`?dag_id=${dagId}&task_id=task_4`)).toEqual([created[4].id]);
     expect(await ids(`?dag_id=${dagId}&map_index=0`)).toEqual([created[6].id, created[3].id, created[0].id]);
     expect(await ids(`?dag_id=${dagId}&state=queued&run_id=run_0&map_index=-1`)).toEqual([created[4].id, created[2].id]);
     expect(await ids(`?dag_id=${dagId}&state=running`)).toEqual([]);
-    expect(all.body.task_instances[0]).toEqual(expect.objectContaining({ id: created[6].id, dag_id: dagId, run_id: 'run_0', task_id: 'task_6', map_index: 0, state: 'queued' }));
+    expect(all.body.task_instances[0]).toEqual(
+      expect.objectContaining({ id: created[6].id, dag_id: dagId, run_id: 'run_0', task_id: 'task_6', map_index: 0, state: 'queued' }),
+    );
   });
 
   it.each<[string, string, string, string]>([
@@ -65,7 +70,9 @@ describe('task-instance search', () => {
   ])('%s is a 422 problem', async (_, query, path, message) => {
     const res = await list(query);
     expect(res.status).toBe(422);
-    expect(res.body).toEqual(expectedProblem(422, 'validation_error', 'The query parameters are not valid.', '/api/v1/task-instances', { errors: [{ path, message }] }));
+    expect(res.body).toEqual(
+      expectedProblem(422, 'validation_error', 'The query parameters are not valid.', '/api/v1/task-instances', { errors: [{ path, message }] }),
+    );
   });
 
   it('is admin only', async () => {
@@ -78,7 +85,13 @@ describe('task-instance search', () => {
     const dagId = uniqueId('tries');
     const ti = await createTaskInstance(t.baseUrl, { dag_id: dagId, run_id: 'r', task_id: 't', max_tries: 2 });
     const workload = (await http(t.baseUrl, 'POST', `/api/v1/task-instances/${ti.id}/token`, {})).body.access_token as string;
-    const run = await http(t.baseUrl, 'PATCH', `/execution/task-instances/${ti.id}/run`, { state: 'running', hostname: 'worker-1', unixname: 'airflow', pid: 1, start_date: '2026-11-25T10:00:00Z' }, { authorization: `Bearer ${workload}` });
+    const run = await http(
+      t.baseUrl,
+      'PATCH',
+      `/execution/task-instances/${ti.id}/run`,
+      { state: 'running', hostname: 'worker-1', unixname: 'airflow', pid: 1, start_date: '2026-11-25T10:00:00Z' },
+      { authorization: `Bearer ${workload}` },
+    );
     expect(run.status).toBe(200);
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { cmd: 'echo 1', n: 1 })).status).toBe(201);
     const retry = await http(t.baseUrl, 'PATCH', `/execution/task-instances/${ti.id}/state`, { state: 'up_for_retry', end_date: '2026-11-25T10:01:00Z' });
@@ -99,7 +112,15 @@ describe('task-instance search', () => {
       tries: [
         // The live row keeps the last try's host and dates until it runs again (as in Airflow).
         expect.objectContaining({ id: live[0].id, try_number: 2, state: 'up_for_retry', live: true }),
-        { id: ti.id, try_number: 1, state: 'up_for_retry', live: false, hostname: 'worker-1', start_date: '2026-11-25T10:00:00.000Z', end_date: '2026-11-25T10:01:00.000Z' },
+        {
+          id: ti.id,
+          try_number: 1,
+          state: 'up_for_retry',
+          live: false,
+          hostname: 'worker-1',
+          start_date: '2026-11-25T10:00:00.000Z',
+          end_date: '2026-11-25T10:01:00.000Z',
+        },
       ],
     };
     const fromArchived = await http(t.baseUrl, 'GET', `/api/v1/task-instances/${ti.id}/tries`);
@@ -114,10 +135,19 @@ describe('task-instance search', () => {
 
     const byKey = await http(t.baseUrl, 'GET', `/api/v1/rendered-fields?dag_id=${dagId}&run_id=r&task_id=t`);
     expect(byKey.status).toBe(200);
-    expect(byKey.body).toEqual({ dag_id: dagId, run_id: 'r', task_id: 't', map_index: -1, rendered_fields: { cmd: 'echo 1', n: 1 }, updated_at: expect.any(String) });
+    expect(byKey.body).toEqual({
+      dag_id: dagId,
+      run_id: 'r',
+      task_id: 't',
+      map_index: -1,
+      rendered_fields: { cmd: 'echo 1', n: 1 },
+      updated_at: expect.any(String),
+    });
     const none = await http(t.baseUrl, 'GET', `/api/v1/rendered-fields?dag_id=${dagId}&run_id=r&task_id=t&map_index=3`);
     expect(none.status).toBe(404);
-    expect(none.body).toEqual(expectedProblem(404, 'rendered_fields_not_found', 'No rendered fields are stored for this task instance key.', '/api/v1/rendered-fields'));
+    expect(none.body).toEqual(
+      expectedProblem(404, 'rendered_fields_not_found', 'No rendered fields are stored for this task instance key.', '/api/v1/rendered-fields'),
+    );
     const noKey = await http(t.baseUrl, 'GET', `/api/v1/rendered-fields?dag_id=${dagId}&run_id=r`);
     expect(noKey.status).toBe(422);
     expect(noKey.body.errors).toEqual([{ path: 'task_id', message: expect.any(String) }]);
@@ -125,7 +155,13 @@ describe('task-instance search', () => {
 
   describe('EXPLAIN over a few thousand rows: no filter combination scans the table', () => {
     const FILTERS = ['dag_id', 'run_id', 'task_id', 'map_index', 'state'] as const;
-    const VALUES: Record<(typeof FILTERS)[number], string> = { dag_id: 'plan_dag_7', run_id: 'plan_run_3', task_id: 'plan_task_11', map_index: '2', state: 'running' };
+    const VALUES: Record<(typeof FILTERS)[number], string> = {
+      dag_id: 'plan_dag_7',
+      run_id: 'plan_run_3',
+      task_id: 'plan_task_11',
+      map_index: '2',
+      state: 'running',
+    };
 
     beforeAll(async () => {
       // 4,000 task instances over 20 dags x 10 runs x 20 tasks, some mapped, mixed states.

@@ -56,11 +56,22 @@ describe('control plane: /api/v1/task-instances', () => {
   });
 
   it.each([
-    ['a misspelt field', { dag_id: 'd', taskid: 't' }, [{ path: 'taskid', message: 'taskid is not allowed' }, { path: 'task_id', message: 'task_id is required' }]],
+    [
+      'a misspelt field',
+      { dag_id: 'd', taskid: 't' },
+      [
+        { path: 'taskid', message: 'taskid is not allowed' },
+        { path: 'task_id', message: 'task_id is required' },
+      ],
+    ],
     ['a number sent as a string', { dag_id: 'd', task_id: 't', map_index: '0' }, [{ path: 'map_index', message: 'map_index must be an integer number' }]],
     ['a number out of range', { dag_id: 'd', task_id: 't', map_index: -2 }, [{ path: 'map_index', message: 'map_index must not be less than -1' }]],
     ['an empty id', { dag_id: '', task_id: 't' }, [{ path: 'dag_id', message: 'dag_id must be longer than or equal to 1 characters' }]],
-    ['a date that is not one', { dag_id: 'd', task_id: 't', logical_date: {} }, [{ path: 'logical_date', message: 'logical_date must be a valid ISO 8601 date string' }]],
+    [
+      'a date that is not one',
+      { dag_id: 'd', task_id: 't', logical_date: {} },
+      [{ path: 'logical_date', message: 'logical_date must be a valid ISO 8601 date string' }],
+    ],
   ])('answers %s with one clear message per mistake', async (_case, body, errors) => {
     const res = await http(t.baseUrl, 'POST', '/api/v1/task-instances', body);
     expect(res.status).toBe(422);

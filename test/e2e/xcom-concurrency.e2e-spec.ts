@@ -33,7 +33,16 @@ describe('XCom writes under concurrency', () => {
 
   it('concurrent sets of one key with mapped_length: all 201, one XCom row and one task-map row', async () => {
     const ti = await x.newTi();
-    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => x.set(ti, 'return_value', Array.from({ length: i % 5 }, () => i), `?mapped_length=${i % 5}`)));
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        x.set(
+          ti,
+          'return_value',
+          Array.from({ length: i % 5 }, () => i),
+          `?mapped_length=${i % 5}`,
+        ),
+      ),
+    );
     expect(statuses(results)).toEqual({ 201: 40 });
     expect(await storedXComs(ti, 'return_value')).toHaveLength(1);
   });
@@ -55,7 +64,8 @@ describe('XCom writes under concurrency', () => {
       let waiting = 0;
       for (let i = 0; i < 400 && waiting < n && !settled(); i++) {
         await new Promise((r) => setTimeout(r, 10));
-        waiting = (await watcher.query(`select count(*)::int n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n;
+        waiting = (await watcher.query(`select count(*)::int n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0]
+          .n;
       }
       return waiting;
     } finally {
@@ -113,8 +123,15 @@ describe('XCom writes under concurrency', () => {
 
   it('sets from many task instances of one mapped task at once: each its own row', async () => {
     const dagId = uniqueId('fan');
-    const tis = await Promise.all(Array.from({ length: 30 }, (_, i) => createTaskInstance(t.baseUrl, { dag_id: dagId, run_id: 'run_1', task_id: 'm', map_index: i })));
-    const results = await Promise.all(tis.flatMap((ti) => [x.set(ti, 'return_value', ti.map_index, `?map_index=${ti.map_index}`), x.set(ti, 'return_value', ti.map_index, `?map_index=${ti.map_index}`)]));
+    const tis = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => createTaskInstance(t.baseUrl, { dag_id: dagId, run_id: 'run_1', task_id: 'm', map_index: i })),
+    );
+    const results = await Promise.all(
+      tis.flatMap((ti) => [
+        x.set(ti, 'return_value', ti.map_index, `?map_index=${ti.map_index}`),
+        x.set(ti, 'return_value', ti.map_index, `?map_index=${ti.map_index}`),
+      ]),
+    );
     expect(statuses(results)).toEqual({ 201: 60 });
     expect((await storedXComs(tis[0], 'return_value')).map((r) => [r.map_index, Number(r.value)])).toEqual(tis.map((ti) => [ti.map_index, ti.map_index]));
   });

@@ -38,7 +38,8 @@ describe('XCom routes (/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key})', () 
 
     it('keeps numbers a double cannot hold exactly, in the database and in every read', async () => {
       const ti = await x.newTi();
-      const text = '{"big":12345678901234567890,"neg":-98765432109876543210,"long":0.1000000000000000055511151231257827,"scaled":1.50,"tiny":1e-400,"huge":1e400}';
+      const text =
+        '{"big":12345678901234567890,"neg":-98765432109876543210,"long":0.1000000000000000055511151231257827,"scaled":1.50,"tiny":1e-400,"huge":1e400}';
       expect((await x.setText(ti, 'exact', text)).status).toBe(201);
       const [row] = await storedXComs(ti, 'exact');
       // jsonb keeps numeric values exactly (it normalises the exponent notation only).
@@ -46,7 +47,9 @@ describe('XCom routes (/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key})', () 
       const got = await x.get(ti, 'exact');
       expect(got.status).toBe(200);
       for (const n of ['12345678901234567890', '-98765432109876543210', '0.1000000000000000055511151231257827', '1.50']) expect(got.text).toContain(n);
-      expect(await withDirect(async (c) => (await c.query(`select ($1::jsonb -> 'value') = $2::jsonb as same`, [got.text, row.value])).rows[0].same)).toBe(true);
+      expect(await withDirect(async (c) => (await c.query(`select ($1::jsonb -> 'value') = $2::jsonb as same`, [got.text, row.value])).rows[0].same)).toBe(
+        true,
+      );
       const bare = await x.setText(ti, 'bare', '12345678901234567890');
       expect(bare.status).toBe(201);
       expect((await x.get(ti, 'bare')).text).toBe('{"key":"bare","value":12345678901234567890}');
@@ -69,15 +72,21 @@ describe('XCom routes (/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key})', () 
       expect((await x.item(ti, 'a/b/c', 0)).body).toBe('slashed');
     });
 
-    it('answers 404 not_found with Airflow\'s message for a missing XCom', async () => {
+    it("answers 404 not_found with Airflow's message for a missing XCom", async () => {
       const ti = await x.newTi();
       const res = await x.get(ti, 'absent', '?map_index=-1');
       expect([res.status, res.body]).toEqual([
         404,
-        expectedProblem(404, 'not_found', `XCom with key="absent" map_index=-1 not found for task "push" in DAG run "run_1" of "${ti.dag_id}"`, x.path(ti, 'absent'), {
-          key: 'absent',
-          map_index: -1,
-        }),
+        expectedProblem(
+          404,
+          'not_found',
+          `XCom with key="absent" map_index=-1 not found for task "push" in DAG run "run_1" of "${ti.dag_id}"`,
+          x.path(ti, 'absent'),
+          {
+            key: 'absent',
+            map_index: -1,
+          },
+        ),
       ]);
     });
 
@@ -108,7 +117,10 @@ describe('XCom routes (/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key})', () 
       const res = await x.set(ti, 'big', { blob: 'x'.repeat(2100) });
       expect([res.status, res.body]).toEqual([
         413,
-        { ...expectedProblem(413, 'payload_too_large', 'The XCom value is larger than the limit of 2048 bytes.', x.path(ti, 'big'), { limit_bytes: 2048 }), title: 'Content Too Large' },
+        {
+          ...expectedProblem(413, 'payload_too_large', 'The XCom value is larger than the limit of 2048 bytes.', x.path(ti, 'big'), { limit_bytes: 2048 }),
+          title: 'Content Too Large',
+        },
       ]);
       expect(await storedXComs(ti, 'big')).toEqual([]);
     });
@@ -159,7 +171,12 @@ describe('XCom routes (/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key})', () 
 
     it('item/{offset} reads by position, negative from the end; 404 past either end', async () => {
       const { series, reader } = await mapped(4);
-      for (const [offset, value] of [[0, 'v0'], [3, 'v3'], [-1, 'v3'], [-4, 'v0']] as const) {
+      for (const [offset, value] of [
+        [0, 'v0'],
+        [3, 'v3'],
+        [-1, 'v3'],
+        [-4, 'v0'],
+      ] as const) {
         // The bare JSON value, as Airflow's XComSequenceIndexResponse.
 
         const res = await x.item(series, 'return_value', offset, reader);
@@ -241,7 +258,13 @@ describe('XCom routes (/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key})', () 
       expect([res.status, res.body]).toEqual([
         400,
         {
-          ...expectedProblem(400, 'unmappable_return_value_length', "pushed value is too large to map as a downstream's dependency", x.path(ti, 'return_value'), { max_map_length: 16 }),
+          ...expectedProblem(
+            400,
+            'unmappable_return_value_length',
+            "pushed value is too large to map as a downstream's dependency",
+            x.path(ti, 'return_value'),
+            { max_map_length: 16 },
+          ),
           title: 'Bad Request',
         },
       ]);
@@ -255,7 +278,10 @@ describe('XCom routes (/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key})', () 
       const ti = await x.newTi();
       const sibling = await createTaskInstance(t.baseUrl, { dag_id: ti.dag_id, run_id: 'run_1', task_id: 'sibling' });
       for (const res of [await x.set(ti, 'k', 1, '', sibling), await x.del(ti, 'k', '', sibling), await x.set(ti, 'k', 1, '?map_index=0')]) {
-        expect([res.status, res.body]).toEqual([403, expectedProblem(403, 'wrong_task_instance', 'The token was issued for another task instance.', x.path(ti, 'k'))]);
+        expect([res.status, res.body]).toEqual([
+          403,
+          expectedProblem(403, 'wrong_task_instance', 'The token was issued for another task instance.', x.path(ti, 'k')),
+        ]);
       }
       expect(await storedXComs(ti, 'k')).toEqual([]);
     });
@@ -266,14 +292,25 @@ describe('XCom routes (/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key})', () 
       const sibling = await createTaskInstance(t.baseUrl, { dag_id: ti.dag_id, run_id: 'other_run', task_id: 'sibling' });
       expect((await x.get(ti, 'k', '', sibling)).body).toEqual({ key: 'k', value: 'v' });
       const stranger = await x.newTi();
-      for (const res of [await x.get(ti, 'k', '', stranger), await x.slice(ti, 'k', '', stranger), await x.item(ti, 'k', 0, stranger), await x.head(ti, 'k', '', stranger)]) {
+      for (const res of [
+        await x.get(ti, 'k', '', stranger),
+        await x.slice(ti, 'k', '', stranger),
+        await x.item(ti, 'k', 0, stranger),
+        await x.head(ti, 'k', '', stranger),
+      ]) {
         expect(res.status).toBe(403);
       }
       const res = await x.get(ti, 'k', '', stranger);
       expect(res.body).toEqual(
-        expectedProblem(403, 'wrong_dag', 'The token was issued for a task instance of another dag; a task reads the XComs of its own dag only.', x.path(ti, 'k'), {
-          token_dag_id: stranger.dag_id,
-        }),
+        expectedProblem(
+          403,
+          'wrong_dag',
+          'The token was issued for a task instance of another dag; a task reads the XComs of its own dag only.',
+          x.path(ti, 'k'),
+          {
+            token_dag_id: stranger.dag_id,
+          },
+        ),
       );
     });
 
@@ -293,8 +330,15 @@ describe('XCom routes (/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key})', () 
 
   describe('stale tries and retention', () => {
     const run = (id: string) =>
-      http(t.baseUrl, 'PATCH', `/execution/task-instances/${id}/run`, { state: 'running', hostname: 'w', unixname: 'u', pid: 1, start_date: '2026-11-25T10:00:00Z' });
-    const retry = (id: string) => http(t.baseUrl, 'PATCH', `/execution/task-instances/${id}/state`, { state: 'up_for_retry', end_date: '2026-11-25T10:01:00Z' });
+      http(t.baseUrl, 'PATCH', `/execution/task-instances/${id}/run`, {
+        state: 'running',
+        hostname: 'w',
+        unixname: 'u',
+        pid: 1,
+        start_date: '2026-11-25T10:00:00Z',
+      });
+    const retry = (id: string) =>
+      http(t.baseUrl, 'PATCH', `/execution/task-instances/${id}/state`, { state: 'up_for_retry', end_date: '2026-11-25T10:01:00Z' });
 
     it('fences a try that was archived: its write answers 410 and writes nothing, its read 410; the next try gets xcom_keys_to_clear', async () => {
       const ti = await x.newTi({ max_tries: 2 });
@@ -309,7 +353,8 @@ describe('XCom routes (/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key})', () 
       expect((await x.del(ti, 'return_value')).status).toBe(410);
 
       const next = await withDirect(async (c) => {
-        const row = (await c.query('select id from task_instance where dag_id = $1 and run_id = $2 and task_id = $3', [ti.dag_id, ti.run_id, ti.task_id])).rows[0];
+        const row = (await c.query('select id from task_instance where dag_id = $1 and run_id = $2 and task_id = $3', [ti.dag_id, ti.run_id, ti.task_id]))
+          .rows[0];
         await c.query(`update task_instance set state = 'queued' where id = $1`, [row.id]);
         return row.id as string;
       });

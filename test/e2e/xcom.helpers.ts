@@ -9,39 +9,52 @@ export function xcoms(baseUrl: string) {
   const as = async (tokenOf: CreatedTi | string) => bearer(await executionToken(typeof tokenOf === 'string' ? tokenOf : tokenOf.id));
   return {
     path,
-    newTi: (extra: Record<string, unknown> = {}): Promise<CreatedTi> => createTaskInstance(baseUrl, { dag_id: uniqueId('xc'), run_id: 'run_1', task_id: 'push', ...extra }),
+    newTi: (extra: Record<string, unknown> = {}): Promise<CreatedTi> =>
+      createTaskInstance(baseUrl, { dag_id: uniqueId('xc'), run_id: 'run_1', task_id: 'push', ...extra }),
     /** POST a value (serialised with JSON.stringify). */
     set: async (ti: CreatedTi, key: string, value: unknown, query = '', token: CreatedTi | string = ti): Promise<HttpResult> =>
       http(baseUrl, 'POST', path(ti, key, query), JSON.stringify(value), await as(token)),
     /** POST this exact JSON text. */
     setText: async (ti: CreatedTi, key: string, text: string, query = '', token: CreatedTi | string = ti): Promise<HttpResult> =>
       http(baseUrl, 'POST', path(ti, key, query), text, await as(token)),
-    get: async (ti: CreatedTi, key: string, query = '', token: CreatedTi | string = ti) => http(baseUrl, 'GET', path(ti, key, query), undefined, await as(token)),
-    head: async (ti: CreatedTi, key: string, query = '', token: CreatedTi | string = ti) => http(baseUrl, 'HEAD', path(ti, key, query), undefined, await as(token)),
+    get: async (ti: CreatedTi, key: string, query = '', token: CreatedTi | string = ti) =>
+      http(baseUrl, 'GET', path(ti, key, query), undefined, await as(token)),
+    head: async (ti: CreatedTi, key: string, query = '', token: CreatedTi | string = ti) =>
+      http(baseUrl, 'HEAD', path(ti, key, query), undefined, await as(token)),
     item: async (ti: CreatedTi, key: string, offset: number | string, token: CreatedTi | string = ti) =>
       http(baseUrl, 'GET', path(ti, key, `/item/${offset}`), undefined, await as(token)),
-    slice: async (ti: CreatedTi, key: string, query = '', token: CreatedTi | string = ti) => http(baseUrl, 'GET', path(ti, key, `/slice${query}`), undefined, await as(token)),
-    del: async (ti: CreatedTi, key: string, query = '', token: CreatedTi | string = ti) => http(baseUrl, 'DELETE', path(ti, key, query), undefined, await as(token)),
+    slice: async (ti: CreatedTi, key: string, query = '', token: CreatedTi | string = ti) =>
+      http(baseUrl, 'GET', path(ti, key, `/slice${query}`), undefined, await as(token)),
+    del: async (ti: CreatedTi, key: string, query = '', token: CreatedTi | string = ti) =>
+      http(baseUrl, 'DELETE', path(ti, key, query), undefined, await as(token)),
   };
 }
 
 /** Stored XCom rows of a task instance's key (value as jsonb text, so numbers are compared exactly). */
 export async function storedXComs(ti: Pick<CreatedTi, 'dag_id' | 'run_id' | 'task_id'>, key: string): Promise<{ map_index: number; value: string }[]> {
-  return withDirect(async (c) =>
-    (
-      await c.query('select map_index, value::text as value from xcom where dag_id = $1 and run_id = $2 and task_id = $3 and key = $4 order by map_index', [
-        ti.dag_id,
-        ti.run_id,
-        ti.task_id,
-        key,
-      ])
-    ).rows,
+  return withDirect(
+    async (c) =>
+      (
+        await c.query('select map_index, value::text as value from xcom where dag_id = $1 and run_id = $2 and task_id = $3 and key = $4 order by map_index', [
+          ti.dag_id,
+          ti.run_id,
+          ti.task_id,
+          key,
+        ])
+      ).rows,
   );
 }
 
 export async function storedTaskMap(ti: Pick<CreatedTi, 'dag_id' | 'run_id' | 'task_id'>): Promise<{ map_index: number; length: number; keys: unknown }[]> {
-  return withDirect(async (c) =>
-    (await c.query('select map_index, length, keys from task_map where dag_id = $1 and run_id = $2 and task_id = $3 order by map_index', [ti.dag_id, ti.run_id, ti.task_id])).rows,
+  return withDirect(
+    async (c) =>
+      (
+        await c.query('select map_index, length, keys from task_map where dag_id = $1 and run_id = $2 and task_id = $3 order by map_index', [
+          ti.dag_id,
+          ti.run_id,
+          ti.task_id,
+        ])
+      ).rows,
   );
 }
 

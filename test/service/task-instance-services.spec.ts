@@ -24,7 +24,11 @@ describe('task-instance services (service tier, real PostgreSQL)', () => {
 
   /** Runs `work` in a unit of work as a route with `@Idempotency({ idempotent: true })` would. */
   const inUnitOfWork = <T>(work: () => Promise<T>) => runner.run({ idempotent: true }, 'service-test', work);
-  const errorOf = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e);
+  const errorOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
 
   describe('LifecycleService.updateState', () => {
     const lifecycle = () => t.app.get(LifecycleService);
@@ -55,7 +59,8 @@ describe('task-instance services (service tier, real PostgreSQL)', () => {
       const history = await withDirect(async (c) => (await c.query('select state from task_instance_history where task_instance_id = $1', [ti.id])).rows);
       expect(history).toEqual([{ state: 'up_for_retry' }]);
       const live = await withDirect(
-        async (c) => (await c.query('select id from task_instance where dag_id = $1 and run_id = $2 and task_id = $3', [ti.dag_id, ti.run_id, ti.task_id])).rows,
+        async (c) =>
+          (await c.query('select id from task_instance where dag_id = $1 and run_id = $2 and task_id = $3', [ti.dag_id, ti.run_id, ti.task_id])).rows,
       );
       expect(live).toHaveLength(1);
       expect(live[0].id).not.toBe(ti.id);
@@ -82,7 +87,8 @@ describe('task-instance services (service tier, real PostgreSQL)', () => {
       // The newest run's first write creates its row, then applies retention.
       await inUnitOfWork(() => t.app.get(RtifService).write(runs[3].id, { newest: true }));
       const kept = await withDirect(
-        async (c) => (await c.query('select run_id from rendered_task_instance_fields where dag_id = $1 and task_id = $2 order by run_id', [dagId, taskId])).rows,
+        async (c) =>
+          (await c.query('select run_id from rendered_task_instance_fields where dag_id = $1 and task_id = $2 order by run_id', [dagId, taskId])).rows,
       );
       expect(kept.map((r) => r.run_id)).toEqual(['run_2', 'run_3']);
     });
@@ -101,7 +107,9 @@ describe('task-instance services (service tier, real PostgreSQL)', () => {
         return made;
       });
       await inUnitOfWork(() => t.app.get(RtifService).write(runs[3].id, { overwritten: true }));
-      const count = await withDirect(async (c) => (await c.query('select count(*)::int as n from rendered_task_instance_fields where dag_id = $1', [dagId])).rows[0].n);
+      const count = await withDirect(
+        async (c) => (await c.query('select count(*)::int as n from rendered_task_instance_fields where dag_id = $1', [dagId])).rows[0].n,
+      );
       expect(count).toBe(4);
     });
   });

@@ -17,7 +17,12 @@ export interface DagRunRow {
 
 export async function insertDagRun(c: Client, overrides: Partial<DagRunRow> & { state?: string } = {}): Promise<DagRunRow> {
   const row = { dag_id: overrides.dag_id ?? uniqueId('dag'), run_id: overrides.run_id ?? uniqueId('run'), run_after: overrides.run_after ?? new Date() };
-  await c.query('insert into dag_run (dag_id, run_id, run_after, state) values ($1, $2, $3, $4)', [row.dag_id, row.run_id, row.run_after, overrides.state ?? 'running']);
+  await c.query('insert into dag_run (dag_id, run_id, run_after, state) values ($1, $2, $3, $4)', [
+    row.dag_id,
+    row.run_id,
+    row.run_after,
+    overrides.state ?? 'running',
+  ]);
   return row;
 }
 
@@ -66,7 +71,11 @@ export async function insertTaskInstance(
 }
 
 /** A rendered-fields row for the task instance's key. */
-export async function insertRtif(c: Client, ti: Pick<TaskInstanceRow, 'dag_id' | 'run_id' | 'task_id' | 'map_index'>, fields: object = { seeded: true }): Promise<void> {
+export async function insertRtif(
+  c: Client,
+  ti: Pick<TaskInstanceRow, 'dag_id' | 'run_id' | 'task_id' | 'map_index'>,
+  fields: object = { seeded: true },
+): Promise<void> {
   await c.query('insert into rendered_task_instance_fields (dag_id, task_id, run_id, map_index, rendered_fields) values ($1, $2, $3, $4, $5)', [
     ti.dag_id,
     ti.task_id,

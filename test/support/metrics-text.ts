@@ -21,7 +21,5 @@ export function parseMetrics(text: string): Sample[] {
 
 /** Sum of the samples named `name` whose labels include `labels` (0 when there is none). */
 export function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  return samples
-    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
-    .reduce((sum, s) => sum + s.value, 0);
+  return samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0);
 }

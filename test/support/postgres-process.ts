@@ -86,11 +86,21 @@ export class PostgresProcess {
     const data = join(dir, 'data');
     if (!existsSync(join(data, 'PG_VERSION'))) {
       mkdirSync(dir, { recursive: true });
-      if (process.getuid?.() === 0) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
+      if (process.getuid?.() === 0)
+        chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
       this.asPostgres('initdb', ['-D', data, '--auth=trust', '-U', 'postgres']);
     }
     // Fast shutdown on stop, as the embedded variant; -w waits until it accepts connections.
-    this.asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-o', `-p ${this.port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100`, 'start']);
+    this.asPostgres('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      join(dir, 'log'),
+      '-w',
+      '-o',
+      `-p ${this.port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100`,
+      'start',
+    ]);
     this.debianRunning = true;
     return Promise.resolve();
   }

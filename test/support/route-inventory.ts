@@ -92,5 +92,7 @@ export function authRule(route: InventoryRoute): string {
   const source = route.taskInstanceSource;
   if (!source) return 'no task-instance token (declares no @TaskInstanceFrom: closed)';
   const scopes = (route.acceptedScopes ?? ['execution']).join('|');
-  return 'param' in source ? `${scopes} token of the task instance in :${source.param}` : `${scopes} token of the task instance ${source.resolver.name} resolves`;
+  return 'param' in source
+    ? `${scopes} token of the task instance in :${source.param}`
+    : `${scopes} token of the task instance ${source.resolver.name} resolves`;
 }

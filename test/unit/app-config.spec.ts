@@ -41,10 +41,14 @@ describe('loadConfig', () => {
 describe('loadConfig: body limits and the settings feature modules declare', () => {
   it('names body limits for what they limit, and keeps the RTIF_* names as aliases', () => {
     expect(loadConfig({}).http).toEqual(expect.objectContaining({ maxBodyBytes: 1048576, maxJsonDepth: 64 }));
-    expect(loadConfig({ HTTP_MAX_BODY_BYTES: '4096', HTTP_MAX_JSON_DEPTH: '8' }).http).toEqual(expect.objectContaining({ maxBodyBytes: 4096, maxJsonDepth: 8 }));
+    expect(loadConfig({ HTTP_MAX_BODY_BYTES: '4096', HTTP_MAX_JSON_DEPTH: '8' }).http).toEqual(
+      expect.objectContaining({ maxBodyBytes: 4096, maxJsonDepth: 8 }),
+    );
     expect(loadConfig({ RTIF_MAX_BODY_BYTES: '4096', RTIF_MAX_DEPTH: '8' }).http).toEqual(expect.objectContaining({ maxBodyBytes: 4096, maxJsonDepth: 8 }));
     expect(loadConfig({ RTIF_MAX_BODY_BYTES: '4096', HTTP_MAX_BODY_BYTES: '4096' }).http.maxBodyBytes).toBe(4096);
-    expect(() => loadConfig({ RTIF_MAX_BODY_BYTES: '4096', HTTP_MAX_BODY_BYTES: '8192' })).toThrow(/HTTP_MAX_BODY_BYTES: set to 8192, but its alias RTIF_MAX_BODY_BYTES is 4096/);
+    expect(() => loadConfig({ RTIF_MAX_BODY_BYTES: '4096', HTTP_MAX_BODY_BYTES: '8192' })).toThrow(
+      /HTTP_MAX_BODY_BYTES: set to 8192, but its alias RTIF_MAX_BODY_BYTES is 4096/,
+    );
   });
 
   it("validates a module's variables with the core ones and reads them typed through the module's definition", () => {
@@ -58,6 +62,8 @@ describe('loadConfig: body limits and the settings feature modules declare', () 
       expect(e).toBeInstanceOf(ConfigError);
       expect((e as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual(['PORT', 'XCOM_MAX_MAP_LENGTH']);
     }
-    expect(() => loadConfig({ HTTP_MAX_BODY_BYTES: '4096', XCOM_MAX_VALUE_BYTES: '8192' })).toThrow(/XCOM_MAX_VALUE_BYTES: 8192 is above HTTP_MAX_BODY_BYTES \(4096\)/);
+    expect(() => loadConfig({ HTTP_MAX_BODY_BYTES: '4096', XCOM_MAX_VALUE_BYTES: '8192' })).toThrow(
+      /XCOM_MAX_VALUE_BYTES: 8192 is above HTTP_MAX_BODY_BYTES \(4096\)/,
+    );
   });
 });

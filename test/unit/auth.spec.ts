@@ -60,7 +60,11 @@ describe('inspectJsonBody', () => {
   const nest = (depth: number): unknown => (depth === 0 ? 'leaf' : { d: nest(depth - 1) });
   it('accepts a body exactly at the depth limit, refuses one level more', () => {
     expect(inspectJsonBody(nest(3), 3)).toBeUndefined();
-    expect(inspectJsonBody(nest(4), 3)).toEqual({ detail: 'The request body is nested too deeply.', path: '', message: 'must not be nested deeper than 3 levels' });
+    expect(inspectJsonBody(nest(4), 3)).toEqual({
+      detail: 'The request body is nested too deeply.',
+      path: '',
+      message: 'must not be nested deeper than 3 levels',
+    });
     expect(inspectJsonBody([[[1]]], 3)).toBeUndefined();
     expect(inspectJsonBody([[[[1]]]], 3)?.message).toBe('must not be nested deeper than 3 levels');
   });
@@ -128,7 +132,15 @@ describe('KeyStore.load', () => {
   });
 
   it('signs with an oct key of the JWKS chosen by JWT_SIGNING_KID', async () => {
-    const jwks = file('oct.json', JSON.stringify({ keys: [{ kty: 'oct', kid: 'a', k: Buffer.from(SECRET).toString('base64url') }, { kty: 'oct', kid: 'b', k: Buffer.from(`${SECRET}-b`).toString('base64url') }] }));
+    const jwks = file(
+      'oct.json',
+      JSON.stringify({
+        keys: [
+          { kty: 'oct', kid: 'a', k: Buffer.from(SECRET).toString('base64url') },
+          { kty: 'oct', kid: 'b', k: Buffer.from(`${SECRET}-b`).toString('base64url') },
+        ],
+      }),
+    );
     const store = await KeyStore.load(auth({ JWT_JWKS_FILE: jwks, JWT_SIGNING_KID: 'b' }));
     expect(store.signing).toMatchObject({ alg: 'HS256', kid: 'b' });
     expect(store.select('a', 'HS256')).toMatchObject({ kid: 'a' });
@@ -143,13 +155,35 @@ describe('KeyStore.load', () => {
     ['a private key file that is not PEM', () => ({ JWT_PRIVATE_KEY_FILE: file('junk.pem', 'junk') }), /^JWT_PRIVATE_KEY_FILE: not a PEM private key$/],
     ['a JWKS that is not JSON', () => ({ JWT_SECRET: SECRET, JWT_JWKS_FILE: file('bad.json', '{') }), /^JWT_JWKS_FILE: not valid JSON$/],
     ['an empty JWKS', () => ({ JWT_SECRET: SECRET, JWT_JWKS_FILE: file('empty.json', '{"keys": []}') }), /non-empty "keys" array/],
-    ['an unsupported key type', () => ({ JWT_SECRET: SECRET, JWT_JWKS_FILE: file('okp.json', '{"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}') }), /key #0 has an unsupported kty/],
+    [
+      'an unsupported key type',
+      () => ({
+        JWT_SECRET: SECRET,
+        JWT_JWKS_FILE: file('okp.json', '{"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}'),
+      }),
+      /key #0 has an unsupported kty/,
+    ],
     [
       'two keys with one kid',
-      () => ({ JWT_SECRET: SECRET, JWT_JWKS_FILE: file('dupe.json', JSON.stringify({ keys: [{ kty: 'oct', kid: 'x', k: 'YWFh' }, { kty: 'oct', kid: 'x', k: 'YmJi' }] })) }),
+      () => ({
+        JWT_SECRET: SECRET,
+        JWT_JWKS_FILE: file(
+          'dupe.json',
+          JSON.stringify({
+            keys: [
+              { kty: 'oct', kid: 'x', k: 'YWFh' },
+              { kty: 'oct', kid: 'x', k: 'YmJi' },
+            ],
+          }),
+        ),
+      }),
       /^two verification keys share kid x/,
     ],
-    ['two kid-less keys for one algorithm', () => ({ JWT_SECRET: SECRET, JWT_JWKS_FILE: file('kidless.json', JSON.stringify({ keys: [{ kty: 'oct', k: 'YWFh' }] })) }), /have no kid/],
+    [
+      'two kid-less keys for one algorithm',
+      () => ({ JWT_SECRET: SECRET, JWT_JWKS_FILE: file('kidless.json', JSON.stringify({ keys: [{ kty: 'oct', k: 'YWFh' }] })) }),
+      /have no kid/,
+    ],
     ['JWT_ALGORITHMS without the signing algorithm', () => ({ JWT_SECRET: SECRET, JWT_ALGORITHMS: 'RS256' }), /^JWT_ALGORITHMS: does not include HS256/],
   ])('refuses %s, naming the variable and never the key', async (_name, env, message) => {
     const load = KeyStore.load(auth(env()));
@@ -246,11 +280,21 @@ describe('issueToken (npm run token)', () => {
   it('signs an admin token with the configured key and the given lifetime', async () => {
     const token = await issueToken(['admin', 'ops@example', '120'], env);
     const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'] });
-    expect(payload).toEqual({ sub: 'ops@example', scope: 'admin', iat: expect.any(Number), nbf: expect.any(Number), exp: payload.iat! + 120, jti: expect.any(String) });
+    expect(payload).toEqual({
+      sub: 'ops@example',
+      scope: 'admin',
+      iat: expect.any(Number),
+      nbf: expect.any(Number),
+      exp: payload.iat! + 120,
+      jti: expect.any(String),
+    });
   });
 
   it('defaults task-instance tokens to the configured lifetimes', async () => {
-    const { payload } = await jwtVerify(await issueToken(['workload', '01939b7e-0000-7000-8000-000000000000'], { ...env, JWT_WORKLOAD_TOKEN_TTL_SECONDS: '7200' }), key);
+    const { payload } = await jwtVerify(
+      await issueToken(['workload', '01939b7e-0000-7000-8000-000000000000'], { ...env, JWT_WORKLOAD_TOKEN_TTL_SECONDS: '7200' }),
+      key,
+    );
     expect(payload.exp! - payload.iat!).toBe(7200);
   });
 

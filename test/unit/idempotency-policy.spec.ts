@@ -122,7 +122,7 @@ describe('decideAfterFailure', () => {
     expect(decideAfterFailure(bug, idempotent)).toEqual({ action: 'throw', error: bug });
   });
 
-  it('the handler\'s own errors are final, never retried', () => {
+  it("the handler's own errors are final, never retried", () => {
     const domain = new DomainError('not_found', 'Connection terminated: gone');
     expect(decideAfterFailure(domain, idempotent)).toEqual({ action: 'throw', error: domain });
     const http = Object.assign(new ConflictException(), { code: '40001' });

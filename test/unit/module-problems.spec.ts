@@ -12,7 +12,7 @@ describe('module-owned problem codes (defineProblemCodes)', () => {
     expect([error.code, error.reason, error.extensions]).toEqual(['xcom_not_found', 'not_found', { key: 'k' }]);
   });
 
-  it('refuses, when the module is loaded, a core code, another module\'s code, or a malformed one', () => {
+  it("refuses, when the module is loaded, a core code, another module's code, or a malformed one", () => {
     expect(() => defineProblemCodes('test-a', ProblemDto, { not_found: 404 })).toThrow('test-a: problem code "not_found" is a core code');
     expect(() => defineProblemCodes('test-b', ProblemDto, { xcom_not_found: 404 })).toThrow('test-b: problem code "xcom_not_found" is already defined by xcom');
     expect(() => defineProblemCodes('test-c', ProblemDto, { 'Not-Snake': 400 })).toThrow('must be snake_case');

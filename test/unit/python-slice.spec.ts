@@ -9,7 +9,14 @@ describe("slicePositions (Python's seq[start:stop:step])", () => {
 
   it(`agrees with the reference implementation on ${table.length} slices of sequences of 0 to 9 items`, () => {
     const got = table.map(([n, start, stop, step]) => slicePositions(n, start, stop, step));
-    const want = table.map(([n, start, stop, step]) => pythonSlice(Array.from({ length: n }, (_, i) => i), start, stop, step));
+    const want = table.map(([n, start, stop, step]) =>
+      pythonSlice(
+        Array.from({ length: n }, (_, i) => i),
+        start,
+        stop,
+        step,
+      ),
+    );
     expect(got).toEqual(want);
   });
 
@@ -24,7 +31,14 @@ describe("slicePositions (Python's seq[start:stop:step])", () => {
     [0, undefined, undefined, -1, []],
   ] as const)('len %s [%s:%s:%s] is %j', (n, start, stop, step, expected) => {
     expect(slicePositions(n, start, stop, step)).toEqual(expected);
-    expect(pythonSlice(Array.from({ length: n }, (_, i) => i), start, stop, step)).toEqual(expected);
+    expect(
+      pythonSlice(
+        Array.from({ length: n }, (_, i) => i),
+        start,
+        stop,
+        step,
+      ),
+    ).toEqual(expected);
   });
 
   it('refuses a step of 0, as Python does', () => {

@@ -56,7 +56,20 @@ describe('classifyDbError', () => {
     expect(classifyDbError(new ForeignKeyConstraintViolationException(pgError('23503', 'fk')))?.kind).toBe('foreign_key_violation');
   });
 
-  it.each(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'EAI_AGAIN', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END', 'ERR_SOCKET_CLOSED'])('Node.js connection error %s → unavailable', (code) => {
+  it.each([
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'EPIPE',
+    'ENOTFOUND',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+    'ECONNABORTED',
+    'EAI_AGAIN',
+    'ERR_STREAM_DESTROYED',
+    'ERR_STREAM_WRITE_AFTER_END',
+    'ERR_SOCKET_CLOSED',
+  ])('Node.js connection error %s → unavailable', (code) => {
     expect(classifyDbError(Object.assign(new Error('connect failed'), { code }))).toEqual({ kind: 'unavailable', code });
   });
 

@@ -101,7 +101,8 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
   }
 
   private async authorizeTaskInstance(context: ExecutionContext, token: VerifiedToken): Promise<void> {
-    const accepted = this.reflector.getAllAndOverride<TokenScope[] | undefined>(ACCEPT_TOKEN_SCOPES, [context.getHandler(), context.getClass()]) ?? DEFAULT_SCOPES;
+    const accepted =
+      this.reflector.getAllAndOverride<TokenScope[] | undefined>(ACCEPT_TOKEN_SCOPES, [context.getHandler(), context.getClass()]) ?? DEFAULT_SCOPES;
     if (!accepted.includes(token.scope)) throw new WrongScopeError(token.scope, accepted);
     const req = context.switchToHttp().getRequest<Request>();
     const named = await this.namedTaskInstance(context, req, token);
@@ -109,7 +110,10 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
     if (named === undefined || token.sub.toLowerCase() !== named.toLowerCase()) throw new WrongTaskInstanceError(named ?? '');
     if (refreshDue(token)) {
       // Set before the handler runs, so error responses carry it too (the client swaps on any response).
-      context.switchToHttp().getResponse<Response>().setHeader(REFRESHED_TOKEN_HEADER, (await this.issuer.refreshed(token)).token);
+      context
+        .switchToHttp()
+        .getResponse<Response>()
+        .setHeader(REFRESHED_TOKEN_HEADER, (await this.issuer.refreshed(token)).token);
     }
   }
 

@@ -18,7 +18,13 @@ const problem = (status: number, description: string, examples: { reason: string
     [PROBLEM_CONTENT_TYPE]: {
       schema: { $ref: '#/components/schemas/ProblemDto' },
       examples: Object.fromEntries(
-        examples.map((e) => [e.reason, { summary: e.reason, value: { type: `urn:task-execution-api:problem:${e.reason}`, title: problemTitle(status), status, instance: '/…', correlation_id: '0193…', ...e } }]),
+        examples.map((e) => [
+          e.reason,
+          {
+            summary: e.reason,
+            value: { type: `urn:task-execution-api:problem:${e.reason}`, title: problemTitle(status), status, instance: '/…', correlation_id: '0193…', ...e },
+          },
+        ]),
       ),
     },
   },
@@ -52,10 +58,21 @@ export function applyAuthToDocument(document: OpenAPIObject): OpenAPIObject {
       operation.responses['401'] ??= UNAUTHORIZED;
       operation.responses['403'] ??=
         policy === 'admin'
-          ? problem(403, 'The token lacks the admin scope.', [{ reason: 'admin_scope_required', detail: 'Control-plane routes require a token with the admin scope; this one has scope execution.', token_scope: 'execution' }])
+          ? problem(403, 'The token lacks the admin scope.', [
+              {
+                reason: 'admin_scope_required',
+                detail: 'Control-plane routes require a token with the admin scope; this one has scope execution.',
+                token_scope: 'execution',
+              },
+            ])
           : problem(403, 'The token is for another task instance, or its scope is not accepted here.', [
               { reason: 'wrong_task_instance', detail: 'The token was issued for another task instance.' },
-              { reason: 'wrong_scope', detail: 'A workload token is not accepted here; this route accepts: execution.', token_scope: 'workload', accepted_scopes: 'execution' },
+              {
+                reason: 'wrong_scope',
+                detail: 'A workload token is not accepted here; this route accepts: execution.',
+                token_scope: 'workload',
+                accepted_scopes: 'execution',
+              },
             ]);
     }
   }

@@ -160,7 +160,8 @@ export class KeyStore {
       throw new KeyConfigError(`JWT_ALGORITHMS: does not include ${signing.alg}, the algorithm of the signing key (${signingSource})`);
     }
     // jose turns a raw secret into a KeyObject on every sign and verify; do it once here.
-    const asKeyObject = <K extends { key: CryptoKey | KeyObject | Uint8Array }>(k: K): K => (k.key instanceof Uint8Array ? { ...k, key: createSecretKey(k.key) } : k);
+    const asKeyObject = <K extends { key: CryptoKey | KeyObject | Uint8Array }>(k: K): K =>
+      k.key instanceof Uint8Array ? { ...k, key: createSecretKey(k.key) } : k;
     const store = new KeyStore(verification.map(asKeyObject), asKeyObject(signing), algorithms);
     await store.probe(signingSource);
     return store;

@@ -50,8 +50,14 @@ export function TaskInstanceFrom(source: TaskInstanceSource): MethodDecorator & 
   if (hasParam && (typeof given.param !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(given.param))) {
     throw new Error(`@TaskInstanceFrom(): param ${String(given.param)} is not a path parameter name`);
   }
-  if (hasResolver && (typeof given.resolver !== 'function' || typeof (given.resolver as { prototype?: { resolve?: unknown } }).prototype?.resolve !== 'function')) {
+  if (
+    hasResolver &&
+    (typeof given.resolver !== 'function' || typeof (given.resolver as { prototype?: { resolve?: unknown } }).prototype?.resolve !== 'function')
+  ) {
     throw new Error('@TaskInstanceFrom(): resolver must be a class with a resolve(req) method');
   }
-  return SetMetadata(TASK_INSTANCE_SOURCE, Object.freeze(hasParam ? { param: given.param as string } : { resolver: given.resolver as Type<TaskInstanceResolver> }));
+  return SetMetadata(
+    TASK_INSTANCE_SOURCE,
+    Object.freeze(hasParam ? { param: given.param as string } : { resolver: given.resolver as Type<TaskInstanceResolver> }),
+  );
 }

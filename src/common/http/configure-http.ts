@@ -102,7 +102,12 @@ function exactJsonBody(req: Request, res: Response, next: NextFunction): void {
     req.body = parseExactJson(text);
   } catch {
     // The parser's own message quotes the body; never echo it.
-    return sendProblem(req, res, { status: 422, reason: 'invalid_json', detail: 'The request body is not valid JSON.', errors: [{ path: '', message: 'malformed JSON' }] });
+    return sendProblem(req, res, {
+      status: 422,
+      reason: 'invalid_json',
+      detail: 'The request body is not valid JSON.',
+      errors: [{ path: '', message: 'malformed JSON' }],
+    });
   }
   next();
 }

@@ -73,7 +73,17 @@ export class IdempotencyKeyStore {
          created_at = excluded.created_at, expires_at = excluded.expires_at
        where idempotency_key.expires_at <= now()
        returning 1 as saved`,
-      [scope.id, scope.route, scope.caller, scope.key, scope.fingerprint, response.status, JSON.stringify(response.headers), response.body, this.config.idempotency.keyTtlSeconds],
+      [
+        scope.id,
+        scope.route,
+        scope.caller,
+        scope.key,
+        scope.fingerprint,
+        response.status,
+        JSON.stringify(response.headers),
+        response.body,
+        this.config.idempotency.keyTtlSeconds,
+      ],
     );
     // A live row under a lock we hold cannot appear; if it did, committing would break the promise.
     if (rows.length !== 1) throw new Error('idempotency key already has a live stored response although its lock was held');

@@ -5,21 +5,33 @@ export const IN_USE_RETRY_AFTER_SECONDS = 1;
 
 export class IdempotencyKeyMissingError extends DomainError {
   constructor() {
-    super('idempotency_key_missing', 'This operation requires an Idempotency-Key header (a unique value per operation, e.g. a UUID).', 'idempotency_key_missing');
+    super(
+      'idempotency_key_missing',
+      'This operation requires an Idempotency-Key header (a unique value per operation, e.g. a UUID).',
+      'idempotency_key_missing',
+    );
   }
 }
 
 export class IdempotencyKeyInvalidError extends DomainError {
   constructor() {
     // Never echoes the value: it is the client's, and could be anything.
-    super('idempotency_key_invalid', 'The Idempotency-Key header must be 1 to 255 characters from A-Z a-z 0-9 and - _ . ~ : + / =, bare or in double quotes.', 'idempotency_key_invalid');
+    super(
+      'idempotency_key_invalid',
+      'The Idempotency-Key header must be 1 to 255 characters from A-Z a-z 0-9 and - _ . ~ : + / =, bare or in double quotes.',
+      'idempotency_key_invalid',
+    );
   }
 }
 
 /** The draft's 422: the key was used for another request (method, route, path, query or body differ). */
 export class IdempotencyKeyReusedError extends DomainError {
   constructor() {
-    super('idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Use a new key for a new request.', 'idempotency_key_reused');
+    super(
+      'idempotency_key_reused',
+      'This Idempotency-Key was already used for a different request. Use a new key for a new request.',
+      'idempotency_key_reused',
+    );
   }
 }
 
@@ -37,4 +49,9 @@ export class IdempotencyKeyInUseError extends DomainError {
 }
 
 /** Codes about the key itself: answers to this request, never a stored outcome of the operation. */
-export const KEY_ERROR_CODES: ReadonlySet<string> = new Set(['idempotency_key_missing', 'idempotency_key_invalid', 'idempotency_key_reused', 'idempotency_key_in_use']);
+export const KEY_ERROR_CODES: ReadonlySet<string> = new Set([
+  'idempotency_key_missing',
+  'idempotency_key_invalid',
+  'idempotency_key_reused',
+  'idempotency_key_in_use',
+]);

@@ -6,7 +6,8 @@ import { REPLAYED_HEADER } from './idempotency-key.header';
 export const IDEMPOTENCY_KEY_EXTENSION = 'x-idempotency-key';
 
 const REPLAYED_DOC = {
-  description: '`true` when this is the stored response of an earlier request with the same Idempotency-Key (nothing was executed); absent on the first response.',
+  description:
+    '`true` when this is the stored response of an earlier request with the same Idempotency-Key (nothing was executed); absent on the first response.',
   schema: { type: 'string', enum: ['true'] },
 };
 
@@ -37,9 +38,14 @@ export function applyIdempotencyKeysToDocument(document: OpenAPIObject): OpenAPI
       for (const [status, response] of Object.entries(responses)) {
         if (status.startsWith('2')) response.headers = { ...response.headers, [REPLAYED_HEADER]: REPLAYED_DOC };
       }
-      const unprocessable = (responses['422'] ??= { description: '', content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDto' } } } });
+      const unprocessable = (responses['422'] ??= {
+        description: '',
+        content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDto' } } },
+      });
       unprocessable.description = `${unprocessable.description ? `${unprocessable.description} ` : ''}\`idempotency_key_reused\`: the Idempotency-Key was already used for a different request.`;
-      const content = (unprocessable.content ??= {})[PROBLEM_CONTENT_TYPE] ?? (unprocessable.content[PROBLEM_CONTENT_TYPE] = { schema: { $ref: '#/components/schemas/ProblemDto' } });
+      const content =
+        (unprocessable.content ??= {})[PROBLEM_CONTENT_TYPE] ??
+        (unprocessable.content[PROBLEM_CONTENT_TYPE] = { schema: { $ref: '#/components/schemas/ProblemDto' } });
       content.examples = { ...content.examples, idempotency_key_reused: REUSED_EXAMPLE };
     }
   }

@@ -53,7 +53,14 @@ export class IdempotencyKeys {
    * Runs the route: through `runUnit` as usual when the policy has no `key` or the request carries
    * none; otherwise under its key, answering with a web `Response` built from the stored outcome.
    */
-  async run(policy: IdempotencyPolicy, route: string, req: Request, res: ExpressResponse, runUnit: RunUnitOfWork, handle: () => Promise<unknown>): Promise<unknown> {
+  async run(
+    policy: IdempotencyPolicy,
+    route: string,
+    req: Request,
+    res: ExpressResponse,
+    runUnit: RunUnitOfWork,
+    handle: () => Promise<unknown>,
+  ): Promise<unknown> {
     const scope = this.scopeOf(policy, route, req);
     if (scope === undefined) return runUnit(() => handle());
     try {
@@ -78,7 +85,13 @@ export class IdempotencyKeys {
     // behind the AuthGuard; a public one would share one scope among all its callers.
     const caller = req.token ? `${req.token.scope}:${req.token.sub}` : 'anonymous';
     const template = (req.route as { path?: string } | undefined)?.path ?? route;
-    const fingerprint = requestFingerprint({ method: req.method, route: template, params: req.params as Record<string, string>, query: req.query, body: req.body });
+    const fingerprint = requestFingerprint({
+      method: req.method,
+      route: template,
+      params: req.params as Record<string, string>,
+      query: req.query,
+      body: req.body,
+    });
     return { id: keyScopeId(caller, route, key), caller, route, key, fingerprint };
   }
 
@@ -119,7 +132,12 @@ export class IdempotencyKeys {
       });
       return saved ? response : undefined;
     } catch (failure) {
-      this.logger.warn({ msg: 'could not store the 4xx outcome of a request with an Idempotency-Key; answered unstored', route: scope.route, reason: error.reason, error: (failure as Error)?.name });
+      this.logger.warn({
+        msg: 'could not store the 4xx outcome of a request with an Idempotency-Key; answered unstored',
+        route: scope.route,
+        reason: error.reason,
+        error: (failure as Error)?.name,
+      });
       return undefined;
     }
   }

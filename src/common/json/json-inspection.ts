@@ -61,20 +61,32 @@ export function inspectJsonBody(body: unknown, maxDepth: number): JsonIssue | un
   return walkJson<JsonIssue>(body, {
     value: (value, depth, path) => {
       if (typeof value === 'string') {
-        if (LONE_SURROGATE.test(value)) return { detail: 'The request body contains text that is not valid Unicode.', path, message: 'must not contain lone surrogates (\\ud800-\\udfff)' };
+        if (LONE_SURROGATE.test(value))
+          return { detail: 'The request body contains text that is not valid Unicode.', path, message: 'must not contain lone surrogates (\\ud800-\\udfff)' };
         return undefined;
       }
       if (value === null || typeof value !== 'object') return undefined;
       if (isExactNumber(value)) {
         if (printedDigits(value.rawJSON) <= MAX_NUMBER_DIGITS) return undefined;
-        return { detail: 'The request body contains a number too large or too precise to store.', path, message: `must be a number of at most ${MAX_NUMBER_DIGITS} digits once written out in full` };
+        return {
+          detail: 'The request body contains a number too large or too precise to store.',
+          path,
+          message: `must be a number of at most ${MAX_NUMBER_DIGITS} digits once written out in full`,
+        };
       }
-      if (depth + 1 > maxDepth) return { detail: 'The request body is nested too deeply.', path: '', message: `must not be nested deeper than ${maxDepth} levels` };
+      if (depth + 1 > maxDepth)
+        return { detail: 'The request body is nested too deeply.', path: '', message: `must not be nested deeper than ${maxDepth} levels` };
       return undefined;
     },
     key: (key, path) => {
-      if (key === '__proto__') return { detail: 'The request body contains a forbidden property name.', path, message: 'property name __proto__ is not allowed' };
-      if (LONE_SURROGATE.test(key)) return { detail: 'The request body contains text that is not valid Unicode.', path, message: 'property names must not contain lone surrogates (\\ud800-\\udfff)' };
+      if (key === '__proto__')
+        return { detail: 'The request body contains a forbidden property name.', path, message: 'property name __proto__ is not allowed' };
+      if (LONE_SURROGATE.test(key))
+        return {
+          detail: 'The request body contains text that is not valid Unicode.',
+          path,
+          message: 'property names must not contain lone surrogates (\\ud800-\\udfff)',
+        };
       return undefined;
     },
   });

@@ -10,7 +10,6 @@ import { DomainError } from '../problem/domain-error';
 import { ClusterMetricsClient, isClusterWorker } from './cluster-metrics';
 import { UnitOfWorkStats, type IdempotencyOutcome, type UnitOfWorkEvent } from '../unit-of-work/unit-of-work.stats';
 
-
 /** Latency buckets in seconds: a fast RTIF upsert is a few ms; 5 s is the default connect timeout. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 

@@ -36,7 +36,12 @@ export const DATABASE_UNAVAILABLE = {
  * Documents one error response as `application/problem+json`, with examples per reason. `dto` is
  * `ProblemDto` or a module's subclass of it that adds the module's extension members.
  */
-export function ApiProblemResponse(status: number, description: string, given: ProblemExample[] = [], dto: Type<ProblemDto> = ProblemDto): MethodDecorator & ClassDecorator {
+export function ApiProblemResponse(
+  status: number,
+  description: string,
+  given: ProblemExample[] = [],
+  dto: Type<ProblemDto> = ProblemDto,
+): MethodDecorator & ClassDecorator {
   const examples = given.length > 0 ? given : DEFAULT_EXAMPLES[status] ? [DEFAULT_EXAMPLES[status]] : [];
   const content = {
     [PROBLEM_CONTENT_TYPE]: {
@@ -48,7 +53,14 @@ export function ApiProblemResponse(status: number, description: string, given: P
                 e.reason,
                 {
                   summary: e.reason,
-                  value: { type: `urn:task-execution-api:problem:${e.reason}`, title: problemTitle(status), status, instance: '/…', correlation_id: '0193…', ...e },
+                  value: {
+                    type: `urn:task-execution-api:problem:${e.reason}`,
+                    title: problemTitle(status),
+                    status,
+                    instance: '/…',
+                    correlation_id: '0193…',
+                    ...e,
+                  },
                 },
               ]),
             ),

@@ -144,7 +144,13 @@ export class ProblemDetailsFilter extends BaseExceptionFilter {
     const failure = classifyDbError(exception);
     // Driver messages start with the SQL and its values: log only the name, code and frames.
     const e = exception as { name?: unknown; stack?: unknown } | null;
-    const frames = typeof e?.stack === 'string' ? e.stack.split('\n').filter((l) => l.trim().startsWith('at ')).slice(0, 15) : [];
+    const frames =
+      typeof e?.stack === 'string'
+        ? e.stack
+            .split('\n')
+            .filter((l) => l.trim().startsWith('at '))
+            .slice(0, 15)
+        : [];
     this.logger.error({
       msg: failure?.kind === 'unique_violation' ? 'unique violation on a route without an @Idempotency policy' : 'unhandled error',
       correlation_id: correlationId,

@@ -32,8 +32,7 @@ export class ProblemDto {
 
   @ApiProperty({
     example: 'not_found',
-    description:
-      'Machine-readable reason. Airflow reason words where they exist (not_found, already_exists, invalid_state, ...).',
+    description: 'Machine-readable reason. Airflow reason words where they exist (not_found, already_exists, invalid_state, ...).',
   })
   reason: string;
 

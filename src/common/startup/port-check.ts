@@ -25,10 +25,14 @@ export async function explainListenError(error: unknown, host: string, port: num
     );
   }
   if (code === 'EACCES') {
-    return new StartupError(`this user may not listen on port ${port}`, `${variable}=${port} on ${host}`, `set ${variable} to a port above 1023`, { cause: error });
+    return new StartupError(`this user may not listen on port ${port}`, `${variable}=${port} on ${host}`, `set ${variable} to a port above 1023`, {
+      cause: error,
+    });
   }
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
-    return new StartupError(`${host} is not an address of this machine`, `HOST=${host}`, 'set HOST to 0.0.0.0, 127.0.0.1 or one of its addresses', { cause: error });
+    return new StartupError(`${host} is not an address of this machine`, `HOST=${host}`, 'set HOST to 0.0.0.0, 127.0.0.1 or one of its addresses', {
+      cause: error,
+    });
   }
   return undefined;
 }

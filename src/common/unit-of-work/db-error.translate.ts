@@ -10,7 +10,12 @@ export function translateDbError(c: DbErrorClass): DomainError | undefined {
   const constraint = c.constraint;
   switch (c.kind) {
     case 'foreign_key_violation':
-      return new DomainError('foreign_key_violation', 'The request refers to a row that does not exist (it may have just been deleted).', 'foreign_key_violation', { constraint });
+      return new DomainError(
+        'foreign_key_violation',
+        'The request refers to a row that does not exist (it may have just been deleted).',
+        'foreign_key_violation',
+        { constraint },
+      );
     case 'not_null_violation':
       return new DomainError('not_null_violation', 'A required value is missing.', 'not_null_violation', { constraint });
     case 'check_violation':
@@ -23,12 +28,24 @@ export function translateDbError(c: DbErrorClass): DomainError | undefined {
       return new DomainError('pool_exhausted', 'Every database connection of this instance is busy. Retry later.', 'pool_exhausted', {}, 1);
     case 'statement_timeout':
       // 57014 is also a cancel request; the service sends none, so it is the statement_timeout.
-      return new DomainError('database_timeout', 'A database statement ran past the statement timeout. Retry later.', 'statement_timeout', { sqlstate: c.code }, 1);
+      return new DomainError(
+        'database_timeout',
+        'A database statement ran past the statement timeout. Retry later.',
+        'statement_timeout',
+        { sqlstate: c.code },
+        1,
+      );
     case 'serialization_failure':
     case 'deadlock':
     case 'lock_timeout':
       // Reached only outside a unit of work (a read route): nothing retried it here.
-      return new DomainError('retries_exhausted', 'A transient database conflict could not be resolved. Retry later.', 'retries_exhausted', { sqlstate: c.code, attempts: 1 }, 1);
+      return new DomainError(
+        'retries_exhausted',
+        'A transient database conflict could not be resolved. Retry later.',
+        'retries_exhausted',
+        { sqlstate: c.code, attempts: 1 },
+        1,
+      );
     case 'unique_violation':
       // Outside a unit of work nobody declared what this means for the route: a bug, not a 409.
       return undefined;

@@ -61,12 +61,20 @@ export function ReadUnitOfWork(): MethodDecorator {
   return applyDecorators(
     SetMetadata(IDEMPOTENCY_POLICY, READ_POLICY),
     UseInterceptors(UnitOfWorkInterceptor),
-    ApiProblemResponse(503, 'The database did not answer within its bounds, is unreachable, or every pooled connection stayed busy. Safe to retry after `Retry-After` seconds.', [
-      { reason: 'statement_timeout', detail: 'A database statement ran past the statement timeout. Retry later.', sqlstate: '57014' },
-      { reason: 'lock_timeout', detail: 'A lock the request needed stayed held by another transaction past the lock timeout. Retry later.', sqlstate: '55P03' },
-      { reason: 'database_unavailable', detail: 'The database is unavailable. Retry later.' },
-      { reason: 'pool_exhausted', detail: 'Every database connection of this instance is busy. Retry later.' },
-    ]),
+    ApiProblemResponse(
+      503,
+      'The database did not answer within its bounds, is unreachable, or every pooled connection stayed busy. Safe to retry after `Retry-After` seconds.',
+      [
+        { reason: 'statement_timeout', detail: 'A database statement ran past the statement timeout. Retry later.', sqlstate: '57014' },
+        {
+          reason: 'lock_timeout',
+          detail: 'A lock the request needed stayed held by another transaction past the lock timeout. Retry later.',
+          sqlstate: '55P03',
+        },
+        { reason: 'database_unavailable', detail: 'The database is unavailable. Retry later.' },
+        { reason: 'pool_exhausted', detail: 'Every database connection of this instance is busy. Retry later.' },
+      ],
+    ),
   );
 }
 
@@ -101,9 +109,16 @@ function openApiResponses(policy: IdempotencyPolicy): MethodDecorator[] {
         ? { reason, detail: 'The request conflicts with an existing row (constraint some_constraint_name).', constraint: 'some_constraint_name' }
         : { reason, detail: `The request conflicts with an existing resource (${reason}).`, constraint },
     );
-    const inUse = policy.key !== undefined ? ' `idempotency_key_in_use` (with `Retry-After`) is the exception: the first request with this key is still in flight; repeat it later to get its response.' : '';
+    const inUse =
+      policy.key !== undefined
+        ? ' `idempotency_key_in_use` (with `Retry-After`) is the exception: the first request with this key is still in flight; repeat it later to get its response.'
+        : '';
     if (policy.key !== undefined) {
-      examples.push({ reason: 'idempotency_key_in_use', detail: 'A request with this Idempotency-Key is still being processed. Repeat it after Retry-After seconds to get its response.', constraint: undefined });
+      examples.push({
+        reason: 'idempotency_key_in_use',
+        detail: 'A request with this Idempotency-Key is still being processed. Repeat it after Retry-After seconds to get its response.',
+        constraint: undefined,
+      });
     }
     docs.push(ApiProblemResponse(409, `A real conflict; do not retry. Reasons: ${[...reasons.keys()].join(', ')}.${inUse}`, examples));
   }
@@ -122,16 +137,23 @@ function keyDocs(mode: 'optional' | 'required'): MethodDecorator[] {
         `repeating the same request (method, path, query, body) with the key returns that outcome again, byte for byte, with \`${REPLAYED_HEADER}: true\`, and executes nothing. ` +
         'The same key with a different request: 422 idempotency_key_reused. While the first is in flight: 409 idempotency_key_in_use. 5xx outcomes and validation errors are not kept. ' +
         "Keys are scoped to the caller (the token's subject) and the route.",
-      schema: { type: 'string', minLength: 1, maxLength: KEY_MAX_LENGTH + 2, pattern: '^"?[A-Za-z0-9._~:+/=-]{1,255}"?$', example: '8e03978e-40d5-43e8-bc93-6894a57f9324' },
+      schema: {
+        type: 'string',
+        minLength: 1,
+        maxLength: KEY_MAX_LENGTH + 2,
+        pattern: '^"?[A-Za-z0-9._~:+/=-]{1,255}"?$',
+        example: '8e03978e-40d5-43e8-bc93-6894a57f9324',
+      },
     }),
     ApiExtension(IDEMPOTENCY_KEY_EXTENSION, mode),
-    ApiProblemResponse(
-      400,
-      mode === 'required' ? 'The Idempotency-Key header is missing or malformed.' : 'The Idempotency-Key header is malformed.',
-      [
-        ...(mode === 'required' ? [{ reason: 'idempotency_key_missing', detail: 'This operation requires an Idempotency-Key header (a unique value per operation, e.g. a UUID).' }] : []),
-        { reason: 'idempotency_key_invalid', detail: 'The Idempotency-Key header must be 1 to 255 characters from A-Z a-z 0-9 and - _ . ~ : + / =, bare or in double quotes.' },
-      ],
-    ),
+    ApiProblemResponse(400, mode === 'required' ? 'The Idempotency-Key header is missing or malformed.' : 'The Idempotency-Key header is malformed.', [
+      ...(mode === 'required'
+        ? [{ reason: 'idempotency_key_missing', detail: 'This operation requires an Idempotency-Key header (a unique value per operation, e.g. a UUID).' }]
+        : []),
+      {
+        reason: 'idempotency_key_invalid',
+        detail: 'The Idempotency-Key header must be 1 to 255 characters from A-Z a-z 0-9 and - _ . ~ : + / =, bare or in double quotes.',
+      },
+    ]),
   ];
 }

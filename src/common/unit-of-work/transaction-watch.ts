@@ -29,7 +29,9 @@ export class AbortedTransactionError extends Error {
  */
 export class LockTimeoutNotSetError extends Error {
   constructor() {
-    super("lockTimeout: 'first-statement': the transaction's first statement must select lockTimeoutSetting(...) (set_config('lock_timeout', …, true)); it was refused unsent");
+    super(
+      "lockTimeout: 'first-statement': the transaction's first statement must select lockTimeoutSetting(...) (set_config('lock_timeout', …, true)); it was refused unsent",
+    );
     this.name = 'LockTimeoutNotSetError';
   }
 }

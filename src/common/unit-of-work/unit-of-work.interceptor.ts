@@ -20,10 +20,7 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const policy = this.reflector.getAllAndOverride<IdempotencyPolicy | undefined>(IDEMPOTENCY_POLICY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const policy = this.reflector.getAllAndOverride<IdempotencyPolicy | undefined>(IDEMPOTENCY_POLICY, [context.getHandler(), context.getClass()]);
     // Class- and handler-level decorators both register this interceptor: the inner one joins.
     if (policy === undefined || UnitOfWorkRunner.isActive()) return next.handle();
     const req = context.switchToHttp().getRequest<Request>();

@@ -12,9 +12,7 @@ import { TransactionWatch } from './transaction-watch';
 import { classifyDbError, TRANSIENT_KINDS, unavailableCause, type DbErrorClass } from './sqlstate';
 import { UnitOfWorkStats } from './unit-of-work.stats';
 
-export type AttemptDecision =
-  | { action: 'retry'; failure: DbErrorClass }
-  | { action: 'throw'; error: unknown };
+export type AttemptDecision = { action: 'retry'; failure: DbErrorClass } | { action: 'throw'; error: unknown };
 
 /**
  * What to do after an attempt failed, from the error and the route's policy alone.
@@ -132,7 +130,12 @@ export class UnitOfWorkRunner {
         const decision = decideAfterFailure(error, policy);
         if (decision.action === 'throw') {
           if (decision.error instanceof DomainError && decision.error.code === 'unique_conflict') {
-            this.stats.record({ type: 'conflict', route, reason: decision.error.reason, constraint: decision.error.extensions.constraint as string | undefined });
+            this.stats.record({
+              type: 'conflict',
+              route,
+              reason: decision.error.reason,
+              constraint: decision.error.extensions.constraint as string | undefined,
+            });
           }
           throw decision.error;
         }

@@ -6,14 +6,7 @@ import { ReadUnitOfWork } from '../../common/unit-of-work/idempotency.decorator'
 import { RenderedFieldsDto } from '../rtif/dto/rendered-fields.dto';
 import { TASK_INSTANCE_STATES } from '../task-instance-state';
 import { TaskInstanceDto } from './dto/task-instance.dto';
-import {
-  DEFAULT_PAGE_SIZE,
-  MAX_PAGE_SIZE,
-  parseKeyQuery,
-  parseListQuery,
-  TaskInstancePageDto,
-  TaskInstanceTriesDto,
-} from './dto/task-instance-search.dto';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parseKeyQuery, parseListQuery, TaskInstancePageDto, TaskInstanceTriesDto } from './dto/task-instance-search.dto';
 import { TaskInstanceSearchService } from './task-instance-search.service';
 
 const BAD_QUERY = {
@@ -49,8 +42,20 @@ export class TaskInstanceSearchController {
   @ApiQuery({ ...TASK_ID, required: false })
   @ApiQuery({ name: 'map_index', required: false, type: 'integer', example: -1, description: 'Exact map index (-1: not mapped).' })
   @ApiQuery({ name: 'state', required: false, enum: TASK_INSTANCE_STATES, enumName: 'TaskInstanceState', example: 'running', description: 'Exact state.' })
-  @ApiQuery({ name: 'limit', required: false, type: 'integer', example: DEFAULT_PAGE_SIZE, description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).` })
-  @ApiQuery({ name: 'cursor', required: false, type: String, example: 'dGk6MDE5M2ExZjItN2MzZS03YjdhLTliMWUtMWYyZTNkNGM1YjZh', description: '`next_cursor` of the previous page.' })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    type: 'integer',
+    example: DEFAULT_PAGE_SIZE,
+    description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}).`,
+  })
+  @ApiQuery({
+    name: 'cursor',
+    required: false,
+    type: String,
+    example: 'dGk6MDE5M2ExZjItN2MzZS03YjdhLTliMWUtMWYyZTNkNGM1YjZh',
+    description: '`next_cursor` of the previous page.',
+  })
   async list(@Query() query: Record<string, unknown>): Promise<TaskInstancePageDto> {
     const page = await this.search.list(parseListQuery(query));
     return { task_instances: page.rows.map((ti) => TaskInstanceDto.from(ti)), next_cursor: page.nextCursor };
@@ -62,10 +67,14 @@ export class TaskInstanceSearchController {
     operationId: 'get_task_instance_tries',
     summary: 'Get the tries of a task instance',
     description:
-      'Every try of the task instance with this id, newest first: the live one and those archived to the task-instance history by a retry. The id may be the live one or any archived one, so a worker\'s old id leads to the live task instance (`live_task_instance_id`).',
+      "Every try of the task instance with this id, newest first: the live one and those archived to the task-instance history by a retry. The id may be the live one or any archived one, so a worker's old id leads to the live task instance (`live_task_instance_id`).",
     success: { status: 200, type: TaskInstanceTriesDto, description: 'The tries.' },
     errors: [
-      { status: 404, description: 'No task instance, live or archived, ever had this id.', examples: [{ reason: 'not_found', detail: 'Task instance 0193… not found.' }] },
+      {
+        status: 404,
+        description: 'No task instance, live or archived, ever had this id.',
+        examples: [{ reason: 'not_found', detail: 'Task instance 0193… not found.' }],
+      },
       { status: 422, description: 'The path id is not a UUID.', examples: [{ reason: 'validation_error', detail: 'The path parameter is not a valid UUID.' }] },
     ],
   })
@@ -81,7 +90,11 @@ export class TaskInstanceSearchController {
     description: "The rendered fields of (dag_id, run_id, task_id, map_index), the key Airflow's UI reads them by; every try of a task instance shares them.",
     success: { status: 200, type: RenderedFieldsDto, description: 'The stored (redacted) rendered fields.' },
     errors: [
-      { status: 404, description: 'None stored for this key.', examples: [{ reason: 'rendered_fields_not_found', detail: 'No rendered fields are stored for this task instance key.' }] },
+      {
+        status: 404,
+        description: 'None stored for this key.',
+        examples: [{ reason: 'rendered_fields_not_found', detail: 'No rendered fields are stored for this task instance key.' }],
+      },
       BAD_QUERY,
     ],
   })
@@ -93,4 +106,3 @@ export class TaskInstanceSearchController {
     return RenderedFieldsDto.from(await this.search.renderedFields(parseKeyQuery(query)));
   }
 }
-

@@ -54,7 +54,11 @@ export class TaskInstanceSearchService {
 
   /** The rendered fields stored for a task-instance key (a primary-key read). */
   async renderedFields(key: TaskInstanceKey): Promise<RenderedTaskInstanceFields> {
-    const row = await this.em.findOne(RenderedTaskInstanceFields, { dagId: key.dagId, runId: key.runId, taskId: key.taskId, mapIndex: key.mapIndex }, { disableIdentityMap: true });
+    const row = await this.em.findOne(
+      RenderedTaskInstanceFields,
+      { dagId: key.dagId, runId: key.runId, taskId: key.taskId, mapIndex: key.mapIndex },
+      { disableIdentityMap: true },
+    );
     if (!row) {
       throw new DomainError('rendered_fields_not_found', 'No rendered fields are stored for this task instance key.', 'rendered_fields_not_found');
     }

@@ -32,7 +32,17 @@ export class TaskInstanceTokenController {
       { status: 404, description: 'Unknown task instance.', examples: [{ reason: 'not_found', detail: 'Task instance 0193… not found.' }] },
       { status: 413, description: 'Body too large.' },
       { status: 415, description: 'Body is not JSON.' },
-      { status: 422, description: 'Path id not a UUID, or an invalid body.', examples: [{ reason: 'validation_error', detail: 'The request is not valid.', errors: [{ path: 'scope', message: 'scope must be one of the following values: workload, execution' }] }] },
+      {
+        status: 422,
+        description: 'Path id not a UUID, or an invalid body.',
+        examples: [
+          {
+            reason: 'validation_error',
+            detail: 'The request is not valid.',
+            errors: [{ path: 'scope', message: 'scope must be one of the following values: workload, execution' }],
+          },
+        ],
+      },
       DATABASE_UNAVAILABLE,
     ],
   })
@@ -43,7 +53,7 @@ export class TaskInstanceTokenController {
     required: false,
     examples: {
       execution: { summary: 'An execution token: Authorize with it to try every /execution route', value: { scope: 'execution' } },
-      workload: { summary: "A workload token, as a scheduler queues it (accepted by PATCH …/run only)", value: { scope: 'workload' } },
+      workload: { summary: 'A workload token, as a scheduler queues it (accepted by PATCH …/run only)', value: { scope: 'workload' } },
     },
   })
   async issue(@Param('task_instance_id', UuidParamPipe) id: string, @Body() dto: IssueTokenDto): Promise<TaskInstanceTokenDto> {

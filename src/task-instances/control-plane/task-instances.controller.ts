@@ -15,7 +15,11 @@ import { TaskInstanceProblemDto } from '../task-instance-problem.dto';
 
 const CREATE_EXAMPLE = { dag_id: 'example_dag', task_id: 'extract', state: 'queued', run_type: 'manual', conf: {} };
 const NOT_FOUND = { status: 404, description: 'Unknown task instance.', examples: [{ reason: 'not_found', detail: 'Task instance 0193… not found.' }] };
-const BAD_ID = { status: 422, description: 'The path id is not a UUID.', examples: [{ reason: 'validation_error', detail: 'The path parameter is not a valid UUID.' }] };
+const BAD_ID = {
+  status: 422,
+  description: 'The path id is not a UUID.',
+  examples: [{ reason: 'validation_error', detail: 'The path parameter is not a valid UUID.' }],
+};
 
 /** Control plane: what schedulers, operators and people in Swagger UI use. */
 @ApiTags('Control plane: task instances')
@@ -55,7 +59,13 @@ export class TaskInstancesController {
     errors: [
       { status: 413, description: 'Body too large.' },
       { status: 415, description: 'Body is not JSON.' },
-      { status: 422, description: 'Invalid body.', examples: [{ reason: 'validation_error', detail: 'The request is not valid.', errors: [{ path: 'map_index', message: 'map_index must not be less than -1' }] }] },
+      {
+        status: 422,
+        description: 'Invalid body.',
+        examples: [
+          { reason: 'validation_error', detail: 'The request is not valid.', errors: [{ path: 'map_index', message: 'map_index must not be less than -1' }] },
+        ],
+      },
     ],
   })
   // Swagger UI pre-fills "Try it out" with this: no run_id (a new dag run each time, never a 409)

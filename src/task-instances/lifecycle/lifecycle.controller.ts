@@ -19,7 +19,11 @@ import { MOVED_TO_HISTORY_MESSAGE } from '../task-instances.errors';
 import { TaskInstanceProblemDto } from '../task-instance-problem.dto';
 
 const ID = '0193a1f2-7c3e-7b7a-9b1e-1f2e3d4c5b6a';
-const NOT_FOUND = { status: 404, description: 'The id never belonged to a task instance.', examples: [{ reason: 'not_found', detail: `Task instance ${ID} not found.`, task_instance_id: ID }] };
+const NOT_FOUND = {
+  status: 404,
+  description: 'The id never belonged to a task instance.',
+  examples: [{ reason: 'not_found', detail: `Task instance ${ID} not found.`, task_instance_id: ID }],
+};
 const GONE = {
   status: 410,
   description: 'The id belonged to a try that was archived to the task-instance history (after up_for_retry): the caller is a stale try and should stop.',
@@ -33,7 +37,10 @@ const RUN_EXAMPLE = { state: 'running', ...WORKER, unixname: 'airflow', start_da
 const invalidBody = (examples: ProblemExample[]) => ({
   status: 422,
   description: 'The path id is not a UUID, or the body is not valid (unknown field, missing field, wrong type, naive date-time, nested too deeply).',
-  examples: [{ reason: 'validation_error', detail: 'The request is not valid.', errors: [{ path: 'pid', message: 'pid must be an integer number' }] }, ...examples],
+  examples: [
+    { reason: 'validation_error', detail: 'The request is not valid.', errors: [{ path: 'pid', message: 'pid must be an integer number' }] },
+    ...examples,
+  ],
 });
 
 /**
@@ -101,7 +108,15 @@ export class LifecycleController {
         description: 'The task instance is not running (and not already in the requested state).',
         examples: [{ reason: 'invalid_state', detail: 'TI was not in the running state so it cannot be updated', previous_state: 'success' }],
       },
-      invalidBody([{ reason: 'validation_error', detail: 'The request is not valid.', errors: [{ path: 'state', message: 'state must be one of: success, failed, skipped, removed, upstream_failed, up_for_retry, up_for_reschedule, deferred' }] }]),
+      invalidBody([
+        {
+          reason: 'validation_error',
+          detail: 'The request is not valid.',
+          errors: [
+            { path: 'state', message: 'state must be one of: success, failed, skipped, removed, upstream_failed, up_for_retry, up_for_reschedule, deferred' },
+          ],
+        },
+      ]),
     ],
   })
   @ApiResponse({ status: 200, description: 'The task instance was already in the requested state: nothing changed, empty body.' })
@@ -114,7 +129,14 @@ export class LifecycleController {
       up_for_retry: { value: { state: 'up_for_retry', end_date: '2026-11-25T10:05:00Z' } },
       up_for_reschedule: { value: { state: 'up_for_reschedule', reschedule_date: '2026-11-25T10:10:00Z', end_date: '2026-11-25T10:05:00Z' } },
       deferred: {
-        value: { state: 'deferred', classpath: 'airflow.providers.standard.triggers.temporal.DateTimeTrigger', trigger_kwargs: { moment: '2026-11-25T11:00:00Z' }, trigger_timeout: 'P1D', next_method: 'execute_complete', next_kwargs: {} },
+        value: {
+          state: 'deferred',
+          classpath: 'airflow.providers.standard.triggers.temporal.DateTimeTrigger',
+          trigger_kwargs: { moment: '2026-11-25T11:00:00Z' },
+          trigger_timeout: 'P1D',
+          next_method: 'execute_complete',
+          next_kwargs: {},
+        },
       },
     },
   })
@@ -153,7 +175,10 @@ export class LifecycleController {
     ],
   })
   @ApiBody({ type: TIHeartbeatInfo, examples: { alive: { summary: 'The worker that ran /run', value: WORKER } } })
-  async heartbeat(@Param('task_instance_id', UuidParamPipe) id: string, @Body(new StrictBodyPipe(TIHeartbeatInfo)) body: Readonly<TIHeartbeatInfo>): Promise<void> {
+  async heartbeat(
+    @Param('task_instance_id', UuidParamPipe) id: string,
+    @Body(new StrictBodyPipe(TIHeartbeatInfo)) body: Readonly<TIHeartbeatInfo>,
+  ): Promise<void> {
     await this.lifecycle.heartbeat(id, body);
   }
 
@@ -164,11 +189,25 @@ export class LifecycleController {
     problem: TaskInstanceProblemDto,
     operationId: 'ti_skip_downstream',
     summary: 'Skip tasks of the same dag run',
-    description: 'The listed tasks of this task instance\'s dag run become skipped (start_date = end_date = now) unless they are running, success or failed. A bare task id means map index -1; unknown task ids are ignored.',
+    description:
+      "The listed tasks of this task instance's dag run become skipped (start_date = end_date = now) unless they are running, success or failed. A bare task id means map index -1; unknown task ids are ignored.",
     success: { status: 204, description: 'Done (also when nothing matched).' },
-    errors: [NOT_FOUND, GONE, invalidBody([{ reason: 'validation_error', detail: 'The request is not valid.', errors: [{ path: 'tasks', message: 'tasks must be a list of task ids or [task_id, map_index] pairs' }] }])],
+    errors: [
+      NOT_FOUND,
+      GONE,
+      invalidBody([
+        {
+          reason: 'validation_error',
+          detail: 'The request is not valid.',
+          errors: [{ path: 'tasks', message: 'tasks must be a list of task ids or [task_id, map_index] pairs' }],
+        },
+      ]),
+    ],
   })
-  @ApiBody({ type: TISkippedDownstreamTasksStatePayload, examples: { skip: { summary: 'A task id, and a [task_id, map_index] pair', value: { tasks: ['load', ['transform', 2]] } } } })
+  @ApiBody({
+    type: TISkippedDownstreamTasksStatePayload,
+    examples: { skip: { summary: 'A task id, and a [task_id, map_index] pair', value: { tasks: ['load', ['transform', 2]] } } },
+  })
   async skipDownstream(
     @Param('task_instance_id', UuidParamPipe) id: string,
     @Body(new StrictBodyPipe(TISkippedDownstreamTasksStatePayload)) body: Readonly<TISkippedDownstreamTasksStatePayload>,
@@ -184,9 +223,13 @@ export class LifecycleController {
     operationId: 'get_previous_successful_dagrun',
     summary: 'Get the previous successful dag run',
     description:
-      'The data interval and dates of the latest successful run of the same dag whose logical date is before this run\'s. All four fields are null when there is none, or when this run has no logical date.',
+      "The data interval and dates of the latest successful run of the same dag whose logical date is before this run's. All four fields are null when there is none, or when this run has no logical date.",
     success: { status: 200, type: PrevSuccessfulDagRunResponse, description: 'The previous successful dag run, or all nulls.' },
-    errors: [NOT_FOUND, GONE, { status: 422, description: 'The path id is not a UUID.', examples: [{ reason: 'validation_error', detail: 'The path parameter is not a valid UUID.' }] }],
+    errors: [
+      NOT_FOUND,
+      GONE,
+      { status: 422, description: 'The path id is not a UUID.', examples: [{ reason: 'validation_error', detail: 'The path parameter is not a valid UUID.' }] },
+    ],
   })
   async previousSuccessfulDagRun(@Param('task_instance_id', UuidParamPipe) id: string): Promise<PrevSuccessfulDagRunResponse> {
     return this.lifecycle.previousSuccessfulDagRun(id);

@@ -40,13 +40,21 @@ export class RtifController {
         description: 'The id belonged to a try that was archived (up_for_retry): a late write from a stale try. Nothing is written; the worker may skip it.',
         examples: [{ reason: 'not_found', detail: MOVED_TO_HISTORY_MESSAGE }],
       },
-      { status: 413, description: 'Body larger than HTTP_MAX_BODY_BYTES.', examples: [{ reason: 'payload_too_large', detail: 'The request body is larger than the limit of 1048576 bytes.' }] },
+      {
+        status: 413,
+        description: 'Body larger than HTTP_MAX_BODY_BYTES.',
+        examples: [{ reason: 'payload_too_large', detail: 'The request body is larger than the limit of 1048576 bytes.' }],
+      },
       { status: 415, description: 'Body is not JSON.' },
       {
         status: 422,
         description: 'Path id not a UUID; body not a JSON object, malformed, or too deep; a value PostgreSQL rejects.',
         examples: [
-          { reason: 'validation_error', detail: 'The request body must be a JSON object.', errors: [{ path: '', message: 'must be a JSON object, got an array' }] },
+          {
+            reason: 'validation_error',
+            detail: 'The request body must be a JSON object.',
+            errors: [{ path: '', message: 'must be a JSON object, got an array' }],
+          },
           { reason: 'invalid_json', detail: 'The request body is not valid JSON.' },
           { reason: 'value_rejected', detail: 'The database rejected a value in the request.' },
         ],

@@ -63,7 +63,7 @@ export class XComSetQuery extends MapIndexQuery {
 }
 
 export class XComSliceQuery {
-  @ApiPropertyOptional({ type: 'integer', description: "Python slice start (negative counts from the end)." })
+  @ApiPropertyOptional({ type: 'integer', description: 'Python slice start (negative counts from the end).' })
   @IsOptional()
   @Transform(toInteger)
   @IsInt()

@@ -15,4 +15,3 @@ export class JsonObjectBodyPipe implements PipeTransform<unknown, ExactJsonObjec
     return value as ExactJsonObject;
   }
 }
-

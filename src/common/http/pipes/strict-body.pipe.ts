@@ -16,7 +16,8 @@ const validation = createValidationPipe();
 export function assertJsonObject(value: unknown): asserts value is Record<string, unknown> {
   // An exact number (a body such as 12345678901234567890, see exact-json.ts) is an object to typeof.
   if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value) || isExactNumber(value)) {
-    const got = value === undefined ? 'no body' : isExactNumber(value) ? 'a number' : value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    const got =
+      value === undefined ? 'no body' : isExactNumber(value) ? 'a number' : value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
     throw new RequestValidationException([{ path: '', message: `must be a JSON object, got ${got}` }], 'The request body must be a JSON object.');
   }
 }

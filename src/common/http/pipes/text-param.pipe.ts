@@ -2,6 +2,7 @@ import type { PipeTransform } from '@nestjs/common';
 import { RequestValidationException } from '../../problem/validation';
 
 /** Control characters: no Airflow id or key has them, and U+0000 cannot reach PostgreSQL text. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**

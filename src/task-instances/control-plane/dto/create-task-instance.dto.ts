@@ -23,7 +23,8 @@ export class CreateTaskInstanceDto {
   @ApiPropertyOptional({
     example: 'manual__2026-11-25T00:00:00+00:00',
     maxLength: 250,
-    description: 'The dag run. Defaults to `<run_type>__<run_after>` (as Airflow names a triggered run), so a request without it creates a new dag run each time.',
+    description:
+      'The dag run. Defaults to `<run_type>__<run_after>` (as Airflow names a triggered run), so a request without it creates a new dag run each time.',
   })
   @IsOptional()
   @IsString()
@@ -44,7 +45,11 @@ export class CreateTaskInstanceDto {
   @Max(2_147_483_647)
   map_index?: number;
 
-  @ApiPropertyOptional({ enum: TASK_INSTANCE_STATES, example: 'queued', description: 'Defaults to queued, the state `PATCH /execution/task-instances/{id}/run` starts from.' })
+  @ApiPropertyOptional({
+    enum: TASK_INSTANCE_STATES,
+    example: 'queued',
+    description: 'Defaults to queued, the state `PATCH /execution/task-instances/{id}/run` starts from.',
+  })
   @IsOptional()
   @IsIn(TASK_INSTANCE_STATES)
   state?: TaskInstanceState;
@@ -56,7 +61,12 @@ export class CreateTaskInstanceDto {
   @Max(10_000)
   max_tries?: number;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', example: '2026-11-25T00:00:00Z', description: 'When the dag run may start; defaults to now. Used only when the dag run is created.' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    example: '2026-11-25T00:00:00Z',
+    description: 'When the dag run may start; defaults to now. Used only when the dag run is created.',
+  })
   @IsOptional()
   @IsISO8601({ strict: true })
   run_after?: string;
@@ -81,7 +91,12 @@ export class CreateTaskInstanceDto {
   @IsIn(DAG_RUN_TYPES)
   run_type?: DagRunType;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: {}, description: 'The dag run conf (defaults to {}); used only when the dag run is created.' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: {},
+    description: 'The dag run conf (defaults to {}); used only when the dag run is created.',
+  })
   @IsOptional()
   @IsObject()
   // The document as parsed, untouched: class-transformer would copy an exact number (JSON.rawJSON,

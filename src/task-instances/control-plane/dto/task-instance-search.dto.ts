@@ -11,8 +11,13 @@ export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 
 /** Printable, no control characters, at most the column's 250 characters (as the create route accepts). */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const KEY = z.string().min(1, 'must not be empty').max(250, 'must be at most 250 characters').regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+
+const KEY = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(250, 'must be at most 250 characters')
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
 const MAP_INDEX = z
   .string()
   .regex(/^-?\d{1,10}$/, 'must be an integer')
@@ -85,7 +90,8 @@ export function encodeCursor(id: string): string {
 function decodeCursor(cursor: string): string {
   const text = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   const id = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : '';
-  if (!UUID.test(id)) throw new RequestValidationException([{ path: 'cursor', message: 'is not a cursor this service issued' }], 'The query parameters are not valid.');
+  if (!UUID.test(id))
+    throw new RequestValidationException([{ path: 'cursor', message: 'is not a cursor this service issued' }], 'The query parameters are not valid.');
   return id;
 }
 
@@ -118,7 +124,11 @@ export class TaskInstancePageDto {
 }
 
 export class TaskInstanceTryDto {
-  @ApiProperty({ format: 'uuid', example: '0193a1f2-7c3e-7b7a-9b1e-1f2e3d4c5b6a', description: 'The id this try had (and still has, when it is the live one).' })
+  @ApiProperty({
+    format: 'uuid',
+    example: '0193a1f2-7c3e-7b7a-9b1e-1f2e3d4c5b6a',
+    description: 'The id this try had (and still has, when it is the live one).',
+  })
   id: string;
   @ApiProperty({ example: 1 }) try_number: number;
   @ApiProperty({ enum: TASK_INSTANCE_STATES, enumName: 'TaskInstanceState' }) state: TaskInstanceState;

@@ -38,11 +38,21 @@ export const IsIsoDuration = (options?: ValidationOptions) =>
 
 /** A JSON object, or a string (Airflow lets the worker send these kwargs encrypted). */
 export const IsObjectOrString = (options?: ValidationOptions) =>
-  rule('isObjectOrString', (v) => typeof v === 'string' || (typeof v === 'object' && v !== null && !Array.isArray(v)), 'must be a JSON object or a string', options);
+  rule(
+    'isObjectOrString',
+    (v) => typeof v === 'string' || (typeof v === 'object' && v !== null && !Array.isArray(v)),
+    'must be a JSON object or a string',
+    options,
+  );
 
 /** An array of plain JSON objects (contents not interpreted). */
 export const IsArrayOfObjects = (options?: ValidationOptions) =>
-  rule('isArrayOfObjects', (v) => Array.isArray(v) && v.every((e) => typeof e === 'object' && e !== null && !Array.isArray(e)), 'must be an array of JSON objects', options);
+  rule(
+    'isArrayOfObjects',
+    (v) => Array.isArray(v) && v.every((e) => typeof e === 'object' && e !== null && !Array.isArray(e)),
+    'must be an array of JSON objects',
+    options,
+  );
 
 const MAX_ID = 250;
 const MAX_INT = 2_147_483_647;

@@ -28,7 +28,11 @@ export class TIEnterRunningPayload {
   @Max(2_147_483_647)
   pid: number;
 
-  @ApiProperty({ format: 'date-time', example: '2026-11-25T10:00:00Z', description: 'When the task started executing (time zone required). Kept unchanged when resuming a deferred task.' })
+  @ApiProperty({
+    format: 'date-time',
+    example: '2026-11-25T10:00:00Z',
+    description: 'When the task started executing (time zone required). Kept unchanged when resuming a deferred task.',
+  })
   @IsAwareDateTime()
   start_date: string;
 }
@@ -51,7 +55,8 @@ export class DagRunContext {
   @ApiProperty({ enum: DAG_RUN_STATES, enumName: 'DagRunState' }) state: DagRunState;
   @ApiProperty({ type: 'object', additionalProperties: true, example: { target: 'prod' } }) conf: JsonObject;
   @ApiProperty({ type: String, nullable: true, description: 'Always null: this service keeps no users.' }) triggering_user_name: null;
-  @ApiProperty({ type: 'array', items: { type: 'object' }, example: [], description: 'Always empty: this service keeps no asset events.' }) consumed_asset_events: never[];
+  @ApiProperty({ type: 'array', items: { type: 'object' }, example: [], description: 'Always empty: this service keeps no asset events.' })
+  consumed_asset_events: never[];
   @ApiProperty({ type: String, nullable: true, description: 'Always null: this service keeps no partitions.' }) partition_key: null;
 
   static from(run: DagRun): DagRunContext {
@@ -96,6 +101,12 @@ export class TIRunContext {
     description: 'Only when resuming a deferred task: the arguments of `next_method` (an object, or the string the worker encrypted).',
   })
   next_kwargs?: JsonObject | string | null;
-  @ApiProperty({ type: [String], example: ['return_value'], description: 'The XCom keys this task instance already holds when a new try starts (empty when resuming from deferral); the worker deletes them before running.' }) xcom_keys_to_clear: string[];
+  @ApiProperty({
+    type: [String],
+    example: ['return_value'],
+    description:
+      'The XCom keys this task instance already holds when a new try starts (empty when resuming from deferral); the worker deletes them before running.',
+  })
+  xcom_keys_to_clear: string[];
   @ApiProperty({ example: false, description: 'true when the task was restarting, else max_tries != 0 and try_number <= max_tries.' }) should_retry: boolean;
 }

@@ -13,7 +13,13 @@ export class TISkippedDownstreamTasksStatePayload {
     items: {
       oneOf: [
         { type: 'string', minLength: 1, maxLength: 250, description: 'A task id (map index -1).' },
-        { type: 'array', minItems: 2, maxItems: 2, items: { oneOf: [{ type: 'string' }, { type: 'integer', minimum: -1 }] }, description: '[task_id, map_index]' },
+        {
+          type: 'array',
+          minItems: 2,
+          maxItems: 2,
+          items: { oneOf: [{ type: 'string' }, { type: 'integer', minimum: -1 }] },
+          description: '[task_id, map_index]',
+        },
       ],
     },
     example: ['load', ['transform', 2]],

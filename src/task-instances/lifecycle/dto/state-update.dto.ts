@@ -6,7 +6,13 @@ import { IsArrayOfObjects, IsAwareDateTime, IsIsoDuration, IsObjectOrString } fr
 export const TERMINAL_NON_SUCCESS_STATES = ['failed', 'skipped', 'removed', 'upstream_failed'] as const;
 export type TerminalNonSuccessState = (typeof TERMINAL_NON_SUCCESS_STATES)[number];
 
-const RENDERED_MAP_INDEX = { type: String, nullable: true, maxLength: 250, example: 'file=a.csv', description: 'Label of this map index, shown instead of the number.' } as const;
+const RENDERED_MAP_INDEX = {
+  type: String,
+  nullable: true,
+  maxLength: 250,
+  example: 'file=a.csv',
+  description: 'Label of this map index, shown instead of the number.',
+} as const;
 
 /** `state: "success"` (Airflow's `TISuccessStatePayload`). */
 @ApiSchema({ name: 'TISuccessStatePayload' })
@@ -19,12 +25,20 @@ export class TISuccessStatePayload {
   @IsAwareDateTime()
   end_date: string;
 
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, description: 'Defaults to []. Accepted for compatibility with Airflow workers; not stored (no asset store).' })
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object' },
+    description: 'Defaults to []. Accepted for compatibility with Airflow workers; not stored (no asset store).',
+  })
   @IsOptional()
   @IsArrayOfObjects()
   task_outlets?: JsonObject[];
 
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, description: 'Defaults to []. Accepted for compatibility with Airflow workers; not stored (no asset store).' })
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object' },
+    description: 'Defaults to []. Accepted for compatibility with Airflow workers; not stored (no asset store).',
+  })
   @IsOptional()
   @IsArrayOfObjects()
   outlet_events?: JsonObject[];
@@ -109,7 +123,12 @@ export class TIDeferredStatePayload {
   @IsObjectOrString()
   trigger_kwargs?: JsonObject | string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'P1D', description: 'ISO-8601 duration; `trigger_timeout` = now + this. A year counts 365 days, a month 30 (as Airflow reads a timedelta).' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'P1D',
+    description: 'ISO-8601 duration; `trigger_timeout` = now + this. A year counts 365 days, a month 30 (as Airflow reads a timedelta).',
+  })
   @ValidateIf((_, v) => v !== null && v !== undefined)
   @IsIsoDuration()
   trigger_timeout?: string | null;
