@@ -13,14 +13,7 @@
 //                     MikroORM's em.transactional and kysely
 //   + lookup          the same plus the write's key-share lookup (em.execute)
 //   + RtifService     the whole database side of the route: lookup, redaction, em.upsert, COMMIT
-// The service runs on the pinned Node.js (the devDependency `node`); `npm run …` puts it first on
-// PATH. Started any other way on an older Node, rerun on the pinned one so figures compare.
-if (Number(process.versions.node.split('.')[0]) < 24) {
-  const { existsSync: has } = await import('node:fs');
-  const { spawnSync } = await import('node:child_process');
-  const pinned = new URL('../node_modules/.bin/node', import.meta.url).pathname;
-  if (has(pinned)) process.exit(spawnSync(pinned, process.argv.slice(1), { stdio: 'inherit' }).status ?? 1);
-}
+import './lib/pinned-node.mjs';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -16,12 +16,7 @@
 //
 // The service uses src/common/json/exact-json.ts (pre-scan + reviver); this file keeps its own
 // copy of the two functions so that it runs without a TypeScript build.
-if (Number(process.versions.node.split('.')[0]) < 24) {
-  const { existsSync: has } = await import('node:fs');
-  const { spawnSync } = await import('node:child_process');
-  const pinned = new URL('../node_modules/.bin/node', import.meta.url).pathname;
-  if (has(pinned)) process.exit(spawnSync(pinned, process.argv.slice(1), { stdio: 'inherit' }).status ?? 1);
-}
+import './lib/pinned-node.mjs';
 import { parse as losslessParse, stringify as losslessStringify } from 'lossless-json';
 
 const OPS = Number(process.env.BENCH_JSON_OPS ?? 200_000);

@@ -8,14 +8,7 @@
 // BENCH_PATHS (direct,pgbouncer), BENCH_SHAPES (contention,spread), BENCH_DB_POOL_MAX (10),
 // BENCH_PGBOUNCER_POOL (20), BENCH_WARMUP_SECONDS (3), BENCH_NODE_ARGS (extra flags for the service's
 // node). Requests carry real JWTs signed with a secret the bench gives the service (lib/service.mjs).
-// The service runs on the pinned Node.js (the devDependency `node`); `npm run …` puts it first on
-// PATH. Started any other way on an older Node, rerun on the pinned one so figures compare.
-if (Number(process.versions.node.split('.')[0]) < 24) {
-  const { existsSync: has } = await import('node:fs');
-  const { spawnSync } = await import('node:child_process');
-  const pinned = new URL('../node_modules/.bin/node', import.meta.url).pathname;
-  if (has(pinned)) process.exit(spawnSync(pinned, process.argv.slice(1), { stdio: 'inherit' }).status ?? 1);
-}
+import './lib/pinned-node.mjs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
