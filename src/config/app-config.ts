@@ -84,6 +84,7 @@ const schema = z.object({
   JWT_AUDIENCE: z.string().trim().min(1).optional(),
   JWT_ISSUER: z.string().trim().min(1).optional(),
   JWT_LEEWAY_SECONDS: integer(0, 300).prefault('10'),
+  JWT_VERIFY_CACHE_SIZE: integer(0, 1_000_000).prefault('10000'),
   JWT_EXECUTION_TOKEN_TTL_SECONDS: integer(60, 86_400).prefault('600'),
   JWT_WORKLOAD_TOKEN_TTL_SECONDS: integer(60, 30 * 86_400).prefault('86400'),
   CORS_ORIGINS: z
@@ -185,6 +186,8 @@ export interface AppConfig {
     audience: string | undefined;
     issuer: string | undefined;
     leewaySeconds: number;
+    /** Verified tokens kept (LRU, each until its `exp`) so a task's repeated calls skip the signature check; 0: off. */
+    verifyCacheSize: number;
     executionTokenTtlSeconds: number;
     workloadTokenTtlSeconds: number;
     /**
@@ -286,6 +289,7 @@ export function loadConfig(
       audience: e.JWT_AUDIENCE,
       issuer: e.JWT_ISSUER,
       leewaySeconds: e.JWT_LEEWAY_SECONDS,
+      verifyCacheSize: e.JWT_VERIFY_CACHE_SIZE,
       executionTokenTtlSeconds: e.JWT_EXECUTION_TOKEN_TTL_SECONDS,
       workloadTokenTtlSeconds: e.JWT_WORKLOAD_TOKEN_TTL_SECONDS,
     },

@@ -248,6 +248,7 @@ describe('loadConfig: auth and CORS settings', () => {
       audience: undefined,
       issuer: undefined,
       leewaySeconds: 10,
+      verifyCacheSize: 10000,
       executionTokenTtlSeconds: 600,
       workloadTokenTtlSeconds: 86400,
     });
