@@ -4,7 +4,7 @@ import { defineConfig, type Options } from '@mikro-orm/postgresql';
 import type { Pool } from 'pg';
 import type { AppConfig } from '../config/app-config';
 import { MIGRATIONS } from '../migrations';
-import { pgClientClass } from './pg-client';
+import { pgClientClass, watchPool } from './pg-client';
 import { FEATURES } from '../features';
 
 /** Every entity of the service: what each feature module's manifest lists (`src/features.ts`). */
@@ -80,6 +80,7 @@ function driverOptions(config: AppConfig, driverLog: DriverLog | undefined): obj
     // Only first lines: driver errors name the failure ("Connection terminated unexpectedly"), never SQL or values.
     onPoolCreated: (pool: Pool) => {
       pools.set(client, pool);
+      watchPool(pool);
       if (!driverLog) return;
       pool.on('error', (e) => driverLog.warn(`idle database connection failed: ${String(e.message).split('\n')[0]}`));
     },

@@ -44,6 +44,34 @@ function sqlOf(config: unknown): string {
   return typeof text === 'string' ? text : '';
 }
 
+/** Process-wide listeners for each message actually sent (a deferred BEGIN shares its statement's). */
+const roundTripListeners = new Set<(sql: string) => void>();
+
+/** Calls `listener` with the text of every query message any pool of this process sends; returns the unsubscribe. */
+export function onRoundTrip(listener: (sql: string) => void): () => void {
+  roundTripListeners.add(listener);
+  return () => roundTripListeners.delete(listener);
+}
+
+/** A plain-text statement without bound parameters: it can share a simple-query message. */
+function isPlainText(args: unknown[]): boolean {
+  if (typeof args[0] !== 'string' || args.length > 2) return false;
+  const values = args[1];
+  return values === undefined || (Array.isArray(values) && values.length === 0);
+}
+
+const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
+/** COMMIT or ROLLBACK of the whole transaction (not ROLLBACK TO SAVEPOINT). */
+const WHOLE_TRANSACTION_END = /^\s*(commit|end|rollback(?!\s+to\b)|abort)\b/i;
+
+function emptyResult(command: string): object {
+  return { command, rowCount: null, oid: null, rows: [], fields: [] };
+}
+
+function lastResult(result: unknown): unknown {
+  return Array.isArray(result) ? result[result.length - 1] : result;
+}
+
 /** A client class made by `pgClientClass`. */
 export type ServicePgClientClass = typeof Client & { connecting: number };
 
@@ -89,12 +117,21 @@ export function pgClientClass(connectTimeoutMs: number): ServicePgClientClass {
       return (super.connect() as Promise<unknown>).finally(settle);
     }
 
+    /**
+     * A BEGIN not sent yet: it goes out with the transaction's first statement, as one message
+     * (`BEGIN …;\n<statement>`), which saves a round trip per transaction (Npgsql does the same).
+     * PostgreSQL runs the rest of such a message inside the transaction the BEGIN opened, so
+     * nothing changes but the count of messages. A transaction that ends before its first statement
+     * (a pipe refused the request inside the unit of work) sends nothing at all.
+     */
+    pendingBegin: string | undefined;
+
     // node-postgres's overloads (callback, submittable, promise) all pass through; only the promise
     // form is observed, which is the one kysely uses.
     override query(...args: unknown[]): unknown {
       const self = this as unknown as Client;
       const observer = observers.getStore();
-      const sql = statementListeners.size > 0 || observer ? sqlOf(args[0]) : '';
+      const sql = sqlOf(args[0]);
       const refused = observer?.onQuery(self, sql);
       if (refused) {
         observer!.onQueryError(self, refused);
@@ -103,15 +140,56 @@ export function pgClientClass(connectTimeoutMs: number): ServicePgClientClass {
         return Promise.reject(refused);
       }
       for (const listener of statementListeners) listener(sql);
-      const result = super.query(...args);
+
+      const plain = isPlainText(args);
+      const begin = this.pendingBegin;
+      if (begin === undefined) {
+        if (plain && BEGIN.test(sql) && self.getTransactionStatus() === 'I') {
+          this.pendingBegin = sql;
+          observer?.onQuerySuccess(self);
+          return Promise.resolve(emptyResult('BEGIN'));
+        }
+        return this.send(args, sql, observer);
+      }
+      this.pendingBegin = undefined;
+      if (plain && WHOLE_TRANSACTION_END.test(sql)) {
+        // Nothing ran between BEGIN and its end: neither is sent.
+        observer?.onQuerySuccess(self);
+        return Promise.resolve(emptyResult(/^\s*commit/i.test(sql) ? 'COMMIT' : 'ROLLBACK'));
+      }
+      if (plain) return this.send([`${begin};\n${sql}`, ...args.slice(1)], sql, observer, true);
+      // Bound parameters, a callback or a submittable cannot share a message: BEGIN goes first, on
+      // its own (node-postgres sends queued statements in order).
+      this.send([begin], begin, undefined);
+      return this.send(args, sql, observer);
+    }
+
+    /** Drops a BEGIN never followed by a statement (the pool calls this when the connection comes back). */
+    discardPendingBegin(): void {
+      this.pendingBegin = undefined;
+    }
+
+    /**
+     * Sends `args` as one message; `sql` is the statement the caller handed over (the last one of
+     * the message when `merged`, whose result is then the caller's).
+     */
+    private send(args: unknown[], sql: string, observer: QueryObserver | undefined, merged = false): unknown {
+      const self = this as unknown as Client;
+      if (roundTripListeners.size > 0) {
+        const text = sqlOf(args[0]);
+        for (const listener of roundTripListeners) listener(text);
+      }
+      let result = super.query(...args);
       if (result instanceof Promise) {
         // Registered before anyone else's handlers: the mark is on the error before MikroORM wraps
         // it, and a failed transaction-control statement gives its connection back before kysely
         // moves on.
         result.catch((error: unknown) => {
           markIfConnectionLost(self, error);
-          if (TRANSACTION_CONTROL.test(sql || sqlOf(args[0]))) releaseBroken(self, error);
+          if (TRANSACTION_CONTROL.test(sql)) releaseBroken(self, error);
         });
+        // Several statements in one message answer with one result each: the caller's is the last.
+        if (merged) result = result.then(lastResult);
       }
       if (observer && result instanceof Promise) {
         // Registered before the caller's handlers, so the observer sees a failure first, even when
@@ -125,6 +203,14 @@ export function pgClientClass(connectTimeoutMs: number): ServicePgClientClass {
     }
   }
   return ServicePgClient as unknown as ServicePgClientClass;
+}
+
+/**
+ * Hooks a pool of `pgClientClass` clients: a connection given back with a BEGIN still deferred
+ * (opened, then released without COMMIT or ROLLBACK) must not carry it to its next user.
+ */
+export function watchPool(pool: { on(event: 'release', listener: (error: Error | undefined, client: unknown) => void): unknown }): void {
+  pool.on('release', (_error, released) => (released as { discardPendingBegin?: () => void }).discardPendingBegin?.());
 }
 
 /** The parts of node-postgres's `Client` that say whether its connection still works. */

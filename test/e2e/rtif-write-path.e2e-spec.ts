@@ -1,6 +1,6 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { onStatement } from '../../src/database/pg-client';
+import { onRoundTrip, onStatement } from '../../src/database/pg-client';
 import { createTaskInstance, http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
 import { connectDirect, withDirect } from '../support/test-database';
 
@@ -24,12 +24,33 @@ function recordStatements(): { take(): string[] } {
   };
 }
 
+/**
+ * The query messages actually sent: a deferred BEGIN travels with the transaction's first
+ * statement, so one message may hold two statements (shown as `a + b`, each reduced as above).
+ */
+function recordRoundTrips(): { take(): string[] } {
+  let seen: string[] = [];
+  onRoundTrip((text) => {
+    const parts = text.split(';\n').map((part) => part.replace(/\s+/g, ' ').trim().toLowerCase().split(' ').slice(0, 3).join(' '));
+    seen.push(parts.join(' + '));
+  });
+  return {
+    take() {
+      const out = seen;
+      seen = [];
+      return out;
+    },
+  };
+}
+
 describe('RTIF write path', () => {
   let t: TestApp;
   let statements: { take(): string[] };
+  let roundTrips: { take(): string[] };
   beforeAll(async () => {
     t = await startTestApp({ env: { RTIF_RETENTION_DAG_RUNS: '2' } });
     statements = recordStatements();
+    roundTrips = recordRoundTrips();
   });
   afterAll(() => t.close());
 
@@ -47,11 +68,36 @@ describe('RTIF write path', () => {
     ]);
 
     // An overwrite cannot change which dag runs are newest: no retention delete.
+    roundTrips.take();
     expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 })).status).toBe(201);
     expect(statements.take()).toEqual([
       'start transaction isolation',
       'select ti.dag_id, ti.task_id,',
       'insert into "rendered_task_instance_fields"',
+      'commit',
+    ]);
+    // Three round trips: BEGIN goes out with the lookup, in one message.
+    expect(roundTrips.take()).toEqual(['start transaction isolation + select ti.dag_id, ti.task_id,', 'insert into "rendered_task_instance_fields"', 'commit']);
+    const [row] = await withDirect(
+      async (c) => (await c.query('select rendered_fields from rendered_task_instance_fields where dag_id = $1', [ti.dag_id])).rows,
+    );
+    expect(row.rendered_fields).toEqual({ v: 2 });
+  });
+
+  it('sends nothing at all for a request refused inside the unit of work before its first statement', async () => {
+    const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('path_refused'), run_id: 'r1', task_id: 't' });
+    statements.take();
+    roundTrips.take();
+    const res = await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, [1, 2]);
+    expect(res.status).toBe(422);
+    // MikroORM still opens and ends its transaction; neither BEGIN nor ROLLBACK reaches the database.
+    expect(roundTrips.take()).toEqual([]);
+    // The connection went back to the pool clean: the next write on it is an ordinary transaction.
+    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
+    expect(roundTrips.take()).toEqual([
+      'start transaction isolation + select ti.dag_id, ti.task_id,',
+      'insert into "rendered_task_instance_fields"',
+      'delete from rendered_task_instance_fields',
       'commit',
     ]);
   });
