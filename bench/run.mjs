@@ -7,7 +7,7 @@
 // Settings (environment): BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_PROCESSES (1,2),
 // BENCH_PATHS (direct,pgbouncer), BENCH_SHAPES (contention,spread), BENCH_DB_POOL_MAX (10),
 // BENCH_PGBOUNCER_POOL (20), BENCH_WARMUP_SECONDS (3), BENCH_NODE_ARGS (extra flags for the service's
-// node). Requests carry real JWTs signed with a secret the bench gives the service (lib/service.mjs).
+// node), BENCH_LIMIT (1; 0 skips the pgbench limit). Requests carry real JWTs signed with a secret the bench gives the service (lib/service.mjs).
 import './lib/pinned-node.mjs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -32,6 +32,8 @@ const settings = {
   db_pool_max: Number(env.BENCH_DB_POOL_MAX ?? 10),
   pgbouncer_pool: Number(env.BENCH_PGBOUNCER_POOL ?? 20),
   lock_timeout_ms: 2000,
+  // 0: skip pgbench's limit (quick before/after comparisons of the service alone).
+  limit: env.BENCH_LIMIT !== '0',
 };
 const profileMode = process.argv.includes('--profile');
 if (profileMode) Object.assign(settings, { processes: [1], paths: ['direct'], shapes: ['spread'] });
@@ -197,7 +199,7 @@ try {
       }
     }
   }
-  if (!profileMode) {
+  if (!profileMode && settings.limit) {
     for (const shape of settings.shapes) {
       // The task instances of the first service run: already written, so pgbench overwrites, as
       // the service does in its steady state.
