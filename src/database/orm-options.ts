@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import type { AppConfig } from '../config/app-config';
 import { MIGRATIONS } from '../migrations';
 import { pgClientClass, watchPool } from './pg-client';
+import { ServicePostgreSqlDriver } from './postgresql-driver';
 import { FEATURES } from '../features';
 
 /** Every entity of the service: what each feature module's manifest lists (`src/features.ts`). */
@@ -43,6 +44,8 @@ export function poolOf(driverOptions: unknown): Pool | undefined {
 export function buildOrmOptions(config: AppConfig, clientUrl: string, driverLog?: DriverLog, poolMax = config.database.poolMax): Options {
   return defineConfig({
     clientUrl,
+    // MikroORM's PostgreSQL driver, with a faster literal escaping of the same output.
+    driver: ServicePostgreSqlDriver,
     entities: ENTITIES,
     extensions: [Migrator],
     // MikroORM 7 reads decorator metadata only when told to (its default needs explicit types).

@@ -1,6 +1,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { onRoundTrip, onStatement } from '../../src/database/pg-client';
+import { ServicePostgreSqlPlatform } from '../../src/database/postgresql-driver';
 import { createTaskInstance, http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
 import { connectDirect, withDirect } from '../support/test-database';
 
@@ -82,6 +83,10 @@ describe('RTIF write path', () => {
       async (c) => (await c.query('select rendered_fields from rendered_task_instance_fields where dag_id = $1', [ti.dag_id])).rows,
     );
     expect(row.rendered_fields).toEqual({ v: 2 });
+  });
+
+  it("runs on the service's PostgreSQL platform (MikroORM's, with the faster literal escaping)", () => {
+    expect(t.app.get(MikroORM).em.getPlatform()).toBeInstanceOf(ServicePostgreSqlPlatform);
   });
 
   it('sends nothing at all for a request refused inside the unit of work before its first statement', async () => {
