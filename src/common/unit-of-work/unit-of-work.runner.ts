@@ -99,7 +99,10 @@ export class UnitOfWorkRunner {
     const maxAttempts = policy.maxAttempts ?? this.config.retry.maxAttempts;
     const bounds = statementBoundsSql(this.config.database.lockTimeoutMs, this.config.database.statementTimeoutMs);
     for (let attempt = 1; ; attempt++) {
-      const em = this.orm.em.fork() as EntityManager;
+      // `transactional` makes the attempt's fork itself; `clear: true` keeps it empty of whatever
+      // the request's context holds (a guard's resolver may have loaded entities), as a fork of its
+      // own did, one EntityManager fewer per request.
+      const em = this.orm.em as EntityManager;
       try {
         const watch = new TransactionWatch(policy.lockTimeout === 'first-statement');
         return await UnitOfWorkRunner.active.run(true, () =>
@@ -121,7 +124,7 @@ export class UnitOfWorkRunner {
                 }
                 return result;
               },
-              { isolationLevel: IsolationLevel.READ_COMMITTED, ...(policy.readOnly ? { readOnly: true } : {}) },
+              { isolationLevel: IsolationLevel.READ_COMMITTED, clear: true, ...(policy.readOnly ? { readOnly: true } : {}) },
             ),
           ),
         );
