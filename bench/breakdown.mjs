@@ -7,10 +7,12 @@
 // writes count) and the operations per second. Writes docs/bench/breakdown.md and prints it.
 //
 // The cases stack up, so each difference is one layer's cost:
-//   driver floor      node-postgres alone sends the write's four statements (BEGIN, the lookup,
-//                     the upsert as MikroORM renders it, COMMIT) with literal values
-//   unit of work      UnitOfWorkRunner.run with an empty handler: a fork, BEGIN and COMMIT through
-//                     MikroORM's em.transactional and kysely
+//   driver floor      node-postgres alone sends the write's statements in the service's three
+//                     messages (BEGIN with the lookup, the upsert as MikroORM renders it, COMMIT)
+//                     with literal values
+//   unit of work      UnitOfWorkRunner.run with an empty handler: MikroORM's em.transactional and
+//                     kysely open and end a transaction; the service's client defers BEGIN to the
+//                     first statement, so with none nothing reaches the database
 //   + lookup          the same plus the write's key-share lookup (em.execute)
 //   + RtifService     the whole database side of the route: lookup, redaction, em.upsert, COMMIT
 import './lib/pinned-node.mjs';
@@ -108,13 +110,12 @@ try {
   const lookupSql = rtif.lookupForWrite;
   const cases = [
     {
-      name: 'driver floor: node-postgres sends the four statements',
+      name: 'driver floor: node-postgres sends the statements in three messages',
       op: async (i) => {
         const ti = keyOf.get(id(i));
         const c = await pool.connect();
         try {
-          await c.query('BEGIN TRANSACTION ISOLATION LEVEL read committed;');
-          await c.query(lookupSql.replace('?', lit(ti.id)));
+          await c.query(`start transaction isolation level read committed;\n${lookupSql.replace('?', lit(ti.id))}`);
           await c.query(
             `insert into "rendered_task_instance_fields" ("dag_id", "k8s_pod_yaml", "map_index", "rendered_fields", "run_id", "task_id", "updated_at") values (${lit(ti.dag_id)}, NULL, ${ti.map_index}, ${lit(JSON.stringify(redactSensitive(body, config.rtif.sensitiveFields)))}, ${lit(ti.run_id)}, ${lit(ti.task_id)}, ${lit(new Date().toISOString())}) on conflict ("dag_id", "task_id", "run_id", "map_index") do update set "rendered_fields" = excluded."rendered_fields", "k8s_pod_yaml" = excluded."k8s_pod_yaml", "updated_at" = excluded."updated_at"`,
           );
@@ -124,7 +125,7 @@ try {
         }
       },
     },
-    { name: 'unit of work: fork, BEGIN, COMMIT (MikroORM + kysely)', op: () => runner.run(policy, 'bench', async () => undefined) },
+    { name: 'unit of work, empty handler (MikroORM + kysely; BEGIN deferred, so nothing sent)', op: () => runner.run(policy, 'bench', async () => undefined) },
     { name: '+ the key-share lookup (em.execute)', op: (i) => runner.run(policy, 'bench', (em) => em.execute(lookupSql, [id(i)])) },
     { name: "+ redaction and em.upsert: RtifService.write, the route's database side", op: (i) => runner.run(policy, 'bench', () => rtif.write(id(i), body)) },
   ];

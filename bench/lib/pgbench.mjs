@@ -12,9 +12,10 @@ const SHAPE_KEY = { contention: 1, spread: 2 };
 /**
  * The pgbench script of one write: the statements MikroORM's query log shows for an RTIF overwrite
  * (the bench's steady state; a first write adds the retention delete), in the service's order and
- * transaction: BEGIN … READ COMMITTED, the key-share lookup that also sets the transaction's
- * lock_timeout (its result kept with \gset, as the service keeps it in memory), the upsert
- * `em.upsert` renders, COMMIT.
+ * transaction and messages: BEGIN … READ COMMITTED sent together with the key-share lookup that
+ * also sets the transaction's lock_timeout (one message, as the service's client defers BEGIN; the
+ * lookup's result kept with \gset, as the service keeps it in memory), the upsert `em.upsert`
+ * renders, COMMIT.
  * Differences: pgbench cannot pick a random UUID from a list, so the id is a primary-key lookup in a
  * 1,000-row helper table (`bench_ti`), and `updated_at` is `now()` instead of a literal. Both add a
  * few microseconds of server work; they make the limit a little lower, not higher.
@@ -35,8 +36,8 @@ export function pgbenchScript(_root, shape, count) {
   const one = (sql) => sql.replace(/\s+/g, ' ').trim();
   return [
     `\\set k ${SHAPE_KEY[shape] * 10_000} + random(1, ${count})`,
-    'BEGIN TRANSACTION ISOLATION LEVEL read committed;',
-    `${one(lookup)} \\gset`,
+    // The service's client sends BEGIN in one message with the lookup (pgbench: a compound command).
+    `BEGIN TRANSACTION ISOLATION LEVEL read committed \\; ${one(lookup)} \\gset`,
     `${one(upsert)};`,
     'COMMIT;',
     '',

@@ -51,10 +51,10 @@ export function shapeTaskInstances(shape, tag) {
 
 /**
  * Drives PUT /execution/task-instances/{id}/rtif at `connections` for `seconds`, each request on a
- * task instance picked at random and with one of the body variants in turn. Returns autocannon's
+ * task instance picked at random and with one of the body variants (or of `bodies`) in turn. Returns autocannon's
  * figures plus which task instances were sent a write and which were acknowledged with a 2xx.
  */
-export async function driveRtif({ baseUrl, ids, connections, seconds }) {
+export async function driveRtif({ baseUrl, ids, connections, seconds, bodies = SENT_BODIES }) {
   const sent = new Set();
   const acked = new Set();
   let counter = 0;
@@ -73,7 +73,7 @@ export async function driveRtif({ baseUrl, ids, connections, seconds }) {
           const ti = ids[Math.floor(Math.random() * ids.length)];
           context.ti = ti;
           sent.add(ti);
-          return { ...req, path: `/execution/task-instances/${ti}/rtif`, headers: headersOf.get(ti), body: SENT_BODIES[counter++ % BODY_VARIANTS] };
+          return { ...req, path: `/execution/task-instances/${ti}/rtif`, headers: headersOf.get(ti), body: bodies[counter++ % bodies.length] };
         },
         onResponse(status, _body, context) {
           if (status >= 200 && status < 300) acked.add(context.ti);
