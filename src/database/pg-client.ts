@@ -68,8 +68,13 @@ function emptyResult(command: string): object {
   return { command, rowCount: null, oid: null, rows: [], fields: [] };
 }
 
-function lastResult(result: unknown): unknown {
-  return Array.isArray(result) ? result[result.length - 1] : result;
+/**
+ * The caller's result of a message that starts with a deferred BEGIN: what its own text alone
+ * would have answered (one result, or one per statement when it held several).
+ */
+function withoutBeginResult(result: unknown): unknown {
+  if (!Array.isArray(result)) return result;
+  return result.length === 2 ? result[1] : result.slice(1);
 }
 
 /** A client class made by `pgClientClass`. */
@@ -170,8 +175,8 @@ export function pgClientClass(connectTimeoutMs: number): ServicePgClientClass {
     }
 
     /**
-     * Sends `args` as one message; `sql` is the statement the caller handed over (the last one of
-     * the message when `merged`, whose result is then the caller's).
+     * Sends `args` as one message; `sql` is the statement the caller handed over (after the
+     * deferred BEGIN when `merged`, whose result is then left out).
      */
     private send(args: unknown[], sql: string, observer: QueryObserver | undefined, merged = false): unknown {
       const self = this as unknown as Client;
@@ -188,8 +193,8 @@ export function pgClientClass(connectTimeoutMs: number): ServicePgClientClass {
           markIfConnectionLost(self, error);
           if (TRANSACTION_CONTROL.test(sql)) releaseBroken(self, error);
         });
-        // Several statements in one message answer with one result each: the caller's is the last.
-        if (merged) result = result.then(lastResult);
+        // Several statements in one message answer with one result each: drop the BEGIN's.
+        if (merged) result = result.then(withoutBeginResult);
       }
       if (observer && result instanceof Promise) {
         // Registered before the caller's handlers, so the observer sees a failure first, even when

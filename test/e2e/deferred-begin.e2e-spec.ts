@@ -58,6 +58,18 @@ describe('deferred BEGIN (service pg client, real PostgreSQL)', () => {
     });
   });
 
+  it('answers a first statement of several statements with their results only, as without the BEGIN', async () => {
+    await withClient(async (c) => {
+      await c.query('begin');
+      const results = (await c.query('select 1 as a; select 2 as b')) as unknown as { rows: unknown[] }[];
+      expect(results.map((r) => r.rows)).toEqual([[{ a: 1 }], [{ b: 2 }]]);
+      await c.query('rollback');
+      // The same text outside a transaction, for comparison: node-postgres's own shape.
+      const plain = (await c.query('select 1 as a; select 2 as b')) as unknown as { rows: unknown[] }[];
+      expect(plain.map((r) => r.rows)).toEqual([[{ a: 1 }], [{ b: 2 }]]);
+    });
+  });
+
   it('really opens the transaction: a ROLLBACK undoes what the first statement did', async () => {
     await withClient(async (c) => {
       await c.query('create table if not exists deferred_begin_rows (v int)');
