@@ -32,7 +32,11 @@ export function observeQueries<T>(observer: QueryObserver, fn: () => T): T {
 /** Process-wide listeners, for tests and tools that record the statements sent (e.g. their shape). */
 const statementListeners = new Set<(sql: string) => void>();
 
-/** Calls `listener` with the text of every statement any pool of this process sends; returns the unsubscribe. */
+/**
+ * Calls `listener` with the text of every statement any pool of this process is handed, in order
+ * (a deferred BEGIN included, even one that ends up never sent: `onRoundTrip` sees the messages);
+ * returns the unsubscribe.
+ */
 export function onStatement(listener: (sql: string) => void): () => void {
   statementListeners.add(listener);
   return () => statementListeners.delete(listener);
