@@ -52,7 +52,7 @@ const { seedTaskInstances, startService } = await import('./lib/service.mjs');
 const { checkIntegrity, driveRtif, shapeTaskInstances, summarize } = await import('./lib/workload.mjs');
 const { loadHelperTable, pgbenchScript, runPgbench } = await import('./lib/pgbench.mjs');
 const { markdownTable, svgChart } = await import('./lib/report.mjs');
-const { profileMarkdown, summarizeProfile } = await import('./lib/profile.mjs');
+const { flameGraphSvg, profileMarkdown, summarizeProfile } = await import('./lib/profile.mjs');
 ensureDatabaseTools();
 mkdirSync(workDir, { recursive: true });
 mkdirSync(outDir, { recursive: true });
@@ -247,7 +247,17 @@ if (profileMode) {
     profileMarkdown(summary),
   ].join('\n');
   writeFileSync(join(outDir, 'profile.md'), md);
-  process.stdout.write(`${md}\nprofile: ${join(profileDir, file)} (open in Chrome DevTools); summary in docs/bench/profile.md\n`);
+  writeFileSync(
+    join(outDir, 'flame.svg'),
+    flameGraphSvg(
+      join(profileDir, file),
+      { fromEndMs: profileWindow.exited - profileWindow.start, toEndMs: profileWindow.exited - profileWindow.end },
+      { title: `RTIF write, one worker, spread shape, ${results.runs[0].rps} req/s under --cpu-prof` },
+    ),
+  );
+  process.stdout.write(
+    `${md}\nprofile: ${join(profileDir, file)} (open in Chrome DevTools); summary in docs/bench/profile.md, flame graph in docs/bench/flame.svg\n`,
+  );
 } else {
   const table = markdownTable(results);
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

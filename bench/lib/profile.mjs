@@ -90,3 +90,88 @@ export function profileMarkdown(summary) {
     '',
   ].join('\n');
 }
+
+const escapeXml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** A stable colour per package or runtime part, so one library reads as one hue across the graph. */
+function colourOf(category) {
+  if (category.startsWith('service code')) return 'hsl(120, 55%, 62%)';
+  if (category.startsWith('(')) return 'hsl(0, 0%, 72%)';
+  let h = 0;
+  for (const c of category) h = (h * 31 + c.charCodeAt(0)) % 360;
+  return `hsl(${(h % 60) + 10}, 75%, ${58 + (h % 3) * 6}%)`;
+}
+
+/**
+ * A flame graph (SVG) of the samples between `fromEndMs` and `toEndMs` before the profile's end:
+ * one box per call path, as wide as its inclusive time, callers below callees; frames of one
+ * function under one caller are merged. Boxes under `minFraction` of the total are left out.
+ * Hover a box for its function, file and time.
+ */
+export function flameGraphSvg(
+  path,
+  { fromEndMs = Infinity, toEndMs = 0 } = {},
+  { width = 1600, rowHeight = 16, minFraction = 0.002, title = 'CPU flame graph' } = {},
+) {
+  const profile = JSON.parse(readFileSync(path, 'utf8'));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+  const times = [];
+  let t = profile.startTime;
+  for (const d of profile.timeDeltas) times.push((t += d));
+  const from = profile.endTime - fromEndMs * 1000;
+  const to = profile.endTime - toEndMs * 1000;
+  // Merged call tree: root → children keyed by frame name.
+  const root = { name: 'all', category: '(root)', us: 0, children: new Map() };
+  for (let i = 0; i < profile.samples.length; i++) {
+    if (times[i] < from || times[i] > to) continue;
+    const dt = profile.timeDeltas[i + 1] ?? 0;
+    const stack = [];
+    for (let at = profile.samples[i]; at !== undefined; at = parentOf.get(at)) {
+      const { callFrame } = byId.get(at);
+      if (callFrame.functionName === '(root)') continue;
+      stack.push(callFrame);
+    }
+    let node = root;
+    root.us += dt;
+    for (let k = stack.length - 1; k >= 0; k--) {
+      const name = frameName(stack[k]);
+      let child = node.children.get(name);
+      if (!child) node.children.set(name, (child = { name, category: categoryOf(stack[k].url, stack[k].functionName), us: 0, children: new Map() }));
+      child.us += dt;
+      node = child;
+    }
+  }
+  const boxes = [];
+  let depth = 0;
+  const lay = (node, x, level) => {
+    depth = Math.max(depth, level);
+    boxes.push({ node, x, level });
+    let cx = x;
+    for (const child of [...node.children.values()].sort((a, b) => b.us - a.us)) {
+      if (child.us / root.us < minFraction) continue;
+      lay(child, cx, level + 1);
+      cx += child.us;
+    }
+  };
+  lay(root, 0, 0);
+  const scale = width / Math.max(1, root.us);
+  const height = (depth + 1) * rowHeight + 40;
+  const rects = boxes.map(({ node, x, level }) => {
+    const w = node.us * scale;
+    const y = height - (level + 1) * rowHeight - 4;
+    const label = w > 40 ? node.name.slice(0, Math.floor(w / 6.5)) : '';
+    const ms = (node.us / 1000).toFixed(0);
+    const pct = ((node.us / root.us) * 100).toFixed(1);
+    return `<g><title>${escapeXml(`${node.name} — ${ms} ms, ${pct} %`)}</title><rect x="${(x * scale).toFixed(1)}" y="${y}" width="${Math.max(0.5, w - 0.5).toFixed(1)}" height="${rowHeight - 1}" fill="${colourOf(node.category)}"/>${label ? `<text x="${(x * scale + 3).toFixed(1)}" y="${y + rowHeight - 4}">${escapeXml(label)}</text>` : ''}</g>`;
+  });
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="monospace" font-size="11">`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    `<text x="4" y="16" font-size="13">${escapeXml(title)} (${(root.us / 1000).toFixed(0)} ms sampled; hover a box for its time)</text>`,
+    ...rects,
+    '</svg>',
+    '',
+  ].join('\n');
+}
