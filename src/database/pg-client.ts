@@ -64,9 +64,14 @@ function isPlainText(args: unknown[]): boolean {
   return values === undefined || (Array.isArray(values) && values.length === 0);
 }
 
-const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
-/** COMMIT or ROLLBACK of the whole transaction (not ROLLBACK TO SAVEPOINT). */
-const WHOLE_TRANSACTION_END = /^\s*(commit|end|rollback(?!\s+to\b)|abort)\b/i;
+/** A text that is one BEGIN (any transaction modes) and nothing else: only that is deferred. */
+const BEGIN_ONLY = /^\s*(begin|start\s+transaction)\b[^;]*;?\s*$/i;
+/**
+ * A text that is one plain COMMIT or ROLLBACK of the whole transaction and nothing else (not
+ * ROLLBACK TO SAVEPOINT, not AND CHAIN, which opens the next transaction): only that is dropped
+ * when it directly follows a deferred BEGIN.
+ */
+const END_ONLY = /^\s*(commit|end|abort|rollback)(\s+(work|transaction))?\s*;?\s*$/i;
 
 function emptyResult(command: string): object {
   return { command, rowCount: null, oid: null, rows: [], fields: [] };
@@ -153,7 +158,7 @@ export function pgClientClass(connectTimeoutMs: number): ServicePgClientClass {
       const plain = isPlainText(args);
       const begin = this.pendingBegin;
       if (begin === undefined) {
-        if (plain && BEGIN.test(sql) && self.getTransactionStatus() === 'I') {
+        if (plain && BEGIN_ONLY.test(sql) && self.getTransactionStatus() === 'I') {
           this.pendingBegin = sql;
           observer?.onQuerySuccess(self);
           return Promise.resolve(emptyResult('BEGIN'));
@@ -161,10 +166,10 @@ export function pgClientClass(connectTimeoutMs: number): ServicePgClientClass {
         return this.send(args, sql, observer);
       }
       this.pendingBegin = undefined;
-      if (plain && WHOLE_TRANSACTION_END.test(sql)) {
+      if (plain && END_ONLY.test(sql)) {
         // Nothing ran between BEGIN and its end: neither is sent.
         observer?.onQuerySuccess(self);
-        return Promise.resolve(emptyResult(/^\s*commit/i.test(sql) ? 'COMMIT' : 'ROLLBACK'));
+        return Promise.resolve(emptyResult(/^\s*(commit|end)\b/i.test(sql) ? 'COMMIT' : 'ROLLBACK'));
       }
       if (plain) return this.send([`${begin};\n${sql}`, ...args.slice(1)], sql, observer, true);
       // Bound parameters, a callback or a submittable cannot share a message: BEGIN goes first, on

@@ -116,6 +116,37 @@ describe('deferred BEGIN (service pg client, real PostgreSQL)', () => {
     });
   });
 
+  it('defers only a text that is a BEGIN alone: a whole transaction in one text runs as sent', async () => {
+    await withClient(async (c) => {
+      await c.query('create table if not exists deferred_begin_whole (v int)');
+      await c.query('truncate deferred_begin_whole');
+      take();
+      await c.query('begin; insert into deferred_begin_whole values (7); commit');
+      expect(take()).toEqual(['begin; insert into deferred_begin_whole values (7); commit']);
+      expect(c.getTransactionStatus()).toBe('I');
+      expect((await c.query('select v from deferred_begin_whole')).rows).toEqual([{ v: 7 }]);
+      await c.query('drop table deferred_begin_whole');
+    });
+  });
+
+  it('drops only a plain COMMIT or ROLLBACK right after the BEGIN: one followed by more, or AND CHAIN, is sent', async () => {
+    await withClient(async (c) => {
+      take();
+      await c.query('begin');
+      const [, after] = (await c.query('rollback; select 5 as n')) as unknown as { rows: unknown[] }[];
+      expect(after.rows).toEqual([{ n: 5 }]);
+      expect(take()).toEqual(['begin; rollback; select 5 as n']);
+      expect(c.getTransactionStatus()).toBe('I');
+
+      await c.query('begin');
+      await c.query('commit and chain');
+      // AND CHAIN opened the next transaction at once: the connection is in it.
+      expect(c.getTransactionStatus()).toBe('T');
+      await c.query('rollback');
+      expect(take()).toEqual(['begin; commit and chain', 'rollback']);
+    });
+  });
+
   it('does not carry a BEGIN that was never followed by a statement to the next user of the connection', async () => {
     const leaked = await pool.connect();
     await leaked.query('begin');
