@@ -33,6 +33,21 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
   };
   const linesOf = (correlationId: string) => logs.lines.filter((l) => l.correlation_id === correlationId);
 
+  it('counts accepted tokens by how they were checked: in full once, from the cache after', async () => {
+    const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('tokcache'), run_id: 'run', task_id: 'task' });
+    const token = await executionToken(ti.id);
+    const before = await scrape();
+    const verified = sampleValue(before, 'auth_token_verifications_total', { outcome: 'verified' });
+    const hits = sampleValue(before, 'auth_token_verifications_total', { outcome: 'cache_hit' });
+    for (let i = 0; i < 3; i++) {
+      expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { i }, { authorization: `Bearer ${token}` })).status).toBe(201);
+    }
+    const after = await scrape();
+    expect(sampleValue(after, 'auth_token_verifications_total', { outcome: 'verified' }) - verified).toBe(1);
+    expect(sampleValue(after, 'auth_token_verifications_total', { outcome: 'cache_hit' }) - hits).toBe(2);
+    expect(sampleValue(after, 'auth_token_cache_entries')).toBeGreaterThanOrEqual(1);
+  });
+
   it('echoes a given correlation-id and writes exactly one request line carrying it', async () => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('corr'), run_id: 'run', task_id: 'task' });
     const id = `trace-${randomUUID()}`;

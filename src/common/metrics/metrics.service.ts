@@ -9,6 +9,7 @@ import { routeLabelOf } from '../http/route-label';
 import { DomainError } from '../problem/domain-error';
 import { ClusterMetricsClient, isClusterWorker } from './cluster-metrics';
 import { UnitOfWorkStats, type IdempotencyOutcome, type UnitOfWorkEvent } from '../unit-of-work/unit-of-work.stats';
+import { TokenVerifier } from '../auth/token-verifier';
 
 /** Latency buckets in seconds: a fast RTIF upsert is a few ms; 5 s is the default connect timeout. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -108,8 +109,31 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly stats: UnitOfWorkStats,
     private readonly orm: MikroORM,
+    tokens: TokenVerifier,
   ) {
     collectDefaultMetrics({ register: this.registry });
+    // Read on scrape from the verifier's own tallies: nothing is added to the request path.
+    const countedAccepted = { cache_hit: 0, verified: 0 };
+    new Counter({
+      name: 'auth_token_verifications_total',
+      help: 'Bearer tokens accepted, by outcome: cache_hit (verified before, expiry checked again) or verified (signature and claims checked in full).',
+      labelNames: ['outcome'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const outcome of ['cache_hit', 'verified'] as const) {
+          this.inc({ outcome }, tokens.accepted[outcome] - countedAccepted[outcome]);
+          countedAccepted[outcome] = tokens.accepted[outcome];
+        }
+      },
+    });
+    new Gauge({
+      name: 'auth_token_cache_entries',
+      help: 'Verified tokens held by the cache (JWT_VERIFY_CACHE_SIZE at most).',
+      registers: [this.registry],
+      collect() {
+        this.set(tokens.cachedTokens);
+      },
+    });
     // Event-loop utilisation (the share of wall time the loop was busy): a counter of busy seconds,
     // so `rate(nodejs_eventloop_active_seconds_total[1m])` is the ELU (summed over cluster workers).
     let lastActiveMs = performance.eventLoopUtilization().active;
