@@ -25,6 +25,10 @@ describe('deferred BEGIN (service pg client, real PostgreSQL)', () => {
     try {
       return await fn(client);
     } finally {
+      // A test that failed half-way must not hand the next one a connection inside its transaction.
+      if (client.getTransactionStatus() !== 'I' || (client as unknown as { pendingBegin?: string }).pendingBegin !== undefined) {
+        await client.query('rollback').catch(() => undefined);
+      }
       client.release();
     }
   };
@@ -110,9 +114,13 @@ describe('deferred BEGIN (service pg client, real PostgreSQL)', () => {
     await withClient(async (c) => {
       await c.query('begin');
       await expect(c.query('select 1 / 0')).rejects.toMatchObject({ code: '22012' });
-      expect(c.getTransactionStatus()).toBe('E');
+      // node-postgres rejects at the ErrorResponse, before the ReadyForQuery that carries the
+      // status, so the status is not read here: the next statement shows the transaction aborted.
+      await expect(c.query('select 1')).rejects.toMatchObject({ code: '25P02' });
+      expect(c.getTransactionStatus()).not.toBe('I');
       await c.query('rollback');
       expect(c.getTransactionStatus()).toBe('I');
+      expect((await c.query('select 2 as n')).rows).toEqual([{ n: 2 }]);
     });
   });
 
