@@ -1,19 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { parseExactJson, type ExactJsonObject } from '../../../common/json/exact-json';
+import { JSON_VALUE_SCHEMA } from '../../../common/json/json-value.schema';
 import type { RenderedTaskInstanceFields } from '../rendered-task-instance-fields.entity';
-
-/** Any JSON value, as Airflow's execution API documents `JsonValue`. */
-export const JSON_VALUE_SCHEMA = {
-  oneOf: [
-    { type: 'string' },
-    { type: 'number' },
-    { type: 'integer' },
-    { type: 'object', additionalProperties: true },
-    { type: 'array', items: {} },
-    { type: 'boolean' },
-  ],
-  nullable: true,
-};
 
 export const RTIF_BODY_EXAMPLE = {
   bash_command: 'echo "hello from 2026-11-25"',
