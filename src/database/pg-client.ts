@@ -64,6 +64,16 @@ function isPlainText(args: unknown[]): boolean {
   return values === undefined || (Array.isArray(values) && values.length === 0);
 }
 
+/** A statement that opens a transaction: BEGIN or START TRANSACTION, whatever follows. */
+export const OPENS_TRANSACTION = /^\s*(begin|start\s+transaction)\b/i;
+/** A statement that ends the whole transaction: COMMIT, END, ROLLBACK or ABORT (not ROLLBACK TO SAVEPOINT). */
+export const ENDS_TRANSACTION = /^\s*(commit|end|abort|rollback(?!\s+to\b))\b/i;
+
+/** BEGIN, COMMIT and ROLLBACK as kysely sends them (not ROLLBACK TO SAVEPOINT, which stays in the transaction). */
+function isTransactionControl(sql: string): boolean {
+  return OPENS_TRANSACTION.test(sql) || ENDS_TRANSACTION.test(sql);
+}
+
 /** A text that is one BEGIN (any transaction modes) and nothing else: only that is deferred. */
 const BEGIN_ONLY = /^\s*(begin|start\s+transaction)\b[^;]*;?\s*$/i;
 /**
@@ -150,7 +160,7 @@ export function pgClientClass(connectTimeoutMs: number): ServicePgClientClass {
       if (refused) {
         observer!.onQueryError(self, refused);
         // A refused BEGIN, COMMIT or ROLLBACK would leave the connection checked out (see releaseBroken).
-        if (TRANSACTION_CONTROL.test(sql)) releaseBroken(self, refused);
+        if (isTransactionControl(sql)) releaseBroken(self, refused);
         return Promise.reject(refused);
       }
       for (const listener of statementListeners) listener(sql);
@@ -200,7 +210,7 @@ export function pgClientClass(connectTimeoutMs: number): ServicePgClientClass {
         // moves on.
         result.catch((error: unknown) => {
           markIfConnectionLost(self, error);
-          if (TRANSACTION_CONTROL.test(sql)) releaseBroken(self, error);
+          if (isTransactionControl(sql)) releaseBroken(self, error);
         });
         // Several statements in one message answer with one result each: drop the BEGIN's.
         if (merged) result = result.then(withoutBeginResult);
@@ -247,9 +257,6 @@ function markIfConnectionLost(client: Client, error: unknown): void {
     Object.defineProperty(error, CONNECTION_LOST_MARK, { value: true, enumerable: true, configurable: true, writable: true });
   }
 }
-
-/** BEGIN, COMMIT and ROLLBACK as kysely sends them (not ROLLBACK TO SAVEPOINT, which stays in the transaction). */
-const TRANSACTION_CONTROL = /^\s*(begin|start transaction|commit|rollback(?!\s+to\b))\b/i;
 
 /**
  * Gives a pooled connection whose BEGIN, COMMIT or ROLLBACK failed back to its pool as broken (the

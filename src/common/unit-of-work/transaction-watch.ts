@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import { observeQueries, type QueryObserver } from '../../database/pg-client';
+import { ENDS_TRANSACTION, observeQueries, OPENS_TRANSACTION, type QueryObserver } from '../../database/pg-client';
 
 /** Longest wait for the ReadyForQuery that follows an error; PostgreSQL sends it right after. */
 const READY_WAIT_MS = 10_000;
@@ -36,9 +36,6 @@ export class LockTimeoutNotSetError extends Error {
   }
 }
 
-const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
-/** COMMIT or ROLLBACK of the whole transaction. */
-const END = /^\s*(commit|rollback)\b/i;
 /** What `lockTimeoutSetting` writes into the first statement; matched, not parsed. */
 const SETS_LOCK_TIMEOUT = /\bset_config\s*\(\s*'lock_timeout'\s*,[^)]*,\s*true\s*\)/i;
 
@@ -81,7 +78,7 @@ export class TransactionWatch implements QueryObserver {
     if (client !== this.client || !this.firstStatementSetsLockTimeout || this.firstChecked) return;
     // MikroORM may check its connection before BEGIN: the rule is about the transaction's statements.
     if (!this.begun) {
-      this.begun = BEGIN.test(sql);
+      this.begun = OPENS_TRANSACTION.test(sql);
       return;
     }
     this.firstChecked = true;
@@ -89,7 +86,7 @@ export class TransactionWatch implements QueryObserver {
     // sent nothing that could wait. Refusing its ROLLBACK left the pooled connection checked out for
     // ever (kysely releases it only after a successful ROLLBACK): the hostile-input table leaked
     // the whole pool that way.
-    if (END.test(sql)) return;
+    if (ENDS_TRANSACTION.test(sql)) return;
     if (!SETS_LOCK_TIMEOUT.test(sql)) {
       this.misuse = new LockTimeoutNotSetError();
       return this.misuse;
