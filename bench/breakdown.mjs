@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuModel, log, run } from './lib/system.mjs';
+import { cpuModel, log, median, run } from './lib/system.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(import.meta.url);
@@ -53,8 +53,6 @@ async function measure(op) {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   return { cpu_us: (cpuMicros() - c0) / OPS, ops_per_second: OPS / seconds };
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const pg = await startPostgres();
 let app;

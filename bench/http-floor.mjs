@@ -19,7 +19,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuModel, log, run, treeCpuSeconds } from './lib/system.mjs';
+import { cpuModel, log, median, run, treeCpuSeconds } from './lib/system.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -32,10 +32,9 @@ log('building (nest build)');
 run(join(root, 'node_modules/.bin/nest'), ['build'], { cwd: root });
 const { ensureDatabaseTools, removeDir, startPostgres } = await import('./lib/databases.mjs');
 const { requestHeaders, seedTaskInstances, signToken, startService } = await import('./lib/service.mjs');
-const { driveRtif, shapeTaskInstances } = await import('./lib/workload.mjs');
+const { driveRtif, shapeTaskInstances, summarize } = await import('./lib/workload.mjs');
 ensureDatabaseTools();
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pg = await startPostgres();
 const rows = [];
 try {
@@ -50,45 +49,36 @@ try {
   try {
     const ids = await seedTaskInstances(svc.baseUrl, shapeTaskInstances('spread', 'floor'));
     const token = await signToken(ids[0], 'execution');
-    /** CPU ms of the service per answered request, and requests per second, for one drive. */
+    /** CPU ms of the service per answered request, requests per second and status codes, for one drive (an autocannon result). */
     const measure = async (drive) => {
       const cpu0 = treeCpuSeconds(svc.pid);
-      const { requests, statuses } = await drive();
+      const { requests, rps, status_codes: statuses } = summarize(await drive(), SECONDS);
       const cpu = treeCpuSeconds(svc.pid) - cpu0;
-      return { ms: Math.round((cpu / requests) * 1e5) / 100, rps: Math.round(requests / SECONDS), statuses };
-    };
-    const count = (result) => {
-      const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count]));
-      return { requests: Object.values(statuses).reduce((a, b) => a + b, 0), statuses };
+      return { ms: Math.round((cpu / requests) * 1e5) / 100, rps, statuses };
     };
     const cases = [
       {
         name: 'probe: GET /health/live (HTTP, Express, Nest, middleware)',
         expect: '200',
-        drive: async () => count(await autocannon({ url: `${svc.baseUrl}/health/live`, connections: CONNECTIONS, duration: SECONDS })),
+        drive: () => autocannon({ url: `${svc.baseUrl}/health/live`, connections: CONNECTIONS, duration: SECONDS }),
       },
       {
         name: 'refused write: PUT …/rtif, valid token, array body → 422 (no statement sent)',
         expect: '422',
-        drive: async () =>
-          count(
-            await autocannon({
-              url: `${svc.baseUrl}/execution/task-instances/${ids[0]}/rtif`,
-              method: 'PUT',
-              headers: requestHeaders(token),
-              body: '[{"bash_command":"echo hello"}]',
-              connections: CONNECTIONS,
-              duration: SECONDS,
-            }),
-          ),
+        drive: () =>
+          autocannon({
+            url: `${svc.baseUrl}/execution/task-instances/${ids[0]}/rtif`,
+            method: 'PUT',
+            headers: requestHeaders(token),
+            body: '[{"bash_command":"echo hello"}]',
+            connections: CONNECTIONS,
+            duration: SECONDS,
+          }),
       },
       {
         name: 'write: PUT …/rtif, the bench body, spread over 1,000 task instances',
         expect: '201',
-        drive: async () => {
-          const { result } = await driveRtif({ baseUrl: svc.baseUrl, ids, connections: CONNECTIONS, seconds: SECONDS });
-          return count(result);
-        },
+        drive: async () => (await driveRtif({ baseUrl: svc.baseUrl, ids, connections: CONNECTIONS, seconds: SECONDS })).result,
       },
     ];
     const runs = cases.map(() => []);

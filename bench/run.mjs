@@ -52,7 +52,7 @@ const { seedTaskInstances, startService } = await import('./lib/service.mjs');
 const { checkIntegrity, driveRtif, shapeTaskInstances, summarize } = await import('./lib/workload.mjs');
 const { loadHelperTable, pgbenchScript, runPgbench } = await import('./lib/pgbench.mjs');
 const { markdownTable, svgChart } = await import('./lib/report.mjs');
-const { flameGraphSvg, profileMarkdown, summarizeProfile } = await import('./lib/profile.mjs');
+const { flameGraphSvg, profileMarkdown, readProfileWindow, summarizeProfile } = await import('./lib/profile.mjs');
 ensureDatabaseTools();
 mkdirSync(workDir, { recursive: true });
 mkdirSync(outDir, { recursive: true });
@@ -237,10 +237,11 @@ if (profileMode) {
   const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) fail(`no .cpuprofile written in ${profileDir}`);
   // The profile ends when the worker exits: the measured run is the span that ended that long before.
-  const summary = summarizeProfile(join(profileDir, file), {
+  const sampled = readProfileWindow(join(profileDir, file), {
     fromEndMs: profileWindow.exited - profileWindow.start,
     toEndMs: profileWindow.exited - profileWindow.end,
   });
+  const summary = summarizeProfile(sampled);
   const md = [
     `# CPU profile of one worker (${results.runs[0].rps} req/s, spread, ${settings.connections} connections, ${settings.seconds} s)`,
     '',
@@ -249,11 +250,7 @@ if (profileMode) {
   writeFileSync(join(outDir, 'profile.md'), md);
   writeFileSync(
     join(outDir, 'flame.svg'),
-    flameGraphSvg(
-      join(profileDir, file),
-      { fromEndMs: profileWindow.exited - profileWindow.start, toEndMs: profileWindow.exited - profileWindow.end },
-      { title: `RTIF write, one worker, spread shape, ${results.runs[0].rps} req/s under --cpu-prof` },
-    ),
+    flameGraphSvg(sampled, { title: `RTIF write, one worker, spread shape, ${results.runs[0].rps} req/s under --cpu-prof` }),
   );
   process.stdout.write(
     `${md}\nprofile: ${join(profileDir, file)} (open in Chrome DevTools); summary in docs/bench/profile.md, flame graph in docs/bench/flame.svg\n`,

@@ -20,26 +20,33 @@ function frameName(callFrame) {
 }
 
 /**
- * Self time per package (or node internal, or GC) and the hottest functions, in ms and %, over
- * the samples between `fromEndMs` and `toEndMs` milliseconds before the profile's end (the
- * measured run, without start-up, seeding and warm-up).
+ * A `.cpuprofile`'s call tree and its samples between `fromEndMs` and `toEndMs` milliseconds before
+ * the profile's end (the measured run, without start-up, seeding and warm-up), each sample with the
+ * microseconds it stands for. Read once, then summarised (`summarizeProfile`) and drawn
+ * (`flameGraphSvg`).
  */
-export function summarizeProfile(path, { fromEndMs = Infinity, toEndMs = 0 } = {}, top = 15) {
+export function readProfileWindow(path, { fromEndMs = Infinity, toEndMs = 0 } = {}) {
   const profile = JSON.parse(readFileSync(path, 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parentOf = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
-  const selfUs = new Map();
-  const inclusiveUs = new Map();
-  const times = [];
-  let t = profile.startTime;
-  for (const d of profile.timeDeltas) times.push((t += d));
   const from = profile.endTime - fromEndMs * 1000;
   const to = profile.endTime - toEndMs * 1000;
+  const samples = [];
+  let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
-    if (times[i] < from || times[i] > to) continue;
-    const id = profile.samples[i];
-    const dt = profile.timeDeltas[i + 1] ?? 0;
+    t += profile.timeDeltas[i];
+    if (t < from || t > to) continue;
+    samples.push({ id: profile.samples[i], us: profile.timeDeltas[i + 1] ?? 0 });
+  }
+  return { byId, parentOf, samples };
+}
+
+/** Self time per package (or node internal, or GC) and the hottest functions, in ms and %, over a window's samples. */
+export function summarizeProfile({ byId, parentOf, samples }, top = 15) {
+  const selfUs = new Map();
+  const inclusiveUs = new Map();
+  for (const { id, us: dt } of samples) {
     selfUs.set(id, (selfUs.get(id) ?? 0) + dt);
     // Inclusive: every distinct frame on the sampled stack (recursion counted once).
     const seen = new Set();
@@ -103,32 +110,16 @@ function colourOf(category) {
 }
 
 /**
- * A flame graph (SVG) of the samples between `fromEndMs` and `toEndMs` before the profile's end:
- * one box per call path, as wide as its inclusive time, callers below callees; frames of one
+ * A flame graph (SVG) of a window's samples (`readProfileWindow`): one box per call path, as wide as its inclusive time, callers below callees; frames of one
  * function under one caller are merged. Boxes under `minFraction` of the total are left out.
  * Hover a box for its function, file and time.
  */
-export function flameGraphSvg(
-  path,
-  { fromEndMs = Infinity, toEndMs = 0 } = {},
-  { width = 1600, rowHeight = 16, minFraction = 0.002, title = 'CPU flame graph' } = {},
-) {
-  const profile = JSON.parse(readFileSync(path, 'utf8'));
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parentOf = new Map();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
-  const times = [];
-  let t = profile.startTime;
-  for (const d of profile.timeDeltas) times.push((t += d));
-  const from = profile.endTime - fromEndMs * 1000;
-  const to = profile.endTime - toEndMs * 1000;
+export function flameGraphSvg({ byId, parentOf, samples }, { width = 1600, rowHeight = 16, minFraction = 0.002, title = 'CPU flame graph' } = {}) {
   // Merged call tree: root → children keyed by frame name.
   const root = { name: 'all', category: '(root)', us: 0, children: new Map() };
-  for (let i = 0; i < profile.samples.length; i++) {
-    if (times[i] < from || times[i] > to) continue;
-    const dt = profile.timeDeltas[i + 1] ?? 0;
+  for (const { id, us: dt } of samples) {
     const stack = [];
-    for (let at = profile.samples[i]; at !== undefined; at = parentOf.get(at)) {
+    for (let at = id; at !== undefined; at = parentOf.get(at)) {
       const { callFrame } = byId.get(at);
       if (callFrame.functionName === '(root)') continue;
       stack.push(callFrame);

@@ -50,6 +50,9 @@ export function freePort() {
   });
 }
 
+/** The middle value (the upper middle of an even count). */
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Spawns a long-running child; its output goes to `logFd`. */
