@@ -30,7 +30,10 @@ export async function startTestApp(
   } = {},
 ): Promise<TestApp> {
   const databaseUrl = options.databaseUrl ?? testDatabaseUrl();
-  const config = loadConfig({ LOG_LEVEL: 'warn', JWT_SECRET: TEST_JWT_SECRET, ...options.env, DATABASE_URL: databaseUrl });
+  // DB_ISOLATION from the environment runs the whole suite in another isolation mode (.ci/run does
+  // it once with serializable); a test's own env still wins.
+  const isolation = process.env.DB_ISOLATION ? { DB_ISOLATION: process.env.DB_ISOLATION } : {};
+  const config = loadConfig({ LOG_LEVEL: 'warn', JWT_SECRET: TEST_JWT_SECRET, ...isolation, ...options.env, DATABASE_URL: databaseUrl });
   Logger.overrideLogger(process.env.TEST_LOGS === 'true' ? ['log', 'warn', 'error'] : ['error']);
   const logDestination = options.logDestination ?? (process.env.TEST_LOGS === 'true' ? undefined : errorLinesToStderr());
   const app = await createApp({ config, databaseUrl, imports: options.imports, logDestination });

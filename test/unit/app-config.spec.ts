@@ -23,6 +23,12 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads DB_ISOLATION (default read_committed) and names it when it is not a level it knows', () => {
+    expect(loadConfig({}).database.isolation).toBe('read_committed');
+    expect(loadConfig({ DB_ISOLATION: 'serializable' }).database.isolation).toBe('serializable');
+    expect(() => loadConfig({ DB_ISOLATION: 'snapshot' })).toThrow(/DB_ISOLATION/);
+  });
+
   it('adds extra sensitive words to the defaults', () => {
     expect(loadConfig({ RTIF_EXTRA_SENSITIVE_FIELDS: 'Conn_URI, dsn' }).rtif.sensitiveFields).toEqual(expect.arrayContaining(['password', 'conn_uri', 'dsn']));
   });

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { IsolationLevel, MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { HttpException, Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { APP_CONFIG, type AppConfig, type DatabaseIsolation } from '../../config/app-config';
 import { DomainError } from '../problem/domain-error';
 import { fullJitterDelayMs, sleep } from './backoff';
 import { translateDbError } from './db-error.translate';
@@ -124,7 +124,7 @@ export class UnitOfWorkRunner {
                 }
                 return result;
               },
-              { isolationLevel: IsolationLevel.READ_COMMITTED, clear: true, ...(policy.readOnly ? { readOnly: true } : {}) },
+              { isolationLevel: ISOLATION_LEVELS[this.config.database.isolation], clear: true, ...(policy.readOnly ? { readOnly: true } : {}) },
             ),
           ),
         );
@@ -184,6 +184,12 @@ export class UnitOfWorkRunner {
     else if (failure.kind === 'statement_timeout' || failure.kind === 'lock_timeout') this.stats.record({ type: 'timeout', route, reason: failure.kind });
   }
 }
+
+const ISOLATION_LEVELS: Record<DatabaseIsolation, IsolationLevel> = {
+  read_committed: IsolationLevel.READ_COMMITTED,
+  repeatable_read: IsolationLevel.REPEATABLE_READ,
+  serializable: IsolationLevel.SERIALIZABLE,
+};
 
 function lockTimeoutError(failure: DbErrorClass): DomainError {
   return new DomainError(
