@@ -1,0 +1,407 @@
+import { pydanticDatetime, pydanticDuration } from './models/pydantic';
+import {
+  clientFor,
+  expectEmpty,
+  expectJson,
+  expectModel,
+  queuedTi,
+  startedTi,
+  thrown,
+  tokens,
+  unknownId,
+  WORKER,
+  type ReplayContext,
+} from './replay';
+import { heartbeatOutcome, SdkClient, ServerResponseError, TaskAlreadyRunningError } from './sdk-client';
+import type { SdkLine } from './sdk-versions';
+
+/**
+ * Every call of the Task SDK's client (`task-sdk/src/airflow/sdk/api/client.py`, the 53 rows of
+ * `task-sdk-conformance.md` §2, same numbers) with what the tier knows about it: since which API
+ * version the SDK makes it, the issue that covers it when the service lacks it, where it differs,
+ * and the replay cases that prove it. `docs/airflow-compatibility.md`'s table is rendered from this
+ * list (`compatibilityTable`), and `compatibility.e2e-spec.ts` fails when the two drift or when a
+ * call marked supported for a version has no case for it.
+ */
+export interface Call {
+  n: number;
+  /** The client method, as `client.<group>.<method>`. */
+  method: string;
+  /** Method and path relative to `execution_api_server_url`. */
+  http: string;
+  /** The API version that introduced the call (absent: every SDK version makes it). */
+  since?: string;
+  /** The service has no route: which issue covers it, or why none does. */
+  notImplemented?: string;
+  /** Why an SDK version gets something other than what Airflow gives (per version, or for all). */
+  differs?: Partial<Record<SdkLine, string>>;
+  cases?: Case[];
+}
+
+export interface Case {
+  name: string;
+  /** The SDK versions the case applies to (default: every version that makes the call). */
+  only?: readonly SdkLine[];
+  run(ctx: ReplayContext): Promise<void>;
+}
+
+const END = () => pydanticDatetime(new Date());
+const ISSUE_23 = '#23';
+const NO_ISSUE = 'not in any issue yet';
+const all = (reason: string): Record<SdkLine, string> => ({ '1.0': reason, '1.1': reason, '1.2': reason, '1.3': reason });
+
+/** The path of an XCom as the client formats it (`f"xcoms/{dag_id}/{run_id}/{task_id}/{key}"`, no quoting). */
+const xcomPath = (ti: { dag_id: string; run_id: string; task_id: string }, key: string) => `xcoms/${ti.dag_id}/${ti.run_id}/${ti.task_id}/${key}`;
+
+export const CALLS: Call[] = [
+  {
+    n: 1,
+    method: 'task_instances.start',
+    http: 'PATCH task-instances/{id}/run',
+    cases: [
+      {
+        name: 'queued → running: 200, the run context parses as this version’s TIRunContext, the workload token is swapped',
+        async run(ctx) {
+          const { ti, client, run } = await startedTi(ctx);
+          expect(run.status).toBe(200);
+          expectJson(run);
+          expectModel(ctx.version.responses.TIRunContext, run.json);
+          expect((run.json as any).dag_run).toMatchObject({ dag_id: ti.dag_id, run_id: ti.run_id });
+          // `Client._update_auth`: the next request carries the execution token /run answered.
+          const refreshed = run.headers.get('refreshed-api-token');
+          expect(refreshed).toEqual(expect.any(String));
+          expect(client.token).toBe(refreshed);
+          expect(client.sent[0].headers.authorization).not.toBe(`Bearer ${refreshed}`);
+        },
+      },
+    ],
+  },
+  {
+    n: 2,
+    method: 'task_instances.finish',
+    http: 'PATCH task-instances/{id}/state',
+    cases: [
+      {
+        name: 'failed with rendered_map_index null: 204 with no body',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const body = ctx.version.requests.terminal({ state: 'failed', end_date: END(), rendered_map_index: null });
+          expectEmpty(await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(body) }), 204);
+        },
+      },
+      {
+        name: 'skipped with a rendered_map_index label: 204',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const body = ctx.version.requests.terminal({ state: 'skipped', end_date: END(), rendered_map_index: 'file=a.csv' });
+          expectEmpty(await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(body) }), 204);
+        },
+      },
+    ],
+  },
+  {
+    n: 3,
+    method: 'task_instances.retry',
+    http: 'PATCH task-instances/{id}/state',
+    cases: [
+      {
+        name: 'up_for_retry with this version’s body (1.3: retry_delay_seconds and retry_reason as null): 204',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const body = ctx.version.requests.retry({ end_date: END(), rendered_map_index: null });
+          expectEmpty(await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(body) }), 204);
+        },
+      },
+    ],
+  },
+  {
+    n: 4,
+    method: 'task_instances.succeed',
+    http: 'PATCH task-instances/{id}/state',
+    differs: all('outlets accepted but no asset events registered (assets: #23)'),
+    cases: [
+      {
+        name: 'success with an outlet and empty outlet_events: 204',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const body = ctx.version.requests.success({
+            end_date: END(),
+            task_outlets: [{ name: 'orders', uri: 's3://bucket/orders', type: 'Asset' }],
+            outlet_events: [],
+            rendered_map_index: null,
+          });
+          expectEmpty(await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(body) }), 204);
+        },
+      },
+    ],
+  },
+  {
+    n: 5,
+    method: 'task_instances.defer',
+    http: 'PATCH task-instances/{id}/state',
+    differs: all('stored, but no triggerer resumes the task (not in any issue yet)'),
+    cases: [
+      {
+        name: 'deferred with every field this version’s payload has (trigger_timeout as pydantic’s duration): 204',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const body = ctx.version.requests.deferred({
+            classpath: 'airflow.providers.standard.triggers.temporal.DateTimeTrigger',
+            trigger_kwargs: { moment: { __classname__: 'pendulum.datetime.DateTime', __version__: 2, __data__: { timestamp: 1795000000.0, tz: 'UTC' } } },
+            trigger_timeout: pydanticDuration(3600),
+            next_method: 'execute_complete',
+            next_kwargs: null,
+            rendered_map_index: null,
+          });
+          expectEmpty(await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(body) }), 204);
+        },
+      },
+    ],
+  },
+  {
+    n: 6,
+    method: 'task_instances.await_input',
+    http: 'PATCH task-instances/{id}/state',
+    since: '2026-06-30',
+  },
+  {
+    n: 7,
+    method: 'task_instances.reschedule',
+    http: 'PATCH task-instances/{id}/state',
+    cases: [
+      {
+        name: 'up_for_reschedule: 204',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const body = ctx.version.requests.reschedule({ reschedule_date: pydanticDatetime(new Date(Date.now() + 60_000)), end_date: END() });
+          expectEmpty(await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(body) }), 204);
+        },
+      },
+    ],
+  },
+  {
+    n: 8,
+    method: 'task_instances.heartbeat',
+    http: 'PUT task-instances/{id}/heartbeat',
+    cases: [
+      {
+        name: 'from the running worker: 204',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const body = ctx.version.requests.heartbeat({ hostname: WORKER.hostname, pid: WORKER.pid });
+          expectEmpty(await client.request('PUT', `task-instances/${ti.id}/heartbeat`, { content: JSON.stringify(body) }), 204);
+        },
+      },
+    ],
+  },
+  {
+    n: 9,
+    method: 'task_instances.skip_downstream_tasks',
+    http: 'PATCH task-instances/{id}/skip-downstream',
+    cases: [
+      {
+        name: 'a task id and a (task_id, map_index) pair: 204',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const body = ctx.version.requests.skipDownstream({ tasks: ['load', ['transform', 0]] });
+          expectEmpty(await client.request('PATCH', `task-instances/${ti.id}/skip-downstream`, { content: JSON.stringify(body) }), 204);
+        },
+      },
+    ],
+  },
+  {
+    n: 10,
+    method: 'task_instances.set_rtif',
+    http: 'PUT task-instances/{id}/rtif',
+    cases: [
+      {
+        name: 'rendered fields with nulls and nesting (json=body): 201, body not read by the client',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const res = await client.request('PUT', `task-instances/${ti.id}/rtif`, {
+            json: { bash_command: 'echo 1', env: null, op_kwargs: { a: [1, 2, { b: null }] } },
+          });
+          expect(res.status).toBe(201);
+        },
+      },
+    ],
+  },
+  {
+    n: 11,
+    method: 'task_instances.set_rendered_map_index',
+    http: 'PATCH task-instances/{id}/rendered-map-index',
+    differs: all('route not in this service (issue #22 part 4)'),
+  },
+  {
+    n: 12,
+    method: 'task_instances.get_previous_successful_dagrun',
+    http: 'GET task-instances/{id}/previous-successful-dagrun',
+    cases: [
+      {
+        name: '200, parses as PrevSuccessfulDagRunResponse',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const res = await client.request('GET', `task-instances/${ti.id}/previous-successful-dagrun`);
+          expect(res.status).toBe(200);
+          expectJson(res);
+          expectModel(ctx.version.responses.PrevSuccessfulDagRunResponse, res.json);
+        },
+      },
+    ],
+  },
+  { n: 13, method: 'task_instances.get_reschedule_start_date', http: 'GET task-reschedules/{id}/start_date', differs: all('route not in this service (issue #22 part 4)') },
+  { n: 14, method: 'task_instances.get_count', http: 'GET task-instances/count', differs: all('route not in this service (issue #22 part 4)') },
+  { n: 15, method: 'task_instances.get_previous', http: 'GET task-instances/previous/{dag_id}/{task_id}', differs: all('route not in this service (issue #22 part 4)') },
+  { n: 16, method: 'task_instances.get_task_states', http: 'GET task-instances/states', differs: all('route not in this service (issue #22 part 4)') },
+  { n: 17, method: 'task_instances.get_task_breakcrumbs', http: 'GET task-instances/breadcrumbs', differs: all('route not in this service (issue #22 part 4)') },
+  {
+    n: 18,
+    method: 'task_instances.validate_inlets_and_outlets',
+    http: 'GET task-instances/{id}/validate-inlets-and-outlets',
+    differs: all('route not in this service (issue #22 part 4)'),
+  },
+  {
+    n: 19,
+    method: 'xcoms.head',
+    http: 'HEAD xcoms/{dag_id}/{run_id}/{task_id}/{key}',
+    cases: [
+      {
+        name: 'two mapped values: 200 with Content-Range the client parses as len 2',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx, { map_index: 0 });
+          await client.request('POST', xcomPath(ti, 'return_value'), { json: 'a', params: { map_index: 0 } });
+          const sibling = await queuedTi(ctx, { dag_id: ti.dag_id, run_id: ti.run_id, task_id: ti.task_id, map_index: 1 });
+          await (await clientFor(ctx, sibling.id)).request('POST', xcomPath(ti, 'return_value'), { json: 'b', params: { map_index: 1 } });
+          const res = await client.request('HEAD', xcomPath(ti, 'return_value'));
+          expect(res.status).toBe(200);
+          // `if not (content_range := resp.headers["Content-Range"]) or not content_range.startswith("map_indexes ")`
+          const range = res.headers.get('content-range') ?? '';
+          expect(range.startsWith('map_indexes ')).toBe(true);
+          expect(Number.parseInt(range.slice('map_indexes '.length), 10)).toBe(2);
+        },
+      },
+    ],
+  },
+  {
+    n: 20,
+    method: 'xcoms.get',
+    http: 'GET xcoms/{dag_id}/{run_id}/{task_id}/{key}',
+    cases: [
+      {
+        name: 'a pushed value: 200, parses as XComResponse with the value as pushed',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          await client.request('POST', xcomPath(ti, 'return_value'), { json: { rows: 3, path: null } });
+          const { response, value } = await client.xcomGet(ti.dag_id, ti.run_id, ti.task_id, 'return_value');
+          expect(response!.status).toBe(200);
+          expectJson(response!);
+          expectModel(ctx.version.responses.XComResponse, value);
+          expect(value).toEqual({ key: 'return_value', value: { rows: 3, path: null } });
+        },
+      },
+    ],
+  },
+  {
+    n: 21,
+    method: 'xcoms.set',
+    http: 'POST xcoms/{dag_id}/{run_id}/{task_id}/{key}',
+    cases: [
+      {
+        name: 'a value with map_index and mapped_length: 201',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx, { map_index: 0 });
+          const res = await client.request('POST', xcomPath(ti, 'return_value'), { json: [1, 2], params: { map_index: 0, mapped_length: 2 } });
+          expect(res.status).toBe(201);
+          expectJson(res);
+        },
+      },
+    ],
+  },
+  {
+    n: 22,
+    method: 'xcoms.delete',
+    http: 'DELETE xcoms/{dag_id}/{run_id}/{task_id}/{key}',
+    cases: [
+      {
+        name: 'a key listed in xcom_keys_to_clear and a missing key: 200 both',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          await client.request('POST', xcomPath(ti, 'stale'), { json: 1 });
+          expect((await client.request('DELETE', xcomPath(ti, 'stale'))).status).toBe(200);
+          expect((await client.request('DELETE', xcomPath(ti, 'never_set'))).status).toBe(200);
+        },
+      },
+    ],
+  },
+  {
+    n: 23,
+    method: 'xcoms.get_sequence_item',
+    http: 'GET xcoms/{dag_id}/{run_id}/{task_id}/{key}/item/{offset}',
+    cases: [
+      {
+        name: 'offset 0 and -1 of two mapped values: 200, the bare values',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx, { map_index: 0 });
+          await client.request('POST', xcomPath(ti, 'return_value'), { json: 'first', params: { map_index: 0 } });
+          const sibling = await queuedTi(ctx, { dag_id: ti.dag_id, run_id: ti.run_id, task_id: ti.task_id, map_index: 1 });
+          await (await clientFor(ctx, sibling.id)).request('POST', xcomPath(ti, 'return_value'), { json: 'second', params: { map_index: 1 } });
+          const first = await client.xcomSequenceItem(ti.dag_id, ti.run_id, ti.task_id, 'return_value', 0);
+          expect(first.response!.status).toBe(200);
+          expectModel(ctx.version.responses.XComSequenceIndexResponse, first.response!.json);
+          expect(first.response!.json).toBe('first');
+          expect((await client.xcomSequenceItem(ti.dag_id, ti.run_id, ti.task_id, 'return_value', -1)).response!.json).toBe('second');
+        },
+      },
+    ],
+  },
+  {
+    n: 24,
+    method: 'xcoms.get_sequence_slice',
+    http: 'GET xcoms/{dag_id}/{run_id}/{task_id}/{key}/slice',
+    cases: [
+      {
+        name: 'start/stop/step: 200, parses as XComSequenceSliceResponse',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx, { map_index: 0 });
+          await client.request('POST', xcomPath(ti, 'return_value'), { json: 'x0', params: { map_index: 0 } });
+          // `include_prior_dates` is sent only when true, and only from 2025-08-10 (AddIncludePriorDatesToGetXComSlice).
+          const params: Record<string, number | boolean> = { start: 0, stop: 5, step: 1 };
+          if (ctx.version.sdk !== '1.0') params.include_prior_dates = true;
+          const res = await client.request('GET', `${xcomPath(ti, 'return_value')}/slice`, { params });
+          expect(res.status).toBe(200);
+          expectModel(ctx.version.responses.XComSequenceSliceResponse, res.json);
+          expect(res.json).toEqual(['x0']);
+        },
+      },
+    ],
+  },
+  { n: 25, method: 'connections.get', http: 'GET connections/{conn_id}', notImplemented: ISSUE_23 },
+  { n: 26, method: 'variables.get', http: 'GET variables/{key}', notImplemented: ISSUE_23 },
+  { n: 27, method: 'variables.set', http: 'PUT variables/{key}', notImplemented: ISSUE_23 },
+  { n: 28, method: 'variables.delete', http: 'DELETE variables/{key}', notImplemented: ISSUE_23 },
+  { n: 29, method: 'variables.keys', http: 'GET variables/keys', since: '2026-06-30', notImplemented: ISSUE_23 },
+  { n: 30, method: 'task_state_store.get', http: 'GET store/ti/{ti_id}/{key}', since: '2026-06-30', notImplemented: NO_ISSUE },
+  { n: 31, method: 'task_state_store.set', http: 'PUT store/ti/{ti_id}/{key}', since: '2026-06-30', notImplemented: NO_ISSUE },
+  { n: 32, method: 'task_state_store.delete', http: 'DELETE store/ti/{ti_id}/{key}', since: '2026-06-30', notImplemented: NO_ISSUE },
+  { n: 33, method: 'task_state_store.clear', http: 'DELETE store/ti/{ti_id}', since: '2026-06-30', notImplemented: NO_ISSUE },
+  { n: 34, method: 'asset_state_store.get', http: 'GET store/asset/by-name/value (or by-uri)', since: '2026-06-30', notImplemented: NO_ISSUE },
+  { n: 35, method: 'asset_state_store.set', http: 'PUT store/asset/by-name/value (or by-uri)', since: '2026-06-30', notImplemented: NO_ISSUE },
+  { n: 36, method: 'asset_state_store.delete', http: 'DELETE store/asset/by-name/value (or by-uri)', since: '2026-06-30', notImplemented: NO_ISSUE },
+  { n: 37, method: 'asset_state_store.clear', http: 'DELETE store/asset/by-name/clear (or by-uri)', since: '2026-06-30', notImplemented: NO_ISSUE },
+  { n: 38, method: 'assets.get', http: 'GET assets/by-name, assets/by-uri', notImplemented: ISSUE_23 },
+  { n: 39, method: 'assets.get_by_alias', http: 'GET assets/by-alias', since: '2026-06-30', notImplemented: ISSUE_23 },
+  { n: 40, method: 'asset_events.get', http: 'GET asset-events/by-asset, asset-events/by-asset-alias', notImplemented: ISSUE_23 },
+  { n: 41, method: 'dag_runs.trigger', http: 'POST dag-runs/{dag_id}/{run_id}', notImplemented: ISSUE_23 },
+  { n: 42, method: 'dag_runs.clear', http: 'POST dag-runs/{dag_id}/{run_id}/clear', notImplemented: ISSUE_23 },
+  { n: 43, method: 'dag_runs.get_detail', http: 'GET dag-runs/{dag_id}/{run_id}', since: '2026-04-06', notImplemented: ISSUE_23 },
+  { n: 44, method: 'dag_runs.get_state', http: 'GET dag-runs/{dag_id}/{run_id}/state', notImplemented: ISSUE_23 },
+  { n: 45, method: 'dag_runs.get_count', http: 'GET dag-runs/count', notImplemented: ISSUE_23 },
+  { n: 46, method: 'dag_runs.get_previous', http: 'GET dag-runs/previous (before 2026-04-06: dag-runs/{dag_id}/previous)', since: '2025-08-10', notImplemented: ISSUE_23 },
+  { n: 47, method: 'dags.get', http: 'GET dags/{dag_id}', since: '2026-04-06', notImplemented: ISSUE_23 },
+  { n: 48, method: 'hitl.add_response', http: 'POST hitlDetails/{ti_id}', since: '2025-08-10', notImplemented: ISSUE_23 },
+  { n: 49, method: 'hitl.update_response', http: 'PATCH hitlDetails/{ti_id}', since: '2025-08-10', notImplemented: ISSUE_23 },
+  { n: 50, method: 'hitl.get_detail_response', http: 'GET hitlDetails/{ti_id}', since: '2025-08-10', notImplemented: ISSUE_23 },
+  { n: 51, method: 'connection_tests.get_connection', http: 'GET connection-tests/{id}/connection', since: '2026-06-30', notImplemented: NO_ISSUE },
+  { n: 52, method: 'connection_tests.update_state', http: 'PATCH connection-tests/{id}', since: '2026-06-30', notImplemented: NO_ISSUE },
+  { n: 53, method: 'callbacks.run', http: 'PATCH callbacks/{id}/run', since: '2026-10-30', notImplemented: NO_ISSUE },
+];
