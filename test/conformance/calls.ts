@@ -12,7 +12,7 @@ import {
   WORKER,
   type ReplayContext,
 } from './replay';
-import { heartbeatOutcome, SdkClient, ServerResponseError, TaskAlreadyRunningError } from './sdk-client';
+import { heartbeatOutcome, SdkClient, ServerResponseError, supervisorOutcome, TaskAlreadyRunningError } from './sdk-client';
 import type { SdkLine } from './sdk-versions';
 
 /**
@@ -74,6 +74,24 @@ export const CALLS: Call[] = [
           expect(client.sent[0].headers.authorization).not.toBe(`Bearer ${refreshed}`);
         },
       },
+      {
+        name: 'the same worker starts again (a retried request): 200 with the same context',
+        async run(ctx) {
+          const { ti, client, run } = await startedTi(ctx);
+          const again = await client.start(ti.id, JSON.parse(client.sent[0].body!));
+          expect(again.status).toBe(200);
+          expect(again.json).toEqual(run.json);
+        },
+      },
+      {
+        name: 'another process starts a running task (a redelivered workload): 409 that the SDK raises as TaskAlreadyRunningError',
+        async run(ctx) {
+          const { ti } = await startedTi(ctx);
+          const duplicate = new SdkClient(ctx.baseUrl, ctx.version, await tokens.workload(ti.id));
+          const error = await thrown(() => duplicate.start(ti.id, ctx.version.requests.enterRunning({ ...WORKER, pid: WORKER.pid + 1, start_date: END() })));
+          expect(error).toBeInstanceOf(TaskAlreadyRunningError);
+        },
+      },
     ],
   },
   {
@@ -95,6 +113,23 @@ export const CALLS: Call[] = [
           const { ti, client } = await startedTi(ctx);
           const body = ctx.version.requests.terminal({ state: 'skipped', end_date: END(), rendered_map_index: 'file=a.csv' });
           expectEmpty(await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(body) }), 204);
+        },
+      },
+      {
+        name: 'a task no longer running: 409 that the supervisor hands the task as API_SERVER_ERROR with invalid_state',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const failed = ctx.version.requests.terminal({ state: 'failed', end_date: END(), rendered_map_index: null });
+          await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(failed) });
+          const skipped = ctx.version.requests.terminal({ state: 'skipped', end_date: END(), rendered_map_index: null });
+          const error = await thrown(() => client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(skipped) }));
+          expect(error).toBeInstanceOf(ServerResponseError);
+          const response = (error as ServerResponseError).response;
+          expect(response.headers.get('content-type')).toBe('application/json');
+          expect(supervisorOutcome(error)).toEqual({
+            error: 'API_SERVER_ERROR',
+            detail: { status_code: 409, message: 'Server returned error', detail: expect.objectContaining({ reason: 'invalid_state', previous_state: 'failed' }) },
+          });
         },
       },
     ],
@@ -190,6 +225,39 @@ export const CALLS: Call[] = [
           const { ti, client } = await startedTi(ctx);
           const body = ctx.version.requests.heartbeat({ hostname: WORKER.hostname, pid: WORKER.pid });
           expectEmpty(await client.request('PUT', `task-instances/${ti.id}/heartbeat`, { content: JSON.stringify(body) }), 204);
+        },
+      },
+      {
+        name: 'after the task was failed elsewhere: 409 not_running, the supervisor terminates the task',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const failed = ctx.version.requests.terminal({ state: 'failed', end_date: END(), rendered_map_index: null });
+          await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(failed) });
+          const body = ctx.version.requests.heartbeat({ hostname: WORKER.hostname, pid: WORKER.pid });
+          const error = await thrown(() => client.request('PUT', `task-instances/${ti.id}/heartbeat`, { content: JSON.stringify(body) }));
+          expect((error as ServerResponseError).detail).toEqual(expect.objectContaining({ reason: 'not_running', current_state: 'failed' }));
+          expect(heartbeatOutcome(error)).toBe('terminate');
+        },
+      },
+      {
+        name: 'from another host: 409 running_elsewhere, the supervisor terminates the task',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const body = ctx.version.requests.heartbeat({ hostname: 'worker-8.airflow.internal', pid: WORKER.pid });
+          const error = await thrown(() => client.request('PUT', `task-instances/${ti.id}/heartbeat`, { content: JSON.stringify(body) }));
+          expect((error as ServerResponseError).detail).toEqual(expect.objectContaining({ reason: 'running_elsewhere' }));
+          expect(heartbeatOutcome(error)).toBe('terminate');
+        },
+      },
+      {
+        name: 'for an id no task instance has: 404, the supervisor terminates the task',
+        async run(ctx) {
+          const id = unknownId();
+          const client = await clientFor(ctx, id);
+          const body = ctx.version.requests.heartbeat({ hostname: WORKER.hostname, pid: WORKER.pid });
+          const error = await thrown(() => client.request('PUT', `task-instances/${id}/heartbeat`, { content: JSON.stringify(body) }));
+          expect((error as ServerResponseError).response.status).toBe(404);
+          expect(heartbeatOutcome(error)).toBe('terminate');
         },
       },
     ],
@@ -299,6 +367,15 @@ export const CALLS: Call[] = [
           expect(value).toEqual({ key: 'return_value', value: { rows: 3, path: null } });
         },
       },
+      {
+        name: 'a key never pushed: 404 that the SDK turns into XComResponse(key, value=None)',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const { response, value } = await client.xcomGet(ti.dag_id, ti.run_id, ti.task_id, 'never_pushed');
+          expect(response).toBeUndefined();
+          expect(value).toEqual({ key: 'never_pushed', value: null });
+        },
+      },
     ],
   },
   {
@@ -350,6 +427,14 @@ export const CALLS: Call[] = [
           expectModel(ctx.version.responses.XComSequenceIndexResponse, first.response!.json);
           expect(first.response!.json).toBe('first');
           expect((await client.xcomSequenceItem(ti.dag_id, ti.run_id, ti.task_id, 'return_value', -1)).response!.json).toBe('second');
+        },
+      },
+      {
+        name: 'an offset past the end: 404 that the SDK turns into ErrorResponse(XCOM_NOT_FOUND)',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx, { map_index: 0 });
+          await client.request('POST', xcomPath(ti, 'return_value'), { json: 'only', params: { map_index: 0 } });
+          expect(await client.xcomSequenceItem(ti.dag_id, ti.run_id, ti.task_id, 'return_value', 5)).toEqual({ error: 'XCOM_NOT_FOUND' });
         },
       },
     ],
