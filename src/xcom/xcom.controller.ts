@@ -294,7 +294,7 @@ export class XComController {
 
 function parseOffset(text: string): number {
   if (!/^-?\d{1,16}$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw new RequestValidationException([{ path: 'offset', message: 'offset must be an integer number' }]);
+    throw new RequestValidationException([{ path: 'offset', message: 'offset must be an integer number', location: 'path' }]);
   }
   return Number(text);
 }

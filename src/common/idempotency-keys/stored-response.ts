@@ -1,3 +1,6 @@
+import type { Request } from 'express';
+import { renderError } from '../problem/error-format';
+import type { ProblemInput } from '../problem/problem';
 import { REPLAYED_HEADER } from './idempotency-key.header';
 
 /** The outcome of a request as stored for its key, and sent from that record every time. */
@@ -15,6 +18,38 @@ export interface StoredResponse {
  * `Cache-Control` and security headers belong to the request that receives the response.
  */
 export const REPLAYED_RESPONSE_HEADERS = ['location', 'content-location'] as const;
+
+/**
+ * The stored `content-type` of a 4xx verdict kept as a neutral error, not as bytes: which wire
+ * format it gets (Airflow's JSON or problem details) is the replaying request's to choose, like
+ * any other error's. Never sent: `toWebResponse` renders it first.
+ */
+export const STORED_ERROR_TYPE = 'application/vnd.task-execution-api.stored-error+json';
+
+/** What a stored error keeps: the neutral error and the first request's `instance` and correlation id. */
+interface StoredError {
+  problem: ProblemInput;
+  instance: string;
+  correlation_id: string;
+}
+
+/** A verdict to store: the neutral error, rendered per request when sent. */
+export function storedError(problem: ProblemInput, instance: string, correlationId: string): StoredResponse {
+  const kept: StoredError = { problem, instance, correlation_id: correlationId };
+  return { status: problem.status, headers: { 'content-type': STORED_ERROR_TYPE }, body: JSON.stringify(kept) };
+}
+
+/**
+ * The response as `req` gets it: a stored error is rendered in the format `req` negotiates, with
+ * the first request's `instance` and correlation id, so a problem replay is the first answer's
+ * bytes; everything else is sent as stored.
+ */
+export function renderStored(stored: StoredResponse, req: Request): StoredResponse {
+  if (stored.headers['content-type'] !== STORED_ERROR_TYPE) return stored;
+  const kept = JSON.parse(stored.body) as StoredError;
+  const rendered = renderError(req, kept.problem, kept.instance, kept.correlation_id);
+  return { status: stored.status, headers: { ...stored.headers, 'content-type': rendered.contentType }, body: rendered.body };
+}
 
 /**
  * A web `Response` for Nest to send as it is: its status and headers win over the route's
