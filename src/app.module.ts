@@ -9,6 +9,8 @@ import { createRootLogger } from './common/logging/logging';
 import { LoggingModule } from './common/logging/logging.module';
 import { MetricsModule } from './common/metrics/metrics.module';
 import { AuthModule } from './common/auth/auth.module';
+import { ApiVersionModule } from './common/api-version/api-version.module';
+import { buildVersionBundle } from './api-versions';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { createValidationPipe } from './common/problem/validation';
 import { UnitOfWorkModule } from './common/unit-of-work/unit-of-work.module';
@@ -46,6 +48,7 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         AuthModule,
+        ApiVersionModule.forRoot(buildVersionBundle()),
         TaskStartHooksModule,
         // Feature modules; their entities and settings are listed in src/features.ts.
         TaskInstancesModule,

@@ -7,6 +7,7 @@ import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import type { ProblemExample } from '../../common/openapi/api-problem-response';
 import { Idempotency } from '../../common/unit-of-work/idempotency.decorator';
+import { VersionedResponse } from '../../common/api-version/versioned-response';
 import { TIHeartbeatInfo } from './dto/heartbeat.dto';
 import { PrevSuccessfulDagRunResponse } from './dto/previous-successful-dag-run.dto';
 import { TIEnterRunningPayload, TIRunContext } from './dto/run.dto';
@@ -62,22 +63,30 @@ export class LifecycleController {
   // Idempotent: a repeat from the same host, unixname and pid answers 200 with the same context
   // and changes nothing. No insert happens here, so no unique key can conflict.
   @Idempotency({ idempotent: true })
+  // The answer follows the caller's Airflow-API-Version (docs/api-versions.md).
+  @VersionedResponse('TIRunContext')
   @Endpoint({
     problem: TaskInstanceProblemDto,
     operationId: 'ti_run',
     summary: 'Mark a task instance as running',
     description:
-      'queued or restarting → running: records hostname, unixname, pid, start_date (kept when resuming a deferred task) and last_heartbeat_at, and returns the run context. A repeat from the same hostname, unixname and pid answers 200 with the same context. `variables` and `connections` are always empty (this service keeps neither); `xcom_keys_to_clear` lists the XCom keys the task instance holds when a new try starts; `upstream_map_indexes` is null.',
+      'queued or restarting → running: records hostname, unixname, pid, start_date (kept when resuming a deferred task) and last_heartbeat_at, and returns the run context. A repeat from the same hostname, unixname and pid answers 200 with the same context. `variables` and `connections` are always empty (this service keeps neither); `xcom_keys_to_clear` lists the XCom keys the task instance holds when a new try starts. The shape follows `Airflow-API-Version` (older versions get `upstream_map_indexes: null`, no `partition_key`, …; see docs/api-versions.md); this document shows the newest.',
     success: { status: 200, type: TIRunContext, description: 'Running; the run context.' },
     errors: [
-      NOT_FOUND,
+      {
+        ...NOT_FOUND,
+        description: `${NOT_FOUND.description} Or the Airflow-API-Version is older than the oldest version served (as Cadwyn, no route serves it).`,
+      },
       GONE,
       {
         status: 409,
         description: 'The task instance is not queued or restarting (including running under another pid). Do not retry; the worker must not run the task.',
         examples: [{ reason: 'invalid_state', detail: 'TI was not in a state where it could be marked as running', previous_state: 'running' }],
       },
-      invalidBody([]),
+      {
+        ...invalidBody([]),
+        description: `${invalidBody([]).description} Or the Airflow-API-Version header is not a date (YYYY-MM-DD).`,
+      },
     ],
   })
   @ApiBody({ type: TIEnterRunningPayload, examples: { running: { summary: 'worker-1.example.com starts the task', value: RUN_EXAMPLE } } })

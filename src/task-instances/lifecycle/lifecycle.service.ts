@@ -91,8 +91,9 @@ export class LifecycleService {
       max_tries: ti.maxTries,
       variables: [],
       connections: [],
-      upstream_map_indexes: null,
-      ...(ti.nextMethod != null ? { next_method: ti.nextMethod, next_kwargs: ti.nextKwargs ?? null } : {}),
+      ...(ti.nextMethod != null
+        ? { next_method: ti.nextMethod, next_kwargs: ti.nextKwargs ?? null, start_date: ti.startDate ? ti.startDate.toISOString() : null }
+        : {}),
       xcom_keys_to_clear: contributed.xcomKeysToClear,
       should_retry: previousState === 'restarting' || (ti.maxTries !== 0 && ti.tryNumber <= ti.maxTries),
     };
