@@ -78,8 +78,17 @@ export class TaskInstance {
   @Property({ type: 'integer', nullable: true })
   triggerId?: number | null;
 
+  /** Deadline of a deferral's trigger, or of an `awaiting_input` park (Airflow keeps both here). */
   @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
   triggerTimeout?: Date | null;
+
+  /** Seconds to wait before the next try, as the failed try asked (`retry_delay_seconds`); cleared by `/run`. */
+  @Property({ type: 'double', nullable: true })
+  retryDelayOverride?: number | null;
+
+  /** Why the try asked for a retry (`retry_reason`, first 500 characters); cleared by `/run`. */
+  @Property({ type: 'string', length: 500, nullable: true })
+  retryReason?: string | null;
 
   @Property({ type: 'Date', columnType: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date = new Date();

@@ -324,6 +324,7 @@ describe('authentication (HS256, the default test key)', () => {
       expect(claims).toEqual({
         sub: ti.id,
         scope: 'execution',
+        aud: 'urn:airflow.apache.org:task',
         try_number: 2,
         iat: expect.any(Number),
         nbf: expect.any(Number),
