@@ -1,17 +1,5 @@
 import { pydanticDatetime, pydanticDuration } from './models/pydantic';
-import {
-  clientFor,
-  expectEmpty,
-  expectJson,
-  expectModel,
-  queuedTi,
-  startedTi,
-  thrown,
-  tokens,
-  unknownId,
-  WORKER,
-  type ReplayContext,
-} from './replay';
+import { clientFor, expectEmpty, expectJson, expectModel, queuedTi, startedTi, thrown, tokens, unknownId, WORKER, type ReplayContext } from './replay';
 import { heartbeatOutcome, SdkClient, ServerResponseError, supervisorOutcome, TaskAlreadyRunningError } from './sdk-client';
 import type { SdkLine } from './sdk-versions';
 
@@ -128,7 +116,11 @@ export const CALLS: Call[] = [
           expect(response.headers.get('content-type')).toBe('application/json');
           expect(supervisorOutcome(error)).toEqual({
             error: 'API_SERVER_ERROR',
-            detail: { status_code: 409, message: 'Server returned error', detail: expect.objectContaining({ reason: 'invalid_state', previous_state: 'failed' }) },
+            detail: {
+              status_code: 409,
+              message: 'Server returned error',
+              detail: expect.objectContaining({ reason: 'invalid_state', previous_state: 'failed' }),
+            },
           });
         },
       },
@@ -145,6 +137,25 @@ export const CALLS: Call[] = [
           const { ti, client } = await startedTi(ctx);
           const body = ctx.version.requests.retry({ end_date: END(), rendered_map_index: null });
           expectEmpty(await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(body) }), 204);
+        },
+      },
+      {
+        name: 'up_for_retry with a retry policy’s delay and reason: 204, and the late heartbeat of the archived try is told to stop',
+        only: ['1.3'],
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const body = ctx.version.requests.retry({
+            end_date: END(),
+            rendered_map_index: 'file=a.csv',
+            retry_delay_seconds: 42.5,
+            retry_reason: 'upstream API rate-limited',
+          });
+          expectEmpty(await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(body) }), 204);
+          const heartbeat = ctx.version.requests.heartbeat({ hostname: WORKER.hostname, pid: WORKER.pid });
+          const error = await thrown(() => client.request('PUT', `task-instances/${ti.id}/heartbeat`, { content: JSON.stringify(heartbeat) }));
+          // 410 is not one of the two statuses the supervisor terminates on; it counts failed heartbeats.
+          expect((error as ServerResponseError).response.status).toBe(410);
+          expect(heartbeatOutcome(error)).toBe('count_failure');
         },
       },
     ],
@@ -198,6 +209,22 @@ export const CALLS: Call[] = [
     method: 'task_instances.await_input',
     http: 'PATCH task-instances/{id}/state',
     since: '2026-06-30',
+    differs: { '1.3': 'parks the task, but nothing answers it: the HITL routes are #23' },
+    cases: [
+      {
+        name: 'awaiting_input with timeout and next_kwargs null: 204',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const body = ctx.version.requests.awaitingInput({
+            timeout: pydanticDuration(86400),
+            next_method: 'execute_complete',
+            next_kwargs: null,
+            rendered_map_index: null,
+          });
+          expectEmpty(await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(body) }), 204);
+        },
+      },
+    ],
   },
   {
     n: 7,
@@ -317,11 +344,26 @@ export const CALLS: Call[] = [
       },
     ],
   },
-  { n: 13, method: 'task_instances.get_reschedule_start_date', http: 'GET task-reschedules/{id}/start_date', differs: all('route not in this service (issue #22 part 4)') },
+  {
+    n: 13,
+    method: 'task_instances.get_reschedule_start_date',
+    http: 'GET task-reschedules/{id}/start_date',
+    differs: all('route not in this service (issue #22 part 4)'),
+  },
   { n: 14, method: 'task_instances.get_count', http: 'GET task-instances/count', differs: all('route not in this service (issue #22 part 4)') },
-  { n: 15, method: 'task_instances.get_previous', http: 'GET task-instances/previous/{dag_id}/{task_id}', differs: all('route not in this service (issue #22 part 4)') },
+  {
+    n: 15,
+    method: 'task_instances.get_previous',
+    http: 'GET task-instances/previous/{dag_id}/{task_id}',
+    differs: all('route not in this service (issue #22 part 4)'),
+  },
   { n: 16, method: 'task_instances.get_task_states', http: 'GET task-instances/states', differs: all('route not in this service (issue #22 part 4)') },
-  { n: 17, method: 'task_instances.get_task_breakcrumbs', http: 'GET task-instances/breadcrumbs', differs: all('route not in this service (issue #22 part 4)') },
+  {
+    n: 17,
+    method: 'task_instances.get_task_breakcrumbs',
+    http: 'GET task-instances/breadcrumbs',
+    differs: all('route not in this service (issue #22 part 4)'),
+  },
   {
     n: 18,
     method: 'task_instances.validate_inlets_and_outlets',
@@ -376,6 +418,17 @@ export const CALLS: Call[] = [
           expect(value).toEqual({ key: 'never_pushed', value: null });
         },
       },
+      {
+        name: 'xcom_pull(dag_id=…) of another dag’s value: 200, as Airflow allows any task token to read',
+        async run(ctx) {
+          const { ti: producer, client: producerClient } = await startedTi(ctx);
+          await producerClient.request('POST', xcomPath(producer, 'return_value'), { json: 'from another dag' });
+          const { client: consumer } = await startedTi(ctx);
+          const { response, value } = await consumer.xcomGet(producer.dag_id, producer.run_id, producer.task_id, 'return_value');
+          expect(response!.status).toBe(200);
+          expect(value).toEqual({ key: 'return_value', value: 'from another dag' });
+        },
+      },
     ],
   },
   {
@@ -390,6 +443,18 @@ export const CALLS: Call[] = [
           const res = await client.request('POST', xcomPath(ti, 'return_value'), { json: [1, 2], params: { map_index: 0, mapped_length: 2 } });
           expect(res.status).toBe(201);
           expectJson(res);
+        },
+      },
+      {
+        name: 'a dag result (dag_result=true, sent only when set): 201, and the value reads back',
+        // The client read (1.3) has the flag; which earlier release first sent it was not pinned.
+        only: ['1.3'],
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const res = await client.request('POST', xcomPath(ti, 'return_value'), { json: { total: 7 }, params: { dag_result: true } });
+          expect(client.sent.at(-1)!.url).toMatch(/\?dag_result=true$/);
+          expect(res.status).toBe(201);
+          expect((await client.xcomGet(ti.dag_id, ti.run_id, ti.task_id, 'return_value')).value).toEqual({ key: 'return_value', value: { total: 7 } });
         },
       },
     ],
@@ -481,7 +546,13 @@ export const CALLS: Call[] = [
   { n: 43, method: 'dag_runs.get_detail', http: 'GET dag-runs/{dag_id}/{run_id}', since: '2026-04-06', notImplemented: ISSUE_23 },
   { n: 44, method: 'dag_runs.get_state', http: 'GET dag-runs/{dag_id}/{run_id}/state', notImplemented: ISSUE_23 },
   { n: 45, method: 'dag_runs.get_count', http: 'GET dag-runs/count', notImplemented: ISSUE_23 },
-  { n: 46, method: 'dag_runs.get_previous', http: 'GET dag-runs/previous (before 2026-04-06: dag-runs/{dag_id}/previous)', since: '2025-08-10', notImplemented: ISSUE_23 },
+  {
+    n: 46,
+    method: 'dag_runs.get_previous',
+    http: 'GET dag-runs/previous (before 2026-04-06: dag-runs/{dag_id}/previous)',
+    since: '2025-08-10',
+    notImplemented: ISSUE_23,
+  },
   { n: 47, method: 'dags.get', http: 'GET dags/{dag_id}', since: '2026-04-06', notImplemented: ISSUE_23 },
   { n: 48, method: 'hitl.add_response', http: 'POST hitlDetails/{ti_id}', since: '2025-08-10', notImplemented: ISSUE_23 },
   { n: 49, method: 'hitl.update_response', http: 'PATCH hitlDetails/{ti_id}', since: '2025-08-10', notImplemented: ISSUE_23 },

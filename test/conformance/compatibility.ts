@@ -47,7 +47,9 @@ export function compatibilityTable(): string {
   const note = (why: string) => (notes.includes(why) ? notes.indexOf(why) : notes.push(why) - 1) + 1;
   const head = `| # | SDK call | HTTP (relative to \`/execution/\`) | ${SDK_VERSIONS.map((v) => `SDK ${v.sdk} (\`${v.apiVersion}\`)`).join(' | ')} |`;
   const rule = `| --- | --- | --- | ${SDK_VERSIONS.map(() => '---').join(' | ')} |`;
-  const rows = CALLS.map((call) => `| ${call.n} | \`${call.method}\` | \`${call.http}\` | ${SDK_VERSIONS.map((v) => cell(verdict(call, v), note)).join(' | ')} |`);
+  const rows = CALLS.map(
+    (call) => `| ${call.n} | \`${call.method}\` | \`${call.http}\` | ${SDK_VERSIONS.map((v) => cell(verdict(call, v), note)).join(' | ')} |`,
+  );
   return [head, rule, ...rows, '', ...notes.map((why, i) => `${i + 1}. ${why}`)].join('\n');
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createTaskInstance, uniqueId, type CreatedTi } from '../support/test-app';
-import { executionToken, workloadToken } from '../support/tokens';
+import { http, uniqueId, type CreatedTi } from '../support/test-app';
+import { adminToken, bearer, signToken } from '../support/tokens';
 import { pydanticDatetime } from './models/pydantic';
 import { SdkClient, type SdkResponse } from './sdk-client';
 import type { SdkVersion } from './sdk-versions';
@@ -19,37 +19,62 @@ export interface ReplayContext {
 /** The worker a replay plays: what `get_hostname()`, `getuser()` and `os.getpid()` would give. */
 export const WORKER = { hostname: 'worker-7.airflow.internal', unixname: 'airflow', pid: 31337 };
 
-/** The token a scheduler puts in the workload (scope `workload`) and the task's own (scope `execution`). */
+/**
+ * A `[api_auth] jwt_secret` as Airflow generates it when none is configured (16 random bytes,
+ * URL-safe base64 without padding: 22 characters); the replay's service is configured with the
+ * same secret (`JWT_SECRET`), the one-line setup docs/airflow-compatibility.md describes.
+ */
+export const AIRFLOW_JWT_SECRET = 'q2V8nJ0xWbS4kTfZ7yHc1A';
+
+/**
+ * Tokens as Airflow's `JWTGenerator` mints them for a task (`airflow-core/src/airflow/api_fastapi/auth/tokens.py`,
+ * reference §4): HS512 with the shared secret (`jwt_algorithm = GUESS`), `aud`
+ * `urn:airflow.apache.org:task`, `sub` the task instance id, `scope` `workload` in the queued
+ * workload (exchanged at `/run`) or `execution`, plus `iat`, `nbf`, `exp`, `jti`.
+ */
 export const tokens = {
-  workload: (tiId: string) => workloadToken(tiId),
-  execution: (tiId: string) => executionToken(tiId),
+  workload: (tiId: string) => airflowToken(tiId, 'workload'),
+  execution: (tiId: string) => airflowToken(tiId, 'execution'),
 };
+
+function airflowToken(tiId: string, scope: 'workload' | 'execution'): Promise<string> {
+  return signToken(tiId, scope, {
+    header: { alg: 'HS512' },
+    claims: { aud: 'urn:airflow.apache.org:task' },
+    key: new TextEncoder().encode(AIRFLOW_JWT_SECRET),
+  });
+}
 
 /** A task instance queued by the control plane, with a dag run as a scheduled run would have it. */
 export async function queuedTi(ctx: ReplayContext, extra: Record<string, unknown> = {}): Promise<CreatedTi> {
-  return createTaskInstance(ctx.baseUrl, {
-    dag_id: uniqueId(`sdk${ctx.version.sdk.replace('.', '')}`),
-    run_id: 'scheduled__2026-11-24T00:00:00+00:00',
-    task_id: 'extract',
-    max_tries: 2,
-    logical_date: '2026-11-24T00:00:00Z',
-    run_after: '2026-11-25T00:00:00Z',
-    data_interval_start: '2026-11-24T00:00:00Z',
-    data_interval_end: '2026-11-25T00:00:00Z',
-    run_type: 'scheduled',
-    conf: {},
-    ...extra,
-  });
+  const res = await http<CreatedTi>(
+    ctx.baseUrl,
+    'POST',
+    '/api/v1/task-instances',
+    {
+      dag_id: uniqueId(`sdk${ctx.version.sdk.replace('.', '')}`),
+      run_id: 'scheduled__2026-11-24T00:00:00+00:00',
+      task_id: 'extract',
+      max_tries: 2,
+      logical_date: '2026-11-24T00:00:00Z',
+      run_after: '2026-11-25T00:00:00Z',
+      data_interval_start: '2026-11-24T00:00:00Z',
+      data_interval_end: '2026-11-25T00:00:00Z',
+      run_type: 'scheduled',
+      conf: {},
+      ...extra,
+    },
+    bearer(await adminToken({ key: new TextEncoder().encode(AIRFLOW_JWT_SECRET) })),
+  );
+  if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${res.text}`);
+  return res.body;
 }
 
 /**
  * The task as a worker holds it after `start`: the supervisor's client, created with the
  * workload token, has swapped it for the execution token `/run` answered in `Refreshed-API-Token`.
  */
-export async function startedTi(
-  ctx: ReplayContext,
-  extra: Record<string, unknown> = {},
-): Promise<{ ti: CreatedTi; client: SdkClient; run: SdkResponse }> {
+export async function startedTi(ctx: ReplayContext, extra: Record<string, unknown> = {}): Promise<{ ti: CreatedTi; client: SdkClient; run: SdkResponse }> {
   const ti = await queuedTi(ctx, extra);
   const client = new SdkClient(ctx.baseUrl, ctx.version, await tokens.workload(ti.id));
   const run = await client.start(ti.id, ctx.version.requests.enterRunning({ ...WORKER, start_date: pydanticDatetime(new Date()) }));

@@ -294,7 +294,13 @@ export class SdkClient {
    *     return XComSequenceIndexResponse.model_validate_json(resp.read())
    * ```
    */
-  async xcomSequenceItem(dagId: string, runId: string, taskId: string, key: string, offset: number): Promise<{ response?: SdkResponse; error?: 'XCOM_NOT_FOUND' }> {
+  async xcomSequenceItem(
+    dagId: string,
+    runId: string,
+    taskId: string,
+    key: string,
+    offset: number,
+  ): Promise<{ response?: SdkResponse; error?: 'XCOM_NOT_FOUND' }> {
     try {
       return { response: await this.request('GET', `xcoms/${dagId}/${runId}/${taskId}/${key}/item/${offset}`) };
     } catch (error) {
@@ -321,7 +327,9 @@ export function heartbeatOutcome(error: unknown): 'terminate' | 'count_failure' 
  * `ServerResponseError` and hands the task `ErrorResponse(API_SERVER_ERROR, detail={status_code,
  * message, detail})`; anything else escapes that handler.
  */
-export function supervisorOutcome(error: unknown): { error: 'API_SERVER_ERROR'; detail: { status_code: number; message: string; detail: unknown } } | 'escapes' {
+export function supervisorOutcome(
+  error: unknown,
+): { error: 'API_SERVER_ERROR'; detail: { status_code: number; message: string; detail: unknown } } | 'escapes' {
   if (error instanceof ServerResponseError) {
     return { error: 'API_SERVER_ERROR', detail: { status_code: error.response.status, message: error.message, detail: error.detail } };
   }

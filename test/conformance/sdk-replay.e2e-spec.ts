@@ -1,6 +1,7 @@
 import { startTestApp, type TestApp } from '../support/test-app';
 import { CALLS } from './calls';
 import { casesFor, verdict } from './compatibility';
+import { AIRFLOW_JWT_SECRET } from './replay';
 import { SDK_VERSIONS } from './sdk-versions';
 
 /**
@@ -11,7 +12,7 @@ import { SDK_VERSIONS } from './sdk-versions';
 describe.each(SDK_VERSIONS.map((v) => [`Task SDK ${v.sdk} (Airflow-API-Version ${v.apiVersion})`, v] as const))('%s', (_name, version) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ env: { JWT_SECRET: AIRFLOW_JWT_SECRET } });
   });
   afterAll(() => t.close());
 

@@ -15,7 +15,9 @@ import { z } from 'zod';
  * pydantic `AwareDatetime` in JSON mode: an RFC 3339 / ISO 8601 date-time with a time zone
  * (`Z` or an offset). pydantic also accepts a space for `T`; a naive date-time fails the parse.
  */
-export const awareDatetime = z.string().regex(/^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|z|[+-]\d\d:?\d\d)$/, 'AwareDatetime: a date-time with a time zone');
+export const awareDatetime = z
+  .string()
+  .regex(/^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|z|[+-]\d\d:?\d\d)$/, 'AwareDatetime: a date-time with a time zone');
 
 /** pydantic `JsonValue`: any JSON value (null included). */
 export const jsonValue: z.ZodType<unknown> = z.lazy(() =>

@@ -22,7 +22,10 @@ import * as next from './sdk-1.2';
  */
 
 export const DagRun = next.DagRun.omit({ partition_key: true, note: true }).extend({ start_date: awareDatetime });
-const upstreamMapIndexes = z.record(z.string(), z.union([int, z.array(int)]).nullable()).nullable().optional();
+const upstreamMapIndexes = z
+  .record(z.string(), z.union([int, z.array(int)]).nullable())
+  .nullable()
+  .optional();
 export const TIRunContext = next.TIRunContext.omit({ start_date: true }).extend({ dag_run: DagRun, upstream_map_indexes: upstreamMapIndexes });
 
 export const RESPONSE_MODELS: ResponseModels = { ...next.RESPONSE_MODELS, TIRunContext, DagRun };

@@ -220,9 +220,12 @@ export const REQUEST_BODIES = {
     rendered_map_index: p.rendered_map_index,
   }),
   /** `TIAwaitingInputStatePayload` (HITL, new at 2026-06-30). */
-  awaitingInput: (p: { timeout: string | null; next_method: string; next_kwargs: Record<string, unknown> | null; rendered_map_index: string | null }):
-    | Record<string, unknown>
-    | undefined => ({
+  awaitingInput: (p: {
+    timeout: string | null;
+    next_method: string;
+    next_kwargs: Record<string, unknown> | null;
+    rendered_map_index: string | null;
+  }): Record<string, unknown> | undefined => ({
     state: 'awaiting_input',
     timeout: p.timeout,
     next_method: p.next_method,
