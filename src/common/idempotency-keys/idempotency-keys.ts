@@ -12,7 +12,7 @@ import { keyScopeId, requestFingerprint } from './fingerprint';
 import { idempotencyKeyOf } from './idempotency-key.header';
 import { IdempotencyKeyStore, type KeyScope } from './idempotency-key.store';
 import { IdempotencyKeyInUseError, IdempotencyKeyReusedError, KEY_ERROR_CODES } from './idempotency-keys.errors';
-import { renderStored, REPLAYED_RESPONSE_HEADERS, storedError, toWebResponse, type StoredResponse } from './stored-response';
+import { REPLAYED_RESPONSE_HEADERS, respondWith, storedError, type StoredResponse } from './stored-response';
 
 /** Runs a unit of work (the runner's `run`, bound to the route's policy). */
 export type RunUnitOfWork = <T>(work: (tx: EntityManager) => Promise<T>) => Promise<T>;
@@ -66,12 +66,12 @@ export class IdempotencyKeys {
     try {
       const outcome = await runUnit((tx) => this.attempt(tx, scope, res, handle));
       if (outcome.replayed) this.stats.record({ type: 'idempotency', route, outcome: 'replayed' });
-      return toWebResponse(renderStored(outcome.response, req), outcome.replayed);
+      return respondWith(outcome.response, outcome.replayed);
     } catch (error) {
       if (error instanceof DomainError && error.code === 'idempotency_key_in_use') this.stats.record({ type: 'idempotency', route, outcome: 'key_in_use' });
       if (error instanceof DomainError && error.code === 'idempotency_key_reused') this.stats.record({ type: 'idempotency', route, outcome: 'key_reused' });
       const stored = error instanceof DomainError ? await this.storeVerdict(scope, error, req) : undefined;
-      if (stored !== undefined) return toWebResponse(renderStored(stored, req), false);
+      if (stored !== undefined) return respondWith(stored, false);
       throw error;
     }
   }

@@ -1,5 +1,3 @@
-import type { Request } from 'express';
-import { renderError } from '../problem/error-format';
 import type { ProblemInput } from '../problem/problem';
 import { REPLAYED_HEADER } from './idempotency-key.header';
 
@@ -22,7 +20,7 @@ export const REPLAYED_RESPONSE_HEADERS = ['location', 'content-location'] as con
 /**
  * The stored `content-type` of a 4xx verdict kept as a neutral error, not as bytes: which wire
  * format it gets (Airflow's JSON or problem details) is the replaying request's to choose, like
- * any other error's. Never sent: `toWebResponse` renders it first.
+ * any other error's. Never sent as such (see `StoredErrorReplay`).
  */
 export const STORED_ERROR_TYPE = 'application/vnd.task-execution-api.stored-error+json';
 
@@ -40,15 +38,30 @@ export function storedError(problem: ProblemInput, instance: string, correlation
 }
 
 /**
- * The response as `req` gets it: a stored error is rendered in the format `req` negotiates, with
- * the first request's `instance` and correlation id, so a problem replay is the first answer's
- * bytes; everything else is sent as stored.
+ * A stored error on its way out, thrown so that the exception filter sends it like every other
+ * error, in the format the request negotiates (a web `Response` cannot: Nest sets its headers with
+ * Express's `res.set`, which appends `; charset=utf-8` to `application/json`). It carries the first
+ * request's `instance` and correlation id, so a problem replay is the first answer's bytes.
  */
-export function renderStored(stored: StoredResponse, req: Request): StoredResponse {
-  if (stored.headers['content-type'] !== STORED_ERROR_TYPE) return stored;
-  const kept = JSON.parse(stored.body) as StoredError;
-  const rendered = renderError(req, kept.problem, kept.instance, kept.correlation_id);
-  return { status: stored.status, headers: { ...stored.headers, 'content-type': rendered.contentType }, body: rendered.body };
+export class StoredErrorReplay extends Error {
+  constructor(
+    readonly problem: ProblemInput,
+    readonly instance: string,
+    readonly correlationId: string,
+    readonly replayed: boolean,
+  ) {
+    super('stored error response');
+    this.name = 'StoredErrorReplay';
+  }
+}
+
+/** A web `Response` for the stored outcome, or, for a stored error, the `StoredErrorReplay` to throw. */
+export function respondWith(stored: StoredResponse, replayed: boolean): Response {
+  if (stored.headers['content-type'] === STORED_ERROR_TYPE) {
+    const kept = JSON.parse(stored.body) as StoredError;
+    throw new StoredErrorReplay(kept.problem, kept.instance, kept.correlation_id, replayed);
+  }
+  return toWebResponse(stored, replayed);
 }
 
 /**

@@ -55,9 +55,9 @@ export function renderError(req: Request, input: ProblemInput, instance: string 
  * as a Buffer: Express appends `; charset=utf-8` to a string body's type (and `res.type`/`res.json`
  * do too), which the Task SDK would not recognise, but leaves a Buffer's type as it was set.
  */
-export function sendError(req: Request, res: Response, input: ProblemInput): void {
+export function sendError(req: Request, res: Response, input: ProblemInput, instance?: string, correlationId?: string): void {
   if (res.headersSent) return;
-  const rendered = renderError(req, input);
+  const rendered = renderError(req, input, instance, correlationId);
   res.status(input.status);
   res.setHeader('Content-Type', rendered.contentType);
   res.send(Buffer.from(rendered.body, 'utf8'));

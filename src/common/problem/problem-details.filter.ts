@@ -4,6 +4,9 @@ import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { bearerChallengeHeaders } from '../auth/auth.errors';
 import { sendProblem } from '../http/configure-http';
+import { REPLAYED_HEADER } from '../idempotency-keys/idempotency-key.header';
+import { StoredErrorReplay } from '../idempotency-keys/stored-response';
+import { sendError } from './error-format';
 import { correlationIdOf } from '../http/correlation-id';
 import { translateDbError } from '../unit-of-work/db-error.translate';
 import { classifyDbError } from '../unit-of-work/sqlstate';
@@ -113,6 +116,10 @@ export class ProblemDetailsFilter extends BaseExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
+    if (exception instanceof StoredErrorReplay) {
+      if (exception.replayed) res.setHeader(REPLAYED_HEADER, 'true');
+      return sendError(req, res, exception.problem, exception.instance, exception.correlationId);
+    }
     const problem = this.render(exception, req);
     if (problem.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(problem.retryAfterSeconds));
     for (const [name, value] of Object.entries(problem.headers ?? {})) res.setHeader(name, value);

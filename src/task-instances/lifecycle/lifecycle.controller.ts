@@ -23,7 +23,7 @@ const ID = '0193a1f2-7c3e-7b7a-9b1e-1f2e3d4c5b6a';
 const NOT_FOUND = {
   status: 404,
   description: 'The id never belonged to a task instance.',
-  examples: [{ reason: 'not_found', detail: `Task instance ${ID} not found.`, task_instance_id: ID }],
+  examples: [{ reason: 'not_found', detail: `Task instance ${ID} not found.`, task_instance_id: ID, airflow: { message: 'Task Instance not found' } }],
 };
 const GONE = {
   status: 410,
