@@ -147,7 +147,7 @@ describe('KeyStore.load', () => {
     expect(store.algorithms).toEqual(['EdDSA']);
   });
 
-  it("selects a PEM public key by no kid and by its RFC 7638 thumbprint, the kid Airflow writes when [api_auth] jwt_kid is unset", async () => {
+  it('selects a PEM public key by no kid and by its RFC 7638 thumbprint, the kid Airflow writes when [api_auth] jwt_kid is unset', async () => {
     const store = await KeyStore.load(auth({ JWT_SECRET: SECRET, JWT_PUBLIC_KEY_FILE: publicPem }));
     const thumbprint = await calculateJwkThumbprint(await exportJWK(rsa.publicKey), 'sha256');
     expect(store.select(undefined, 'RS512')).toMatchObject({ source: 'JWT_PUBLIC_KEY_FILE', alg: 'RS512' });

@@ -236,12 +236,7 @@ export class TIAwaitingInputStatePayload {
 
 /** The `PATCH /state` body: one payload per target state, chosen by `state` (Airflow's `TIStateUpdate`). */
 export type TIStateUpdate =
-  | TISuccessStatePayload
-  | TITerminalStatePayload
-  | TIRetryStatePayload
-  | TIRescheduleStatePayload
-  | TIDeferredStatePayload
-  | TIAwaitingInputStatePayload;
+  TISuccessStatePayload | TITerminalStatePayload | TIRetryStatePayload | TIRescheduleStatePayload | TIDeferredStatePayload | TIAwaitingInputStatePayload;
 
 /** Target state → payload class; the discriminator of `TIStateUpdate`. */
 export const STATE_PAYLOADS = {
