@@ -7,8 +7,12 @@ import { IsAwareDateTime } from '../../lifecycle/dto/lifecycle.validators';
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const ID = /^[^\u0000-\u001f\u007f]+$/;
 const INT32_MAX = 2_147_483_647;
-/** At most this many values per repeated parameter (a sensor lists a few; the bound keeps the statement small). */
-export const MAX_LIST = 1000;
+/**
+ * At most this many values per repeated parameter (a sensor lists a few). Below 1000 on purpose:
+ * Express's query parser keeps only the first 1000 parameters and drops the rest without a word,
+ * so a longer list could never be refused, only cut.
+ */
+export const MAX_LIST = 500;
 
 /** Airflow's task-instance states (the `TaskInstanceState` enum of its API; `none` is its null). */
 export const AIRFLOW_TI_STATES = [
