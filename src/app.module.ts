@@ -20,6 +20,7 @@ import { buildOrmOptions } from './database/orm-options';
 import { TaskStartHooksModule } from './common/task-start/task-start.hooks';
 import { TaskInstancesModule } from './task-instances/task-instances.module';
 import { XComModule } from './xcom/xcom.module';
+import { AssetsModule } from './assets/assets.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -53,6 +54,7 @@ export class AppModule {
         // Feature modules; their entities and settings are listed in src/features.ts.
         TaskInstancesModule,
         XComModule,
+        AssetsModule,
         ...(options.imports ?? []),
       ],
       controllers: [RootController],

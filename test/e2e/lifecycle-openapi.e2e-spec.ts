@@ -109,6 +109,7 @@ describe('OpenAPI document: lifecycle routes', () => {
       [
         'connections',
         'dag_run',
+        'first_task_reschedule_start_date',
         'max_tries',
         'next_kwargs',
         'next_method',

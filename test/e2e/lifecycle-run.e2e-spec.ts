@@ -45,6 +45,7 @@ describe('PATCH /execution/task-instances/{id}/run', () => {
         partition_key: null,
       },
       task_reschedule_count: 0,
+      first_task_reschedule_start_date: null,
       max_tries: 2,
       variables: [],
       connections: [],
@@ -145,16 +146,24 @@ describe('PATCH /execution/task-instances/{id}/run', () => {
     expect(Object.keys(res.body)).not.toContain('next_kwargs');
   });
 
-  it('task_reschedule_count counts the reschedules of the current try', async () => {
+  it('task_reschedule_count counts the reschedules of the current try; first_task_reschedule_start_date is the first one', async () => {
     const ti = await api.running();
+    let first: string | undefined;
     for (let i = 0; i < 2; i++) {
+      const before = Date.now();
       const r = await api.state(ti.id, { state: 'up_for_reschedule', reschedule_date: '2026-11-25T10:10:00Z', end_date: '2026-11-25T10:05:00Z' });
       expect(r.status).toBe(204);
       await requeue(ti.id);
       const run = await api.run(ti.id, runBody({ pid: 100 + i }));
       expect(run.status).toBe(200);
       expect(run.body.task_reschedule_count).toBe(i + 1);
+      first ??= run.body.first_task_reschedule_start_date;
+      // The first reschedule's start (when the service recorded it), on every later start of the try.
+      expect(run.body.first_task_reschedule_start_date).toBe(first);
+      if (i === 0) expect(Date.parse(first!)).toBeGreaterThanOrEqual(before - 1000);
     }
+    const stored = await withDirect(async (c) => (await c.query('select min(start_date) as s from task_reschedule where ti_id = $1', [ti.id])).rows[0].s as Date);
+    expect(first).toBe(stored.toISOString());
   });
 
   it.each([

@@ -92,6 +92,14 @@ export class DagRunContext {
 export class TIRunContext {
   @ApiProperty({ type: DagRunContext }) dag_run: DagRunContext;
   @ApiProperty({ example: 0, description: 'How many times the current try was rescheduled (up_for_reschedule).' }) task_reschedule_count: number;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: null,
+    description: 'When the current try was first rescheduled (up_for_reschedule), or null (API 2026-06-30).',
+  })
+  first_task_reschedule_start_date: string | null;
   @ApiProperty({ example: 0 }) max_tries: number;
   @ApiProperty({ type: 'array', items: { type: 'object' }, example: [], description: 'Always empty: this service keeps no variables.' }) variables: never[];
   @ApiProperty({ type: 'array', items: { type: 'object' }, example: [], description: 'Always empty: this service keeps no connections.' }) connections: never[];
