@@ -1,5 +1,20 @@
+import { http } from '../support/test-app';
 import { pydanticDatetime, pydanticDuration } from './models/pydantic';
-import { clientFor, expectEmpty, expectJson, expectModel, queuedTi, startedTi, thrown, tokens, unknownId, WORKER, type ReplayContext } from './replay';
+import {
+  admin,
+  clientFor,
+  expectEmpty,
+  expectJson,
+  expectModel,
+  queuedTi,
+  schedulerRequeue,
+  startedTi,
+  thrown,
+  tokens,
+  unknownId,
+  WORKER,
+  type ReplayContext,
+} from './replay';
 import { heartbeatOutcome, SdkClient, ServerResponseError, supervisorOutcome, TaskAlreadyRunningError } from './sdk-client';
 import type { SdkLine } from './sdk-versions';
 
@@ -8,7 +23,7 @@ import type { SdkLine } from './sdk-versions';
  * `task-sdk-conformance.md` §2, same numbers) with what the tier knows about it: since which API
  * version the SDK makes it, the issue that covers it when the service lacks it, where it differs,
  * and the replay cases that prove it. `docs/airflow-compatibility.md`'s table is rendered from this
- * list (`compatibilityTable`), and `compatibility.e2e-spec.ts` fails when the two drift or when a
+ * list (`compatibilityTable`), and `compatibility.spec.ts` fails when the two drift or when a
  * call marked supported for a version has no case for it.
  */
 export interface Call {
@@ -325,7 +340,15 @@ export const CALLS: Call[] = [
     n: 11,
     method: 'task_instances.set_rendered_map_index',
     http: 'PATCH task-instances/{id}/rendered-map-index',
-    differs: all('route not in this service (issue #22 part 4)'),
+    cases: [
+      {
+        name: 'a label as a bare JSON string (json=label): 204',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx, { map_index: 3 });
+          expectEmpty(await client.request('PATCH', `task-instances/${ti.id}/rendered-map-index`, { json: 'region=eu-west-1' }), 204);
+        },
+      },
+    ],
   },
   {
     n: 12,
@@ -348,27 +371,154 @@ export const CALLS: Call[] = [
     n: 13,
     method: 'task_instances.get_reschedule_start_date',
     http: 'GET task-reschedules/{id}/start_date',
-    differs: all('route not in this service (issue #22 part 4)'),
+    cases: [
+      {
+        name: 'a sensor’s second poke: the run context counts the reschedule, start_date answers the first reschedule’s start as a JSON date-time',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const body = ctx.version.requests.reschedule({ reschedule_date: pydanticDatetime(new Date(Date.now() + 1000)), end_date: END() });
+          await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(body) });
+          await schedulerRequeue(ti.id);
+          const poker = new SdkClient(ctx.baseUrl, ctx.version, await tokens.workload(ti.id));
+          const run = await poker.start(ti.id, ctx.version.requests.enterRunning({ ...WORKER, start_date: END() }));
+          expectModel(ctx.version.responses.TIRunContext, run.json);
+          expect((run.json as any).task_reschedule_count).toBe(1);
+          // `get_reschedule_start_date(id, try_number)`: `TaskRescheduleStartDate(start_date=resp.json())`
+          const res = await poker.request('GET', `task-reschedules/${ti.id}/start_date`, { params: { try_number: 1 } });
+          expect(res.status).toBe(200);
+          expectJson(res);
+          expectModel(ctx.version.responses.TaskRescheduleStartDate, res.json);
+          expect(res.json).toEqual(expect.any(String));
+          if (ctx.version.sdk === '1.3')
+            expect(new Date((run.json as any).first_task_reschedule_start_date).getTime()).toBe(new Date(res.json as string).getTime());
+        },
+      },
+      {
+        name: 'a try that was never rescheduled: 200 null',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const res = await client.request('GET', `task-reschedules/${ti.id}/start_date`, { params: { try_number: 1 } });
+          expect([res.status, res.json]).toEqual([200, null]);
+        },
+      },
+    ],
   },
-  { n: 14, method: 'task_instances.get_count', http: 'GET task-instances/count', differs: all('route not in this service (issue #22 part 4)') },
+  {
+    n: 14,
+    method: 'task_instances.get_count',
+    http: 'GET task-instances/count',
+    cases: [
+      {
+        name: 'dag_id, task_ids, run_ids and states (with "null"), lists repeated: 200, a bare integer',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          await queuedTi(ctx, { dag_id: ti.dag_id, run_id: ti.run_id, task_id: 'load', state: 'none' });
+          await queuedTi(ctx, { dag_id: ti.dag_id, run_id: ti.run_id, task_id: 'report', state: 'success' });
+          const res = await client.request('GET', 'task-instances/count', {
+            params: { dag_id: ti.dag_id, task_ids: [ti.task_id, 'load', 'report'], run_ids: [ti.run_id], states: ['running', 'null'] },
+          });
+          expect(res.status).toBe(200);
+          expectModel(ctx.version.responses.TICount, res.json);
+          expect(res.json).toBe(2);
+        },
+      },
+    ],
+  },
   {
     n: 15,
     method: 'task_instances.get_previous',
     http: 'GET task-instances/previous/{dag_id}/{task_id}',
-    differs: all('route not in this service (issue #22 part 4)'),
+    cases: [
+      {
+        name: 'map_index -1 and a logical_date as Python’s isoformat(): the previous run’s task instance, then null before the first',
+        async run(ctx) {
+          const { ti: earlier } = await startedTi(ctx);
+          const { client } = await startedTi(ctx, {
+            dag_id: earlier.dag_id,
+            run_id: 'scheduled__2026-11-25T00:00:00+00:00',
+            logical_date: '2026-11-25T00:00:00Z',
+            run_after: '2026-11-26T00:00:00Z',
+          });
+          const res = await client.request('GET', `task-instances/previous/${earlier.dag_id}/${earlier.task_id}`, {
+            params: { map_index: -1, logical_date: '2026-11-25T00:00:00+00:00' },
+          });
+          expect(res.status).toBe(200);
+          expectModel(ctx.version.responses.PreviousTIResult, res.json);
+          expect(res.json).toMatchObject({ dag_id: earlier.dag_id, task_id: earlier.task_id, run_id: earlier.run_id, state: 'running', map_index: -1 });
+          const none = await client.request('GET', `task-instances/previous/${earlier.dag_id}/${earlier.task_id}`, {
+            params: { map_index: -1, logical_date: '2026-11-24T00:00:00+00:00' },
+          });
+          expect([none.status, none.json]).toEqual([200, null]);
+        },
+      },
+    ],
   },
-  { n: 16, method: 'task_instances.get_task_states', http: 'GET task-instances/states', differs: all('route not in this service (issue #22 part 4)') },
+  {
+    n: 16,
+    method: 'task_instances.get_task_states',
+    http: 'GET task-instances/states',
+    cases: [
+      {
+        name: 'dag_id and run_ids: 200, parses as TaskStatesResponse, mapped tasks keyed task_id_{map_index}',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          await queuedTi(ctx, { dag_id: ti.dag_id, run_id: ti.run_id, task_id: 'fan', map_index: 0 });
+          const res = await client.request('GET', 'task-instances/states', { params: { dag_id: ti.dag_id, run_ids: [ti.run_id] } });
+          expect(res.status).toBe(200);
+          expectModel(ctx.version.responses.TaskStatesResponse, res.json);
+          expect(res.json).toEqual({ task_states: { [ti.run_id]: { [ti.task_id]: 'running', fan_0: 'queued' } } });
+        },
+      },
+    ],
+  },
   {
     n: 17,
     method: 'task_instances.get_task_breakcrumbs',
     http: 'GET task-instances/breadcrumbs',
-    differs: all('route not in this service (issue #22 part 4)'),
+    cases: [
+      {
+        name: 'dag_id and run_id: 200, parses as TaskBreadcrumbsResponse with the finished task',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx, { operator: 'PythonOperator' });
+          const body = ctx.version.requests.success({ end_date: END(), task_outlets: [], outlet_events: [], rendered_map_index: null });
+          await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(body) });
+          const { client: reader } = await startedTi(ctx, { dag_id: ti.dag_id, run_id: ti.run_id, task_id: 'report' });
+          const res = await reader.request('GET', 'task-instances/breadcrumbs', { params: { dag_id: ti.dag_id, run_id: ti.run_id } });
+          expect(res.status).toBe(200);
+          expectModel(ctx.version.responses.TaskBreadcrumbsResponse, res.json);
+          expect(res.json).toEqual({
+            breadcrumbs: [{ task_id: ti.task_id, map_index: -1, state: 'success', operator: 'PythonOperator', duration: expect.any(Number) }],
+          });
+        },
+      },
+    ],
   },
   {
     n: 18,
     method: 'task_instances.validate_inlets_and_outlets',
     http: 'GET task-instances/{id}/validate-inlets-and-outlets',
-    differs: all('route not in this service (issue #22 part 4)'),
+    cases: [
+      {
+        name: 'an outlet no dag uses any more: 200, parses as InactiveAssetsResponse naming it',
+        async run(ctx) {
+          const suffix = Math.random().toString(36).slice(2, 8);
+          const live = { name: `orders_${suffix}`, uri: `s3://bucket/orders_${suffix}` };
+          const gone = { name: `legacy_${suffix}`, uri: `s3://bucket/legacy_${suffix}` };
+          for (const [asset, active] of [
+            [live, true],
+            [gone, false],
+          ] as const) {
+            const res = await http(ctx.baseUrl, 'PUT', '/api/v1/assets', { ...asset, active }, await admin());
+            expect(res.status).toBeLessThan(300);
+          }
+          const { ti, client } = await startedTi(ctx, { inlets: [live], outlets: [gone] });
+          const res = await client.request('GET', `task-instances/${ti.id}/validate-inlets-and-outlets`);
+          expect(res.status).toBe(200);
+          expectModel(ctx.version.responses.InactiveAssetsResponse, res.json);
+          expect(res.json).toEqual({ inactive_assets: [{ ...gone, type: 'Asset' }] });
+        },
+      },
+    ],
   },
   {
     n: 19,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { http, uniqueId, type CreatedTi } from '../support/test-app';
+import { withDirect } from '../support/test-database';
 import { adminToken, bearer, signToken } from '../support/tokens';
 import { pydanticDatetime } from './models/pydantic';
 import { SdkClient, type SdkResponse } from './sdk-client';
@@ -116,4 +117,17 @@ export async function thrown(call: () => Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected the call to raise, it returned');
+}
+
+/** The control plane's admin token, signed with the replay's key. */
+export async function admin(): Promise<{ authorization: string }> {
+  return bearer(await adminToken({ key: new TextEncoder().encode(AIRFLOW_JWT_SECRET) }));
+}
+
+/**
+ * What Airflow's scheduler does between a sensor's pokes (not part of this service): once the
+ * reschedule date has passed, the task instance goes back to the queue.
+ */
+export async function schedulerRequeue(tiId: string): Promise<void> {
+  await withDirect((c) => c.query(`update task_instance set state = 'queued' where id = $1`, [tiId]));
 }
