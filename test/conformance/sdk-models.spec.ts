@@ -1,6 +1,6 @@
 import { pydanticDatetime, pydanticDuration } from './models/pydantic';
 import { fromResponse, heartbeatOutcome, pythonQuery, ServerResponseError, supervisorOutcome, type SdkResponse } from './sdk-client';
-import { SDK_VERSIONS, validate } from './sdk-versions';
+import { EARLIER_HEADERS, SDK_VERSIONS, validate } from './sdk-versions';
 
 const byLine = Object.fromEntries(SDK_VERSIONS.map((v) => [v.sdk, v]));
 
@@ -126,6 +126,13 @@ describe('the generated models, per version', () => {
     ['1.2', { state: 'running', run_type: 'operator_triggered' }, false],
   ] as const)('SDK %s TIRunContext with dag_run %j: parses = %s (DagRun forbids extras, TIRunContext ignores them)', (line, extra, ok) => {
     expect(validate(byLine[line].responses.TIRunContext, withFields(extra)).ok).toBe(ok);
+  });
+
+  it('SDK 1.1.0 (2025-09-23): DagRun has state but not triggering_user_name, and conf is never null', () => {
+    const early = EARLIER_HEADERS.find((v) => v.apiVersion === '2025-09-23')!.responses.TIRunContext;
+    expect(validate(early, withFields({ state: 'running' })).ok).toBe(true);
+    expect(validate(early, withFields({ state: 'running', triggering_user_name: null })).ok).toBe(false);
+    expect(validate(early, withFields({ state: 'running', conf: null })).ok).toBe(false);
   });
 
   it('a naive date-time fails AwareDatetime; XComResponse needs the value key, null allowed', () => {
