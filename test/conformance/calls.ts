@@ -348,6 +348,20 @@ export const CALLS: Call[] = [
           expectEmpty(await client.request('PATCH', `task-instances/${ti.id}/rendered-map-index`, { json: 'region=eu-west-1' }), 204);
         },
       },
+      {
+        name: 'an empty label: 422, which the supervisor hands the task as API_SERVER_ERROR',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx, { map_index: 3 });
+          const error = await thrown(() => client.request('PATCH', `task-instances/${ti.id}/rendered-map-index`, { json: '' }));
+          expect(error).toBeInstanceOf(ServerResponseError);
+          // Airflow's detail is the plain string "rendered_map_index cannot be empty" (message = that
+          // string); the service answers FastAPI's validation list. The task fails the same way.
+          expect(supervisorOutcome(error)).toEqual({
+            error: 'API_SERVER_ERROR',
+            detail: { status_code: 422, message: expect.any(String), detail: expect.anything() },
+          });
+        },
+      },
     ],
   },
   {
