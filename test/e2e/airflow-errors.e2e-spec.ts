@@ -54,13 +54,14 @@ describe('errors on /execution/* in Airflow wire format (real PostgreSQL)', () =
   const logs = new LogCapture();
   beforeAll(async () => {
     t = await startTestApp({ imports: [ErrorRoutesModule], env: { HTTP_MAX_BODY_BYTES: '2048', LOG_LEVEL: 'info' }, logDestination: logs });
-    api = lifecycle(t.baseUrl);
-    xc = xcoms(t.baseUrl);
+    // No Accept: what the Task SDK sends.
+    api = lifecycle(t.baseUrl, {});
+    xc = xcoms(t.baseUrl, {});
   });
   afterAll(() => t.close());
 
   describe('typed errors: {"detail": {"reason", "message", ...}}', () => {
-    it('/run on an unknown id: 404 not_found with Airflow\'s message', async () => {
+    it("/run on an unknown id: 404 not_found with Airflow's message", async () => {
       const id = randomUUID();
       expectAirflow(await api.run(id), 404, { detail: { reason: 'not_found', message: 'Task Instance not found', task_instance_id: id } });
     });
@@ -183,7 +184,7 @@ describe('errors on /execution/* in Airflow wire format (real PostgreSQL)', () =
       });
     });
 
-    it('another task instance\'s token: 403; a workload token on RTIF: 403 naming the token type', async () => {
+    it("another task instance's token: 403; a workload token on RTIF: 403 naming the token type", async () => {
       const ti = await api.newTi();
       expectAirflow(await http(t.baseUrl, 'PUT', api.path(ti.id, 'rtif'), { a: 1 }, bearer(await executionToken(randomUUID()))), 403, {
         detail: 'Token subject does not match task instance ID',
@@ -198,7 +199,10 @@ describe('errors on /execution/* in Airflow wire format (real PostgreSQL)', () =
     it('a bug: 500 {"message": "Internal server error", "correlation-id"} with nothing of the error in it', async () => {
       const id = randomUUID();
       const correlationId = randomUUID();
-      const res = await http(t.baseUrl, 'POST', `/execution/test-errors/${id}/boom`, undefined, { ...bearer(await executionToken(id)), 'correlation-id': correlationId });
+      const res = await http(t.baseUrl, 'POST', `/execution/test-errors/${id}/boom`, undefined, {
+        ...bearer(await executionToken(id)),
+        'correlation-id': correlationId,
+      });
       expectAirflow(res, 500, { message: 'Internal server error', 'correlation-id': correlationId });
       expect(res.headers.get('correlation-id')).toBe(correlationId);
       expect(res.text).not.toMatch(/secret_table|hunter2|insert/i);
@@ -249,7 +253,9 @@ describe('errors on /execution/* in Airflow wire format (real PostgreSQL)', () =
       const malformed = await http(t.baseUrl, 'PUT', api.path(ti.id, 'rtif'), '{"a":', ACCEPT_PROBLEM);
       expect([malformed.status, malformed.headers.get('content-type')]).toEqual([422, PROBLEM]);
       expect(malformed.body).toEqual(
-        expectedProblem(422, 'invalid_json', 'The request body is not valid JSON.', api.path(ti.id, 'rtif'), { errors: [{ path: '', message: 'malformed JSON' }] }),
+        expectedProblem(422, 'invalid_json', 'The request body is not valid JSON.', api.path(ti.id, 'rtif'), {
+          errors: [{ path: '', message: 'malformed JSON' }],
+        }),
       );
       const unknown = await http(t.baseUrl, 'GET', '/execution/no-such-route', undefined, ACCEPT_PROBLEM);
       expect([unknown.status, unknown.headers.get('content-type'), unknown.body.reason]).toEqual([404, PROBLEM, 'not_found']);
