@@ -266,6 +266,39 @@ describe('errors on /execution/* in Airflow wire format (real PostgreSQL)', () =
     });
   });
 
+  describe('OpenAPI', () => {
+    it("execution errors document Airflow's application/json first, then problem details; control-plane errors problem details only", async () => {
+      const doc = (await http(t.baseUrl, 'GET', '/openapi.json')).body;
+      const run = doc.paths['/execution/task-instances/{task_instance_id}/run'].patch.responses;
+      expect(Object.keys(run['409'].content)).toEqual(['application/json', 'application/problem+json']);
+      expect(run['409'].content['application/json']).toEqual({
+        schema: { $ref: '#/components/schemas/HTTPExceptionResponse' },
+        examples: {
+          invalid_state: {
+            summary: 'invalid_state',
+            value: { detail: { reason: 'invalid_state', message: 'TI was not in a state where it could be marked as running', previous_state: 'running' } },
+          },
+        },
+      });
+      expect(run['404'].content['application/json'].examples.not_found.value).toEqual({
+        detail: { reason: 'not_found', message: 'Task Instance not found', task_instance_id: expect.any(String) },
+      });
+      expect(run['401'].content['application/json'].examples.missing_token.value).toEqual({ detail: 'Missing auth token' });
+      expect(run['422'].content['application/json'].schema).toEqual({
+        oneOf: [{ $ref: '#/components/schemas/HTTPValidationError' }, { $ref: '#/components/schemas/HTTPExceptionResponse' }],
+      });
+      expect(run['422'].content['application/json'].examples.validation_error.value).toEqual({
+        detail: [{ loc: ['body', 'pid'], msg: 'pid must be an integer number', type: 'value_error' }],
+      });
+      // The problem examples keep their own members only (no Airflow wording leaks into them).
+      expect(run['404'].content['application/problem+json'].examples.not_found.value).not.toHaveProperty('airflow');
+      expect(JSON.stringify(doc)).not.toContain('x-airflow-wording');
+      const create = doc.paths['/api/v1/task-instances'].post.responses;
+      for (const status of ['401', '409', '422']) expect(Object.keys(create[status].content)).toEqual(['application/problem+json']);
+      expect(doc.components.schemas.HTTPValidationError.properties.detail.items).toEqual({ $ref: '#/components/schemas/ValidationError' });
+    });
+  });
+
   describe('a stored Idempotency-Key verdict is kept neutral and rendered per request', () => {
     it('the first answer in Airflow format, a replay asking for problem details gets them, a replay without gets the same Airflow bytes', async () => {
       const id = randomUUID();
