@@ -22,7 +22,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       BEARER_SCHEME,
     )
     .build();
-  return applyErrorFormatsToDocument(applyIdempotencyKeysToDocument(applyAuthToDocument(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] }))));
+  return applyErrorFormatsToDocument(
+    applyIdempotencyKeysToDocument(applyAuthToDocument(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] }))),
+  );
 }
 
 /** Swagger UI at `/docs`, the document at `/openapi.json`. */

@@ -35,7 +35,9 @@ export class TaskInstanceKeyResolver implements TaskInstanceResolver {
       runId: idPart(params, 'run_id', issues),
       taskId: idPart(params, 'task_id', issues),
       mapIndex:
-        params.map_index !== undefined ? mapIndexOf(params.map_index, 'path', issues) : mapIndexOf((req.query as Record<string, unknown>).map_index, 'query', issues),
+        params.map_index !== undefined
+          ? mapIndexOf(params.map_index, 'path', issues)
+          : mapIndexOf((req.query as Record<string, unknown>).map_index, 'query', issues),
     };
     if (issues.length > 0) throw new RequestValidationException(issues, 'The task instance key is not valid.');
     if ([key.dagId, key.runId, key.taskId].some((part) => part.length > MAX_ID_LENGTH)) return undefined;

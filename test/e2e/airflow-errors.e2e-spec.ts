@@ -54,13 +54,14 @@ describe('errors on /execution/* in Airflow wire format (real PostgreSQL)', () =
   const logs = new LogCapture();
   beforeAll(async () => {
     t = await startTestApp({ imports: [ErrorRoutesModule], env: { HTTP_MAX_BODY_BYTES: '2048', LOG_LEVEL: 'info' }, logDestination: logs });
-    api = lifecycle(t.baseUrl);
-    xc = xcoms(t.baseUrl);
+    // No Accept: what the Task SDK sends.
+    api = lifecycle(t.baseUrl, {});
+    xc = xcoms(t.baseUrl, {});
   });
   afterAll(() => t.close());
 
   describe('typed errors: {"detail": {"reason", "message", ...}}', () => {
-    it('/run on an unknown id: 404 not_found with Airflow\'s message', async () => {
+    it("/run on an unknown id: 404 not_found with Airflow's message", async () => {
       const id = randomUUID();
       expectAirflow(await api.run(id), 404, { detail: { reason: 'not_found', message: 'Task Instance not found', task_instance_id: id } });
     });
@@ -183,7 +184,7 @@ describe('errors on /execution/* in Airflow wire format (real PostgreSQL)', () =
       });
     });
 
-    it('another task instance\'s token: 403; a workload token on RTIF: 403 naming the token type', async () => {
+    it("another task instance's token: 403; a workload token on RTIF: 403 naming the token type", async () => {
       const ti = await api.newTi();
       expectAirflow(await http(t.baseUrl, 'PUT', api.path(ti.id, 'rtif'), { a: 1 }, bearer(await executionToken(randomUUID()))), 403, {
         detail: 'Token subject does not match task instance ID',
@@ -198,7 +199,10 @@ describe('errors on /execution/* in Airflow wire format (real PostgreSQL)', () =
     it('a bug: 500 {"message": "Internal server error", "correlation-id"} with nothing of the error in it', async () => {
       const id = randomUUID();
       const correlationId = randomUUID();
-      const res = await http(t.baseUrl, 'POST', `/execution/test-errors/${id}/boom`, undefined, { ...bearer(await executionToken(id)), 'correlation-id': correlationId });
+      const res = await http(t.baseUrl, 'POST', `/execution/test-errors/${id}/boom`, undefined, {
+        ...bearer(await executionToken(id)),
+        'correlation-id': correlationId,
+      });
       expectAirflow(res, 500, { message: 'Internal server error', 'correlation-id': correlationId });
       expect(res.headers.get('correlation-id')).toBe(correlationId);
       expect(res.text).not.toMatch(/secret_table|hunter2|insert/i);
@@ -249,7 +253,9 @@ describe('errors on /execution/* in Airflow wire format (real PostgreSQL)', () =
       const malformed = await http(t.baseUrl, 'PUT', api.path(ti.id, 'rtif'), '{"a":', ACCEPT_PROBLEM);
       expect([malformed.status, malformed.headers.get('content-type')]).toEqual([422, PROBLEM]);
       expect(malformed.body).toEqual(
-        expectedProblem(422, 'invalid_json', 'The request body is not valid JSON.', api.path(ti.id, 'rtif'), { errors: [{ path: '', message: 'malformed JSON' }] }),
+        expectedProblem(422, 'invalid_json', 'The request body is not valid JSON.', api.path(ti.id, 'rtif'), {
+          errors: [{ path: '', message: 'malformed JSON' }],
+        }),
       );
       const unknown = await http(t.baseUrl, 'GET', '/execution/no-such-route', undefined, ACCEPT_PROBLEM);
       expect([unknown.status, unknown.headers.get('content-type'), unknown.body.reason]).toEqual([404, PROBLEM, 'not_found']);
@@ -257,6 +263,39 @@ describe('errors on /execution/* in Airflow wire format (real PostgreSQL)', () =
       expect(missing.body).toEqual(
         expectedProblem(401, 'missing_token', 'This route requires a bearer token (Authorization: Bearer <JWT>).', api.path(ti.id, 'rtif')),
       );
+    });
+  });
+
+  describe('OpenAPI', () => {
+    it("execution errors document Airflow's application/json first, then problem details; control-plane errors problem details only", async () => {
+      const doc = (await http(t.baseUrl, 'GET', '/openapi.json')).body;
+      const run = doc.paths['/execution/task-instances/{task_instance_id}/run'].patch.responses;
+      expect(Object.keys(run['409'].content)).toEqual(['application/json', 'application/problem+json']);
+      expect(run['409'].content['application/json']).toEqual({
+        schema: { $ref: '#/components/schemas/HTTPExceptionResponse' },
+        examples: {
+          invalid_state: {
+            summary: 'invalid_state',
+            value: { detail: { reason: 'invalid_state', message: 'TI was not in a state where it could be marked as running', previous_state: 'running' } },
+          },
+        },
+      });
+      expect(run['404'].content['application/json'].examples.not_found.value).toEqual({
+        detail: { reason: 'not_found', message: 'Task Instance not found', task_instance_id: expect.any(String) },
+      });
+      expect(run['401'].content['application/json'].examples.missing_token.value).toEqual({ detail: 'Missing auth token' });
+      expect(run['422'].content['application/json'].schema).toEqual({
+        oneOf: [{ $ref: '#/components/schemas/HTTPValidationError' }, { $ref: '#/components/schemas/HTTPExceptionResponse' }],
+      });
+      expect(run['422'].content['application/json'].examples.validation_error.value).toEqual({
+        detail: [{ loc: ['body', 'pid'], msg: 'pid must be an integer number', type: 'value_error' }],
+      });
+      // The problem examples keep their own members only (no Airflow wording leaks into them).
+      expect(run['404'].content['application/problem+json'].examples.not_found.value).not.toHaveProperty('airflow');
+      expect(JSON.stringify(doc)).not.toContain('x-airflow-wording');
+      const create = doc.paths['/api/v1/task-instances'].post.responses;
+      for (const status of ['401', '409', '422']) expect(Object.keys(create[status].content)).toEqual(['application/problem+json']);
+      expect(doc.components.schemas.HTTPValidationError.properties.detail.items).toEqual({ $ref: '#/components/schemas/ValidationError' });
     });
   });
 

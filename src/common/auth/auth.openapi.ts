@@ -59,7 +59,11 @@ export function applyAuthToDocument(document: OpenAPIObject): OpenAPIObject {
               },
             ])
           : problem(403, 'The token is for another task instance, or its scope is not accepted here.', [
-              { reason: 'wrong_task_instance', detail: 'The token was issued for another task instance.', airflow: { detail: 'Token subject does not match task instance ID' } },
+              {
+                reason: 'wrong_task_instance',
+                detail: 'The token was issued for another task instance.',
+                airflow: { detail: 'Token subject does not match task instance ID' },
+              },
               {
                 reason: 'wrong_scope',
                 detail: 'A workload token is not accepted here; this route accepts: execution.',

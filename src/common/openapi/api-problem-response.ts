@@ -24,7 +24,14 @@ export function problemExampleObject(status: number, example: ProblemExample): R
   const { airflow, ...members } = example;
   return {
     summary: example.reason,
-    value: { type: `urn:task-execution-api:problem:${example.reason}`, title: problemTitle(status), status, instance: '/…', correlation_id: '0193…', ...members },
+    value: {
+      type: `urn:task-execution-api:problem:${example.reason}`,
+      title: problemTitle(status),
+      status,
+      instance: '/…',
+      correlation_id: '0193…',
+      ...members,
+    },
     ...(airflow !== undefined ? { [AIRFLOW_WORDING_EXTENSION]: airflow } : {}),
   };
 }

@@ -16,8 +16,7 @@ export interface AirflowValidationError {
 
 /** `{"detail": …}` as FastAPI sends it, or the execution API's catch-all 500 body. */
 export type AirflowErrorBody =
-  | { detail: string | AirflowValidationError[] | Record<string, unknown> }
-  | { message: 'Internal server error'; 'correlation-id': string };
+  { detail: string | AirflowValidationError[] | Record<string, unknown> } | { message: 'Internal server error'; 'correlation-id': string };
 
 /** Pydantic's type for an issue that names none: what the message says happened. */
 function issueType(issue: ProblemIssue): string {
@@ -27,9 +26,12 @@ function issueType(issue: ProblemIssue): string {
   return 'value_error';
 }
 
-/** FastAPI's `loc`: the location, then the path's segments, list indexes as numbers. */
+/** FastAPI's `loc`: the location, then the path's segments (`a.b`, `a[0]`, `a.0`), list indexes as numbers. */
 function issueLoc(issue: ProblemIssue): (string | number)[] {
-  const segments = issue.path === '' ? [] : issue.path.split('.').map((s) => (/^(0|[1-9][0-9]{0,8})$/.test(s) ? Number(s) : s));
+  const segments = (issue.path.match(/\[[0-9]+\]|[^.[\]]+/g) ?? []).map((s) => {
+    const index = /^\[([0-9]+)\]$/.exec(s)?.[1] ?? s;
+    return /^(0|[1-9][0-9]{0,8})$/.test(index) ? Number(index) : s;
+  });
   return [issue.location ?? 'body', ...segments];
 }
 
