@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { applyApiVersionToDocument } from './common/api-version/api-version.openapi';
 import { applyAuthToDocument, BEARER_SCHEME } from './common/auth/auth.openapi';
 import { applyIdempotencyKeysToDocument } from './common/idempotency-keys/idempotency-keys.openapi';
 import { ProblemDto } from './common/problem/problem.dto';
@@ -21,7 +22,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       BEARER_SCHEME,
     )
     .build();
-  return applyIdempotencyKeysToDocument(applyAuthToDocument(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] })));
+  return applyApiVersionToDocument(
+    applyIdempotencyKeysToDocument(applyAuthToDocument(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] }))),
+  );
 }
 
 /** Swagger UI at `/docs`, the document at `/openapi.json`. */
