@@ -1,8 +1,22 @@
+import { Controller, Get, Module } from '@nestjs/common';
+import { VersionedResponse } from '../../src/common/api-version/versioned-response';
 import { http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
 import { withDirect } from '../support/test-database';
 import { lifecycle, problem, requeue, runBody, START, tiRow } from './lifecycle.helpers';
 
 const HEADER = 'Airflow-API-Version';
+
+@Controller('test-versioned')
+class UndeclaredSchemaController {
+  @Get()
+  @VersionedResponse('NoSuchSchema')
+  get(): Record<string, never> {
+    return {};
+  }
+}
+
+@Module({ controllers: [UndeclaredSchemaController] })
+class UndeclaredSchemaModule {}
 
 /**
  * `PATCH …/run` answered in the shape of each Task SDK line's `Airflow-API-Version` (its generated
@@ -233,5 +247,17 @@ describe('Airflow-API-Version on the execution API', () => {
         }
       }
     });
+  });
+});
+
+describe('@VersionedResponse', () => {
+  it('refuses, when applied, a name that is not a schema name', () => {
+    expect(() => VersionedResponse('Dag Run')).toThrow('"Dag Run" is not a schema name');
+  });
+
+  it('refuses to start when a route names a schema no module declares, naming the route', async () => {
+    await expect(startTestApp({ imports: [UndeclaredSchemaModule] })).rejects.toThrow(
+      "@VersionedResponse('NoSuchSchema') on UndeclaredSchemaController.get: no module declares that schema",
+    );
   });
 });

@@ -14,7 +14,8 @@ import { map, type Observable } from 'rxjs';
 import { resolvedApiVersion } from './api-version.header';
 import { VersionBundle } from './version-bundle';
 
-const VERSIONED_RESPONSE = 'api-version:response-schema';
+/** The metadata key `@VersionedResponse` sets (the schema name); the module checks them all at start-up. */
+export const VERSIONED_RESPONSE = 'api-version:response-schema';
 
 /**
  * Serializes the route's response in the caller's API version: the handler returns the newest
