@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { applyApiVersionToDocument } from './common/api-version/api-version.openapi';
 import { applyAuthToDocument, BEARER_SCHEME } from './common/auth/auth.openapi';
 import { applyIdempotencyKeysToDocument } from './common/idempotency-keys/idempotency-keys.openapi';
 import { applyErrorFormatsToDocument } from './common/openapi/api-problem-response';
@@ -22,7 +23,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       BEARER_SCHEME,
     )
     .build();
+<<<<<<< HEAD
   return applyErrorFormatsToDocument(
+=======
+  return applyApiVersionToDocument(
+>>>>>>> wt-versions
     applyIdempotencyKeysToDocument(applyAuthToDocument(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] }))),
   );
 }

@@ -29,7 +29,10 @@ describe('OpenAPI document: lifecycle routes', () => {
         .filter((s) => s !== '401' && s !== '403')
         .sort(),
     ).toEqual(statuses);
-    expect(op.parameters).toEqual([expect.objectContaining({ name: 'task_instance_id', in: 'path', required: true })]);
+    expect(op.parameters).toEqual([
+      expect.objectContaining({ name: 'task_instance_id', in: 'path', required: true }),
+      expect.objectContaining({ name: 'Airflow-API-Version', in: 'header', required: false }),
+    ]);
     expect(example(op, '404', 'not_found')).toMatchObject({ status: 404, reason: 'not_found' });
     expect(example(op, '410', 'not_found')).toMatchObject({
       status: 410,
@@ -114,8 +117,8 @@ describe('OpenAPI document: lifecycle routes', () => {
         'next_kwargs',
         'next_method',
         'should_retry',
+        'start_date',
         'task_reschedule_count',
-        'upstream_map_indexes',
         'variables',
         'xcom_keys_to_clear',
       ].sort(),

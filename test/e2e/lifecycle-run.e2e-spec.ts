@@ -43,13 +43,14 @@ describe('PATCH /execution/task-instances/{id}/run', () => {
         triggering_user_name: null,
         consumed_asset_events: [],
         partition_key: null,
+        note: null,
+        team_name: null,
       },
       task_reschedule_count: 0,
       first_task_reschedule_start_date: null,
       max_tries: 2,
       variables: [],
       connections: [],
-      upstream_map_indexes: null,
       xcom_keys_to_clear: [],
       should_retry: true,
     });
@@ -120,7 +121,7 @@ describe('PATCH /execution/task-instances/{id}/run', () => {
     expect(res.body).toEqual(problem(404, 'not_found', `Task instance ${id} not found.`, api.path(id, 'run'), { task_instance_id: id }));
   });
 
-  it('resuming a deferred task keeps its start_date and returns next_method and next_kwargs', async () => {
+  it('resuming a deferred task keeps its start_date and returns next_method, next_kwargs and the try’s start_date', async () => {
     const ti = await api.running();
     const deferred = await api.state(ti.id, {
       state: 'deferred',
@@ -133,7 +134,7 @@ describe('PATCH /execution/task-instances/{id}/run', () => {
     await requeue(ti.id);
     const res = await api.run(ti.id, runBody({ start_date: '2026-11-25T12:00:00Z', pid: 5555 }));
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ next_method: 'execute_complete', next_kwargs: { cursor: 7, items: ['a'] } });
+    expect(res.body).toMatchObject({ next_method: 'execute_complete', next_kwargs: { cursor: 7, items: ['a'] }, start_date: START });
     const row = await tiRow(ti.id);
     expect(row).toMatchObject({ state: 'running', pid: 5555 });
     expect(row!.start_date.toISOString()).toBe(START);
@@ -144,6 +145,7 @@ describe('PATCH /execution/task-instances/{id}/run', () => {
     const res = await api.run(ti.id);
     expect(Object.keys(res.body)).not.toContain('next_method');
     expect(Object.keys(res.body)).not.toContain('next_kwargs');
+    expect(Object.keys(res.body)).not.toContain('start_date');
   });
 
   it('task_reschedule_count counts the reschedules of the current try; first_task_reschedule_start_date is the first one', async () => {

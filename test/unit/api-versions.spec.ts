@@ -203,7 +203,12 @@ describe('Execution API versions: a bad declaration fails at start-up', () => {
     ['an empty list', [], [], /the list is empty/],
     ['versions out of order', ['2025-02-01', '2025-01-01'], [], /not after/],
     ['a version that is not a date', ['2025-01-01', 'v2'], [], /not a YYYY-MM-DD date/],
-    ['a change in an unknown version', ['2025-01-01', '2025-02-01'], [defineVersionChanges('m', { S: {} }, [change('2025-03-01')])], /unknown version 2025-03-01/],
+    [
+      'a change in an unknown version',
+      ['2025-01-01', '2025-02-01'],
+      [defineVersionChanges('m', { S: {} }, [change('2025-03-01')])],
+      /unknown version 2025-03-01/,
+    ],
     ['a change in the first version', ['2025-01-01', '2025-02-01'], [defineVersionChanges('m', { S: {} }, [change('2025-01-01')])], /first version/],
     ['a change to an undeclared schema', ['2025-01-01', '2025-02-01'], [defineVersionChanges('m', { S: {} }, [change('2025-02-01', 'T')])], /does not declare/],
     ['a nested schema nobody declares', ['2025-01-01'], [defineVersionChanges('m', { S: { x: 'T' } }, [])], /undeclared schema T/],

@@ -76,9 +76,11 @@ export class VersionBundle {
     for (const module of modules) {
       for (const change of module.changes) {
         if (!this.known.has(change.version)) throw new Error(`API versions: ${change.name} (${module.owner}) names the unknown version ${change.version}`);
-        if (change.version === versions[0]) throw new Error(`API versions: ${change.name} (${module.owner}) is in the first version, which has no previous one`);
+        if (change.version === versions[0])
+          throw new Error(`API versions: ${change.name} (${module.owner}) is in the first version, which has no previous one`);
         for (const i of change.instructions) {
-          if (!Object.hasOwn(module.schemas, i.schema)) throw new Error(`API versions: ${change.name} changes ${i.schema}, which ${module.owner} does not declare`);
+          if (!Object.hasOwn(module.schemas, i.schema))
+            throw new Error(`API versions: ${change.name} changes ${i.schema}, which ${module.owner} does not declare`);
         }
         all.push(change);
       }

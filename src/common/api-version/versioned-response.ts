@@ -1,12 +1,21 @@
-import { applyDecorators, Inject, Injectable, SetMetadata, UseInterceptors, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import {
+  applyDecorators,
+  Inject,
+  Injectable,
+  SetMetadata,
+  UseInterceptors,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiHeader } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { map, type Observable } from 'rxjs';
-import { API_VERSION_HEADER, resolvedApiVersion } from './api-version.header';
+import { resolvedApiVersion } from './api-version.header';
 import { VersionBundle } from './version-bundle';
 
-const VERSIONED_RESPONSE = 'api-version:response-schema';
+/** The metadata key `@VersionedResponse` sets (the schema name); the module checks them all at start-up. */
+export const VERSIONED_RESPONSE = 'api-version:response-schema';
 
 /**
  * Serializes the route's response in the caller's API version: the handler returns the newest
@@ -19,17 +28,7 @@ const VERSIONED_RESPONSE = 'api-version:response-schema';
  */
 export function VersionedResponse(schema: string): MethodDecorator {
   if (!/^[A-Za-z][A-Za-z0-9]*$/.test(schema)) throw new Error(`@VersionedResponse: "${schema}" is not a schema name`);
-  return applyDecorators(
-    SetMetadata(VERSIONED_RESPONSE, schema),
-    UseInterceptors(VersionedResponseInterceptor),
-    ApiHeader({
-      name: API_VERSION_HEADER,
-      required: false,
-      description:
-        'The execution API version (a date) the caller speaks; the response has that version’s shape. Absent: the newest. An unknown date gets the closest older version.',
-      schema: { type: 'string', format: 'date', example: '2026-06-30' },
-    }),
-  );
+  return applyDecorators(SetMetadata(VERSIONED_RESPONSE, schema), UseInterceptors(VersionedResponseInterceptor));
 }
 
 /** Applies the bundle's migration for the route's declared schema to the handler's result. */

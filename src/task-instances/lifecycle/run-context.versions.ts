@@ -39,87 +39,83 @@ export function downgradeUpstreamMapIndexes(value: unknown): unknown {
   );
 }
 
-export const RUN_CONTEXT_VERSION_CHANGES = defineVersionChanges(
-  'task-instances',
-  { TIRunContext: { dag_run: 'DagRun' }, DagRun: {} },
-  [
-    // 2026-06-30 (Airflow 3.3, Task SDK 1.3)
-    {
-      version: '2026-06-30',
-      name: 'AddTeamNameField',
-      description: 'Add the `team_name` field to DagRun.',
-      instructions: [field('DagRun', 'team_name').didntExist],
-    },
-    {
-      version: '2026-06-30',
-      name: 'AddFirstTaskRescheduleStartDateField',
-      description: 'Add `first_task_reschedule_start_date` to TIRunContext (the 3.3 Task SDK model has it at API 2026-06-30).',
-      instructions: [field('TIRunContext', 'first_task_reschedule_start_date').didntExist],
-    },
-    // 2026-04-06 (Airflow 3.2, Task SDK 1.2)
-    {
-      version: '2026-04-06',
-      name: 'AddPartitionKeyField',
-      description: 'Add `partition_key` to DagRun.',
-      instructions: [field('DagRun', 'partition_key').didntExist],
-    },
-    {
-      version: '2026-04-06',
-      name: 'MakeDagRunStartDateNullable',
-      description: 'DagRun.start_date may be null (a run not started yet); older clients require a date and get run_after.',
-      instructions: [field('DagRun', 'start_date').wasNeverNull((dagRun) => dagRun.run_after, 'run_after stands in for a missing start_date')],
-    },
-    {
-      version: '2026-04-06',
-      name: 'ModifyDeferredTaskKwargsToJsonValue',
-      description: '`next_kwargs` is stored in SDK-serde form; Task SDK < 1.2 reads BaseSerialization.',
-      instructions: [field('TIRunContext', 'next_kwargs').hadFormat(toBaseSerialization, 'BaseSerialization ({"__type": "dict", "__var": …})')],
-    },
-    {
-      version: '2026-04-06',
-      name: 'RemoveUpstreamMapIndexesField',
-      description: 'Remove `upstream_map_indexes` from TIRunContext (the Task SDK computes them); older clients get null.',
-      instructions: [field('TIRunContext', 'upstream_map_indexes').existedAs(null)],
-    },
-    {
-      version: '2026-04-06',
-      name: 'AddNoteField',
-      description: 'Add `note` to DagRun.',
-      instructions: [field('DagRun', 'note').didntExist],
-    },
-    {
-      version: '2026-04-06',
-      name: 'AddTaskInstanceStartDateField',
-      description: 'Add `start_date` to TIRunContext (the start of a try resuming from deferral).',
-      instructions: [field('TIRunContext', 'start_date').didntExist],
-    },
-    // 2025-11-05 (Airflow 3.1.x)
-    {
-      version: '2025-11-05',
-      name: 'AddTriggeringUserNameField',
-      description: 'Add `triggering_user_name` to DagRun.',
-      instructions: [field('DagRun', 'triggering_user_name').didntExist],
-    },
-    // 2025-10-27 (Airflow 3.1.x)
-    {
-      version: '2025-10-27',
-      name: 'MakeDagRunConfNullable',
-      description: 'DagRun.conf may be null; older clients get {}.',
-      instructions: [field('DagRun', 'conf').wasNeverNull(() => ({}), '{} stands in for a null conf')],
-    },
-    // 2025-08-10 (Airflow 3.1.0)
-    {
-      version: '2025-08-10',
-      name: 'AddDagRunStateFieldAndPreviousEndpoint',
-      description: 'Add `state` to DagRun.',
-      instructions: [field('DagRun', 'state').didntExist],
-    },
-    // 2025-05-20 (Airflow 3.0.2)
-    {
-      version: '2025-05-20',
-      name: 'DowngradeUpstreamMapIndexes',
-      description: '`upstream_map_indexes` values may be lists of map indexes; before, one int each.',
-      instructions: [field('TIRunContext', 'upstream_map_indexes').hadFormat(downgradeUpstreamMapIndexes, 'one int per upstream task')],
-    },
-  ],
-);
+export const RUN_CONTEXT_VERSION_CHANGES = defineVersionChanges('task-instances', { TIRunContext: { dag_run: 'DagRun' }, DagRun: {} }, [
+  // 2026-06-30 (Airflow 3.3, Task SDK 1.3)
+  {
+    version: '2026-06-30',
+    name: 'AddTeamNameField',
+    description: 'Add the `team_name` field to DagRun.',
+    instructions: [field('DagRun', 'team_name').didntExist],
+  },
+  {
+    version: '2026-06-30',
+    name: 'AddFirstTaskRescheduleStartDateField',
+    description: 'Add `first_task_reschedule_start_date` to TIRunContext (the 3.3 Task SDK model has it at API 2026-06-30).',
+    instructions: [field('TIRunContext', 'first_task_reschedule_start_date').didntExist],
+  },
+  // 2026-04-06 (Airflow 3.2, Task SDK 1.2)
+  {
+    version: '2026-04-06',
+    name: 'AddPartitionKeyField',
+    description: 'Add `partition_key` to DagRun.',
+    instructions: [field('DagRun', 'partition_key').didntExist],
+  },
+  {
+    version: '2026-04-06',
+    name: 'MakeDagRunStartDateNullable',
+    description: 'DagRun.start_date may be null (a run not started yet); older clients require a date and get run_after.',
+    instructions: [field('DagRun', 'start_date').wasNeverNull((dagRun) => dagRun.run_after, 'run_after stands in for a missing start_date')],
+  },
+  {
+    version: '2026-04-06',
+    name: 'ModifyDeferredTaskKwargsToJsonValue',
+    description: '`next_kwargs` is stored in SDK-serde form; Task SDK < 1.2 reads BaseSerialization.',
+    instructions: [field('TIRunContext', 'next_kwargs').hadFormat(toBaseSerialization, 'BaseSerialization ({"__type": "dict", "__var": …})')],
+  },
+  {
+    version: '2026-04-06',
+    name: 'RemoveUpstreamMapIndexesField',
+    description: 'Remove `upstream_map_indexes` from TIRunContext (the Task SDK computes them); older clients get null.',
+    instructions: [field('TIRunContext', 'upstream_map_indexes').existedAs(null)],
+  },
+  {
+    version: '2026-04-06',
+    name: 'AddNoteField',
+    description: 'Add `note` to DagRun.',
+    instructions: [field('DagRun', 'note').didntExist],
+  },
+  {
+    version: '2026-04-06',
+    name: 'AddTaskInstanceStartDateField',
+    description: 'Add `start_date` to TIRunContext (the start of a try resuming from deferral).',
+    instructions: [field('TIRunContext', 'start_date').didntExist],
+  },
+  // 2025-11-05 (Airflow 3.1.x)
+  {
+    version: '2025-11-05',
+    name: 'AddTriggeringUserNameField',
+    description: 'Add `triggering_user_name` to DagRun.',
+    instructions: [field('DagRun', 'triggering_user_name').didntExist],
+  },
+  // 2025-10-27 (Airflow 3.1.x)
+  {
+    version: '2025-10-27',
+    name: 'MakeDagRunConfNullable',
+    description: 'DagRun.conf may be null; older clients get {}.',
+    instructions: [field('DagRun', 'conf').wasNeverNull(() => ({}), '{} stands in for a null conf')],
+  },
+  // 2025-08-10 (Airflow 3.1.0)
+  {
+    version: '2025-08-10',
+    name: 'AddDagRunStateFieldAndPreviousEndpoint',
+    description: 'Add `state` to DagRun.',
+    instructions: [field('DagRun', 'state').didntExist],
+  },
+  // 2025-05-20 (Airflow 3.0.2)
+  {
+    version: '2025-05-20',
+    name: 'DowngradeUpstreamMapIndexes',
+    description: '`upstream_map_indexes` values may be lists of map indexes; before, one int each.',
+    instructions: [field('TIRunContext', 'upstream_map_indexes').hadFormat(downgradeUpstreamMapIndexes, 'one int per upstream task')],
+  },
+]);
