@@ -23,12 +23,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       BEARER_SCHEME,
     )
     .build();
-<<<<<<< HEAD
   return applyErrorFormatsToDocument(
-=======
-  return applyApiVersionToDocument(
->>>>>>> wt-versions
-    applyIdempotencyKeysToDocument(applyAuthToDocument(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] }))),
+    applyApiVersionToDocument(
+      applyIdempotencyKeysToDocument(applyAuthToDocument(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] }))),
+    ),
   );
 }
 

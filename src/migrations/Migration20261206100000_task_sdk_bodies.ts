@@ -27,12 +27,13 @@ export class Migration20261206100000_task_sdk_bodies extends Migration {
 
   override async down(): Promise<void> {
     this.addSql(`alter table "trigger" drop column if exists queue;`);
-    // Rows in the new state would violate the old check: they go back to where the state came from.
-    this.addSql(`update task_instance_history set state = 'running' where state = 'awaiting_input';`);
+    // Rows in the new state would violate the old check. A parked task goes back to the scheduler,
+    // as an answered one would: its next_method makes the next /run resume it.
+    this.addSql(`update task_instance_history set state = 'scheduled' where state = 'awaiting_input';`);
     this.addSql(`alter table task_instance_history
       drop constraint task_instance_history_state_check,
       add constraint task_instance_history_state_check check (state in (${STATES_BEFORE}));`);
-    this.addSql(`update task_instance set state = 'running' where state = 'awaiting_input';`);
+    this.addSql(`update task_instance set state = 'scheduled' where state = 'awaiting_input';`);
     this.addSql(`alter table task_instance
       drop constraint task_instance_state_check,
       add constraint task_instance_state_check check (state in (${STATES_BEFORE})),

@@ -70,7 +70,14 @@ describe('OpenAPI document: lifecycle routes', () => {
     const body = doc.paths[`${BASE}/state`].patch.requestBody.content['application/json'];
     const ref = (name: string) => `#/components/schemas/${name}`;
     expect(body.schema.oneOf).toEqual(
-      ['TISuccessStatePayload', 'TITerminalStatePayload', 'TIRetryStatePayload', 'TIRescheduleStatePayload', 'TIDeferredStatePayload'].map((n) => ({
+      [
+        'TISuccessStatePayload',
+        'TITerminalStatePayload',
+        'TIRetryStatePayload',
+        'TIRescheduleStatePayload',
+        'TIDeferredStatePayload',
+        'TIAwaitingInputStatePayload',
+      ].map((n) => ({
         $ref: ref(n),
       })),
     );
@@ -85,11 +92,18 @@ describe('OpenAPI document: lifecycle routes', () => {
         up_for_retry: ref('TIRetryStatePayload'),
         up_for_reschedule: ref('TIRescheduleStatePayload'),
         deferred: ref('TIDeferredStatePayload'),
+        awaiting_input: ref('TIAwaitingInputStatePayload'),
       },
     });
-    expect(Object.keys(body.examples).sort()).toEqual(['deferred', 'failed', 'success', 'up_for_reschedule', 'up_for_retry']);
+    expect(Object.keys(body.examples).sort()).toEqual(['awaiting_input', 'deferred', 'failed', 'success', 'up_for_reschedule', 'up_for_retry']);
     const schemas = doc.components.schemas;
     expect(schemas.TIDeferredStatePayload.required.sort()).toEqual(['classpath', 'next_method', 'state']);
+    expect(schemas.TIAwaitingInputStatePayload.required.sort()).toEqual(['next_method', 'state']);
+    // What Task SDK 1.3 sends as null when unset is documented as nullable.
+    expect(schemas.TIRetryStatePayload.properties.retry_delay_seconds).toMatchObject({ type: 'number', nullable: true, minimum: 0 });
+    expect(schemas.TIRetryStatePayload.properties.retry_reason).toMatchObject({ type: 'string', nullable: true });
+    expect(schemas.TIDeferredStatePayload.properties.queue).toMatchObject({ type: 'string', nullable: true, maxLength: 256 });
+    expect(schemas.TIAwaitingInputStatePayload.properties.timeout).toMatchObject({ type: 'string', nullable: true });
     expect(schemas.TIRescheduleStatePayload.required.sort()).toEqual(['end_date', 'reschedule_date', 'state']);
     expect(schemas.TITerminalStatePayload.properties.state).toEqual({ allOf: [{ $ref: ref('TerminalStateNonSuccess') }] });
     expect(schemas.TerminalStateNonSuccess.enum).toEqual(['failed', 'skipped', 'removed', 'upstream_failed']);

@@ -1,6 +1,7 @@
 import { startTestApp, type TestApp } from '../support/test-app';
 import { withDirect } from '../support/test-database';
 import { liveRow, lifecycle, problem, requeue, START, tiRow, WORKER } from './lifecycle.helpers';
+import { storedXComs, xcoms } from './xcom.helpers';
 
 /**
  * Every execution body exactly as the Task SDK sends it: `Model(...).model_dump_json()` of the
@@ -296,5 +297,68 @@ describe('awaiting_input (human-in-the-loop, TIAwaitingInputStatePayload of SDK 
     expect(res.status).toBe(422);
     expect(res.body).toEqual(problem(422, 'validation_error', 'The request is not valid.', api.path(ti.id, 'state'), { errors }));
     expect(await tiRow(ti.id)).toEqual(before);
+  });
+});
+
+describe('XCom POST as the Task SDK sends it, and the read scope', () => {
+  let t: TestApp;
+  let x: ReturnType<typeof xcoms>;
+  beforeAll(async () => {
+    t = await startTestApp();
+    x = xcoms(t.baseUrl);
+  });
+  afterAll(() => t.close());
+
+  it.each([['?dag_result=true'], ['?dag_result=True&map_index=0'], ['?dag_result=false']])(
+    'XComOperations.set(..., dag_result=...) sends %s: 201, the value stored as sent (dag_result itself is not stored, as in Airflow)',
+    async (query) => {
+      const ti = await x.newTi({ map_index: query.includes('map_index=0') ? 0 : -1 });
+      const res = await x.setText(ti, 'return_value', '{"rows":42}', query);
+      expect([res.status, res.body]).toEqual([201, { message: 'XCom successfully set' }]);
+      expect(await storedXComs(ti, 'return_value')).toEqual([{ map_index: query.includes('map_index=0') ? 0 : -1, value: '{"rows": 42}' }]);
+    },
+  );
+
+  it('422 for a dag_result that is no boolean, naming the parameter; nothing written', async () => {
+    const ti = await x.newTi();
+    const res = await x.setText(ti, 'return_value', '1', '?dag_result=maybe');
+    expect(res.status).toBe(422);
+    expect(res.body).toEqual(
+      problem(422, 'validation_error', 'The request is not valid.', x.path(ti, 'return_value'), {
+        errors: [{ path: 'dag_result', message: 'dag_result must be a boolean value' }],
+      }),
+    );
+    expect(await storedXComs(ti, 'return_value')).toEqual([]);
+  });
+});
+
+describe('XCOM_READ_SCOPE=same_dag: reads limited to the reader’s own dag', () => {
+  let t: TestApp;
+  let x: ReturnType<typeof xcoms>;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { XCOM_READ_SCOPE: 'same_dag' } });
+    x = xcoms(t.baseUrl);
+  });
+  afterAll(() => t.close());
+
+  it('lets a task instance of the same dag read and refuses another dag on every read route (403 wrong_dag)', async () => {
+    const ti = await x.newTi();
+    await x.set(ti, 'k', 'v');
+    const sibling = await x.newTi({ dag_id: ti.dag_id, run_id: 'other_run', task_id: 'sibling' });
+    expect((await x.get(ti, 'k', '', sibling)).body).toEqual({ key: 'k', value: 'v' });
+    const stranger = await x.newTi();
+    const expected = problem(
+      403,
+      'wrong_dag',
+      'The token was issued for a task instance of another dag; a task reads the XComs of its own dag only.',
+      x.path(ti, 'k'),
+      {
+        token_dag_id: stranger.dag_id,
+      },
+    );
+    for (const res of [await x.get(ti, 'k', '', stranger), await x.head(ti, 'k', '', stranger)]) expect(res.status).toBe(403);
+    expect((await x.get(ti, 'k', '', stranger)).body).toEqual(expected);
+    expect((await x.slice(ti, 'k', '', stranger)).body).toEqual({ ...expected, instance: x.path(ti, 'k', '/slice') });
+    expect((await x.item(ti, 'k', 0, stranger)).body).toEqual({ ...expected, instance: x.path(ti, 'k', '/item/0') });
   });
 });

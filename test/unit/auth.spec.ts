@@ -1,4 +1,4 @@
-import { calculateJwkThumbprint, exportJWK, jwtVerify } from 'jose';
+import { calculateJwkThumbprint, exportJWK, jwtVerify, SignJWT } from 'jose';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { resolveAuthConfig } from '../../src/common/auth/development-secret';
 import { KeyConfigError, KeyStore } from '../../src/common/auth/key-store';
 import type { VerifiedToken } from '../../src/common/auth/token-claims';
 import { refreshDue } from '../../src/common/auth/token-issuer';
+import { TokenVerifier } from '../../src/common/auth/token-verifier';
 import { inspectJsonBody } from '../../src/common/json/json-inspection';
 import { ConfigError, loadConfig } from '../../src/config/app-config';
 
@@ -154,6 +155,23 @@ describe('KeyStore.load', () => {
     expect(store.select(thumbprint, 'RS512')).toMatchObject({ source: 'JWT_PUBLIC_KEY_FILE', alg: 'RS512', thumbprint });
     expect(store.select(thumbprint, 'HS512')).toBe('algorithm');
     expect(store.select('another-kid', 'RS512')).toBe('kid');
+  });
+
+  it('verifies an EdDSA token Airflow signed with its Ed25519 key, selected by the thumbprint kid, through TokenVerifier', async () => {
+    const ed = generateKeyPairSync('ed25519');
+    const config = loadConfig({ JWT_SECRET: SECRET, JWT_PUBLIC_KEY_FILE: file('ed.pub.pem', ed.publicKey.export({ type: 'spki', format: 'pem' }).toString()) });
+    const verifier = new TokenVerifier(await KeyStore.load(config.auth), config);
+    const kid = await calculateJwkThumbprint(await exportJWK(ed.publicKey), 'sha256');
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ jti: 'a1', aud: 'urn:airflow.apache.org:task', nbf: now, iat: now, exp: now + 600, sub: 'ti-1', team: 'x' })
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid })
+      .sign(ed.privateKey);
+    expect(await verifier.verify(token)).toMatchObject({ sub: 'ti-1', scope: 'execution', exp: now + 600, claims: { team: 'x' } });
+    const other = generateKeyPairSync('ed25519');
+    const forged = await new SignJWT({ aud: 'urn:airflow.apache.org:task', exp: now + 600, sub: 'ti-1' })
+      .setProtectedHeader({ alg: 'EdDSA', kid })
+      .sign(other.privateKey);
+    await expect(verifier.verify(forged)).rejects.toMatchObject({ check: 'signature' });
   });
 
   it('accepts a secret as short as the one Airflow generates (22 characters) with a warning naming the risk, never the secret', async () => {

@@ -107,7 +107,7 @@ export class LifecycleController {
     operationId: 'ti_update_state',
     summary: 'Update the state of a running task instance',
     description:
-      'running → success, failed, skipped, removed, upstream_failed (end_date, duration), up_for_retry (the try is archived to task_instance_history; the live task instance gets a new id and the next try number), up_for_reschedule (a task_reschedule row) or deferred (a trigger row; trigger_timeout = now + the ISO-8601 duration). The body is chosen by `state`. Sending the state the task instance is already in answers 200 with an empty body and changes nothing.',
+      'running → success, failed, skipped, removed, upstream_failed (end_date, duration), up_for_retry (the try is archived to task_instance_history; the live task instance gets a new id and the next try number), up_for_reschedule (a task_reschedule row), deferred (a trigger row; trigger_timeout = now + the ISO-8601 duration) or awaiting_input (human-in-the-loop: no trigger, the deadline of the answer in trigger_timeout; a scheduler requeues it). Fields the Task SDK sends as null when unset are accepted; unknown fields are 422. The body is chosen by `state`. Sending the state the task instance is already in answers 200 with an empty body and changes nothing.',
     success: { status: 204, description: 'Updated.' },
     errors: [
       NOT_FOUND,
@@ -122,7 +122,10 @@ export class LifecycleController {
           reason: 'validation_error',
           detail: 'The request is not valid.',
           errors: [
-            { path: 'state', message: 'state must be one of: success, failed, skipped, removed, upstream_failed, up_for_retry, up_for_reschedule, deferred' },
+            {
+              path: 'state',
+              message: 'state must be one of: success, failed, skipped, removed, upstream_failed, up_for_retry, up_for_reschedule, deferred, awaiting_input',
+            },
           ],
         },
       ]),
@@ -135,7 +138,9 @@ export class LifecycleController {
     examples: {
       success: { value: { state: 'success', end_date: '2026-11-25T10:05:00Z' } },
       failed: { value: { state: 'failed', end_date: '2026-11-25T10:05:00Z' } },
-      up_for_retry: { value: { state: 'up_for_retry', end_date: '2026-11-25T10:05:00Z' } },
+      up_for_retry: {
+        value: { state: 'up_for_retry', end_date: '2026-11-25T10:05:00Z', rendered_map_index: null, retry_delay_seconds: 300, retry_reason: 'rate limited' },
+      },
       up_for_reschedule: { value: { state: 'up_for_reschedule', reschedule_date: '2026-11-25T10:10:00Z', end_date: '2026-11-25T10:05:00Z' } },
       deferred: {
         value: {
@@ -146,6 +151,9 @@ export class LifecycleController {
           next_method: 'execute_complete',
           next_kwargs: {},
         },
+      },
+      awaiting_input: {
+        value: { state: 'awaiting_input', timeout: 'PT3600S', next_method: 'execute_complete', next_kwargs: null, rendered_map_index: null },
       },
     },
   })
