@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Header, Param, Patch, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiParam, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { TaskInstanceFrom } from '../../common/auth/task-instance-source';
 import { TextParamPipe } from '../../common/http/pipes/text-param.pipe';
 import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
@@ -102,7 +102,8 @@ export class TaskInstanceReadsController {
     success: { status: 200, description: 'The task instance, or null.' },
     errors: [{ ...INVALID_QUERY, description: 'A path or query parameter is not valid.' }],
   })
-  @ApiOkResponse({ description: 'The previous task instance, or null.', schema: { nullable: true, allOf: [{ $ref: '#/components/schemas/PreviousTIResponse' }] } })
+  @ApiExtraModels(PreviousTIResponse)
+  @ApiOkResponse({ description: 'The previous task instance, or null.', schema: { nullable: true, allOf: [{ $ref: getSchemaPath(PreviousTIResponse) }] } })
   // null is a body here: serialised, since Nest sends a returned null as an empty body.
   @Header('Content-Type', 'application/json; charset=utf-8')
   async previous(@Param('dag_id') dagId: unknown, @Param('task_id') taskId: unknown, @Query() query: PreviousTaskInstanceQuery): Promise<string> {
