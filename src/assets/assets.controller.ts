@@ -65,8 +65,16 @@ export class InletsOutletsController {
       'The assets the task instance declares as inlets or outlets (given when it was created) that are not registered and active (`PUT /api/v1/assets`), as `{name, uri, type: "Asset"}`. An asset with the same name and another uri is another asset. Empty when every declared asset is active, or none is declared.',
     success: { status: 200, type: InactiveAssetsResponse, description: 'The inactive declared assets.' },
     errors: [
-      { status: 404, description: 'The id never belonged to a task instance.', examples: [{ reason: 'not_found', detail: `Task instance ${ID} not found.`, task_instance_id: ID }] },
-      { status: 410, description: 'The id belonged to an archived try.', examples: [{ reason: 'not_found', detail: MOVED_TO_HISTORY_MESSAGE, task_instance_id: ID }] },
+      {
+        status: 404,
+        description: 'The id never belonged to a task instance.',
+        examples: [{ reason: 'not_found', detail: `Task instance ${ID} not found.`, task_instance_id: ID }],
+      },
+      {
+        status: 410,
+        description: 'The id belonged to an archived try.',
+        examples: [{ reason: 'not_found', detail: MOVED_TO_HISTORY_MESSAGE, task_instance_id: ID }],
+      },
       { status: 422, description: 'The path id is not a UUID.', examples: [{ reason: 'validation_error', detail: 'The path parameter is not a valid UUID.' }] },
     ],
   })

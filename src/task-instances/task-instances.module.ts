@@ -41,6 +41,7 @@ import { TaskInstanceReadsService } from './reads/task-instance-reads.service';
     AnyTaskInstanceToken,
   ],
   // For modules whose routes name a task instance by key (`@TaskInstanceFrom({ resolver: TaskInstanceKeyResolver })`).
-  exports: [TaskInstanceKeyResolver, TaskInstanceLookup],
+  // AnyTaskInstanceToken: for routes that name no task instance (any execution token may call them).
+  exports: [TaskInstanceKeyResolver, TaskInstanceLookup, AnyTaskInstanceToken],
 })
 export class TaskInstancesModule {}

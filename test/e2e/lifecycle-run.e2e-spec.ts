@@ -164,7 +164,9 @@ describe('PATCH /execution/task-instances/{id}/run', () => {
       expect(run.body.first_task_reschedule_start_date).toBe(first);
       if (i === 0) expect(Date.parse(first!)).toBeGreaterThanOrEqual(before - 1000);
     }
-    const stored = await withDirect(async (c) => (await c.query('select min(start_date) as s from task_reschedule where ti_id = $1', [ti.id])).rows[0].s as Date);
+    const stored = await withDirect(
+      async (c) => (await c.query('select min(start_date) as s from task_reschedule where ti_id = $1', [ti.id])).rows[0].s as Date,
+    );
     expect(first).toBe(stored.toISOString());
   });
 

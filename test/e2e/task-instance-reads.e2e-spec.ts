@@ -132,7 +132,9 @@ describe('task-instance reads', () => {
     });
 
     it('filters by logical date and map index', async () => {
-      expect((await states(`&logical_dates=${encodeURIComponent(day(2))}`)).body).toEqual({ task_states: { r2: { extract: 'failed', 'group1.task1': 'success' } } });
+      expect((await states(`&logical_dates=${encodeURIComponent(day(2))}`)).body).toEqual({
+        task_states: { r2: { extract: 'failed', 'group1.task1': 'success' } },
+      });
       expect((await states('&map_index=1')).body).toEqual({ task_states: { r1: { transform_1: 'failed' } } });
       expect((await states('&run_ids=nope')).body).toEqual({ task_states: {} });
     });
@@ -183,11 +185,7 @@ describe('task-instance reads', () => {
     });
 
     it('answers JSON null when there is none: nothing strictly before, another map index, an unknown task', async () => {
-      for (const res of [
-        await previous('extract', `?logical_date=${encodeURIComponent(day(1))}`),
-        await previous('transform'),
-        await previous('nope'),
-      ]) {
+      for (const res of [await previous('extract', `?logical_date=${encodeURIComponent(day(1))}`), await previous('transform'), await previous('nope')]) {
         expect({ status: res.status, text: res.text, type: res.headers.get('content-type') }).toEqual({
           status: 200,
           text: 'null',
@@ -262,7 +260,9 @@ describe('task-instance reads', () => {
     it('404 for an unknown id, 410 for an archived try, 403 with another task instance’s token', async () => {
       const unknown = uuidv7();
       expect((await label(unknown, 'x')).body).toEqual(
-        problem(404, 'not_found', `Task instance ${unknown} not found.`, `/execution/task-instances/${unknown}/rendered-map-index`, { task_instance_id: unknown }),
+        problem(404, 'not_found', `Task instance ${unknown} not found.`, `/execution/task-instances/${unknown}/rendered-map-index`, {
+          task_instance_id: unknown,
+        }),
       );
       const retried = await api.running({ max_tries: 1 });
       expect((await api.state(retried.id, { state: 'up_for_retry', end_date: '2026-11-25T10:05:00Z' })).status).toBe(204);
@@ -287,11 +287,15 @@ describe('task-instance reads', () => {
         type: 'application/json; charset=utf-8',
       });
       for (let i = 0; i < 2; i++) {
-        expect((await api.state(sensor.id, { state: 'up_for_reschedule', reschedule_date: '2026-11-25T10:10:00Z', end_date: '2026-11-25T10:05:00Z' })).status).toBe(204);
+        expect(
+          (await api.state(sensor.id, { state: 'up_for_reschedule', reschedule_date: '2026-11-25T10:10:00Z', end_date: '2026-11-25T10:05:00Z' })).status,
+        ).toBe(204);
         await requeue(sensor.id);
         expect((await api.run(sensor.id, runBody({ pid: 200 + i }))).status).toBe(200);
       }
-      const first = await withDirect(async (c) => (await c.query('select start_date from task_reschedule where ti_id = $1 order by id limit 1', [sensor.id])).rows[0].start_date as Date);
+      const first = await withDirect(
+        async (c) => (await c.query('select start_date from task_reschedule where ti_id = $1 order by id limit 1', [sensor.id])).rows[0].start_date as Date,
+      );
       for (const query of ['', '?try_number=1']) {
         const res = await asTi(sensor.id, query);
         expect([res.status, res.body]).toEqual([200, first.toISOString()]);

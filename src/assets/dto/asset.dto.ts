@@ -9,7 +9,6 @@ import type { Asset } from '../asset.entity';
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
 
-
 /** `PUT /api/v1/assets` body: register (or update) an asset, as a scheduler does when it parses a dag. */
 @ApiSchema({ name: 'RegisterAssetBody' })
 export class RegisterAssetDto {

@@ -101,8 +101,7 @@ export class LifecycleService {
     const run = await this.em.findOneOrFail(DagRun, { dagId: ti.dagId, runId: ti.runId });
     const rescheduleCount = await this.em.count(TaskReschedule, { tiId: id });
     // A reschedule-mode sensor measures its timeout from the try's first poke (API 2026-06-30).
-    const firstReschedule =
-      rescheduleCount > 0 ? await this.em.findOne(TaskReschedule, { tiId: id }, { orderBy: { id: 'asc' }, fields: ['startDate'] }) : null;
+    const firstReschedule = rescheduleCount > 0 ? await this.em.findOne(TaskReschedule, { tiId: id }, { orderBy: { id: 'asc' }, fields: ['startDate'] }) : null;
     return {
       dag_run: DagRunContext.from(run),
       task_reschedule_count: rescheduleCount,

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Header, Param, Patch, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiParam, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { TaskInstanceFrom } from '../../common/auth/task-instance-source';
 import { TextParamPipe } from '../../common/http/pipes/text-param.pipe';
 import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
@@ -102,7 +102,8 @@ export class TaskInstanceReadsController {
     success: { status: 200, description: 'The task instance, or null.' },
     errors: [{ ...INVALID_QUERY, description: 'A path or query parameter is not valid.' }],
   })
-  @ApiOkResponse({ description: 'The previous task instance, or null.', schema: { nullable: true, allOf: [{ $ref: '#/components/schemas/PreviousTIResponse' }] } })
+  @ApiExtraModels(PreviousTIResponse)
+  @ApiOkResponse({ description: 'The previous task instance, or null.', schema: { nullable: true, allOf: [{ $ref: getSchemaPath(PreviousTIResponse) }] } })
   // null is a body here: serialised, since Nest sends a returned null as an empty body.
   @Header('Content-Type', 'application/json; charset=utf-8')
   async previous(@Param('dag_id') dagId: unknown, @Param('task_id') taskId: unknown, @Query() query: PreviousTaskInstanceQuery): Promise<string> {
@@ -174,9 +175,18 @@ export class TaskReschedulesController {
     description:
       "When the try first went up_for_reschedule (a reschedule-mode sensor's timeout counts from it), as a JSON date-time string; null when it never did, when `try_number` is not the task instance's current try, or when the id is unknown or archived (as the newest Airflow answers).",
     success: { status: 200, description: 'The date-time, or null.' },
-    errors: [{ status: 422, description: 'The path id is not a UUID, or try_number is not an integer.', examples: [{ reason: 'validation_error', detail: 'The path parameter is not a valid UUID.' }] }],
+    errors: [
+      {
+        status: 422,
+        description: 'The path id is not a UUID, or try_number is not an integer.',
+        examples: [{ reason: 'validation_error', detail: 'The path parameter is not a valid UUID.' }],
+      },
+    ],
   })
-  @ApiOkResponse({ description: 'The start date, or null.', schema: { type: 'string', format: 'date-time', nullable: true, example: '2026-11-25T10:00:00.000Z' } })
+  @ApiOkResponse({
+    description: 'The start date, or null.',
+    schema: { type: 'string', format: 'date-time', nullable: true, example: '2026-11-25T10:00:00.000Z' },
+  })
   // A bare string or null is the body: serialised here (Nest would send text/html, or nothing).
   @Header('Content-Type', 'application/json; charset=utf-8')
   async startDate(@Param('task_instance_id', UuidParamPipe) id: string, @Query() query: RescheduleStartDateQuery): Promise<string> {

@@ -70,7 +70,7 @@ export class TaskInstanceReadsService {
     if (q.states) {
       const named = q.states.filter((s) => s !== 'null');
       const orNull = named.length < q.states.length;
-      const clause = named.length > 0 ? "ti.state in (select jsonb_array_elements_text(?::jsonb))" : 'false';
+      const clause = named.length > 0 ? 'ti.state in (select jsonb_array_elements_text(?::jsonb))' : 'false';
       where.add(orNull ? `(ti.state = 'none' or ${clause})` : clause, ...(named.length > 0 ? [jsonList(named)] : []));
     }
     const rows = await this.em.execute<{ n: number }[]>(`select count(*)::int as n from task_instance ti ${this.joinRun(q)} where ${where.sql}`, where.values);

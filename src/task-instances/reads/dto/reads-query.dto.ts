@@ -80,7 +80,7 @@ export class TaskInstanceStatesQuery extends MapIndexFilter {
   @Matches(ID, { message: 'task_group_id must not contain control characters' })
   task_group_id?: string;
 
-  @ApiPropertyOptional({ type: [String], format: 'date-time', description: "Dag runs by logical date (time zone required); repeat for each." })
+  @ApiPropertyOptional({ type: [String], format: 'date-time', description: 'Dag runs by logical date (time zone required); repeat for each.' })
   @IsOptional()
   @Transform(toList)
   @IsArray()
@@ -151,7 +151,12 @@ export class BreadcrumbsQuery {
 
 /** `GET /execution/task-reschedules/{id}/start_date` query. */
 export class RescheduleStartDateQuery {
-  @ApiPropertyOptional({ type: 'integer', minimum: 0, example: 1, description: "The try; a try number other than the task instance's current one has no reschedules here." })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    example: 1,
+    description: "The try; a try number other than the task instance's current one has no reschedules here.",
+  })
   @IsOptional()
   @Transform(toInteger)
   @IsInt()
