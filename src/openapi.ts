@@ -24,9 +24,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .build();
   return applyErrorFormatsToDocument(
-    applyApiVersionToDocument(
-      applyIdempotencyKeysToDocument(applyAuthToDocument(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] }))),
-    ),
+    applyApiVersionToDocument(applyIdempotencyKeysToDocument(applyAuthToDocument(SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] })))),
   );
 }
 
