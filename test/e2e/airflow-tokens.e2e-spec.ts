@@ -3,7 +3,7 @@ import { generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'no
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { http, startTestApp, uniqueId, type CreatedTi, type TestApp } from '../support/test-app';
+import { http, problemHttp, startTestApp, uniqueId, type CreatedTi, type TestApp } from '../support/test-app';
 import { expectedProblem } from '../support/problem';
 import { adminToken, bearer, nowSeconds } from '../support/tokens';
 import { runBody, tiRow } from './lifecycle.helpers';
@@ -112,7 +112,7 @@ describe('tokens an Airflow deployment mints (HS512 shared secret, RS512, EdDSA)
 
   const rtifWith = async (token: string) => {
     const id = randomUUID();
-    return { res: await http(t.baseUrl, 'PUT', tiPath(id, 'rtif'), { a: 1 }, bearer(token)), path: tiPath(id, 'rtif'), id };
+    return { res: await problemHttp(t.baseUrl, 'PUT', tiPath(id, 'rtif'), { a: 1 }, bearer(token)), path: tiPath(id, 'rtif'), id };
   };
   const refused = (check: string, detail: string, instance: string) => expectedProblem(401, 'invalid_token', detail, instance, { check });
 

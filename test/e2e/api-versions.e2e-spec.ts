@@ -1,6 +1,6 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import { VersionedResponse } from '../../src/common/api-version/versioned-response';
-import { http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
+import { problemHttp as http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
 import { withDirect } from '../support/test-database';
 import { lifecycle, problem, requeue, runBody, START, tiRow } from './lifecycle.helpers';
 
@@ -82,7 +82,8 @@ describe('Airflow-API-Version on the execution API', () => {
       const res = await run(ti.id, version);
       expect(res.status).toBe(200);
       expect(res.headers.get(HEADER)).toBe('2026-06-30');
-      expect(res.body).toEqual({ dag_run: dagRun(dagId), ...context });
+      // task-instance reads (wt-reads) add first_task_reschedule_start_date at 2026-06-30.
+      expect(res.body).toEqual({ dag_run: dagRun(dagId), ...context, first_task_reschedule_start_date: null });
     }
   });
 

@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import { createTaskInstance, http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
+import { createTaskInstance, http, problemHttp, startTestApp, uniqueId, type TestApp } from '../support/test-app';
 import { withDirect } from '../support/test-database';
 import { bearer, executionToken } from '../support/tokens';
 import { problem } from './lifecycle.helpers';
@@ -16,7 +16,7 @@ describe('assets and validate-inlets-and-outlets', () => {
   afterAll(() => t.close());
 
   const register = (body: unknown) => http(t.baseUrl, 'PUT', '/api/v1/assets', body);
-  const validate = (id: string) => http(t.baseUrl, 'GET', `/execution/task-instances/${id}/validate-inlets-and-outlets`);
+  const validate = (id: string) => problemHttp(t.baseUrl, 'GET', `/execution/task-instances/${id}/validate-inlets-and-outlets`);
   const rows = (name: string) =>
     withDirect(async (c) => (await c.query('select name, uri, "group", extra, active from asset where name = $1 order by uri', [name])).rows);
 
@@ -107,7 +107,7 @@ describe('assets and validate-inlets-and-outlets', () => {
         task_instance_id: unknown,
       }),
     );
-    const other = await http(
+    const other = await problemHttp(
       t.baseUrl,
       'GET',
       `/execution/task-instances/${unknown}/validate-inlets-and-outlets`,

@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import { createTaskInstance, http, startTestApp, uniqueId, type CreatedTi, type TestApp } from '../support/test-app';
+import { createTaskInstance, problemHttp as http, startTestApp, uniqueId, type CreatedTi, type TestApp } from '../support/test-app';
 import { withDirect } from '../support/test-database';
 import { bearer, executionToken, workloadToken } from '../support/tokens';
 import { lifecycle, problem, requeue, runBody, START } from './lifecycle.helpers';
