@@ -1,4 +1,5 @@
 import { http } from '../support/test-app';
+import { withDirect } from '../support/test-database';
 import { pydanticDatetime, pydanticDuration } from './models/pydantic';
 import {
   admin,
@@ -75,6 +76,20 @@ export const CALLS: Call[] = [
           expect(refreshed).toEqual(expect.any(String));
           expect(client.token).toBe(refreshed);
           expect(client.sent[0].headers.authorization).not.toBe(`Bearer ${refreshed}`);
+        },
+      },
+      {
+        name: 'a dag run the scheduler queued but has not started (start_date null): parses; lines before 1.2 get run_after instead of null',
+        async run(ctx) {
+          const ti = await queuedTi(ctx);
+          await withDirect((c) => c.query(`update dag_run set state = 'queued', start_date = null where dag_id = $1 and run_id = $2`, [ti.dag_id, ti.run_id]));
+          const client = new SdkClient(ctx.baseUrl, ctx.version, await tokens.workload(ti.id));
+          const run = await client.start(ti.id, ctx.version.requests.enterRunning({ ...WORKER, start_date: END() }));
+          expectModel(ctx.version.responses.TIRunContext, run.json);
+          const dagRun = (run.json as any).dag_run;
+          // v2026_04_06.MakeDagRunStartDateNullable: older clients require start_date; Airflow fills it from run_after.
+          if (ctx.version.apiVersion < '2026-04-06') expect(new Date(dagRun.start_date).getTime()).toBe(new Date(dagRun.run_after).getTime());
+          else expect(dagRun.start_date).toBeNull();
         },
       },
       {
