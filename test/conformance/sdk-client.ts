@@ -311,6 +311,35 @@ export class SdkClient {
 }
 
 /**
+ * `ConnectionOperations.get` and `VariableOperations.get` (same shape):
+ * ```python
+ * try:
+ *     resp = self.client.get(f"connections/{conn_id}")
+ * except ServerResponseError as e:
+ *     if e.response.status_code == HTTPStatus.NOT_FOUND:
+ *         return ErrorResponse(error=ErrorType.CONNECTION_NOT_FOUND, detail={"conn_id": conn_id})
+ *     if e.response.status_code in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN):
+ *         return ErrorResponse(error=ErrorType.PERMISSION_DENIED, detail={...})
+ *     raise
+ * return ConnectionResponse.model_validate_json(resp.read())
+ * ```
+ */
+export async function lookupOutcome(
+  client: SdkClient,
+  path: string,
+  notFound: 'CONNECTION_NOT_FOUND' | 'VARIABLE_NOT_FOUND',
+): Promise<'found' | 'CONNECTION_NOT_FOUND' | 'VARIABLE_NOT_FOUND' | 'PERMISSION_DENIED'> {
+  try {
+    await client.request('GET', path);
+    return 'found';
+  } catch (error) {
+    if (error instanceof ServerResponseError && error.response.status === 404) return notFound;
+    if (error instanceof ServerResponseError && (error.response.status === 401 || error.response.status === 403)) return 'PERMISSION_DENIED';
+    throw error;
+  }
+}
+
+/**
  * The supervisor's reading of a failed heartbeat (`WatchedSubprocess._send_heartbeat_if_needed`
  * in `task-sdk/src/airflow/sdk/execution_time/supervisor.py`, as the reference documents it): a
  * `ServerResponseError` with status 404 or 409 logs "Server indicated the task shouldn't be
