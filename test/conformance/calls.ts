@@ -144,6 +144,7 @@ export const CALLS: Call[] = [
           expect(error).toBeInstanceOf(ServerResponseError);
           const response = (error as ServerResponseError).response;
           expect(response.headers.get('content-type')).toBe('application/json');
+          expectModel(ctx.version.responses.HTTPExceptionResponse, response.json);
           expect(supervisorOutcome(error)).toEqual({
             error: 'API_SERVER_ERROR',
             detail: {
@@ -369,6 +370,7 @@ export const CALLS: Call[] = [
           const { ti, client } = await startedTi(ctx, { map_index: 3 });
           const error = await thrown(() => client.request('PATCH', `task-instances/${ti.id}/rendered-map-index`, { json: '' }));
           expect(error).toBeInstanceOf(ServerResponseError);
+          expect((error as ServerResponseError).response.headers.get('content-type')).toBe('application/json');
           // Airflow's detail is the plain string "rendered_map_index cannot be empty" (message = that
           // string); the service answers FastAPI's validation list. The task fails the same way.
           expect(supervisorOutcome(error)).toEqual({
