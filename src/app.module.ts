@@ -9,6 +9,8 @@ import { createRootLogger } from './common/logging/logging';
 import { LoggingModule } from './common/logging/logging.module';
 import { MetricsModule } from './common/metrics/metrics.module';
 import { AuthModule } from './common/auth/auth.module';
+import { ApiVersionModule } from './common/api-version/api-version.module';
+import { buildVersionBundle } from './api-versions';
 import { ProblemDetailsFilter } from './common/problem/problem-details.filter';
 import { createValidationPipe } from './common/problem/validation';
 import { UnitOfWorkModule } from './common/unit-of-work/unit-of-work.module';
@@ -18,6 +20,7 @@ import { buildOrmOptions } from './database/orm-options';
 import { TaskStartHooksModule } from './common/task-start/task-start.hooks';
 import { TaskInstancesModule } from './task-instances/task-instances.module';
 import { XComModule } from './xcom/xcom.module';
+import { AssetsModule } from './assets/assets.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -46,10 +49,12 @@ export class AppModule {
         MetricsModule,
         HealthModule,
         AuthModule,
+        ApiVersionModule.forRoot(buildVersionBundle()),
         TaskStartHooksModule,
         // Feature modules; their entities and settings are listed in src/features.ts.
         TaskInstancesModule,
         XComModule,
+        AssetsModule,
         ...(options.imports ?? []),
       ],
       controllers: [RootController],

@@ -1,4 +1,5 @@
 import type { EntityClass } from '@mikro-orm/core';
+import { ASSETS_FEATURE } from './assets/assets.feature';
 import type { ModuleSettingsDefinition } from './config/env-schema';
 import { TASK_INSTANCES_FEATURE } from './task-instances/task-instances.feature';
 import { XCOM_FEATURE } from './xcom/xcom.feature';
@@ -16,4 +17,4 @@ export interface FeatureManifest {
 }
 
 /** Every feature module's manifest. Its Nest module is listed in `app.module.ts`. */
-export const FEATURES: readonly FeatureManifest[] = [TASK_INSTANCES_FEATURE, XCOM_FEATURE];
+export const FEATURES: readonly FeatureManifest[] = [TASK_INSTANCES_FEATURE, XCOM_FEATURE, ASSETS_FEATURE];

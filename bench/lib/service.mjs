@@ -16,7 +16,9 @@ const secretKey = new TextEncoder().encode(BENCH_JWT_SECRET);
 
 export async function signToken(sub, scope) {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ sub, scope, iat: now, nbf: now, exp: now + 600, jti: randomUUID() }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(secretKey);
+  return new SignJWT({ sub, scope, aud: 'urn:airflow.apache.org:task', iat: now, nbf: now, exp: now + 600, jti: randomUUID() })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .sign(secretKey);
 }
 
 /** Headers of every request the benchmark sends: the one place that builds them. */

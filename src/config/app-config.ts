@@ -19,9 +19,36 @@ const postgresUrl = z
     }
   }, 'must be a postgres:// or postgresql:// URL');
 
-/** The JWS algorithms the service can verify and sign with. */
-export const JWT_ALGORITHMS = ['HS256', 'RS256', 'ES256'] as const;
+/**
+ * The JWS algorithms the service can verify (and sign with). HS512, RS512 and EdDSA are what an
+ * Airflow deployment signs with by default (`[api_auth] jwt_algorithm = GUESS`: HS512 for
+ * `jwt_secret`, RS512 for an RSA key, EdDSA for an Ed25519 key).
+ */
+export const JWT_ALGORITHMS = ['HS256', 'HS512', 'RS256', 'RS512', 'ES256', 'EdDSA'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+/**
+ * Shortest `JWT_SECRET` accepted. Airflow generates its `[api_auth] jwt_secret` with
+ * `secrets.token_urlsafe(16)`: 22 characters holding 128 random bits, so sharing Airflow's key
+ * needs secrets that short (accepted with a start-up warning below `JWT_SECRET_RECOMMENDED_BYTES`).
+ * Fewer than 16 bytes cannot hold 128 random bits whatever the alphabet: refused.
+ */
+export const JWT_SECRET_MIN_BYTES = 16;
+/** RFC 7518 §3.2: an HMAC key at least as long as the hash output (32 bytes for HS256). */
+export const JWT_SECRET_RECOMMENDED_BYTES = 32;
+/** Airflow's `[execution_api] jwt_audience` default: the audience of every task token it mints. */
+export const AIRFLOW_TASK_AUDIENCE = 'urn:airflow.apache.org:task';
+
+/** A comma-separated list of claim values, as Airflow reads `jwt_audience` and `jwt_issuer` (case kept). */
+const claimList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  )
+  .pipe(z.array(z.string()).min(1, 'must name at least one value'));
 
 const schema = z.object({
   HOST: z.string().trim().min(1).prefault('0.0.0.0'),
@@ -64,7 +91,10 @@ const schema = z.object({
   HEALTH_CHECK_TIMEOUT_MS: integer(50, 60_000).prefault('1000'),
   SHUTDOWN_DELAY_MS: integer(0, 600_000).prefault('0'),
   SHUTDOWN_GRACE_MS: integer(0, 3_600_000).prefault('20000'),
-  JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 needs a 256-bit key)').optional(),
+  JWT_SECRET: z
+    .string()
+    .refine((v) => Buffer.byteLength(v) >= JWT_SECRET_MIN_BYTES, `must be at least ${JWT_SECRET_MIN_BYTES} bytes (fewer cannot hold 128 random bits)`)
+    .optional(),
   JWT_PRIVATE_KEY_FILE: z.string().trim().min(1).optional(),
   JWT_PUBLIC_KEY_FILE: z.string().trim().min(1).optional(),
   JWT_JWKS_FILE: z.string().trim().min(1).optional(),
@@ -83,8 +113,8 @@ const schema = z.object({
     )
     .pipe(z.array(z.enum(JWT_ALGORITHMS)).min(1))
     .optional(),
-  JWT_AUDIENCE: z.string().trim().min(1).optional(),
-  JWT_ISSUER: z.string().trim().min(1).optional(),
+  JWT_AUDIENCE: claimList.prefault(AIRFLOW_TASK_AUDIENCE),
+  JWT_ISSUER: claimList.optional(),
   JWT_LEEWAY_SECONDS: integer(0, 300).prefault('10'),
   JWT_VERIFY_CACHE_SIZE: integer(0, 1_000_000).prefault('10000'),
   JWT_EXECUTION_TOKEN_TTL_SECONDS: integer(60, 86_400).prefault('600'),
@@ -196,9 +226,9 @@ export interface AppConfig {
   };
   /** Bearer tokens (JWT). See `docs/security.md` and `src/common/auth/`. */
   auth: {
-    /** HS256 shared secret: signs issued tokens unless a private key is set, and verifies. */
+    /** Shared secret: signs issued tokens (HS256) unless a private key is set, and verifies HS256 and HS512 tokens. */
     secret: string | undefined;
-    /** PEM (PKCS#8) RSA or P-256 private key that signs issued tokens (RS256/ES256). */
+    /** PEM (PKCS#8) RSA, P-256 or Ed25519 private key that signs issued tokens (RS256/ES256/EdDSA). */
     privateKeyFile: string | undefined;
     /** PEM public key accepted for verification (tokens without `kid`). */
     publicKeyFile: string | undefined;
@@ -208,8 +238,10 @@ export interface AppConfig {
     signingKid: string | undefined;
     /** Accepted `alg` values; unset: the algorithms of the configured keys. */
     algorithms: JwtAlgorithm[] | undefined;
-    audience: string | undefined;
-    issuer: string | undefined;
+    /** Accepted `aud` values (any one must match); the first is written into issued tokens. Default: Airflow's. */
+    audience: string[];
+    /** Accepted `iss` values; the first is written into issued tokens. Unset: not checked (Airflow's default). */
+    issuer: string[] | undefined;
     leewaySeconds: number;
     /** Verified tokens kept (LRU, each until its `exp`) so a task's repeated calls skip the signature check; 0: off. */
     verifyCacheSize: number;

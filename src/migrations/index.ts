@@ -5,6 +5,8 @@ import { Migration20261125200000_dag_run_retention_index } from './Migration2026
 import { Migration20261128100000_task_instance_search_indexes } from './Migration20261128100000_task_instance_search_indexes';
 import { Migration20261128110000_xcom } from './Migration20261128110000_xcom';
 import { Migration20261128120000_idempotency_key } from './Migration20261128120000_idempotency_key';
+import { Migration20261206100000_task_sdk_bodies } from './Migration20261206100000_task_sdk_bodies';
+import { Migration20261206110000_task_instance_reads } from './Migration20261206110000_task_instance_reads';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by a file glob) so that the same
@@ -18,4 +20,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261128100000_task_instance_search_indexes', class: Migration20261128100000_task_instance_search_indexes },
   { name: 'Migration20261128110000_xcom', class: Migration20261128110000_xcom },
   { name: 'Migration20261128120000_idempotency_key', class: Migration20261128120000_idempotency_key },
+  { name: 'Migration20261206100000_task_sdk_bodies', class: Migration20261206100000_task_sdk_bodies },
+  { name: 'Migration20261206110000_task_instance_reads', class: Migration20261206110000_task_instance_reads },
 ];

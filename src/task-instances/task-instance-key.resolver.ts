@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import type { TaskInstanceResolver } from '../common/auth/task-instance-source';
+import type { IssueLocation } from '../common/problem/problem';
 import { RequestValidationException, type ValidationIssue } from '../common/problem/validation';
 
 /** The longest `dag_id`, `run_id` or `task_id` a task instance can have (the column length). */
@@ -33,7 +34,10 @@ export class TaskInstanceKeyResolver implements TaskInstanceResolver {
       dagId: idPart(params, 'dag_id', issues),
       runId: idPart(params, 'run_id', issues),
       taskId: idPart(params, 'task_id', issues),
-      mapIndex: mapIndexOf(params.map_index ?? (req.query as Record<string, unknown>).map_index, issues),
+      mapIndex:
+        params.map_index !== undefined
+          ? mapIndexOf(params.map_index, 'path', issues)
+          : mapIndexOf((req.query as Record<string, unknown>).map_index, 'query', issues),
     };
     if (issues.length > 0) throw new RequestValidationException(issues, 'The task instance key is not valid.');
     if ([key.dagId, key.runId, key.taskId].some((part) => part.length > MAX_ID_LENGTH)) return undefined;
@@ -51,16 +55,16 @@ function idPart(params: Record<string, string | undefined>, name: string, issues
   const value = params[name];
   // A route that declares this resolver without the parameter is a wiring bug, not a client error.
   if (value === undefined) throw new Error(`TaskInstanceKeyResolver: the route has no path parameter ${name}`);
-  if (value.length === 0) issues.push({ path: name, message: `${name} must not be empty` });
-  else if (CONTROL.test(value)) issues.push({ path: name, message: `${name} must not contain control characters` });
+  if (value.length === 0) issues.push({ path: name, message: `${name} must not be empty`, location: 'path' });
+  else if (CONTROL.test(value)) issues.push({ path: name, message: `${name} must not contain control characters`, location: 'path' });
   return value;
 }
 
-function mapIndexOf(value: unknown, issues: ValidationIssue[]): number {
+function mapIndexOf(value: unknown, location: IssueLocation, issues: ValidationIssue[]): number {
   if (value === undefined) return -1;
   const n = typeof value === 'string' && /^-?[0-9]{1,10}$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < -1 || n > MAX_MAP_INDEX) {
-    issues.push({ path: 'map_index', message: `map_index must be an integer from -1 to ${MAX_MAP_INDEX}` });
+    issues.push({ path: 'map_index', message: `map_index must be an integer from -1 to ${MAX_MAP_INDEX}`, location });
     return -1;
   }
   return n;

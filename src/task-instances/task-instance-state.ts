@@ -1,4 +1,7 @@
-/** Airflow's task-instance states. `none` is Airflow's `None`: created, not yet scheduled. */
+/**
+ * Airflow's task-instance states. `none` is Airflow's `None`: created, not yet scheduled.
+ * `awaiting_input` is Airflow 3.3's human-in-the-loop park (no trigger; a human's answer resumes it).
+ */
 export const TASK_INSTANCE_STATES = [
   'none',
   'scheduled',
@@ -13,6 +16,7 @@ export const TASK_INSTANCE_STATES = [
   'skipped',
   'deferred',
   'removed',
+  'awaiting_input',
 ] as const;
 export type TaskInstanceState = (typeof TASK_INSTANCE_STATES)[number];
 

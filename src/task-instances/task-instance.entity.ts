@@ -2,6 +2,19 @@ import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorato
 import type { JsonObject } from '../common/json/json-value';
 import type { TaskInstanceState } from './task-instance-state';
 
+/** An asset a task declares as an inlet or an outlet: Airflow's unique key of an asset. */
+export interface AssetRef {
+  name: string;
+  uri: string;
+}
+
+/**
+ * An asset's name and uri are at most this many UTF-8 bytes each (Airflow allows 1500 characters):
+ * both sit in one unique index entry, which PostgreSQL refuses above about 2.7 kB, and that refusal
+ * must be a 422, not a database error.
+ */
+export const ASSET_KEY_MAX_BYTES = 1000;
+
 /** Name of the unique key (`dag_id`, `task_id`, `run_id`, `map_index`); errors and policies cite it. */
 export const TASK_INSTANCE_KEY_CONSTRAINT = 'task_instance_composite_key';
 
@@ -78,8 +91,28 @@ export class TaskInstance {
   @Property({ type: 'integer', nullable: true })
   triggerId?: number | null;
 
+  /** Deadline of a deferral's trigger, or of an `awaiting_input` park (Airflow keeps both here). */
   @Property({ type: 'Date', columnType: 'timestamptz', nullable: true })
   triggerTimeout?: Date | null;
+
+  /** Seconds to wait before the next try, as the failed try asked (`retry_delay_seconds`); cleared by `/run`. */
+  @Property({ type: 'double', nullable: true })
+  retryDelayOverride?: number | null;
+
+  /** Why the try asked for a retry (`retry_reason`, first 500 characters); cleared by `/run`. */
+  @Property({ type: 'string', length: 500, nullable: true })
+  retryReason?: string | null;
+
+  /** The operator's class name (`PythonOperator`), as the scheduler gave it; `GET …/breadcrumbs` reports it. */
+  @Property({ type: 'string', length: 1000, nullable: true })
+  operator?: string | null;
+
+  /** The assets the task declares as inlets and outlets (`[{name, uri}]`), as the scheduler gave them. */
+  @Property({ type: 'json', nullable: true })
+  inlets?: AssetRef[] | null;
+
+  @Property({ type: 'json', nullable: true })
+  outlets?: AssetRef[] | null;
 
   @Property({ type: 'Date', columnType: 'timestamptz', onUpdate: () => new Date() })
   updatedAt: Date = new Date();

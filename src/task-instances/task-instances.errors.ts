@@ -5,6 +5,8 @@ export class TaskInstanceNotFoundError extends DomainError {
   constructor(taskInstanceId: string) {
     super('not_found', `Task instance ${taskInstanceId} not found.`, 'not_found', { task_instance_id: taskInstanceId });
   }
+
+  override readonly airflow = { message: 'Task Instance not found' };
 }
 
 export class RenderedFieldsNotFoundError extends DomainError {

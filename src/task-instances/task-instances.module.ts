@@ -12,9 +12,21 @@ import { TaskInstancesController } from './control-plane/task-instances.controll
 import { TaskInstancesService } from './control-plane/task-instances.service';
 import { TaskInstanceSearchController } from './control-plane/task-instance-search.controller';
 import { TaskInstanceSearchService } from './control-plane/task-instance-search.service';
+import { AnyTaskInstanceToken } from './reads/any-task-instance-token';
+import { RenderedMapIndexPipe } from './reads/rendered-map-index.pipe';
+import { TaskInstanceReadsController, TaskReschedulesController } from './reads/task-instance-reads.controller';
+import { TaskInstanceReadsService } from './reads/task-instance-reads.service';
 
 @Module({
-  controllers: [TaskInstancesController, TaskInstanceSearchController, RtifController, LifecycleController, TaskInstanceTokenController],
+  controllers: [
+    TaskInstancesController,
+    TaskInstanceSearchController,
+    RtifController,
+    LifecycleController,
+    TaskInstanceTokenController,
+    TaskInstanceReadsController,
+    TaskReschedulesController,
+  ],
   providers: [
     TaskInstancesService,
     TaskInstanceSearchService,
@@ -24,8 +36,12 @@ import { TaskInstanceSearchService } from './control-plane/task-instance-search.
     LifecycleService,
     StateUpdatePipe,
     TaskInstanceKeyResolver,
+    TaskInstanceReadsService,
+    RenderedMapIndexPipe,
+    AnyTaskInstanceToken,
   ],
   // For modules whose routes name a task instance by key (`@TaskInstanceFrom({ resolver: TaskInstanceKeyResolver })`).
-  exports: [TaskInstanceKeyResolver, TaskInstanceLookup],
+  // AnyTaskInstanceToken: for routes that name no task instance (any execution token may call them).
+  exports: [TaskInstanceKeyResolver, TaskInstanceLookup, AnyTaskInstanceToken],
 })
 export class TaskInstancesModule {}

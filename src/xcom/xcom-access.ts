@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { WrongTaskInstanceError } from '../common/auth/auth.errors';
 import type { TaskInstanceResolver } from '../common/auth/task-instance-source';
@@ -6,6 +6,7 @@ import type { VerifiedToken } from '../common/auth/token-claims';
 import { DomainError } from '../common/problem/domain-error';
 import { TaskInstanceLookup } from '../task-instances/task-instance.lookup';
 import { mapIndexOf, seriesOf } from './xcom-params';
+import { XCOM_SETTINGS, type XComSettings } from './xcom.settings';
 
 /** The task instance an XCom write names: path `dag_id`, `run_id`, `task_id` and query `map_index`. */
 export interface XComOwner {
@@ -15,7 +16,7 @@ export interface XComOwner {
   mapIndex: number;
 }
 
-/** A read by a task of another dag. */
+/** A read by a task of another dag, refused under `XCOM_READ_SCOPE=same_dag`. */
 export class WrongDagError extends DomainError {
   constructor(tokenDagId: string) {
     super('forbidden', 'The token was issued for a task instance of another dag; a task reads the XComs of its own dag only.', 'wrong_dag', {
@@ -27,18 +28,60 @@ export class WrongDagError extends DomainError {
 const sameOwner = (ti: XComOwner, owner: XComOwner): boolean =>
   ti.dagId === owner.dagId && ti.runId === owner.runId && ti.taskId === owner.taskId && ti.mapIndex === owner.mapIndex;
 
+/** The XComs a read names: path `dag_id`, `run_id`, `task_id` (every map index and key of them). */
+export interface XComSeries {
+  dagId: string;
+  runId: string;
+  taskId: string;
+}
+
 /**
- * Who may touch which XCom (Airflow's `has_xcom_access` is a placeholder that allows everything),
- * declared on the routes with `@TaskInstanceFrom({ resolver: XComAccess })`:
- * - a write or delete needs the execution token of the very task instance the path and
- *   `map_index` name (else 403 `wrong_task_instance`);
- * - a read needs an execution token of a task instance of the same dag (else 403 `wrong_dag`).
- * Either way the token's task instance must be live: an id archived with its try answers 410, an
- * unknown one 404 (`TaskInstanceLookup`), so a stale try neither writes nor reads.
+ * Who may read and write which XComs: the replaceable part of the access check. `XComAccess`
+ * calls it with the token's task instance, already known to be live (an archived try's token is
+ * 410, an unknown one 404, before any policy runs). Replace it by providing another class under
+ * `XCOM_ACCESS_POLICY` in `XComModule` (see docs/security.md).
+ */
+export interface XComAccessPolicy {
+  /** Throws a `DomainError` (a 4xx) when `reader` may not read `series`. */
+  checkRead(reader: XComOwner, series: XComSeries): void;
+  /** Whether `writer` may set or delete the value of `owner` (false: 403 `wrong_task_instance`). */
+  mayWrite(writer: XComOwner, owner: XComOwner): boolean;
+}
+
+export const XCOM_ACCESS_POLICY = Symbol('XCOM_ACCESS_POLICY');
+
+/**
+ * The default policy. Reads follow `XCOM_READ_SCOPE`: `any_dag` (default) is Airflow's rule, whose
+ * `has_xcom_access` lets any task token read any XCom, so `xcom_pull(dag_id="other")` works;
+ * `same_dag` limits a task to its own dag (403 `wrong_dag`). Writes and deletes are stricter than
+ * Airflow on purpose: only the task instance the path and `map_index` name, since the Task SDK
+ * only ever writes its own XComs and a token of another task could otherwise overwrite them.
+ */
+@Injectable()
+export class DefaultXComAccessPolicy implements XComAccessPolicy {
+  constructor(@Inject(XCOM_SETTINGS.token) private readonly settings: XComSettings) {}
+
+  checkRead(reader: XComOwner, series: XComSeries): void {
+    if (this.settings.readScope === 'same_dag' && reader.dagId !== series.dagId) throw new WrongDagError(reader.dagId);
+  }
+
+  mayWrite(writer: XComOwner, owner: XComOwner): boolean {
+    return sameOwner(writer, owner);
+  }
+}
+
+/**
+ * The routes' access check, declared with `@TaskInstanceFrom({ resolver: XComAccess })`; what is
+ * allowed is the `XComAccessPolicy`'s decision. Either way the token's task instance must be live:
+ * an id archived with its try answers 410, an unknown one 404 (`TaskInstanceLookup`), so a stale
+ * try neither writes nor reads.
  */
 @Injectable()
 export class XComAccess implements TaskInstanceResolver {
-  constructor(private readonly lookup: TaskInstanceLookup) {}
+  constructor(
+    private readonly lookup: TaskInstanceLookup,
+    @Inject(XCOM_ACCESS_POLICY) private readonly policy: XComAccessPolicy,
+  ) {}
 
   /** The guard's check, before the handler (one indexed read, no lock, outside any transaction). */
   async resolve(req: Request, token: VerifiedToken): Promise<string | undefined> {
@@ -48,10 +91,10 @@ export class XComAccess implements TaskInstanceResolver {
     const owner = write ? { ...series, mapIndex: mapIndexOf((req.query as Record<string, unknown>).map_index) } : undefined;
     const ti = await this.lookup.findLive(token.sub, 'none');
     if (owner === undefined) {
-      if (ti.dagId !== series.dagId) throw new WrongDagError(ti.dagId);
+      this.policy.checkRead(ti, series);
       return ti.id;
     }
-    return sameOwner(ti, owner) ? ti.id : undefined;
+    return this.policy.mayWrite(ti, owner) ? ti.id : undefined;
   }
 
   /**
@@ -62,6 +105,6 @@ export class XComAccess implements TaskInstanceResolver {
    */
   async lockForWrite(token: VerifiedToken, owner: XComOwner): Promise<void> {
     const ti = await this.lookup.findLive(token.sub, 'key share');
-    if (!sameOwner(ti, owner)) throw new WrongTaskInstanceError(token.sub);
+    if (!this.policy.mayWrite(ti, owner)) throw new WrongTaskInstanceError(token.sub);
   }
 }

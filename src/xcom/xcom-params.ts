@@ -29,7 +29,7 @@ export function mapIndexOf(value: unknown): number {
   if (value === undefined) return -1;
   const n = typeof value === 'string' && /^-?\d{1,10}$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < -1 || n > INT32_MAX) {
-    throw new RequestValidationException([{ path: 'map_index', message: `map_index must be an integer from -1 to ${INT32_MAX}` }]);
+    throw new RequestValidationException([{ path: 'map_index', message: `map_index must be an integer from -1 to ${INT32_MAX}`, location: 'query' }]);
   }
   return n;
 }

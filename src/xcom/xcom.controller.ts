@@ -51,7 +51,7 @@ const WRITE_FORBIDDEN = {
 };
 const READ_FORBIDDEN = {
   status: 403,
-  description: 'The token is not an execution token of a task instance of this dag.',
+  description: 'The token is not an execution token of a live task instance, or (with XCOM_READ_SCOPE=same_dag) of one of this dag.',
   examples: [
     {
       reason: 'wrong_dag',
@@ -84,7 +84,7 @@ const INVALID_QUERY = {
 @ApiTags('Execution API: XComs')
 @ApiBearerAuth()
 @Controller('execution/xcoms')
-// Writes: the token of the task instance the path and map_index name; reads: a token of the same dag.
+// Writes: the token of the task instance the path and map_index name; reads: a token of any live task instance (XComAccessPolicy).
 @TaskInstanceFrom({ resolver: XComAccess })
 // Reads run in a unit of work too (transient failures retried, lock waits bounded); the writes
 // declare their own policy below.
@@ -294,7 +294,7 @@ export class XComController {
 
 function parseOffset(text: string): number {
   if (!/^-?\d{1,16}$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw new RequestValidationException([{ path: 'offset', message: 'offset must be an integer number' }]);
+    throw new RequestValidationException([{ path: 'offset', message: 'offset must be an integer number', location: 'path' }]);
   }
   return Number(text);
 }

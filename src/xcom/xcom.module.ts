@@ -2,7 +2,7 @@ import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { TaskInstancesModule } from '../task-instances/task-instances.module';
-import { XComAccess } from './xcom-access';
+import { DefaultXComAccessPolicy, XCOM_ACCESS_POLICY, XComAccess } from './xcom-access';
 import { XComController } from './xcom.controller';
 import { XCOM_FEATURE } from './xcom.feature';
 import { XComService } from './xcom.service';
@@ -17,6 +17,12 @@ import { XCOM_SETTINGS } from './xcom.settings';
 @Module({
   imports: [MikroOrmModule.forFeature([...XCOM_FEATURE.entities]), TaskInstancesModule],
   controllers: [XComController],
-  providers: [XComService, XComAccess, { provide: XCOM_SETTINGS.token, useFactory: (config: AppConfig) => XCOM_SETTINGS.of(config), inject: [APP_CONFIG] }],
+  providers: [
+    XComService,
+    XComAccess,
+    // Who may read and write which XComs; replace the class to change the rule (docs/security.md).
+    { provide: XCOM_ACCESS_POLICY, useClass: DefaultXComAccessPolicy },
+    { provide: XCOM_SETTINGS.token, useFactory: (config: AppConfig) => XCOM_SETTINGS.of(config), inject: [APP_CONFIG] },
+  ],
 })
 export class XComModule {}

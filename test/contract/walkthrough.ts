@@ -7,6 +7,8 @@ import type { components, paths } from '../../.data/contract/openapi';
 
 type TaskInstance = components['schemas']['TaskInstanceDto'];
 type Problem = components['schemas']['TaskInstanceProblemDto'];
+/** Execution routes answer Airflow's error body (what the Task SDK parses) unless asked for problem details. */
+type AirflowError = components['schemas']['HTTPExceptionResponse'];
 
 export interface WalkThroughResult {
   created: TaskInstance;
@@ -24,7 +26,7 @@ export interface WalkThroughResult {
   xcom: { key: string; value: unknown };
   successStatus: number;
   lateHeartbeatStatus: number;
-  lateHeartbeat: Problem;
+  lateHeartbeat: AirflowError;
   renderedFields: Record<string, unknown>;
   controlPlaneWithTaskTokenStatus: number;
 }
@@ -91,7 +93,7 @@ export async function walkThrough(baseUrl: string, names: { dag_id: string; run_
     headers: task,
   });
 
-  // 9. A heartbeat now tells the worker to stop.
+  // 9. A heartbeat now tells the worker to stop (Airflow's typed `detail`, as the Task SDK reads it).
   const late = await client.PUT('/execution/task-instances/{task_instance_id}/heartbeat', { params: { path }, body: worker, headers: task });
   if (late.error === undefined) throw new Error(`expected not_running, got ${late.response.status}`);
 
@@ -118,7 +120,7 @@ export async function walkThrough(baseUrl: string, names: { dag_id: string; run_
     xcom: pulled.data,
     successStatus: success.response.status,
     lateHeartbeatStatus: late.response.status,
-    lateHeartbeat: late.error as Problem,
+    lateHeartbeat: late.error as AirflowError,
     renderedFields: read.data.rendered_fields,
     controlPlaneWithTaskTokenStatus: denied.response.status,
   };

@@ -2,7 +2,7 @@ import { TaskInstanceFrom } from '../../src/common/auth/task-instance-source';
 import { TaskInstanceKeyResolver } from '../../src/task-instances/task-instance-key.resolver';
 import { KeyedRoutesModule, UnprovidedResolverModule } from '../support/keyed-routes.module';
 import { expectedProblem } from '../support/problem';
-import { createTaskInstance, http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
+import { createTaskInstance, problemHttp, startTestApp, type TestApp, uniqueId } from '../support/test-app';
 import { bearer, executionToken, workloadToken } from '../support/tokens';
 
 describe('auth by route: @TaskInstanceFrom (a test-only module, real resolver, real PostgreSQL)', () => {
@@ -13,7 +13,8 @@ describe('auth by route: @TaskInstanceFrom (a test-only module, real resolver, r
   afterAll(() => t.close());
 
   const keyed = (dagId: string, runId: string, taskId: string, query = '') => `/execution/test-keyed/${dagId}/${runId}/${taskId}/return_value${query}`;
-  const get = (path: string, token?: string) => http(t.baseUrl, 'GET', path, undefined, token === undefined ? { authorization: undefined } : bearer(token));
+  const get = (path: string, token?: string) =>
+    problemHttp(t.baseUrl, 'GET', path, undefined, token === undefined ? { authorization: undefined } : bearer(token));
 
   describe('by key (dag_id, run_id, task_id from the path, map_index from the query)', () => {
     it("accepts the named task instance's own token (unmapped: map_index defaults to -1)", async () => {

@@ -4,7 +4,7 @@ import { createApp } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config/app-config';
 import { runMigrations } from '../../src/database/migrate';
 import { freePort, PostgresProcess } from '../support/postgres-process';
-import { createTaskInstance, http, LogCapture, uniqueId } from '../support/test-app';
+import { createTaskInstance, http, LogCapture, problemHttp, uniqueId } from '../support/test-app';
 import { TEST_JWT_SECRET } from '../support/tokens';
 
 /**
@@ -69,7 +69,7 @@ describe('database outage (dedicated embedded PostgreSQL, stopped and restarted 
 
     // Pooled connections died with the server and new ones are refused: both are 503s.
     for (let i = 0; i < 3; i++) {
-      const put = await http(baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { during: i });
+      const put = await problemHttp(baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { during: i });
       expect(put.status).toBe(503);
       expect(put.headers.get('retry-after')).toBe('5');
       expect(put.body).toEqual({
@@ -82,6 +82,14 @@ describe('database outage (dedicated embedded PostgreSQL, stopped and restarted 
         correlation_id: put.headers.get('correlation-id'),
       });
     }
+    // What the Task SDK gets (it retries any 5xx): Airflow's typed detail, Retry-After kept.
+    const sdk = await http(baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { during: 'sdk' });
+    expect([sdk.status, sdk.headers.get('content-type'), sdk.headers.get('retry-after'), sdk.body]).toEqual([
+      503,
+      'application/json',
+      '5',
+      { detail: { reason: 'database_unavailable', message: 'The database is unavailable. Retry later.' } },
+    ]);
     const read = await http(baseUrl, 'GET', `/api/v1/task-instances/${ti.id}`);
     expect(read.status).toBe(503);
     expect(read.body.reason).toBe('database_unavailable');

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/app-config';
 import { runMigrations } from '../../src/database/migrate';
 import { parseMetrics, sampleValue } from '../support/metrics-text';
 import { freePort, PostgresProcess } from '../support/postgres-process';
-import { createTaskInstance, http, LogCapture, uniqueId, type HttpResult } from '../support/test-app';
+import { createTaskInstance, type HttpResult, LogCapture, problemHttp, uniqueId } from '../support/test-app';
 import { TEST_JWT_SECRET } from '../support/tokens';
 
 /**
@@ -69,7 +69,7 @@ describe('database restart under load (dedicated embedded PostgreSQL)', () => {
 
     const writer = async (i: number) => {
       for (let seq = 0; !stop && seq < MAX_REQUESTS_PER_WRITER; seq++) {
-        const res = await http(baseUrl, 'PUT', `/execution/task-instances/${tis[i].id}/rtif`, { seq });
+        const res = await problemHttp(baseUrl, 'PUT', `/execution/task-instances/${tis[i].id}/rtif`, { seq });
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         if (res.status === 201) lastAcknowledged[i] = seq;
         else if (
@@ -99,7 +99,7 @@ describe('database restart under load (dedicated embedded PostgreSQL)', () => {
     expect([...statuses.keys()].sort()).toEqual([201, 503]);
     // No acknowledged write was lost. (Writes are sequential per task instance, so a later write that
     // answered 503 may still have committed; the stored value is never older than the last 201.)
-    const stored = await Promise.all(tis.map((ti) => http(baseUrl, 'GET', `/api/v1/task-instances/${ti.id}/rendered-fields`)));
+    const stored = await Promise.all(tis.map((ti) => problemHttp(baseUrl, 'GET', `/api/v1/task-instances/${ti.id}/rendered-fields`)));
     const lost = stored.map((r, i) => ({
       i,
       stored: (r.body as { rendered_fields?: { seq?: number } }).rendered_fields?.seq ?? -1,
@@ -107,10 +107,10 @@ describe('database restart under load (dedicated embedded PostgreSQL)', () => {
     }));
     expect(lost.filter((w) => w.acknowledged < 0 || w.stored < w.acknowledged)).toEqual([]);
     // It recovered by itself: every writer had a write acknowledged after the restart.
-    const after = await Promise.all(tis.map((ti) => http(baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { seq: MAX_REQUESTS_PER_WRITER })));
+    const after = await Promise.all(tis.map((ti) => problemHttp(baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { seq: MAX_REQUESTS_PER_WRITER })));
     expect(after.map((r) => r.status)).toEqual(new Array(WRITERS).fill(201));
 
-    const metrics = (await http(baseUrl, 'GET', '/metrics')).text;
+    const metrics = (await problemHttp(baseUrl, 'GET', '/metrics')).text;
     const samples = parseMetrics(metrics);
     // Counted by cause: at least the refused connections while it was down.
     expect(sampleValue(samples, 'db_unavailable_total', { cause: 'connection_refused' })).toBeGreaterThan(0);

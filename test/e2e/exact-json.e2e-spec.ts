@@ -1,6 +1,6 @@
 import { parseExactJson, stringifyExactJson } from '../../src/common/json/exact-json';
-import { expectedProblem } from '../support/problem';
-import { createTaskInstance, http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
+import { ACCEPT_PROBLEM, expectedProblem } from '../support/problem';
+import { createTaskInstance, problemHttp, startTestApp, type TestApp, uniqueId } from '../support/test-app';
 import { defaultTokenFor } from '../support/tokens';
 import { withDirect } from '../support/test-database';
 
@@ -21,7 +21,7 @@ describe('exact JSON: RTIF stores and returns numbers as sent', () => {
   async function putText(id: string, text: string, contentType = 'application/json') {
     const res = await fetch(`${t.baseUrl}/execution/task-instances/${id}/rtif`, {
       method: 'PUT',
-      headers: { authorization: `Bearer ${await defaultTokenFor(`/execution/task-instances/${id}/rtif`)}`, 'content-type': contentType },
+      headers: { authorization: `Bearer ${await defaultTokenFor(`/execution/task-instances/${id}/rtif`)}`, 'content-type': contentType, ...ACCEPT_PROBLEM },
       body: text,
     });
     const body = await res.text();
@@ -38,7 +38,7 @@ describe('exact JSON: RTIF stores and returns numbers as sent', () => {
 
   /** The `rendered_fields` member of the read route's response, as raw JSON text (never through JSON.parse). */
   async function readBackText(id: string): Promise<string> {
-    const res = await http(t.baseUrl, 'GET', `/api/v1/task-instances/${id}/rendered-fields`);
+    const res = await problemHttp(t.baseUrl, 'GET', `/api/v1/task-instances/${id}/rendered-fields`);
     expect(res.status).toBe(200);
     return stringifyExactJson((parseExactJson(res.text) as { rendered_fields: never }).rendered_fields);
   }

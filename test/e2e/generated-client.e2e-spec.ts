@@ -104,7 +104,9 @@ describe('generated client (openapi-typescript + openapi-fetch) runs the walk-th
     expect([result.xcomGetStatus, result.xcom]).toEqual([200, { key: 'return_value', value: { rows: 42, files: ['a.csv'] } }]);
     expect(result.successStatus).toBe(204);
     expect(result.lateHeartbeatStatus).toBe(409);
-    expect(result.lateHeartbeat).toEqual(expect.objectContaining({ status: 409, reason: 'not_running', current_state: 'success' }));
+    expect(result.lateHeartbeat).toEqual({
+      detail: { reason: 'not_running', message: 'TI is no longer in the running state and task should terminate', current_state: 'success' },
+    });
     expect(result.renderedFields).toEqual({ bash_command: 'echo hi', env: { API_TOKEN: '***', TARGET: 'prod' } });
     expect(result.controlPlaneWithTaskTokenStatus).toBe(403);
   });

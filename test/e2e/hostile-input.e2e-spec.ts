@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { createTaskInstance, http, startTestApp, uniqueId, type HttpResult, type TestApp } from '../support/test-app';
+import { createTaskInstance, type HttpResult, problemHttp, startTestApp, type TestApp, uniqueId } from '../support/test-app';
+import { ACCEPT_PROBLEM } from '../support/problem';
 import { withDirect } from '../support/test-database';
 import { bearer, defaultTokenFor, executionToken } from '../support/tokens';
 import { HOSTILE_FIXTURE, WRITE_ROUTES, type WriteRoute } from '../support/hostile-routes';
@@ -25,6 +26,8 @@ interface HostileCase {
 }
 
 const json = (value: unknown) => JSON.stringify(value);
+/** A route's valid body as an object, to add fields to (a bare-string body goes in a field). */
+const asObject = (body: Record<string, unknown> | string): Record<string, unknown> => (typeof body === 'string' ? { field: body } : body);
 const utf8 = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
 const nested = (depth: number, open: string, close: string, leaf = '1') => `${open.repeat(depth)}${leaf}${close.repeat(depth)}`;
 function chunked(...chunks: Buffer[]): ReadableStream<Uint8Array> {
@@ -80,7 +83,7 @@ const CASES: HostileCase[] = [
   { name: 'a __proto__ key at the top', request: () => ({ body: '{"__proto__": {"polluted": "yes"}}' }), status: 422, reason: 'validation_error' },
   {
     name: 'a __proto__ key deep inside',
-    request: (r) => ({ body: json({ ...r.withString('x'), deep: [{ ok: 1 }] }).replace('"ok"', '"__proto__"') }),
+    request: (r) => ({ body: json({ ...asObject(r.withString('x')), deep: [{ ok: 1 }] }).replace('"ok"', '"__proto__"') }),
     status: 422,
     reason: 'validation_error',
   },
@@ -135,17 +138,17 @@ const CASES: HostileCase[] = [
     reason: 'unsupported_media_type',
   },
   { name: 'a top-level array', request: (r) => (r.anyJson ? undefined : { body: '[{"field": "x"}]' }), status: 422, reason: 'validation_error' },
-  { name: 'a top-level string', request: (r) => (r.anyJson ? undefined : { body: '"field"' }), status: 422, reason: 'validation_error' },
+  { name: 'a top-level string', request: (r) => (r.anyJson || r.bareString ? undefined : { body: '"field"' }), status: 422, reason: 'validation_error' },
   { name: 'a top-level number', request: (r) => (r.anyJson ? undefined : { body: '1e400' }), status: 422, reason: 'validation_error' },
   {
     name: 'an unknown field on a strict schema',
-    request: (r) => (r.strict ? { body: json({ ...r.withString('x'), unexpected: true }) } : undefined),
+    request: (r) => (r.strict ? { body: json({ ...asObject(r.withString('x')), unexpected: true }) } : undefined),
     status: 422,
     reason: 'validation_error',
   },
   {
     name: 'a constructor key on a strict schema',
-    request: (r) => (r.strict ? { body: json({ ...r.withString('x'), constructor: { prototype: { polluted: 'yes' } } }) } : undefined),
+    request: (r) => (r.strict ? { body: json({ ...asObject(r.withString('x')), constructor: { prototype: { polluted: 'yes' } } }) } : undefined),
     status: 422,
     reason: 'validation_error',
   },
@@ -188,7 +191,8 @@ async function fingerprint(): Promise<Record<string, unknown>> {
              (select md5(coalesce(string_agg(t::text, '|' order by t.id), '')) from task_instance t) as task_instance_hash,
              (select md5(coalesce(string_agg(r::text, '|' order by r.dag_id, r.task_id, r.run_id, r.map_index), '')) from rendered_task_instance_fields r) as rtif_hash,
              (select md5(coalesce(string_agg(x::text, '|' order by x.dag_id, x.task_id, x.run_id, x.key, x.map_index), '')) from xcom x) as xcom_hash,
-             (select md5(coalesce(string_agg(m::text, '|' order by m.dag_id, m.task_id, m.run_id, m.map_index), '')) from task_map m) as task_map_hash`);
+             (select md5(coalesce(string_agg(m::text, '|' order by m.dag_id, m.task_id, m.run_id, m.map_index), '')) from task_map m) as task_map_hash,
+             (select md5(coalesce(string_agg(a::text, '|' order by a.id), '')) from asset a) as asset_hash`);
     return r.rows[0];
   });
 }
@@ -200,14 +204,21 @@ describe('hostile input on every write route', () => {
     t = await startTestApp({ env: { RTIF_MAX_BODY_BYTES: String(MAX_BODY_BYTES), RTIF_MAX_DEPTH: String(MAX_DEPTH) } });
     tiId = (await createTaskInstance(t.baseUrl, HOSTILE_FIXTURE)).id;
     // The fixture task instance already has rendered fields, so a half-written overwrite would show.
-    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${tiId}/rtif`, { original: true })).status).toBe(201);
+    expect((await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${tiId}/rtif`, { original: true })).status).toBe(201);
   });
   afterAll(() => t.close());
 
   async function send(route: WriteRoute, request: HostileRequest): Promise<HttpResult> {
     const path = request.path ?? route.path(tiId);
     const token = route.token ? await route.token(tiId) : await defaultTokenFor(path);
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...request.headers };
+    // Problem details on every route (execution routes answer Airflow's format unless asked), so
+    // one assertion covers the table; the Airflow default is pinned in airflow-errors.e2e-spec.ts.
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      ...ACCEPT_PROBLEM,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...request.headers,
+    };
     const body = request.body ?? json(route.withString('x'));
     const init: RequestInit & { duplex?: 'half' } = { method: route.method, headers, body };
     if (body instanceof ReadableStream) init.duplex = 'half';
@@ -253,7 +264,7 @@ describe('hostile input on every write route', () => {
     expect(res.text.length).toBeLessThan(2048);
     expect(await fingerprint()).toEqual(before);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    const alive = await http(t.baseUrl, 'GET', `/api/v1/task-instances/${tiId}`);
+    const alive = await problemHttp(t.baseUrl, 'GET', `/api/v1/task-instances/${tiId}`);
     expect(alive.status).toBe(200);
   });
 
@@ -268,7 +279,7 @@ describe('hostile input on every write route', () => {
     const results = await Promise.all(burst);
     expect(results.filter((r) => typeof r.status !== 'number' || r.status < 400 || r.status >= 500)).toEqual([]);
     expect(await fingerprint()).toEqual(before);
-    const ok = await http(t.baseUrl, 'PUT', `/execution/task-instances/${tiId}/rtif`, { original: true });
+    const ok = await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${tiId}/rtif`, { original: true });
     expect(ok.status).toBe(201);
   });
 
@@ -276,8 +287,8 @@ describe('hostile input on every write route', () => {
     const nasty = `it's \\'; drop table task_instance; -- $1 ? ?? \\x27 E'\\n' $$ $tag$ 🙂`;
     const ti = await createTaskInstance(t.baseUrl, { dag_id: `${uniqueId('sql')} ${nasty}`, run_id: nasty, task_id: nasty });
     expect(ti).toMatchObject({ run_id: nasty, task_id: nasty });
-    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { [nasty]: nasty })).status).toBe(201);
-    const run = await http(t.baseUrl, 'PATCH', `/execution/task-instances/${ti.id}/run`, {
+    expect((await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { [nasty]: nasty })).status).toBe(201);
+    const run = await problemHttp(t.baseUrl, 'PATCH', `/execution/task-instances/${ti.id}/run`, {
       state: 'running',
       hostname: nasty,
       unixname: nasty,
@@ -285,10 +296,10 @@ describe('hostile input on every write route', () => {
       start_date: '2026-11-25T10:00:00Z',
     });
     expect(run.status).toBe(200);
-    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/heartbeat`, { hostname: nasty, pid: 1 })).status).toBe(204);
+    expect((await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/heartbeat`, { hostname: nasty, pid: 1 })).status).toBe(204);
     const row = await withDirect(async (c) => (await c.query('select run_id, task_id, hostname, unixname from task_instance where id = $1', [ti.id])).rows[0]);
     expect(row).toEqual({ run_id: nasty, task_id: nasty, hostname: nasty, unixname: nasty });
-    const read = await http(t.baseUrl, 'GET', `/api/v1/task-instances/${ti.id}/rendered-fields`);
+    const read = await problemHttp(t.baseUrl, 'GET', `/api/v1/task-instances/${ti.id}/rendered-fields`);
     expect(read.body.rendered_fields).toEqual({ [nasty]: nasty });
   });
 
@@ -332,9 +343,9 @@ describe('hostile input on every write route', () => {
       // Keys MikroORM gives meaning to inside query data: they must stay plain data.
       nested: { __entity: true, __reference: true, __helper: { x: 1 }, __meta: null, $in: [1], constructor: 'c' },
     });
-    const res = await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, body);
+    const res = await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, body);
     expect(res.status).toBe(201);
-    const read = await http(t.baseUrl, 'GET', `/api/v1/task-instances/${ti.id}/rendered-fields`);
+    const read = await problemHttp(t.baseUrl, 'GET', `/api/v1/task-instances/${ti.id}/rendered-fields`);
     expect(read.body.rendered_fields).toEqual(JSON.parse(body));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
@@ -342,7 +353,7 @@ describe('hostile input on every write route', () => {
 
   it('answers a path id for another task instance with 403 before validating its shape', async () => {
     for (const id of ['nope', 'a'.repeat(8000), encodeURIComponent("' OR 1=1 --"), '%E0%A4%A']) {
-      const res = await http(t.baseUrl, 'PUT', `/execution/task-instances/${id}/rtif`, { a: 1 }, bearer(await executionToken(tiId)));
+      const res = await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${id}/rtif`, { a: 1 }, bearer(await executionToken(tiId)));
       expect([id, res.status]).toEqual([id, id === '%E0%A4%A' ? 400 : 403]);
     }
   });
@@ -356,11 +367,11 @@ describe('hostile input on every write route', () => {
     });
     expect(res.status).toBe(431);
     expect(await fingerprint()).toEqual(before);
-    expect((await http(t.baseUrl, 'GET', `/api/v1/task-instances/${tiId}`)).status).toBe(200);
+    expect((await problemHttp(t.baseUrl, 'GET', `/api/v1/task-instances/${tiId}`)).status).toBe(200);
   });
 
   it('does not echo a hostile correlation id', async () => {
-    const res = await http(t.baseUrl, 'PUT', `/execution/task-instances/${tiId}/rtif`, '{', { 'correlation-id': '<script>alert(1)</script>' });
+    const res = await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${tiId}/rtif`, '{', { 'correlation-id': '<script>alert(1)</script>' });
     expect(res.status).toBe(422);
     expect(res.headers.get('correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.body.correlation_id).toBe(res.headers.get('correlation-id'));
@@ -396,7 +407,7 @@ describe('hostile input on every write route', () => {
     );
     expect(reply).toMatch(/^HTTP\/1\.1 400 /);
     expect(await fingerprint()).toEqual(before);
-    expect((await http(t.baseUrl, 'GET', `/api/v1/task-instances/${tiId}`)).status).toBe(200);
+    expect((await problemHttp(t.baseUrl, 'GET', `/api/v1/task-instances/${tiId}`)).status).toBe(200);
   });
 
   it('keeps serving while a client stalls mid-body, and stores nothing from it', async () => {
@@ -407,7 +418,7 @@ describe('hostile input on every write route', () => {
       `PUT /execution/task-instances/${tiId}/rtif HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"a": "123`,
       { keepOpenMs: 1500 },
     );
-    const others = await Promise.all(Array.from({ length: 10 }, () => http(t.baseUrl, 'GET', `/api/v1/task-instances/${tiId}`)));
+    const others = await Promise.all(Array.from({ length: 10 }, () => problemHttp(t.baseUrl, 'GET', `/api/v1/task-instances/${tiId}`)));
     expect(others.map((r) => r.status)).toEqual(Array(10).fill(200));
     await stalled;
     expect(await fingerprint()).toEqual(before);

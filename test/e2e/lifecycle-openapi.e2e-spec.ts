@@ -29,7 +29,10 @@ describe('OpenAPI document: lifecycle routes', () => {
         .filter((s) => s !== '401' && s !== '403')
         .sort(),
     ).toEqual(statuses);
-    expect(op.parameters).toEqual([expect.objectContaining({ name: 'task_instance_id', in: 'path', required: true })]);
+    expect(op.parameters).toEqual([
+      expect.objectContaining({ name: 'task_instance_id', in: 'path', required: true }),
+      expect.objectContaining({ name: 'Airflow-API-Version', in: 'header', required: false }),
+    ]);
     expect(example(op, '404', 'not_found')).toMatchObject({ status: 404, reason: 'not_found' });
     expect(example(op, '410', 'not_found')).toMatchObject({
       status: 410,
@@ -67,7 +70,14 @@ describe('OpenAPI document: lifecycle routes', () => {
     const body = doc.paths[`${BASE}/state`].patch.requestBody.content['application/json'];
     const ref = (name: string) => `#/components/schemas/${name}`;
     expect(body.schema.oneOf).toEqual(
-      ['TISuccessStatePayload', 'TITerminalStatePayload', 'TIRetryStatePayload', 'TIRescheduleStatePayload', 'TIDeferredStatePayload'].map((n) => ({
+      [
+        'TISuccessStatePayload',
+        'TITerminalStatePayload',
+        'TIRetryStatePayload',
+        'TIRescheduleStatePayload',
+        'TIDeferredStatePayload',
+        'TIAwaitingInputStatePayload',
+      ].map((n) => ({
         $ref: ref(n),
       })),
     );
@@ -82,11 +92,18 @@ describe('OpenAPI document: lifecycle routes', () => {
         up_for_retry: ref('TIRetryStatePayload'),
         up_for_reschedule: ref('TIRescheduleStatePayload'),
         deferred: ref('TIDeferredStatePayload'),
+        awaiting_input: ref('TIAwaitingInputStatePayload'),
       },
     });
-    expect(Object.keys(body.examples).sort()).toEqual(['deferred', 'failed', 'success', 'up_for_reschedule', 'up_for_retry']);
+    expect(Object.keys(body.examples).sort()).toEqual(['awaiting_input', 'deferred', 'failed', 'success', 'up_for_reschedule', 'up_for_retry']);
     const schemas = doc.components.schemas;
     expect(schemas.TIDeferredStatePayload.required.sort()).toEqual(['classpath', 'next_method', 'state']);
+    expect(schemas.TIAwaitingInputStatePayload.required.sort()).toEqual(['next_method', 'state']);
+    // What Task SDK 1.3 sends as null when unset is documented as nullable.
+    expect(schemas.TIRetryStatePayload.properties.retry_delay_seconds).toMatchObject({ type: 'number', nullable: true, minimum: 0 });
+    expect(schemas.TIRetryStatePayload.properties.retry_reason).toMatchObject({ type: 'string', nullable: true });
+    expect(schemas.TIDeferredStatePayload.properties.queue).toMatchObject({ type: 'string', nullable: true, maxLength: 256 });
+    expect(schemas.TIAwaitingInputStatePayload.properties.timeout).toMatchObject({ type: 'string', nullable: true });
     expect(schemas.TIRescheduleStatePayload.required.sort()).toEqual(['end_date', 'reschedule_date', 'state']);
     expect(schemas.TITerminalStatePayload.properties.state).toEqual({ allOf: [{ $ref: ref('TerminalStateNonSuccess') }] });
     expect(schemas.TerminalStateNonSuccess.enum).toEqual(['failed', 'skipped', 'removed', 'upstream_failed']);
@@ -109,12 +126,13 @@ describe('OpenAPI document: lifecycle routes', () => {
       [
         'connections',
         'dag_run',
+        'first_task_reschedule_start_date',
         'max_tries',
         'next_kwargs',
         'next_method',
         'should_retry',
+        'start_date',
         'task_reschedule_count',
-        'upstream_map_indexes',
         'variables',
         'xcom_keys_to_clear',
       ].sort(),

@@ -43,12 +43,14 @@ describe('PATCH /execution/task-instances/{id}/run', () => {
         triggering_user_name: null,
         consumed_asset_events: [],
         partition_key: null,
+        note: null,
+        team_name: null,
       },
       task_reschedule_count: 0,
+      first_task_reschedule_start_date: null,
       max_tries: 2,
       variables: [],
       connections: [],
-      upstream_map_indexes: null,
       xcom_keys_to_clear: [],
       should_retry: true,
     });
@@ -119,7 +121,7 @@ describe('PATCH /execution/task-instances/{id}/run', () => {
     expect(res.body).toEqual(problem(404, 'not_found', `Task instance ${id} not found.`, api.path(id, 'run'), { task_instance_id: id }));
   });
 
-  it('resuming a deferred task keeps its start_date and returns next_method and next_kwargs', async () => {
+  it('resuming a deferred task keeps its start_date and returns next_method, next_kwargs and the try’s start_date', async () => {
     const ti = await api.running();
     const deferred = await api.state(ti.id, {
       state: 'deferred',
@@ -132,7 +134,7 @@ describe('PATCH /execution/task-instances/{id}/run', () => {
     await requeue(ti.id);
     const res = await api.run(ti.id, runBody({ start_date: '2026-11-25T12:00:00Z', pid: 5555 }));
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ next_method: 'execute_complete', next_kwargs: { cursor: 7, items: ['a'] } });
+    expect(res.body).toMatchObject({ next_method: 'execute_complete', next_kwargs: { cursor: 7, items: ['a'] }, start_date: START });
     const row = await tiRow(ti.id);
     expect(row).toMatchObject({ state: 'running', pid: 5555 });
     expect(row!.start_date.toISOString()).toBe(START);
@@ -143,18 +145,29 @@ describe('PATCH /execution/task-instances/{id}/run', () => {
     const res = await api.run(ti.id);
     expect(Object.keys(res.body)).not.toContain('next_method');
     expect(Object.keys(res.body)).not.toContain('next_kwargs');
+    expect(Object.keys(res.body)).not.toContain('start_date');
   });
 
-  it('task_reschedule_count counts the reschedules of the current try', async () => {
+  it('task_reschedule_count counts the reschedules of the current try; first_task_reschedule_start_date is the first one', async () => {
     const ti = await api.running();
+    let first: string | undefined;
     for (let i = 0; i < 2; i++) {
+      const before = Date.now();
       const r = await api.state(ti.id, { state: 'up_for_reschedule', reschedule_date: '2026-11-25T10:10:00Z', end_date: '2026-11-25T10:05:00Z' });
       expect(r.status).toBe(204);
       await requeue(ti.id);
       const run = await api.run(ti.id, runBody({ pid: 100 + i }));
       expect(run.status).toBe(200);
       expect(run.body.task_reschedule_count).toBe(i + 1);
+      first ??= run.body.first_task_reschedule_start_date;
+      // The first reschedule's start (when the service recorded it), on every later start of the try.
+      expect(run.body.first_task_reschedule_start_date).toBe(first);
+      if (i === 0) expect(Date.parse(first!)).toBeGreaterThanOrEqual(before - 1000);
     }
+    const stored = await withDirect(
+      async (c) => (await c.query('select min(start_date) as s from task_reschedule where ti_id = $1', [ti.id])).rows[0].s as Date,
+    );
+    expect(first).toBe(stored.toISOString());
   });
 
   it.each([

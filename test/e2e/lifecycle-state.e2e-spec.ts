@@ -3,7 +3,7 @@ import { withDirect } from '../support/test-database';
 import { GONE_DETAIL, liveRow, lifecycle, problem, START, tiRow } from './lifecycle.helpers';
 
 const END = '2026-11-25T10:05:00.000Z';
-const STATES_MESSAGE = 'state must be one of: success, failed, skipped, removed, upstream_failed, up_for_retry, up_for_reschedule, deferred';
+const STATES_MESSAGE = 'state must be one of: success, failed, skipped, removed, upstream_failed, up_for_retry, up_for_reschedule, deferred, awaiting_input';
 
 describe('PATCH /execution/task-instances/{id}/state', () => {
   let t: TestApp;

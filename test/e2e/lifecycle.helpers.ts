@@ -1,4 +1,5 @@
 import { createTaskInstance, http, uniqueId, type CreatedTi, type HttpResult } from '../support/test-app';
+import { ACCEPT_PROBLEM } from '../support/problem';
 import { withDirect } from '../support/test-database';
 
 /** Helpers for the lifecycle e2e files: real HTTP for the API, a direct connection to look at rows. */
@@ -9,18 +10,23 @@ export function runBody(over: Record<string, unknown> = {}): Record<string, unkn
   return { state: 'running', ...WORKER, start_date: START, ...over };
 }
 
-export function lifecycle(baseUrl: string) {
+/**
+ * The lifecycle routes over real HTTP. `headers` go with every call: by default the `Accept` that
+ * asks for problem details, since these files assert the problem's content; the Airflow default
+ * format is pinned in airflow-errors.e2e-spec.ts (which passes `{}`).
+ */
+export function lifecycle(baseUrl: string, headers: Record<string, string> = ACCEPT_PROBLEM) {
   const path = (id: string, route: string) => `/execution/task-instances/${id}/${route}`;
   return {
     path,
     newTi: (extra: Record<string, unknown> = {}): Promise<CreatedTi> =>
       createTaskInstance(baseUrl, { dag_id: uniqueId('lc'), run_id: 'run_1', task_id: 'task', ...extra }),
-    run: (id: string, body: unknown = runBody()) => http(baseUrl, 'PATCH', path(id, 'run'), body),
-    state: (id: string, body: unknown) => http(baseUrl, 'PATCH', path(id, 'state'), body),
-    heartbeat: (id: string, body: unknown = { hostname: WORKER.hostname, pid: WORKER.pid }) => http(baseUrl, 'PUT', path(id, 'heartbeat'), body),
-    skip: (id: string, body: unknown) => http(baseUrl, 'PATCH', path(id, 'skip-downstream'), body),
-    previous: (id: string) => http(baseUrl, 'GET', path(id, 'previous-successful-dagrun')),
-    rtif: (id: string, body: unknown) => http(baseUrl, 'PUT', path(id, 'rtif'), body),
+    run: (id: string, body: unknown = runBody()) => http(baseUrl, 'PATCH', path(id, 'run'), body, headers),
+    state: (id: string, body: unknown) => http(baseUrl, 'PATCH', path(id, 'state'), body, headers),
+    heartbeat: (id: string, body: unknown = { hostname: WORKER.hostname, pid: WORKER.pid }) => http(baseUrl, 'PUT', path(id, 'heartbeat'), body, headers),
+    skip: (id: string, body: unknown) => http(baseUrl, 'PATCH', path(id, 'skip-downstream'), body, headers),
+    previous: (id: string) => http(baseUrl, 'GET', path(id, 'previous-successful-dagrun'), undefined, headers),
+    rtif: (id: string, body: unknown) => http(baseUrl, 'PUT', path(id, 'rtif'), body, headers),
     /** A task instance that a worker has just started (state running, WORKER's host and pid). */
     async running(extra: Record<string, unknown> = {}): Promise<CreatedTi> {
       const ti = await this.newTi(extra);

@@ -2,7 +2,7 @@ import { Body, Controller, Logger, Module, Param, Put, type LoggerService } from
 import { TaskInstanceFrom } from '../../src/common/auth/task-instance-source';
 import { inspect } from 'node:util';
 import { UuidParamPipe } from '../../src/common/http/pipes/uuid-param.pipe';
-import { createTaskInstance, http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
+import { createTaskInstance, problemHttp, startTestApp, type TestApp, uniqueId } from '../support/test-app';
 import { adminToken, bearer, executionToken, nowSeconds, workloadToken } from '../support/tokens';
 
 const SECRET_VALUE = 'rendered-secret-value-4f2a9c';
@@ -73,14 +73,14 @@ describe('logs never contain tokens or rendered-field values', () => {
       await executionToken(ti.id, { claims: { iat: nowSeconds() - 590, exp: nowSeconds() + 10 } }),
     ];
     const statuses: number[] = [];
-    for (const token of tokens) statuses.push((await http(t.baseUrl, 'PUT', rtif, body, bearer(token))).status);
+    for (const token of tokens) statuses.push((await problemHttp(t.baseUrl, 'PUT', rtif, body, bearer(token))).status);
     expect(statuses).toEqual([201, 401, 401, 403, 403, 403, 201]);
-    const exploded = await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/explode`, body, bearer(tokens[0]));
+    const exploded = await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/explode`, body, bearer(tokens[0]));
     expect(exploded.status).toBe(500);
     expect(exploded.text).not.toContain(SECRET_VALUE);
-    const rejected = await http(t.baseUrl, 'PUT', rtif, { a: `${SECRET_VALUE}\u0000` }, bearer(tokens[0]));
+    const rejected = await problemHttp(t.baseUrl, 'PUT', rtif, { a: `${SECRET_VALUE}\u0000` }, bearer(tokens[0]));
     expect(rejected.body.reason).toBe('value_rejected');
-    const wrongAdmin = await http(t.baseUrl, 'GET', `/api/v1/task-instances/${ti.id}/rendered-fields`, undefined, bearer(tokens[0]));
+    const wrongAdmin = await problemHttp(t.baseUrl, 'GET', `/api/v1/task-instances/${ti.id}/rendered-fields`, undefined, bearer(tokens[0]));
     expect(wrongAdmin.status).toBe(403);
 
     const logs = capture.lines.join('\n');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseMetrics, sampleValue } from '../support/metrics-text';
-import { createTaskInstance, http, LogCapture, startTestApp, uniqueId, type TestApp } from '../support/test-app';
+import { createTaskInstance, LogCapture, problemHttp, startTestApp, type TestApp, uniqueId } from '../support/test-app';
 import { connectDirect } from '../support/test-database';
 import { executionToken } from '../support/tokens';
 
@@ -26,7 +26,7 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
   afterAll(() => t.close());
 
   const scrape = async () => {
-    const res = await http(t.baseUrl, 'GET', '/metrics');
+    const res = await problemHttp(t.baseUrl, 'GET', '/metrics');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')?.split(/;\s*/).sort()).toEqual(['charset=utf-8', 'text/plain', 'version=0.0.4']);
     return parseMetrics(res.text);
@@ -40,7 +40,7 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
     const verified = sampleValue(before, 'auth_token_verifications_total', { outcome: 'verified' });
     const hits = sampleValue(before, 'auth_token_verifications_total', { outcome: 'cache_hit' });
     for (let i = 0; i < 3; i++) {
-      expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { i }, { authorization: `Bearer ${token}` })).status).toBe(201);
+      expect((await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { i }, { authorization: `Bearer ${token}` })).status).toBe(201);
     }
     const after = await scrape();
     expect(sampleValue(after, 'auth_token_verifications_total', { outcome: 'verified' }) - verified).toBe(1);
@@ -51,7 +51,7 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
   it('echoes a given correlation-id and writes exactly one request line carrying it', async () => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('corr'), run_id: 'run', task_id: 'task' });
     const id = `trace-${randomUUID()}`;
-    const res = await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { a: 1 }, { 'correlation-id': id });
+    const res = await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { a: 1 }, { 'correlation-id': id });
     expect(res.status).toBe(201);
     expect(res.headers.get('correlation-id')).toBe(id);
     const requestLines = linesOf(id).filter((l) => l.msg === 'request completed');
@@ -72,7 +72,7 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
   });
 
   it('generates a correlation id when none (or an unacceptable one) is sent', async () => {
-    const res = await http(t.baseUrl, 'GET', `/api/v1/task-instances/${randomUUID()}`, undefined, { 'correlation-id': 'bad id with spaces' });
+    const res = await problemHttp(t.baseUrl, 'GET', `/api/v1/task-instances/${randomUUID()}`, undefined, { 'correlation-id': 'bad id with spaces' });
     expect(res.status).toBe(404);
     const id = res.headers.get('correlation-id');
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$/);
@@ -84,7 +84,7 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
 
   it('counts a forced retry by route and SQLSTATE, and the retry log line carries the correlation id', async () => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('retry'), run_id: 'run', task_id: 'task' });
-    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
+    expect((await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
     const before = sampleValue(await scrape(), 'db_retries_total', { method: 'PUT', route: RTIF_ROUTE, sqlstate: '55P03' });
 
     // Hold the RTIF row's lock: the upsert waits, hits lock_timeout (55P03) and is retried.
@@ -93,7 +93,7 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
       await locker.query('begin');
       await locker.query('select 1 from rendered_task_instance_fields where dag_id = $1 for update', [ti.dag_id]);
       const id = `retry-${randomUUID()}`;
-      const put = http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 }, { 'correlation-id': id });
+      const put = problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 }, { 'correlation-id': id });
       // Release the lock only once the metric shows the retry: no timing assumption.
       for (let i = 0; i < 200 && sampleValue(await scrape(), 'db_retries_total', { method: 'PUT', route: RTIF_ROUTE, sqlstate: '55P03' }) === before; i++) {
         await new Promise((r) => setTimeout(r, 25));
@@ -112,14 +112,14 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
 
   it('answers 503 with the correlation id when retries run out, and counts it', async () => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('exhaust'), run_id: 'run', task_id: 'task' });
-    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
+    expect((await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
     const before = sampleValue(await scrape(), 'db_retries_exhausted_total', { route: RTIF_ROUTE, sqlstate: '55P03' });
     const locker = await connectDirect();
     try {
       await locker.query('begin');
       await locker.query('select 1 from rendered_task_instance_fields where dag_id = $1 for update', [ti.dag_id]);
       const id = `exhaust-${randomUUID()}`;
-      const res = await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 }, { 'correlation-id': id });
+      const res = await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 }, { 'correlation-id': id });
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('1');
       expect(res.body).toEqual({
@@ -155,8 +155,8 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
     const conflicts0 = sampleValue(samples0, 'db_conflicts_total', { method: 'POST', route: '/api/v1/task-instances', reason: 'already_exists' });
     const created0 = sampleValue(samples0, 'http_requests_total', { method: 'POST', route: '/api/v1/task-instances', status: '201' });
     const refused0 = sampleValue(samples0, 'http_requests_total', { method: 'POST', route: '/api/v1/task-instances', status: '409' });
-    expect((await http(t.baseUrl, 'POST', '/api/v1/task-instances', body)).status).toBe(201);
-    expect((await http(t.baseUrl, 'POST', '/api/v1/task-instances', body)).status).toBe(409);
+    expect((await problemHttp(t.baseUrl, 'POST', '/api/v1/task-instances', body)).status).toBe(201);
+    expect((await problemHttp(t.baseUrl, 'POST', '/api/v1/task-instances', body)).status).toBe(409);
     const samples = await scrape();
     expect(sampleValue(samples, 'db_conflicts_total', { method: 'POST', route: '/api/v1/task-instances', reason: 'already_exists' })).toBe(conflicts0 + 1);
     expect(sampleValue(samples, 'http_requests_total', { method: 'POST', route: '/api/v1/task-instances', status: '201' })).toBe(created0 + 1);
@@ -180,7 +180,7 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
     }
     expect(sampleValue(samples, 'db_pool_connections_max')).toBe(t.config.database.poolMax);
     expect(sampleValue(samples, 'db_pool_connections_used')).toBeGreaterThanOrEqual(0);
-    expect((await http(t.baseUrl, 'GET', '/metrics')).text).toContain('# TYPE db_retry_budget_refusals_total counter');
+    expect((await problemHttp(t.baseUrl, 'GET', '/metrics')).text).toContain('# TYPE db_retry_budget_refusals_total counter');
   });
 
   it('counts the seconds the event loop was busy, growing with work done between scrapes', async () => {
@@ -200,15 +200,15 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
     const token = await executionToken(ti.id);
     const cookie = `session-${randomUUID()}`;
     const auth = { authorization: `Bearer ${token}`, cookie };
-    const ok = await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { cmd: value, env: { PASSWORD: secret } }, auth);
+    const ok = await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { cmd: value, env: { PASSWORD: secret } }, auth);
     expect(ok.status).toBe(201);
     // Refused bodies, and an error on the path the unit of work retries.
-    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, `{"cmd":"${value}"`, auth)).status).toBe(422);
-    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, [value], auth)).status).toBe(422);
+    expect((await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, `{"cmd":"${value}"`, auth)).status).toBe(422);
+    expect((await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, [value], auth)).status).toBe(422);
     const other = randomUUID();
     expect(
       (
-        await http(
+        await problemHttp(
           t.baseUrl,
           'PUT',
           `/execution/task-instances/${other}/rtif`,
@@ -218,7 +218,9 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
       ).status,
     ).toBe(404);
     // Refused tokens are not logged either.
-    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { cmd: value }, { authorization: `Bearer ${token}x` })).status).toBe(401);
+    expect((await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { cmd: value }, { authorization: `Bearer ${token}x` })).status).toBe(
+      401,
+    );
     const all = logs.raw.join('\n');
     // Each line names its correlation id at most once (no duplicate JSON keys).
     expect(logs.raw.filter((l) => l.split('"correlation_id"').length > 2)).toEqual([]);
@@ -227,10 +229,10 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
   });
 
   it('serves liveness and readiness', async () => {
-    const live = await http(t.baseUrl, 'GET', '/health/live');
+    const live = await problemHttp(t.baseUrl, 'GET', '/health/live');
     expect(live.status).toBe(200);
     expect(live.body).toEqual({ status: 'ok', info: {}, error: {}, details: {} });
-    const ready = await http(t.baseUrl, 'GET', '/health/ready');
+    const ready = await problemHttp(t.baseUrl, 'GET', '/health/ready');
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({
       status: 'ok',

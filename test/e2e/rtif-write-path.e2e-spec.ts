@@ -2,7 +2,7 @@ import { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { onRoundTrip, onStatement } from '../../src/database/pg-client';
 import { ServicePostgreSqlPlatform } from '../../src/database/postgresql-driver';
-import { createTaskInstance, http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
+import { createTaskInstance, problemHttp, startTestApp, type TestApp, uniqueId } from '../support/test-app';
 import { connectDirect, withDirect } from '../support/test-database';
 
 /**
@@ -59,7 +59,7 @@ describe('RTIF write path', () => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('path'), run_id: 'r1', task_id: 't' });
     statements.take();
 
-    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
+    expect((await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
     expect(statements.take()).toEqual([
       'start transaction isolation',
       'select ti.dag_id, ti.task_id,',
@@ -70,7 +70,7 @@ describe('RTIF write path', () => {
 
     // An overwrite cannot change which dag runs are newest: no retention delete.
     roundTrips.take();
-    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 })).status).toBe(201);
+    expect((await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 })).status).toBe(201);
     expect(statements.take()).toEqual([
       'start transaction isolation',
       'select ti.dag_id, ti.task_id,',
@@ -93,12 +93,12 @@ describe('RTIF write path', () => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('path_refused'), run_id: 'r1', task_id: 't' });
     statements.take();
     roundTrips.take();
-    const res = await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, [1, 2]);
+    const res = await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, [1, 2]);
     expect(res.status).toBe(422);
     // MikroORM still opens and ends its transaction; neither BEGIN nor ROLLBACK reaches the database.
     expect(roundTrips.take()).toEqual([]);
     // The connection went back to the pool clean: the next write on it is an ordinary transaction.
-    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
+    expect((await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
     expect(roundTrips.take()).toEqual([
       'start transaction isolation + select ti.dag_id, ti.task_id,',
       'insert into "rendered_task_instance_fields"',
@@ -110,7 +110,7 @@ describe('RTIF write path', () => {
   it('answers 404 for an unknown id after the lookup found no live task instance and the history lookup none, writing nothing', async () => {
     const id = '0193a1b2-0000-7000-8000-000000000abc';
     statements.take();
-    const res = await http(t.baseUrl, 'PUT', `/execution/task-instances/${id}/rtif`, { v: 1 });
+    const res = await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${id}/rtif`, { v: 1 });
     expect(res.status).toBe(404);
     expect(res.body.reason).toBe('not_found');
     // The lookup found no live row; the history lookup then tells 404 from 410; nothing is inserted.
@@ -121,7 +121,7 @@ describe('RTIF write path', () => {
     const dagId = uniqueId('path_ret');
     const ti = async (run: number) =>
       createTaskInstance(t.baseUrl, { dag_id: dagId, run_id: `run_${run}`, task_id: 'task', run_after: new Date(Date.UTC(2026, 0, run)).toISOString() });
-    const put = async (id: string, v: number) => expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${id}/rtif`, { v })).status).toBe(201);
+    const put = async (id: string, v: number) => expect((await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${id}/rtif`, { v })).status).toBe(201);
     const runs = async () =>
       withDirect(async (c) =>
         (await c.query('select run_id from rendered_task_instance_fields where dag_id = $1 order by run_id', [dagId])).rows.map((r) => r.run_id as string),
@@ -161,13 +161,13 @@ describe('RTIF write: lock_timeout set by its first statement', () => {
     ['its upsert waits on the RTIF row', 'select 1 from rendered_task_instance_fields where dag_id = $1 for update', (ti: { dag_id: string }) => ti.dag_id],
   ])('times out a write when %s (55P03), retries, then answers 503 and leaves the row as it was', async (_, lockSql, lockKey) => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('lockwait'), run_id: 'r1', task_id: 't' });
-    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
+    expect((await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
     const holder = await connectDirect();
     const correlationId = uniqueId('lock-wait');
     try {
       await holder.query('begin');
       await holder.query(lockSql, [lockKey(ti)]);
-      const res = await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 }, { 'correlation-id': correlationId });
+      const res = await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 2 }, { 'correlation-id': correlationId });
       expect(res.status).toBe(503);
       expect(res.body).toEqual({
         type: 'urn:task-execution-api:problem:retries_exhausted',
@@ -192,7 +192,7 @@ describe('RTIF write: lock_timeout set by its first statement', () => {
 
   it('leaves no lock_timeout on the pooled session after the write (safe behind PgBouncer in transaction mode)', async () => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('nosession'), run_id: 'r1', task_id: 't' });
-    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
+    expect((await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 1 })).status).toBe(201);
     const em = t.app.get(MikroORM).em.fork() as EntityManager;
     const [row] = await em.execute<{ lock_timeout: string }[]>('show lock_timeout');
     expect(row.lock_timeout).toBe('0');
@@ -210,12 +210,12 @@ describe('a pool whose every connection stays busy', () => {
   it('answers 503 pool_exhausted with Retry-After (not database_unavailable), and the write holding the connection still lands', async () => {
     const busy = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('pool_busy'), run_id: 'r1', task_id: 't' });
     const other = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('pool_other'), run_id: 'r1', task_id: 't' });
-    expect((await http(t.baseUrl, 'PUT', `/execution/task-instances/${busy.id}/rtif`, { v: 1 })).status).toBe(201);
+    expect((await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${busy.id}/rtif`, { v: 1 })).status).toBe(201);
     const holder = await connectDirect();
     try {
       await holder.query('begin');
       await holder.query('select 1 from rendered_task_instance_fields where dag_id = $1 for update', [busy.dag_id]);
-      const first = http(t.baseUrl, 'PUT', `/execution/task-instances/${busy.id}/rtif`, { v: 2 });
+      const first = problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${busy.id}/rtif`, { v: 2 });
       // Wait until the first write's backend is waiting on the held lock: the pool's one connection
       // is busy. Asked on another connection: inside the holder's transaction pg_stat_activity is a
       // snapshot taken at its first read.
@@ -230,7 +230,7 @@ describe('a pool whose every connection stays busy', () => {
         });
       }
       expect(waiting).toBe(1);
-      const second = await http(t.baseUrl, 'PUT', `/execution/task-instances/${other.id}/rtif`, { v: 1 }, { 'correlation-id': 'pool-busy-1' });
+      const second = await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${other.id}/rtif`, { v: 1 }, { 'correlation-id': 'pool-busy-1' });
       expect(second.status).toBe(503);
       expect(second.headers.get('retry-after')).toBe('1');
       expect(second.body).toEqual({

@@ -1,4 +1,4 @@
-import { createTaskInstance, http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
+import { createTaskInstance, problemHttp, startTestApp, type TestApp, uniqueId } from '../support/test-app';
 import { storedFields } from '../support/test-database';
 
 const OK = { message: 'Rendered task instance fields successfully set' };
@@ -11,7 +11,8 @@ describe('PUT /execution/task-instances/{id}/rtif', () => {
   afterAll(() => t.close());
 
   const newTi = () => createTaskInstance(t.baseUrl, { dag_id: uniqueId('dag'), run_id: 'run_1', task_id: 'task' });
-  const put = (id: string, body: unknown, headers?: Record<string, string>) => http(t.baseUrl, 'PUT', `/execution/task-instances/${id}/rtif`, body, headers);
+  const put = (id: string, body: unknown, headers?: Record<string, string>) =>
+    problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${id}/rtif`, body, headers);
 
   const shapes: [string, Record<string, unknown>][] = [
     ['flat strings', { bash_command: 'echo 1', cwd: '/tmp' }],
@@ -26,7 +27,7 @@ describe('PUT /execution/task-instances/{id}/rtif', () => {
     expect(res.status).toBe(201);
     expect(res.body).toEqual(OK);
     expect(await storedFields(ti.id)).toEqual([body]);
-    const read = await http(t.baseUrl, 'GET', `/api/v1/task-instances/${ti.id}/rendered-fields`);
+    const read = await problemHttp(t.baseUrl, 'GET', `/api/v1/task-instances/${ti.id}/rendered-fields`);
     expect(read.status).toBe(200);
     expect(read.body).toEqual({
       dag_id: ti.dag_id,

@@ -1,5 +1,5 @@
 import { expectedProblem } from '../support/problem';
-import { createTaskInstance, http, startTestApp, uniqueId, type CreatedTi, type TestApp } from '../support/test-app';
+import { type CreatedTi, createTaskInstance, problemHttp, startTestApp, type TestApp, uniqueId } from '../support/test-app';
 import { withDirect } from '../support/test-database';
 import { adminToken, bearer, executionToken, workloadToken } from '../support/tokens';
 import { pythonSlice, storedTaskMap, storedXComs, xcoms } from './xcom.helpers';
@@ -93,7 +93,7 @@ describe('XCom routes (/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key})', () 
     it('refuses bad input with 422 and writes nothing', async () => {
       const ti = await x.newTi();
       const cases: [string, () => Promise<{ status: number; body: any }>, string][] = [
-        ['no body', async () => http(t.baseUrl, 'POST', x.path(ti, 'k'), undefined, bearer(await executionToken(ti.id))), ''],
+        ['no body', async () => problemHttp(t.baseUrl, 'POST', x.path(ti, 'k'), undefined, bearer(await executionToken(ti.id))), ''],
         ['a NUL in a string', () => x.setText(ti, 'k', '{"a":"x\\u0000y"}'), 'a'],
         ['map_index not an integer', () => x.set(ti, 'k', 1, '?map_index=abc'), 'map_index'],
         ['map_index below -1', () => x.set(ti, 'k', 1, '?map_index=-2'), 'map_index'],
@@ -273,7 +273,7 @@ describe('XCom routes (/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key})', () 
     });
   });
 
-  describe('access (Airflow allows everything; here a write needs its own token, a read one of the same dag)', () => {
+  describe("access (Airflow allows everything; here a write needs its own token, a read any live task instance's)", () => {
     it("refuses a write or delete with another task instance's token, even of the same dag (403 wrong_task_instance), and writes nothing", async () => {
       const ti = await x.newTi();
       const sibling = await createTaskInstance(t.baseUrl, { dag_id: ti.dag_id, run_id: 'run_1', task_id: 'sibling' });
@@ -286,39 +286,40 @@ describe('XCom routes (/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key})', () 
       expect(await storedXComs(ti, 'k')).toEqual([]);
     });
 
-    it('lets any task instance of the dag read, and refuses other dags (403 wrong_dag)', async () => {
+    it("lets a live task instance of any dag read (Airflow's has_xcom_access; XCOM_READ_SCOPE=any_dag), while writes stay with the owner", async () => {
       const ti = await x.newTi();
       await x.set(ti, 'k', 'v');
       const sibling = await createTaskInstance(t.baseUrl, { dag_id: ti.dag_id, run_id: 'other_run', task_id: 'sibling' });
       expect((await x.get(ti, 'k', '', sibling)).body).toEqual({ key: 'k', value: 'v' });
+      // xcom_pull(dag_id=...) from a task of another dag.
       const stranger = await x.newTi();
-      for (const res of [
+      const reads = [
         await x.get(ti, 'k', '', stranger),
         await x.slice(ti, 'k', '', stranger),
         await x.item(ti, 'k', 0, stranger),
         await x.head(ti, 'k', '', stranger),
-      ]) {
-        expect(res.status).toBe(403);
-      }
-      const res = await x.get(ti, 'k', '', stranger);
-      expect(res.body).toEqual(
-        expectedProblem(
+      ];
+      expect(reads.map((r) => [r.status, r.body])).toEqual([
+        [200, { key: 'k', value: 'v' }],
+        [200, ['v']],
+        [200, 'v'],
+        [200, undefined],
+      ]);
+      expect(reads[3].headers.get('content-range')).toBe('map_indexes 1');
+      for (const res of [await x.set(ti, 'k', 'w', '', stranger), await x.del(ti, 'k', '', stranger)]) {
+        expect([res.status, res.body]).toEqual([
           403,
-          'wrong_dag',
-          'The token was issued for a task instance of another dag; a task reads the XComs of its own dag only.',
-          x.path(ti, 'k'),
-          {
-            token_dag_id: stranger.dag_id,
-          },
-        ),
-      );
+          expectedProblem(403, 'wrong_task_instance', 'The token was issued for another task instance.', x.path(ti, 'k')),
+        ]);
+      }
+      expect(await storedXComs(ti, 'k')).toEqual([{ map_index: -1, value: '"v"' }]);
     });
 
     it('refuses no token (401), a workload or admin token (403 wrong_scope), and a token for no task instance (404)', async () => {
       const ti = await x.newTi();
-      expect((await http(t.baseUrl, 'POST', x.path(ti, 'k'), '1', { authorization: undefined })).status).toBe(401);
+      expect((await problemHttp(t.baseUrl, 'POST', x.path(ti, 'k'), '1', { authorization: undefined })).status).toBe(401);
       for (const token of [await workloadToken(ti.id), await adminToken()]) {
-        const res = await http(t.baseUrl, 'POST', x.path(ti, 'k'), '1', bearer(token));
+        const res = await problemHttp(t.baseUrl, 'POST', x.path(ti, 'k'), '1', bearer(token));
         expect([res.status, res.body.reason]).toEqual([403, 'wrong_scope']);
       }
       const unknown = '01939b7e-0000-7000-8000-00000000abcd';
@@ -330,7 +331,7 @@ describe('XCom routes (/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key})', () 
 
   describe('stale tries and retention', () => {
     const run = (id: string) =>
-      http(t.baseUrl, 'PATCH', `/execution/task-instances/${id}/run`, {
+      problemHttp(t.baseUrl, 'PATCH', `/execution/task-instances/${id}/run`, {
         state: 'running',
         hostname: 'w',
         unixname: 'u',
@@ -338,7 +339,7 @@ describe('XCom routes (/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key})', () 
         start_date: '2026-11-25T10:00:00Z',
       });
     const retry = (id: string) =>
-      http(t.baseUrl, 'PATCH', `/execution/task-instances/${id}/state`, { state: 'up_for_retry', end_date: '2026-11-25T10:01:00Z' });
+      problemHttp(t.baseUrl, 'PATCH', `/execution/task-instances/${id}/state`, { state: 'up_for_retry', end_date: '2026-11-25T10:01:00Z' });
 
     it('fences a try that was archived: its write answers 410 and writes nothing, its read 410; the next try gets xcom_keys_to_clear', async () => {
       const ti = await x.newTi({ max_tries: 2 });

@@ -1,12 +1,14 @@
 import { createTaskInstance, http, uniqueId, type CreatedTi, type HttpResult } from '../support/test-app';
+import { ACCEPT_PROBLEM } from '../support/problem';
 import { withDirect } from '../support/test-database';
 import { bearer, executionToken } from '../support/tokens';
 
 /** Helpers for the XCom e2e files: real HTTP with the right token, a direct connection to look at rows. */
-export function xcoms(baseUrl: string) {
+/** `headers` go with every call: by default the `Accept` that asks for problem details (see `lifecycle`). */
+export function xcoms(baseUrl: string, headers: Record<string, string> = ACCEPT_PROBLEM) {
   const path = (ti: Pick<CreatedTi, 'dag_id' | 'run_id' | 'task_id'>, key: string, suffix = '') =>
     `/execution/xcoms/${encodeURIComponent(ti.dag_id)}/${encodeURIComponent(ti.run_id)}/${encodeURIComponent(ti.task_id)}/${key}${suffix}`;
-  const as = async (tokenOf: CreatedTi | string) => bearer(await executionToken(typeof tokenOf === 'string' ? tokenOf : tokenOf.id));
+  const as = async (tokenOf: CreatedTi | string) => ({ ...headers, ...bearer(await executionToken(typeof tokenOf === 'string' ? tokenOf : tokenOf.id)) });
   return {
     path,
     newTi: (extra: Record<string, unknown> = {}): Promise<CreatedTi> =>

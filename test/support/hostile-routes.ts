@@ -13,14 +13,16 @@ export interface WriteRoute {
   route: string;
   method: string;
   path(taskInstanceId: string): string;
-  /** A valid body whose string field holds `value`. */
-  withString(value: string): Record<string, unknown>;
+  /** A valid body whose string field holds `value` (the body itself, for a route whose body is a bare string). */
+  withString(value: string): Record<string, unknown> | string;
   /** Whether unknown top-level fields are refused (a DTO) or stored (RTIF's free-form object). */
   strict: boolean;
   /** The reason for a string PostgreSQL refuses (U+0000): the DTO's pattern, or the database's. */
   nulReason: 'validation_error' | 'value_rejected';
   /** Any JSON value is a valid body (XCom): top-level arrays, strings and numbers are not hostile. */
   anyJson?: boolean;
+  /** The body is a bare JSON string (`rendered-map-index`): a top-level string is not hostile. */
+  bareString?: boolean;
   /** The token to send, for routes that name their task instance by key (`defaultTokenFor` derives none). */
   token?(taskInstanceId: string): Promise<string>;
 }
@@ -103,5 +105,24 @@ export const WRITE_ROUTES: WriteRoute[] = [
     nulReason: 'validation_error',
     anyJson: true,
     token: (id) => executionToken(id),
+  },
+  {
+    name: 'PATCH /execution/task-instances/{id}/rendered-map-index',
+    route: 'PATCH /execution/task-instances/:task_instance_id/rendered-map-index',
+    method: 'PATCH',
+    path: (id) => `/execution/task-instances/${id}/rendered-map-index`,
+    withString: (value) => value,
+    strict: false,
+    nulReason: 'validation_error',
+    bareString: true,
+  },
+  {
+    name: 'PUT /api/v1/assets',
+    route: 'PUT /api/v1/assets',
+    method: 'PUT',
+    path: () => '/api/v1/assets',
+    withString: (value) => ({ name: value, uri: 'hostile://asset' }),
+    strict: true,
+    nulReason: 'validation_error',
   },
 ];

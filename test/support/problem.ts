@@ -1,4 +1,11 @@
 /**
+ * The header that asks an execution route for problem details instead of Airflow's
+ * `{"detail": …}` (`src/common/problem/error-format.ts`): for tests about a problem's content.
+ * Control-plane routes answer problem details without it.
+ */
+export const ACCEPT_PROBLEM = { accept: 'application/problem+json' } as const;
+
+/**
  * The whole RFC 9457 body a typed error must have, for `toEqual`: the titles are written out here
  * (not taken from the service) so that a wrong title fails the test.
  */

@@ -85,6 +85,23 @@ export async function http<T = any>(
   return { status: res.status, headers: res.headers, body: parsed as T, text };
 }
 
+/**
+ * `http` with `Accept: application/problem+json` (unless `headers` names an `accept`): execution
+ * routes then answer RFC 9457 problem details instead of Airflow's `{"detail": …}`. For tests about
+ * a problem's content; the Airflow default is pinned in test/e2e/airflow-errors.e2e-spec.ts.
+ * Control-plane routes answer problem details either way.
+ */
+export function problemHttp<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string | undefined> = {},
+): Promise<HttpResult<T>> {
+  const given = Object.keys(headers).some((name) => name.toLowerCase() === 'accept');
+  return http<T>(baseUrl, method, path, body, given ? headers : { accept: 'application/problem+json', ...headers });
+}
+
 export interface CreatedTi {
   id: string;
   dag_id: string;

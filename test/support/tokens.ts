@@ -1,6 +1,7 @@
 import { SignJWT, type JWTHeaderParameters, type JWTPayload, type CryptoKey } from 'jose';
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { routeArea } from '../../src/common/auth/route-area';
+import { AIRFLOW_TASK_AUDIENCE } from '../../src/config/app-config';
 
 /** The HS256 secret `startTestApp` configures (JWT_SECRET) unless a test overrides it. */
 export const TEST_JWT_SECRET = 'test-secret-for-the-jest-suite-only-0123456789';
@@ -15,12 +16,13 @@ export interface SignOptions {
 }
 
 /**
- * Signs a token the way a scheduler would: `sub`, `scope`, `iat`, `nbf`, `exp` (10 min), `jti`,
- * overridable through `claims` (set a claim to `undefined` to leave it out).
+ * Signs a token the way a scheduler would: `sub`, `scope`, `aud` (Airflow's task audience, the
+ * service's default JWT_AUDIENCE), `iat`, `nbf`, `exp` (10 min), `jti`, overridable through
+ * `claims` (set a claim to `undefined` to leave it out).
  */
 export async function signToken(sub: string | undefined, scope: string | undefined, options: SignOptions = {}): Promise<string> {
   const now = nowSeconds();
-  const claims: JWTPayload = { sub, scope, iat: now, nbf: now, exp: now + 600, jti: randomUUID(), ...options.claims };
+  const claims: JWTPayload = { sub, scope, aud: AIRFLOW_TASK_AUDIENCE, iat: now, nbf: now, exp: now + 600, jti: randomUUID(), ...options.claims };
   const payload = Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined));
   return new SignJWT(payload)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT', ...options.header } as JWTHeaderParameters)

@@ -58,15 +58,19 @@ describe('loadConfig: body limits and the settings feature modules declare', () 
   });
 
   it("validates a module's variables with the core ones and reads them typed through the module's definition", () => {
-    expect(XCOM_SETTINGS.of(loadConfig({}))).toEqual({ maxValueBytes: 1048576, maxMapLength: 1024 });
-    expect(XCOM_SETTINGS.of(loadConfig({ HTTP_MAX_BODY_BYTES: '4096' }))).toEqual({ maxValueBytes: 4096, maxMapLength: 1024 });
-    expect(XCOM_SETTINGS.of(loadConfig({ XCOM_MAX_VALUE_BYTES: '100', XCOM_MAX_MAP_LENGTH: '5' }))).toEqual({ maxValueBytes: 100, maxMapLength: 5 });
+    expect(XCOM_SETTINGS.of(loadConfig({}))).toEqual({ maxValueBytes: 1048576, maxMapLength: 1024, readScope: 'any_dag' });
+    expect(XCOM_SETTINGS.of(loadConfig({ HTTP_MAX_BODY_BYTES: '4096' }))).toEqual({ maxValueBytes: 4096, maxMapLength: 1024, readScope: 'any_dag' });
+    expect(XCOM_SETTINGS.of(loadConfig({ XCOM_MAX_VALUE_BYTES: '100', XCOM_MAX_MAP_LENGTH: '5', XCOM_READ_SCOPE: 'same_dag' }))).toEqual({
+      maxValueBytes: 100,
+      maxMapLength: 5,
+      readScope: 'same_dag',
+    });
     try {
-      loadConfig({ XCOM_MAX_MAP_LENGTH: 'lots', PORT: 'x' });
+      loadConfig({ XCOM_MAX_MAP_LENGTH: 'lots', PORT: 'x', XCOM_READ_SCOPE: 'everyone' });
       throw new Error('not refused');
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
-      expect((e as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual(['PORT', 'XCOM_MAX_MAP_LENGTH']);
+      expect((e as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual(['PORT', 'XCOM_MAX_MAP_LENGTH', 'XCOM_READ_SCOPE']);
     }
     expect(() => loadConfig({ HTTP_MAX_BODY_BYTES: '4096', XCOM_MAX_VALUE_BYTES: '8192' })).toThrow(
       /XCOM_MAX_VALUE_BYTES: 8192 is above HTTP_MAX_BODY_BYTES \(4096\)/,

@@ -1,4 +1,4 @@
-import { exportJWK, jwtVerify } from 'jose';
+import { calculateJwkThumbprint, exportJWK, jwtVerify, SignJWT } from 'jose';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { resolveAuthConfig } from '../../src/common/auth/development-secret';
 import { KeyConfigError, KeyStore } from '../../src/common/auth/key-store';
 import type { VerifiedToken } from '../../src/common/auth/token-claims';
 import { refreshDue } from '../../src/common/auth/token-issuer';
+import { TokenVerifier } from '../../src/common/auth/token-verifier';
 import { inspectJsonBody } from '../../src/common/json/json-inspection';
 import { ConfigError, loadConfig } from '../../src/config/app-config';
 
@@ -117,18 +118,77 @@ describe('KeyStore.load', () => {
   const publicPem = file('public.pem', rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString());
   const SECRET = 'a-secret-that-is-at-least-32-characters';
 
-  it('loads an HS256 secret as the signing and only verification key', async () => {
+  it('loads a secret as the signing key (HS256) and the verification key of HS256 and HS512 (Airflow signs HS512)', async () => {
     const store = await KeyStore.load(auth({ JWT_SECRET: SECRET }));
     expect(store.signing.alg).toBe('HS256');
-    expect(store.verification.map((k) => [k.kid, k.alg, k.source])).toEqual([[undefined, 'HS256', 'JWT_SECRET']]);
-    expect(store.algorithms).toEqual(['HS256']);
+    expect(store.verification.map((k) => [k.kid, k.alg, k.source])).toEqual([
+      [undefined, 'HS256', 'JWT_SECRET'],
+      [undefined, 'HS512', 'JWT_SECRET'],
+    ]);
+    expect(store.algorithms).toEqual(['HS256', 'HS512']);
+    expect(store.warnings).toEqual([]);
   });
 
-  it('derives the verification key from the private key, and allows RS256 only', async () => {
+  it('derives the verification key from the private key: RS256 and RS512, the RSA family', async () => {
     const store = await KeyStore.load(auth({ JWT_PRIVATE_KEY_FILE: privatePem, JWT_SIGNING_KID: 'rs-1' }));
     expect(store.signing).toMatchObject({ alg: 'RS256', kid: 'rs-1' });
-    expect(store.verification.map((k) => [k.kid, k.alg])).toEqual([['rs-1', 'RS256']]);
-    expect(store.algorithms).toEqual(['RS256']);
+    expect(store.verification.map((k) => [k.kid, k.alg])).toEqual([
+      ['rs-1', 'RS256'],
+      ['rs-1', 'RS512'],
+    ]);
+    expect(store.algorithms).toEqual(['RS256', 'RS512']);
+    expect(store.select('rs-1', 'RS512')).toMatchObject({ kid: 'rs-1', alg: 'RS512' });
+    expect(store.select('rs-1', 'HS512')).toBe('algorithm');
+  });
+
+  it('signs EdDSA with an Ed25519 private key', async () => {
+    const ed = generateKeyPairSync('ed25519');
+    const store = await KeyStore.load(auth({ JWT_PRIVATE_KEY_FILE: file('ed.pem', ed.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()) }));
+    expect(store.signing.alg).toBe('EdDSA');
+    expect(store.algorithms).toEqual(['EdDSA']);
+  });
+
+  it('selects a PEM public key by no kid and by its RFC 7638 thumbprint, the kid Airflow writes when [api_auth] jwt_kid is unset', async () => {
+    const store = await KeyStore.load(auth({ JWT_SECRET: SECRET, JWT_PUBLIC_KEY_FILE: publicPem }));
+    const thumbprint = await calculateJwkThumbprint(await exportJWK(rsa.publicKey), 'sha256');
+    expect(store.select(undefined, 'RS512')).toMatchObject({ source: 'JWT_PUBLIC_KEY_FILE', alg: 'RS512' });
+    expect(store.select(thumbprint, 'RS512')).toMatchObject({ source: 'JWT_PUBLIC_KEY_FILE', alg: 'RS512', thumbprint });
+    expect(store.select(thumbprint, 'HS512')).toBe('algorithm');
+    expect(store.select('another-kid', 'RS512')).toBe('kid');
+  });
+
+  it('verifies an EdDSA token Airflow signed with its Ed25519 key, selected by the thumbprint kid, through TokenVerifier', async () => {
+    const ed = generateKeyPairSync('ed25519');
+    const config = loadConfig({ JWT_SECRET: SECRET, JWT_PUBLIC_KEY_FILE: file('ed.pub.pem', ed.publicKey.export({ type: 'spki', format: 'pem' }).toString()) });
+    const verifier = new TokenVerifier(await KeyStore.load(config.auth), config);
+    const kid = await calculateJwkThumbprint(await exportJWK(ed.publicKey), 'sha256');
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ jti: 'a1', aud: 'urn:airflow.apache.org:task', nbf: now, iat: now, exp: now + 600, sub: 'ti-1', team: 'x' })
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid })
+      .sign(ed.privateKey);
+    expect(await verifier.verify(token)).toMatchObject({ sub: 'ti-1', scope: 'execution', exp: now + 600, claims: { team: 'x' } });
+    const other = generateKeyPairSync('ed25519');
+    const forged = await new SignJWT({ aud: 'urn:airflow.apache.org:task', exp: now + 600, sub: 'ti-1' })
+      .setProtectedHeader({ alg: 'EdDSA', kid })
+      .sign(other.privateKey);
+    await expect(verifier.verify(forged)).rejects.toMatchObject({ check: 'signature' });
+  });
+
+  it('accepts a secret as short as the one Airflow generates (22 characters) with a warning naming the risk, never the secret', async () => {
+    const airflowSecret = 'Qm9yZWRBcmVXZUFsbDEy_w';
+    expect(airflowSecret).toHaveLength(22);
+    const store = await KeyStore.load(auth({ JWT_SECRET: airflowSecret }));
+    expect(store.warnings).toEqual([
+      'JWT_SECRET is 22 bytes, shorter than the 32 bytes RFC 7518 asks of an HS256 key: accepted so that a secret Airflow generated (22 characters) can be shared, but anyone who guesses it can mint tokens for every task instance; use 32+ random bytes (e.g. openssl rand -base64 48) in both Airflow and this service',
+    ]);
+    expect(store.warnings.join()).not.toContain(airflowSecret);
+  });
+
+  it('refuses a secret under 16 bytes (it cannot hold 128 random bits), counting bytes, not characters', () => {
+    expect(() => loadConfig({ JWT_SECRET: 'fifteen-chars!!' })).toThrow('JWT_SECRET: must be at least 16 bytes (fewer cannot hold 128 random bits)');
+    expect(loadConfig({ JWT_SECRET: 'sixteen-chars!!!' }).auth.secret).toBe('sixteen-chars!!!');
+    // Eight characters of two bytes each.
+    expect(loadConfig({ JWT_SECRET: 'éééééééé' }).auth.secret).toBe('éééééééé');
   });
 
   it('signs with an oct key of the JWKS chosen by JWT_SIGNING_KID', async () => {
@@ -159,7 +219,7 @@ describe('KeyStore.load', () => {
       'an unsupported key type',
       () => ({
         JWT_SECRET: SECRET,
-        JWT_JWKS_FILE: file('okp.json', '{"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}'),
+        JWT_JWKS_FILE: file('okp.json', '{"keys": [{"kty": "OKP", "crv": "X25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}'),
       }),
       /key #0 has an unsupported kty/,
     ],
@@ -236,7 +296,7 @@ describe('resolveAuthConfig', () => {
 });
 
 describe('loadConfig: auth and CORS settings', () => {
-  it('has defaults: no key, 600 s execution and 86400 s workload tokens, 10 s leeway, no CORS', () => {
+  it("has defaults: no key, Airflow's task audience, no issuer check, 600 s execution and 86400 s workload tokens, 10 s leeway, no CORS", () => {
     const c = loadConfig({});
     expect(c.auth).toEqual({
       secret: undefined,
@@ -245,7 +305,7 @@ describe('loadConfig: auth and CORS settings', () => {
       jwksFile: undefined,
       signingKid: undefined,
       algorithms: undefined,
-      audience: undefined,
+      audience: ['urn:airflow.apache.org:task'],
       issuer: undefined,
       leewaySeconds: 10,
       verifyCacheSize: 10000,
@@ -256,20 +316,28 @@ describe('loadConfig: auth and CORS settings', () => {
   });
 
   it('parses lists', () => {
-    const c = loadConfig({ JWT_ALGORITHMS: 'RS256, ES256', CORS_ORIGINS: 'https://a.example, http://localhost:3000' });
-    expect(c.auth.algorithms).toEqual(['RS256', 'ES256']);
+    const c = loadConfig({
+      JWT_ALGORITHMS: 'RS256, ES256, HS512, RS512, EdDSA',
+      CORS_ORIGINS: 'https://a.example, http://localhost:3000',
+      JWT_AUDIENCE: 'urn:airflow.apache.org:task, urn:Other',
+      JWT_ISSUER: 'https://Airflow.example',
+    });
+    expect(c.auth.algorithms).toEqual(['RS256', 'ES256', 'HS512', 'RS512', 'EdDSA']);
+    // Claim values keep their case: aud and iss compare exactly.
+    expect(c.auth.audience).toEqual(['urn:airflow.apache.org:task', 'urn:Other']);
+    expect(c.auth.issuer).toEqual(['https://Airflow.example']);
     expect(c.http.corsOrigins).toEqual(['https://a.example', 'http://localhost:3000']);
   });
 
   it('names every bad auth variable without echoing a secret', () => {
     try {
-      loadConfig({ JWT_SECRET: 'short-secret-xyz', JWT_ALGORITHMS: 'none', CORS_ORIGINS: '*', JWT_SIGNING_KID: 'has space' });
+      loadConfig({ JWT_SECRET: 'short-secret', JWT_ALGORITHMS: 'none', CORS_ORIGINS: '*', JWT_SIGNING_KID: 'has space' });
       throw new Error('expected a ConfigError');
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);
       const msg = (e as Error).message;
       for (const name of ['JWT_SECRET', 'JWT_ALGORITHMS', 'CORS_ORIGINS', 'JWT_SIGNING_KID']) expect(msg).toContain(name);
-      expect(msg).not.toContain('short-secret-xyz');
+      expect(msg).not.toContain('short-secret');
     }
   });
 });
@@ -284,6 +352,7 @@ describe('issueToken (npm run token)', () => {
     expect(payload).toEqual({
       sub: 'ops@example',
       scope: 'admin',
+      aud: 'urn:airflow.apache.org:task',
       iat: expect.any(Number),
       nbf: expect.any(Number),
       exp: payload.iat! + 120,

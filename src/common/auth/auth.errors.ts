@@ -25,6 +25,8 @@ export class MissingTokenError extends DomainError {
   constructor() {
     super('unauthenticated', 'This route requires a bearer token (Authorization: Bearer <JWT>).', 'missing_token');
   }
+
+  override readonly airflow = { detail: 'Missing auth token' };
 }
 
 /** A token that failed verification. The detail names the check, never the token or its claims. */
@@ -34,7 +36,10 @@ export class InvalidTokenError extends DomainError {
     detail: string,
   ) {
     super('unauthenticated', detail, 'invalid_token', { check });
+    this.airflow = { detail: `Invalid auth token: ${detail}` };
   }
+
+  override readonly airflow: { detail: string };
 }
 
 /** A valid task-instance token used on another task instance's route. */
@@ -48,6 +53,8 @@ export class WrongTaskInstanceError extends DomainError {
       'wrong_task_instance',
     );
   }
+
+  override readonly airflow = { detail: 'Token subject does not match task instance ID' };
 }
 
 /** A valid token whose scope this route does not accept (e.g. a workload token on RTIF). */
@@ -60,7 +67,10 @@ export class WrongScopeError extends DomainError {
       token_scope: scope,
       accepted_scopes: accepted.join(' '),
     });
+    this.airflow = { detail: `Token type '${scope}' not allowed for this endpoint. Allowed types: ${accepted.join(', ')}` };
   }
+
+  override readonly airflow: { detail: string };
 }
 
 /** A valid token without the admin scope on a control-plane route. */

@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Logger, Module } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { AuthGuard } from './auth.guard';
@@ -16,7 +16,15 @@ import { WorkloadExchangeInterceptor } from './workload-exchange.interceptor';
 @Module({
   imports: [DiscoveryModule],
   providers: [
-    { provide: KeyStore, inject: [APP_CONFIG], useFactory: (config: AppConfig) => KeyStore.load(config.auth) },
+    {
+      provide: KeyStore,
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig) => {
+        const store = await KeyStore.load(config.auth);
+        for (const warning of store.warnings) new Logger('Auth').warn(warning);
+        return store;
+      },
+    },
     TokenVerifier,
     TokenIssuer,
     { provide: APP_GUARD, useClass: AuthGuard },

@@ -1,5 +1,6 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { PROBLEM_CONTENT_TYPE, problemTitle } from '../problem/problem';
+import { problemExampleObject, type ProblemExample } from '../openapi/api-problem-response';
+import { PROBLEM_CONTENT_TYPE } from '../problem/problem';
 import { routeArea } from './route-area';
 import { REFRESHED_TOKEN_HEADER } from './token-claims';
 
@@ -12,27 +13,19 @@ const REFRESHED_TOKEN_DOC = {
 /** The security scheme name `DocumentBuilder.addBearerAuth()` and `@ApiBearerAuth()` default to. */
 export const BEARER_SCHEME = 'bearer';
 
-const problem = (status: number, description: string, examples: { reason: string; detail: string; [k: string]: unknown }[]) => ({
+const problem = (status: number, description: string, examples: ProblemExample[]) => ({
   description,
   content: {
     [PROBLEM_CONTENT_TYPE]: {
       schema: { $ref: '#/components/schemas/ProblemDto' },
-      examples: Object.fromEntries(
-        examples.map((e) => [
-          e.reason,
-          {
-            summary: e.reason,
-            value: { type: `urn:task-execution-api:problem:${e.reason}`, title: problemTitle(status), status, instance: '/…', correlation_id: '0193…', ...e },
-          },
-        ]),
-      ),
+      examples: Object.fromEntries(examples.map((e) => [e.reason, problemExampleObject(status, e)])),
     },
   },
 });
 
 const UNAUTHORIZED = problem(401, 'No valid bearer token (`WWW-Authenticate: Bearer error="invalid_token"` says why; `check` names the failed check).', [
-  { reason: 'missing_token', detail: 'This route requires a bearer token (Authorization: Bearer <JWT>).' },
-  { reason: 'invalid_token', detail: 'The token has expired.', check: 'expired' },
+  { reason: 'missing_token', detail: 'This route requires a bearer token (Authorization: Bearer <JWT>).', airflow: { detail: 'Missing auth token' } },
+  { reason: 'invalid_token', detail: 'The token has expired.', check: 'expired', airflow: { detail: 'Invalid auth token: The token has expired.' } },
 ]);
 
 /**
@@ -66,12 +59,17 @@ export function applyAuthToDocument(document: OpenAPIObject): OpenAPIObject {
               },
             ])
           : problem(403, 'The token is for another task instance, or its scope is not accepted here.', [
-              { reason: 'wrong_task_instance', detail: 'The token was issued for another task instance.' },
+              {
+                reason: 'wrong_task_instance',
+                detail: 'The token was issued for another task instance.',
+                airflow: { detail: 'Token subject does not match task instance ID' },
+              },
               {
                 reason: 'wrong_scope',
                 detail: 'A workload token is not accepted here; this route accepts: execution.',
                 token_scope: 'workload',
                 accepted_scopes: 'execution',
+                airflow: { detail: "Token type 'workload' not allowed for this endpoint. Allowed types: execution" },
               },
             ]);
     }

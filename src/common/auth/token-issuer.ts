@@ -20,7 +20,7 @@ export interface IssuedToken {
  * Signs tokens with the configured signing key: workload tokens for schedulers (control plane),
  * execution tokens (the `/run` exchange and refreshes), and admin tokens (the development banner
  * and `npm run token`). Every token carries `sub`, `scope`, `iat`, `nbf`, `exp`, a fresh `jti`,
- * and `aud`/`iss` when configured.
+ * `aud` (the first configured audience) and `iss` when configured.
  */
 @Injectable()
 export class TokenIssuer {
@@ -39,8 +39,9 @@ export class TokenIssuer {
       .setNotBefore(now)
       .setExpirationTime(now + ttlSeconds)
       .setJti(randomUUID());
-    if (this.config.auth.audience) jwt.setAudience(this.config.auth.audience);
-    if (this.config.auth.issuer) jwt.setIssuer(this.config.auth.issuer);
+    // The first configured value, as Airflow's generator writes the first of `jwt_audience`/`jwt_issuer`.
+    if (this.config.auth.audience.length > 0) jwt.setAudience(this.config.auth.audience[0]);
+    if (this.config.auth.issuer?.length) jwt.setIssuer(this.config.auth.issuer[0]);
     return { token: await jwt.sign(key), scope, expiresAt: now + ttlSeconds, expiresIn: ttlSeconds };
   }
 

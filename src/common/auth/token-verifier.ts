@@ -56,7 +56,7 @@ function nowSeconds(): number {
 /**
  * Verifies bearer tokens: shape, `alg` (only configured ones, and only the one bound to the
  * selected key: no `none`, no HS/RS confusion), `kid`, signature (jose), `exp`/`nbf` with the
- * configured leeway, `aud`/`iss` when configured, then the claims this service relies on.
+ * configured leeway, `aud` (one of JWT_AUDIENCE, Airflow's task audience by default) and `iss` when configured, then the claims this service relies on.
  *
  * A running task sends the same token with every call (heartbeats, RTIF, state), and checking its
  * signature was a tenth of the RTIF write's CPU (the bench's profile). Tokens that passed are kept

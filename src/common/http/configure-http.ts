@@ -7,8 +7,9 @@ import type { AppConfig } from '../../config/app-config';
 import { routeArea } from '../auth/route-area';
 import { REFRESHED_TOKEN_HEADER } from '../auth/token-claims';
 import { IDEMPOTENCY_KEY_HEADER, REPLAYED_HEADER } from '../idempotency-keys/idempotency-key.header';
-import { buildProblem, PROBLEM_CONTENT_TYPE, type ProblemInput } from '../problem/problem';
-import { correlationIdMiddleware, correlationIdOf, CORRELATION_ID_HEADER } from './correlation-id';
+import { sendError } from '../problem/error-format';
+import type { ProblemInput } from '../problem/problem';
+import { correlationIdMiddleware, CORRELATION_ID_HEADER } from './correlation-id';
 import { parseExactJson } from '../json/exact-json';
 import { inspectJsonBody } from '../json/json-inspection';
 
@@ -20,8 +21,8 @@ class InvalidUtf8Error extends Error {}
 /**
  * Express-level set-up shared by `main.ts` and the tests: security headers (helmet), CORS when
  * configured, correlation ids, the JSON body parser with the configured size limit, a hostile-JSON
- * check, and problem details for what fails before Nest's router (malformed JSON or UTF-8,
- * oversized or too deep bodies, wrong content types). `observers` (request logger, metrics,
+ * check, and errors (in the request's wire format, `error-format.ts`) for what fails before Nest's
+ * router (malformed JSON or UTF-8, oversized or too deep bodies, wrong content types). `observers` (request logger, metrics,
  * draining) run right after the correlation id is set. Nest must be created with
  * `{ bodyParser: false }` so that this parser is the only one.
  */
@@ -106,7 +107,7 @@ function exactJsonBody(req: Request, res: Response, next: NextFunction): void {
       status: 422,
       reason: 'invalid_json',
       detail: 'The request body is not valid JSON.',
-      errors: [{ path: '', message: 'malformed JSON' }],
+      errors: [{ path: '', message: 'malformed JSON', type: 'json_invalid' }],
     });
   }
   next();
@@ -179,7 +180,7 @@ function bodyParserErrorHandler(err: unknown, req: Request, res: Response, next:
         status: 422,
         reason: 'invalid_json',
         detail: 'The request body is not valid JSON.',
-        errors: [{ path: '', message: 'malformed JSON' }],
+        errors: [{ path: '', message: 'malformed JSON', type: 'json_invalid' }],
       });
     case 'entity.verify.failed':
       // http-errors decorates the thrown error itself.
@@ -188,7 +189,7 @@ function bodyParserErrorHandler(err: unknown, req: Request, res: Response, next:
         status: 422,
         reason: 'invalid_json',
         detail: 'The request body is not valid UTF-8.',
-        errors: [{ path: '', message: 'invalid UTF-8' }],
+        errors: [{ path: '', message: 'invalid UTF-8', type: 'json_invalid' }],
       });
     case 'encoding.unsupported':
     case 'charset.unsupported':
@@ -211,10 +212,7 @@ function bodyParserErrorHandler(err: unknown, req: Request, res: Response, next:
   }
 }
 
+/** Sends an error in the wire format this request gets (`errorFormatOf`: Airflow's JSON on execution routes, else problem details). */
 export function sendProblem(req: Request, res: Response, problem: ProblemInput): void {
-  if (res.headersSent) return;
-  res
-    .status(problem.status)
-    .type(PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify(buildProblem(problem, req.path, correlationIdOf(req))));
+  sendError(req, res, problem);
 }

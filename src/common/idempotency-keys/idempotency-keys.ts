@@ -6,14 +6,13 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { correlationIdOf } from '../http/correlation-id';
 import { DomainError } from '../problem/domain-error';
 import { domainProblem } from '../problem/problem-details.filter';
-import { buildProblem, PROBLEM_CONTENT_TYPE } from '../problem/problem';
 import type { IdempotencyPolicy } from '../unit-of-work/idempotency.policy';
 import { UnitOfWorkStats } from '../unit-of-work/unit-of-work.stats';
 import { keyScopeId, requestFingerprint } from './fingerprint';
 import { idempotencyKeyOf } from './idempotency-key.header';
 import { IdempotencyKeyStore, type KeyScope } from './idempotency-key.store';
 import { IdempotencyKeyInUseError, IdempotencyKeyReusedError, KEY_ERROR_CODES } from './idempotency-keys.errors';
-import { REPLAYED_RESPONSE_HEADERS, toWebResponse, type StoredResponse } from './stored-response';
+import { REPLAYED_RESPONSE_HEADERS, respondWith, storedError, type StoredResponse } from './stored-response';
 
 /** Runs a unit of work (the runner's `run`, bound to the route's policy). */
 export type RunUnitOfWork = <T>(work: (tx: EntityManager) => Promise<T>) => Promise<T>;
@@ -35,7 +34,8 @@ interface Outcome {
  *    work back, so there is nothing to be atomic with: it is stored in a short transaction of its
  *    own. 5xx outcomes and refusals before the operation (validation) are not stored.
  *
- * The first answer and every replay are sent from the stored record, so they are the same bytes.
+ * The first answer and every replay are sent from the stored record, so they are the same bytes
+ * (a stored 4xx is the neutral error, rendered in the format each request negotiates).
  * Why this design, and its limits: docs/conflicts.md.
  */
 @Injectable()
@@ -66,12 +66,12 @@ export class IdempotencyKeys {
     try {
       const outcome = await runUnit((tx) => this.attempt(tx, scope, res, handle));
       if (outcome.replayed) this.stats.record({ type: 'idempotency', route, outcome: 'replayed' });
-      return toWebResponse(outcome.response, outcome.replayed);
+      return respondWith(outcome.response, outcome.replayed);
     } catch (error) {
       if (error instanceof DomainError && error.code === 'idempotency_key_in_use') this.stats.record({ type: 'idempotency', route, outcome: 'key_in_use' });
       if (error instanceof DomainError && error.code === 'idempotency_key_reused') this.stats.record({ type: 'idempotency', route, outcome: 'key_reused' });
       const stored = error instanceof DomainError ? await this.storeVerdict(scope, error, req) : undefined;
-      if (stored !== undefined) return toWebResponse(stored, false);
+      if (stored !== undefined) return respondWith(stored, false);
       throw error;
     }
   }
@@ -117,11 +117,7 @@ export class IdempotencyKeys {
     if (KEY_ERROR_CODES.has(error.code)) return undefined;
     const problem = domainProblem(error);
     if (problem.status < 400 || problem.status >= 500) return undefined;
-    const response: StoredResponse = {
-      status: problem.status,
-      headers: { 'content-type': `${PROBLEM_CONTENT_TYPE}; charset=utf-8` },
-      body: JSON.stringify(buildProblem(problem, req.path, correlationIdOf(req))),
-    };
+    const response = storedError(problem, req.path, correlationIdOf(req));
     try {
       const saved = await (this.orm.em.fork() as EntityManager).transactional(async (tx) => {
         await tx.execute(`set local lock_timeout = ${Math.trunc(this.config.database.lockTimeoutMs)}`);

@@ -29,7 +29,7 @@ export const LosslessJsonBody = createParamDecorator((_data: unknown, context: E
     value = parseJsonLossless(text);
   } catch {
     // The body parser accepted these bytes, so this cannot happen; never a 500 if it does.
-    throw new RequestValidationException([{ path: '', message: 'malformed JSON' }], 'The request body is not valid JSON.');
+    throw new RequestValidationException([{ path: '', message: 'malformed JSON', type: 'json_invalid' }], 'The request body is not valid JSON.');
   }
   const nul = findNul(value);
   if (nul !== undefined) throw new RequestValidationException([{ path: nul, message: 'must not contain U+0000 (NUL)' }]);

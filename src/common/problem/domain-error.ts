@@ -1,3 +1,5 @@
+import type { AirflowWording } from './problem';
+
 /**
  * Stable, machine-readable error codes of the core. Services throw `DomainError`s with one of these
  * or with a code a feature module defined (`defineProblemCodes`); only the exception filter
@@ -66,6 +68,12 @@ export type DomainErrorCode = CoreErrorCode | ModuleProblemCode;
 export type ProblemExtensions = Record<string, string | number | boolean | null | undefined>;
 
 export class DomainError extends Error {
+  /**
+   * How Airflow words this error where it differs from `detail` (Airflow's wire format only, see
+   * `AirflowWording`). Subclasses set it; it never changes the status or the `reason`.
+   */
+  readonly airflow?: AirflowWording;
+
   constructor(
     readonly code: DomainErrorCode,
     /** Human-readable, safe to show to a client. */

@@ -1,8 +1,12 @@
 import { ArgumentsHost, Catch, HttpException, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { STATUS_CODES } from 'node:http';
 import { bearerChallengeHeaders } from '../auth/auth.errors';
 import { sendProblem } from '../http/configure-http';
+import { REPLAYED_HEADER } from '../idempotency-keys/idempotency-key.header';
+import { StoredErrorReplay } from '../idempotency-keys/stored-response';
+import { sendError } from './error-format';
 import { correlationIdOf } from '../http/correlation-id';
 import { translateDbError } from '../unit-of-work/db-error.translate';
 import { classifyDbError } from '../unit-of-work/sqlstate';
@@ -57,11 +61,18 @@ export function statusOf(code: DomainErrorCode): number {
 }
 
 /**
- * The problem a domain error becomes. Shared with the idempotency-key store, which keeps the
- * rendered body of a 4xx outcome and must produce the bytes this filter would have sent.
+ * The neutral error a domain error becomes. Shared with the idempotency-key store, which keeps it
+ * for a 4xx outcome and renders it as this filter would, per request.
  */
 export function domainProblem(error: DomainError): ProblemInput & { retryAfterSeconds?: number } {
-  return { status: statusOf(error.code), reason: error.reason, detail: error.detail, extensions: error.extensions, retryAfterSeconds: error.retryAfterSeconds };
+  return {
+    status: statusOf(error.code),
+    reason: error.reason,
+    detail: error.detail,
+    extensions: error.extensions,
+    airflow: error.airflow,
+    retryAfterSeconds: error.retryAfterSeconds,
+  };
 }
 
 const REASON_OF_STATUS: Record<number, string> = {
@@ -90,7 +101,9 @@ function routeOf(req: Request): string {
 type Rendered = ProblemInput & { retryAfterSeconds?: number; headers?: Record<string, string> };
 
 /**
- * Renders every error as RFC 9457 problem details. Domain errors get their status from
+ * Turns every error into the neutral `ProblemInput` and sends it in the request's wire format
+ * (`sendProblem` → `error-format.ts`: Airflow's JSON on execution routes unless the client asks
+ * for problem details, RFC 9457 problem details elsewhere). Domain errors get their status from
  * `statusOf`; driver errors are classified by SQLSTATE; anything else is a 500 carrying only the
  * correlation id. No SQL, parameter values or stack traces reach a response.
  */
@@ -103,6 +116,10 @@ export class ProblemDetailsFilter extends BaseExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
+    if (exception instanceof StoredErrorReplay) {
+      if (exception.replayed) res.setHeader(REPLAYED_HEADER, 'true');
+      return sendError(req, res, exception.problem, exception.instance, exception.correlationId);
+    }
     const problem = this.render(exception, req);
     if (problem.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(problem.retryAfterSeconds));
     for (const [name, value] of Object.entries(problem.headers ?? {})) res.setHeader(name, value);
@@ -123,7 +140,8 @@ export class ProblemDetailsFilter extends BaseExceptionFilter {
           ? (body as { reason: string }).reason
           : (REASON_OF_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'http_error'));
       if (status >= 500) return this.internal(exception, req);
-      return { status, reason, detail };
+      // Nest's own refusals (an unknown route): FastAPI words them with the status phrase.
+      return { status, reason, detail, airflow: { detail: STATUS_CODES[status] ?? 'Error' } };
     }
     const failure = classifyDbError(exception);
     const translated = failure ? translateDbError(failure) : undefined;
@@ -164,6 +182,7 @@ export class ProblemDetailsFilter extends BaseExceptionFilter {
       status: 500,
       reason: 'internal_error',
       detail: `An internal error occurred. Quote correlation id ${correlationId} when reporting it.`,
+      airflow: 'internal_error',
     };
   }
 }

@@ -18,13 +18,42 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** Where a validation issue sits in the request: FastAPI's first `loc` element. */
+export type IssueLocation = 'body' | 'query' | 'path';
+
+/** One validation mistake. `location` and `type` feed the Airflow wire format only (`airflow-error.ts`). */
+export interface ProblemIssue {
+  /** Dotted path inside `location` ("" for the whole body). */
+  path: string;
+  message: string;
+  /** Default `body`. */
+  location?: IssueLocation;
+  /** Pydantic's error type (`missing`, `extra_forbidden`, `json_invalid`, …); derived from the message when absent. */
+  type?: string;
+}
+
+/**
+ * How Airflow words an error where it differs from the default
+ * `{"detail": {"reason": <reason>, "message": <detail>, ...extensions}}`:
+ * - `{ message }`: Airflow's `detail.message` (e.g. "Task Instance not found" where `detail` names the id);
+ * - `{ detail }`: Airflow answers a plain string `detail` (auth refusals, an unknown route);
+ * - `'internal_error'`: the catch-all 500, `{"message": "Internal server error", "correlation-id": …}`.
+ */
+export type AirflowWording = { message: string } | { detail: string } | 'internal_error';
+
+/**
+ * An error before it is given a wire format: the neutral form every error path builds, and the
+ * one the idempotency-key store keeps. `renderError` (`error-format.ts`) turns it into RFC 9457
+ * problem details or Airflow's JSON, per request.
+ */
 export interface ProblemInput {
   status: number;
   reason: string;
   detail: string;
   extensions?: ProblemExtensions;
   /** Validation issues, one per failing path. */
-  errors?: { path: string; message: string }[];
+  errors?: ProblemIssue[];
+  airflow?: AirflowWording;
 }
 
 export interface ProblemBody {
@@ -57,6 +86,6 @@ export function buildProblem(input: ProblemInput, instance: string, correlationI
   for (const [key, value] of Object.entries(input.extensions ?? {})) {
     if (value !== undefined && !(key in body)) body[key] = value;
   }
-  if (input.errors) body.errors = input.errors;
+  if (input.errors) body.errors = input.errors.map(({ path, message }) => ({ path, message }));
   return body;
 }

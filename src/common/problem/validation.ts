@@ -1,10 +1,8 @@
 import { UnprocessableEntityException, ValidationError, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { findNul } from '../json/json-inspection';
+import type { IssueLocation, ProblemIssue } from './problem';
 
-export interface ValidationIssue {
-  path: string;
-  message: string;
-}
+export type ValidationIssue = ProblemIssue;
 
 /** A request that failed validation; the filter renders `issues` as the problem's `errors`. */
 export class RequestValidationException extends UnprocessableEntityException {
@@ -14,6 +12,20 @@ export class RequestValidationException extends UnprocessableEntityException {
   ) {
     super(detail);
   }
+}
+
+/** The issue location of a pipe's argument: Nest's `param` is FastAPI's `path`. */
+export function issueLocationOf(type: ArgumentMetadata['type']): IssueLocation {
+  return type === 'param' ? 'path' : type === 'query' ? 'query' : 'body';
+}
+
+/** The same refusal with every issue that names no location placed at `location`. */
+function locatedAt(error: RequestValidationException, location: IssueLocation): RequestValidationException {
+  if (location === 'body') return error;
+  return new RequestValidationException(
+    error.issues.map((issue) => ({ location, ...issue })),
+    error.message,
+  );
 }
 
 /**
@@ -60,7 +72,11 @@ class StrictValidationPipe extends ValidationPipe {
       const nul = findNul(value);
       if (nul !== undefined) throw new RequestValidationException([{ path: nul, message: 'must not contain U+0000 (NUL)' }]);
     }
-    return super.transform(value, metadata);
+    try {
+      return await super.transform(value, metadata);
+    } catch (error) {
+      throw error instanceof RequestValidationException ? locatedAt(error, issueLocationOf(metadata.type)) : error;
+    }
   }
 }
 

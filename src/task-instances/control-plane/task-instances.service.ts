@@ -53,6 +53,10 @@ export class TaskInstancesService {
       tryNumber: state === 'none' ? 0 : 1,
       maxTries: dto.max_tries ?? 0,
       state,
+      operator: dto.operator ?? null,
+      // Plain copies: the DTO instances would be stored with their class, and only name and uri count.
+      inlets: dto.inlets?.map((a) => ({ name: a.name, uri: a.uri })) ?? null,
+      outlets: dto.outlets?.map((a) => ({ name: a.name, uri: a.uri })) ?? null,
       updatedAt: now,
     });
     await this.em.flush();

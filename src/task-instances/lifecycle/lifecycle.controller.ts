@@ -7,6 +7,7 @@ import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import type { ProblemExample } from '../../common/openapi/api-problem-response';
 import { Idempotency } from '../../common/unit-of-work/idempotency.decorator';
+import { VersionedResponse } from '../../common/api-version/versioned-response';
 import { TIHeartbeatInfo } from './dto/heartbeat.dto';
 import { PrevSuccessfulDagRunResponse } from './dto/previous-successful-dag-run.dto';
 import { TIEnterRunningPayload, TIRunContext } from './dto/run.dto';
@@ -22,7 +23,7 @@ const ID = '0193a1f2-7c3e-7b7a-9b1e-1f2e3d4c5b6a';
 const NOT_FOUND = {
   status: 404,
   description: 'The id never belonged to a task instance.',
-  examples: [{ reason: 'not_found', detail: `Task instance ${ID} not found.`, task_instance_id: ID }],
+  examples: [{ reason: 'not_found', detail: `Task instance ${ID} not found.`, task_instance_id: ID, airflow: { message: 'Task Instance not found' } }],
 };
 const GONE = {
   status: 410,
@@ -62,22 +63,30 @@ export class LifecycleController {
   // Idempotent: a repeat from the same host, unixname and pid answers 200 with the same context
   // and changes nothing. No insert happens here, so no unique key can conflict.
   @Idempotency({ idempotent: true })
+  // The answer follows the caller's Airflow-API-Version (docs/api-versions.md).
+  @VersionedResponse('TIRunContext')
   @Endpoint({
     problem: TaskInstanceProblemDto,
     operationId: 'ti_run',
     summary: 'Mark a task instance as running',
     description:
-      'queued or restarting → running: records hostname, unixname, pid, start_date (kept when resuming a deferred task) and last_heartbeat_at, and returns the run context. A repeat from the same hostname, unixname and pid answers 200 with the same context. `variables` and `connections` are always empty (this service keeps neither); `xcom_keys_to_clear` lists the XCom keys the task instance holds when a new try starts; `upstream_map_indexes` is null.',
+      'queued or restarting → running: records hostname, unixname, pid, start_date (kept when resuming a deferred task) and last_heartbeat_at, and returns the run context. A repeat from the same hostname, unixname and pid answers 200 with the same context. `variables` and `connections` are always empty (this service keeps neither); `xcom_keys_to_clear` lists the XCom keys the task instance holds when a new try starts. The shape follows `Airflow-API-Version` (older versions get `upstream_map_indexes: null`, no `partition_key`, …; see docs/api-versions.md); this document shows the newest.',
     success: { status: 200, type: TIRunContext, description: 'Running; the run context.' },
     errors: [
-      NOT_FOUND,
+      {
+        ...NOT_FOUND,
+        description: `${NOT_FOUND.description} Or the Airflow-API-Version is older than the oldest version served (as Cadwyn, no route serves it).`,
+      },
       GONE,
       {
         status: 409,
         description: 'The task instance is not queued or restarting (including running under another pid). Do not retry; the worker must not run the task.',
         examples: [{ reason: 'invalid_state', detail: 'TI was not in a state where it could be marked as running', previous_state: 'running' }],
       },
-      invalidBody([]),
+      {
+        ...invalidBody([]),
+        description: `${invalidBody([]).description} Or the Airflow-API-Version header is not a date (YYYY-MM-DD).`,
+      },
     ],
   })
   @ApiBody({ type: TIEnterRunningPayload, examples: { running: { summary: 'worker-1.example.com starts the task', value: RUN_EXAMPLE } } })
@@ -98,7 +107,7 @@ export class LifecycleController {
     operationId: 'ti_update_state',
     summary: 'Update the state of a running task instance',
     description:
-      'running → success, failed, skipped, removed, upstream_failed (end_date, duration), up_for_retry (the try is archived to task_instance_history; the live task instance gets a new id and the next try number), up_for_reschedule (a task_reschedule row) or deferred (a trigger row; trigger_timeout = now + the ISO-8601 duration). The body is chosen by `state`. Sending the state the task instance is already in answers 200 with an empty body and changes nothing.',
+      'running → success, failed, skipped, removed, upstream_failed (end_date, duration), up_for_retry (the try is archived to task_instance_history; the live task instance gets a new id and the next try number), up_for_reschedule (a task_reschedule row), deferred (a trigger row; trigger_timeout = now + the ISO-8601 duration) or awaiting_input (human-in-the-loop: no trigger, the deadline of the answer in trigger_timeout; a scheduler requeues it). Fields the Task SDK sends as null when unset are accepted; unknown fields are 422. The body is chosen by `state`. Sending the state the task instance is already in answers 200 with an empty body and changes nothing.',
     success: { status: 204, description: 'Updated.' },
     errors: [
       NOT_FOUND,
@@ -113,7 +122,10 @@ export class LifecycleController {
           reason: 'validation_error',
           detail: 'The request is not valid.',
           errors: [
-            { path: 'state', message: 'state must be one of: success, failed, skipped, removed, upstream_failed, up_for_retry, up_for_reschedule, deferred' },
+            {
+              path: 'state',
+              message: 'state must be one of: success, failed, skipped, removed, upstream_failed, up_for_retry, up_for_reschedule, deferred, awaiting_input',
+            },
           ],
         },
       ]),
@@ -126,7 +138,9 @@ export class LifecycleController {
     examples: {
       success: { value: { state: 'success', end_date: '2026-11-25T10:05:00Z' } },
       failed: { value: { state: 'failed', end_date: '2026-11-25T10:05:00Z' } },
-      up_for_retry: { value: { state: 'up_for_retry', end_date: '2026-11-25T10:05:00Z' } },
+      up_for_retry: {
+        value: { state: 'up_for_retry', end_date: '2026-11-25T10:05:00Z', rendered_map_index: null, retry_delay_seconds: 300, retry_reason: 'rate limited' },
+      },
       up_for_reschedule: { value: { state: 'up_for_reschedule', reschedule_date: '2026-11-25T10:10:00Z', end_date: '2026-11-25T10:05:00Z' } },
       deferred: {
         value: {
@@ -137,6 +151,9 @@ export class LifecycleController {
           next_method: 'execute_complete',
           next_kwargs: {},
         },
+      },
+      awaiting_input: {
+        value: { state: 'awaiting_input', timeout: 'PT3600S', next_method: 'execute_complete', next_kwargs: null, rendered_map_index: null },
       },
     },
   })

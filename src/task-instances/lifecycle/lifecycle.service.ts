@@ -7,7 +7,13 @@ import type { TIHeartbeatInfo } from './dto/heartbeat.dto';
 import { PrevSuccessfulDagRunResponse } from './dto/previous-successful-dag-run.dto';
 import { DagRunContext, type TIEnterRunningPayload, type TIRunContext } from './dto/run.dto';
 import type { TISkippedDownstreamTasksStatePayload } from './dto/skip-downstream.dto';
-import type { TIDeferredStatePayload, TIRescheduleStatePayload, TIStateUpdate } from './dto/state-update.dto';
+import {
+  RETRY_REASON_MAX_LENGTH,
+  type TIAwaitingInputStatePayload,
+  type TIDeferredStatePayload,
+  type TIRescheduleStatePayload,
+  type TIStateUpdate,
+} from './dto/state-update.dto';
 import { parseIsoDuration } from './iso-duration';
 import type { TaskInstanceState } from '../task-instance-state';
 import { TaskInstance } from '../task-instance.entity';
@@ -20,6 +26,12 @@ import { Trigger } from './trigger.entity';
 export type StateUpdateOutcome = 'updated' | 'unchanged';
 
 const RUN_FROM: ReadonlySet<TaskInstanceState> = new Set(['queued', 'restarting']);
+
+/** Airflow's `retry_reason[:500]`, counted in characters (code points) as `varchar(500)` counts them. */
+function truncateRetryReason(reason: string | null | undefined): string | null {
+  if (reason == null || reason === '') return null;
+  return reason.length <= RETRY_REASON_MAX_LENGTH ? reason : Array.from(reason).slice(0, RETRY_REASON_MAX_LENGTH).join('');
+}
 
 /** Seconds between two instants, or null without a start (Airflow's `duration`). */
 function secondsBetween(start: Date | null | undefined, end: Date): number | null {
@@ -69,6 +81,9 @@ export class LifecycleService {
           endDate: null,
           lastHeartbeatAt: now,
           updatedAt: now,
+          // The retry policy of the previous try is spent once a try runs (Airflow's ti_run clears both).
+          retryDelayOverride: null,
+          retryReason: null,
           ...(resuming ? {} : { startDate: new Date(payload.start_date) }),
         },
       );
@@ -85,14 +100,18 @@ export class LifecycleService {
     });
     const run = await this.em.findOneOrFail(DagRun, { dagId: ti.dagId, runId: ti.runId });
     const rescheduleCount = await this.em.count(TaskReschedule, { tiId: id });
+    // A reschedule-mode sensor measures its timeout from the try's first poke (API 2026-06-30).
+    const firstReschedule = rescheduleCount > 0 ? await this.em.findOne(TaskReschedule, { tiId: id }, { orderBy: { id: 'asc' }, fields: ['startDate'] }) : null;
     return {
       dag_run: DagRunContext.from(run),
       task_reschedule_count: rescheduleCount,
+      first_task_reschedule_start_date: firstReschedule ? firstReschedule.startDate.toISOString() : null,
       max_tries: ti.maxTries,
       variables: [],
       connections: [],
-      upstream_map_indexes: null,
-      ...(ti.nextMethod != null ? { next_method: ti.nextMethod, next_kwargs: ti.nextKwargs ?? null } : {}),
+      ...(ti.nextMethod != null
+        ? { next_method: ti.nextMethod, next_kwargs: ti.nextKwargs ?? null, start_date: ti.startDate ? ti.startDate.toISOString() : null }
+        : {}),
       xcom_keys_to_clear: contributed.xcomKeysToClear,
       should_retry: previousState === 'restarting' || (ti.maxTries !== 0 && ti.tryNumber <= ti.maxTries),
     };
@@ -116,7 +135,10 @@ export class LifecycleService {
         await this.finish(ti, payload.state, new Date(payload.end_date), payload.rendered_map_index);
         break;
       case 'up_for_retry':
-        await this.finish(ti, 'up_for_retry', new Date(payload.end_date), payload.rendered_map_index);
+        await this.finish(ti, 'up_for_retry', new Date(payload.end_date), payload.rendered_map_index, {
+          retryDelayOverride: payload.retry_delay_seconds ?? null,
+          retryReason: truncateRetryReason(payload.retry_reason),
+        });
         await this.archiveTry(ti.id);
         break;
       case 'up_for_reschedule':
@@ -124,6 +146,9 @@ export class LifecycleService {
         break;
       case 'deferred':
         await this.defer(ti, payload);
+        break;
+      case 'awaiting_input':
+        await this.awaitInput(ti, payload);
         break;
       default: {
         const never: never = payload;
@@ -134,11 +159,18 @@ export class LifecycleService {
   }
 
   /** Terminal states and up_for_retry: end date, duration, and no more `next_*` for later tries. */
-  private async finish(ti: TaskInstance, state: TaskInstanceState, endDate: Date, renderedMapIndex: string | null | undefined): Promise<void> {
+  private async finish(
+    ti: TaskInstance,
+    state: TaskInstanceState,
+    endDate: Date,
+    renderedMapIndex: string | null | undefined,
+    retry: Pick<TaskInstance, 'retryDelayOverride' | 'retryReason'> = {},
+  ): Promise<void> {
     await this.em.nativeUpdate(
       TaskInstance,
       { id: ti.id },
       {
+        ...retry,
         state,
         endDate,
         duration: secondsBetween(ti.startDate, endDate),
@@ -194,7 +226,12 @@ export class LifecycleService {
 
   private async defer(ti: TaskInstance, payload: TIDeferredStatePayload): Promise<void> {
     const now = new Date();
-    const triggerId = (await this.em.insert(Trigger, { classpath: payload.classpath, kwargs: payload.trigger_kwargs ?? {}, createdDate: now })) as number;
+    const triggerId = (await this.em.insert(Trigger, {
+      classpath: payload.classpath,
+      kwargs: payload.trigger_kwargs ?? {},
+      createdDate: now,
+      queue: payload.queue ?? null,
+    })) as number;
     // Validated by the DTO, so the parse cannot fail here.
     const timeoutMs = payload.trigger_timeout != null ? parseIsoDuration(payload.trigger_timeout) : undefined;
     await this.em.nativeUpdate(
@@ -205,6 +242,31 @@ export class LifecycleService {
         triggerId,
         nextMethod: payload.next_method,
         nextKwargs: payload.next_kwargs ?? {},
+        triggerTimeout: timeoutMs !== undefined ? new Date(now.getTime() + timeoutMs) : null,
+        updatedAt: now,
+        ...(payload.rendered_map_index !== undefined ? { renderedMapIndex: payload.rendered_map_index } : {}),
+      },
+    );
+  }
+
+  /**
+   * Parks the try until a human answers (Airflow's HITL `awaiting_input`): no trigger, the answer's
+   * deadline in `trigger_timeout`, `next_method`/`next_kwargs` for the resume. Resuming goes back
+   * through `scheduled`/`queued` (what answers the human, or the deadline, decides), then `/run`,
+   * which finds `next_method` set and keeps the try's start date, as after a deferral.
+   */
+  private async awaitInput(ti: TaskInstance, payload: TIAwaitingInputStatePayload): Promise<void> {
+    const now = new Date();
+    // Validated by the DTO, so the parse cannot fail here.
+    const timeoutMs = payload.timeout != null ? parseIsoDuration(payload.timeout) : undefined;
+    await this.em.nativeUpdate(
+      TaskInstance,
+      { id: ti.id },
+      {
+        state: 'awaiting_input',
+        triggerId: null,
+        nextMethod: payload.next_method,
+        nextKwargs: payload.next_kwargs ?? null,
         triggerTimeout: timeoutMs !== undefined ? new Date(now.getTime() + timeoutMs) : null,
         updatedAt: now,
         ...(payload.rendered_map_index !== undefined ? { renderedMapIndex: payload.rendered_map_index } : {}),

@@ -19,4 +19,8 @@ export class Trigger {
 
   @Property({ type: 'integer', nullable: true })
   triggererId?: number | null;
+
+  /** The triggerer queue the task asked for (`TIDeferredStatePayload.queue`); null: any triggerer. */
+  @Property({ type: 'string', length: 256, nullable: true })
+  queue?: string | null;
 }

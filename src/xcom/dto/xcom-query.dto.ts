@@ -60,6 +60,16 @@ export class XComSetQuery extends MapIndexQuery {
   @Min(0)
   @Max(INT32_MAX)
   mapped_length?: number;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    description:
+      "Sent as `true` by the Task SDK when the value is the dag run's result (`dag_result=True`). Accepted and not stored: Airflow's execution API does not store it either.",
+  })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  dag_result?: boolean;
 }
 
 export class XComSliceQuery {

@@ -17,7 +17,7 @@ export class TextParamPipe implements PipeTransform<unknown, string> {
   transform(value: unknown, metadata: { data?: string }): string {
     const name = metadata.data ?? 'parameter';
     const text = Array.isArray(value) ? value.join('/') : value;
-    const fail = (message: string) => new RequestValidationException([{ path: name, message }], `The path parameter ${name} is not valid.`);
+    const fail = (message: string) => new RequestValidationException([{ path: name, message, location: 'path' }], `The path parameter ${name} is not valid.`);
     if (typeof text !== 'string' || text.length === 0) throw fail('must not be empty');
     if (text.length > this.maxLength) throw fail(`must be at most ${this.maxLength} characters`);
     if (CONTROL.test(text)) throw fail('must not contain control characters');

@@ -1,12 +1,47 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsByteLength,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import type { JsonObject } from '../../../common/json/json-value';
+import { ASSET_KEY_MAX_BYTES } from '../../task-instance.entity';
 import { DAG_RUN_TYPES, TASK_INSTANCE_STATES, type DagRunType, type TaskInstanceState } from '../../task-instance-state';
 
 /** Printable, no control characters; what Airflow ids look like in practice. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const ID = /^[^\u0000-\u001f\u007f]+$/;
+
+/** An asset a task declares (Airflow's unique key of an asset: name and uri). */
+export class AssetRefDto {
+  @ApiProperty({ example: 'orders', maxLength: ASSET_KEY_MAX_BYTES, description: `At most ${ASSET_KEY_MAX_BYTES} UTF-8 bytes.` })
+  @IsString()
+  @IsByteLength(1, ASSET_KEY_MAX_BYTES)
+  @Matches(ID, { message: 'name must not contain control characters' })
+  name: string;
+
+  @ApiProperty({ example: 's3://warehouse/orders', maxLength: ASSET_KEY_MAX_BYTES, description: `At most ${ASSET_KEY_MAX_BYTES} UTF-8 bytes.` })
+  @IsString()
+  @IsByteLength(1, ASSET_KEY_MAX_BYTES)
+  @Matches(ID, { message: 'uri must not contain control characters' })
+  uri: string;
+}
+
+/** At most this many inlets, and as many outlets, per task. */
+const MAX_DECLARED_ASSETS = 1000;
 
 /**
  * Defaults are stated in descriptions, not as OpenAPI `default`: openapi-typescript (with its
@@ -103,4 +138,35 @@ export class CreateTaskInstanceDto {
   // src/common/json/exact-json.ts) into a plain {"rawJSON": …} object.
   @Transform(({ obj }) => (obj as { conf?: unknown }).conf, { toClassOnly: true })
   conf?: JsonObject;
+
+  @ApiPropertyOptional({
+    example: 'PythonOperator',
+    maxLength: 1000,
+    description: "The operator's class name, as the scheduler knows it from the serialized dag; `GET /execution/task-instances/breadcrumbs` reports it.",
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 1000)
+  @Matches(ID, { message: 'operator must not contain control characters' })
+  operator?: string;
+
+  @ApiPropertyOptional({
+    type: [AssetRefDto],
+    description:
+      'The assets the task declares as inlets (as the scheduler knows them from the serialized dag); `GET /execution/task-instances/{id}/validate-inlets-and-outlets` reports those that are not active.',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_DECLARED_ASSETS)
+  @ValidateNested({ each: true })
+  @Type(() => AssetRefDto)
+  inlets?: AssetRefDto[];
+
+  @ApiPropertyOptional({ type: [AssetRefDto], description: 'The assets the task declares as outlets; see `inlets`.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_DECLARED_ASSETS)
+  @ValidateNested({ each: true })
+  @Type(() => AssetRefDto)
+  outlets?: AssetRefDto[];
 }

@@ -58,6 +58,8 @@ export class DagRunContext {
   @ApiProperty({ type: 'array', items: { type: 'object' }, example: [], description: 'Always empty: this service keeps no asset events.' })
   consumed_asset_events: never[];
   @ApiProperty({ type: String, nullable: true, description: 'Always null: this service keeps no partitions.' }) partition_key: null;
+  @ApiProperty({ type: String, nullable: true, description: 'Always null: this service keeps no dag-run notes.' }) note: null;
+  @ApiProperty({ type: String, nullable: true, description: 'Always null: this service keeps no teams.' }) team_name: null;
 
   static from(run: DagRun): DagRunContext {
     return {
@@ -76,31 +78,44 @@ export class DagRunContext {
       triggering_user_name: null,
       consumed_asset_events: [],
       partition_key: null,
+      note: null,
+      team_name: null,
     };
   }
 }
 
-/** `PATCH /run` response (Airflow's `TIRunContext`). */
+/**
+ * `PATCH /run` response (Airflow's `TIRunContext`), in the newest API version's shape; older
+ * callers get it as their version had it (`run-context.versions.ts`).
+ */
 @ApiSchema({ name: 'TIRunContext' })
 export class TIRunContext {
   @ApiProperty({ type: DagRunContext }) dag_run: DagRunContext;
   @ApiProperty({ example: 0, description: 'How many times the current try was rescheduled (up_for_reschedule).' }) task_reschedule_count: number;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: null,
+    description: 'When the current try was first rescheduled (up_for_reschedule), or null (API 2026-06-30).',
+  })
+  first_task_reschedule_start_date: string | null;
   @ApiProperty({ example: 0 }) max_tries: number;
   @ApiProperty({ type: 'array', items: { type: 'object' }, example: [], description: 'Always empty: this service keeps no variables.' }) variables: never[];
   @ApiProperty({ type: 'array', items: { type: 'object' }, example: [], description: 'Always empty: this service keeps no connections.' }) connections: never[];
-  @ApiProperty({
-    type: 'object',
-    nullable: true,
-    additionalProperties: true,
-    description: 'Always null: this service keeps no dag structure, so the worker resolves upstream map indexes itself.',
-  })
-  upstream_map_indexes: null;
   @ApiPropertyOptional({ example: 'execute_complete', description: 'Only when resuming a deferred task: the method to call.' }) next_method?: string;
   @ApiPropertyOptional({
     oneOf: [{ type: 'object', additionalProperties: true }, { type: 'string' }],
     description: 'Only when resuming a deferred task: the arguments of `next_method` (an object, or the string the worker encrypted).',
   })
   next_kwargs?: JsonObject | string | null;
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Only when resuming a deferred task: when its try started (kept across the deferral).',
+  })
+  start_date?: string | null;
   @ApiProperty({
     type: [String],
     example: ['return_value'],

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema, getSchemaPath } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
+import { IsIn, IsNumber, IsObject, IsOptional, IsString, Length, MaxLength, Min, ValidateIf } from 'class-validator';
 import type { JsonObject } from '../../../common/json/json-value';
 import { IsArrayOfObjects, IsAwareDateTime, IsIsoDuration, IsObjectOrString } from './lifecycle.validators';
 
@@ -68,6 +68,9 @@ export class TITerminalStatePayload {
   rendered_map_index?: string | null;
 }
 
+/** Airflow stores the first 500 characters of a retry reason (`retry_reason[:500]`). */
+export const RETRY_REASON_MAX_LENGTH = 500;
+
 /** `state: "up_for_retry"` (Airflow's `TIRetryStatePayload`): archives the try. */
 @ApiSchema({ name: 'TIRetryStatePayload' })
 export class TIRetryStatePayload {
@@ -84,6 +87,29 @@ export class TIRetryStatePayload {
   @IsString()
   @MaxLength(250)
   rendered_map_index?: string | null;
+
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 0,
+    example: 300,
+    description:
+      'Seconds before the next try, chosen by the task (Task SDK 1.3+; older SDKs omit it, newer ones send null when unset). Stored as `retry_delay_override` for whatever schedules the next try; cleared when a try starts running.',
+  })
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  retry_delay_seconds?: number | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'rate limited by the upstream API',
+    description: `Why the task asked for a retry (Task SDK 1.3+; null when unset). The first ${RETRY_REASON_MAX_LENGTH} characters are stored, as Airflow does; cleared when a try starts running.`,
+  })
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @IsString()
+  retry_reason?: string | null;
 }
 
 /** `state: "up_for_reschedule"` (Airflow's `TIRescheduleStatePayload`). */
@@ -151,10 +177,66 @@ export class TIDeferredStatePayload {
   @IsString()
   @MaxLength(250)
   rendered_map_index?: string | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: 256,
+    example: 'default',
+    description: 'Triggerer queue the trigger should run on (newer Task SDKs send null when unset). Stored on the trigger row.',
+  })
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @IsString()
+  @Length(1, 256)
+  queue?: string | null;
+}
+
+/**
+ * `state: "awaiting_input"` (Airflow's `TIAwaitingInputStatePayload`, Task SDK 1.3+): the task
+ * parks until a human answers (human-in-the-loop). No trigger is created; `timeout` is the
+ * deadline of the answer, kept where Airflow keeps it (`trigger_timeout`).
+ */
+@ApiSchema({ name: 'TIAwaitingInputStatePayload' })
+export class TIAwaitingInputStatePayload {
+  @ApiProperty({ enum: ['awaiting_input'], default: 'awaiting_input' })
+  @IsIn(['awaiting_input'])
+  state: 'awaiting_input';
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'PT3600S',
+    description: 'ISO-8601 duration: how long the task waits for an answer; `trigger_timeout` = now + this. Null: no deadline.',
+  })
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @IsIsoDuration()
+  timeout?: string | null;
+
+  @ApiProperty({ example: 'execute_complete', maxLength: 1000, description: 'The method the worker calls when the task resumes.' })
+  @IsString()
+  @Length(1, 1000)
+  next_method: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'Arguments of `next_method` (null: none). Returned by /run on resume.',
+  })
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @IsObject()
+  next_kwargs?: JsonObject | null;
+
+  @ApiPropertyOptional(RENDERED_MAP_INDEX)
+  @ValidateIf((_, v) => v !== null && v !== undefined)
+  @IsString()
+  @MaxLength(250)
+  rendered_map_index?: string | null;
 }
 
 /** The `PATCH /state` body: one payload per target state, chosen by `state` (Airflow's `TIStateUpdate`). */
-export type TIStateUpdate = TISuccessStatePayload | TITerminalStatePayload | TIRetryStatePayload | TIRescheduleStatePayload | TIDeferredStatePayload;
+export type TIStateUpdate =
+  TISuccessStatePayload | TITerminalStatePayload | TIRetryStatePayload | TIRescheduleStatePayload | TIDeferredStatePayload | TIAwaitingInputStatePayload;
 
 /** Target state → payload class; the discriminator of `TIStateUpdate`. */
 export const STATE_PAYLOADS = {
@@ -166,11 +248,19 @@ export const STATE_PAYLOADS = {
   up_for_retry: TIRetryStatePayload,
   up_for_reschedule: TIRescheduleStatePayload,
   deferred: TIDeferredStatePayload,
+  awaiting_input: TIAwaitingInputStatePayload,
 } as const;
 export type TargetState = keyof typeof STATE_PAYLOADS;
 export const TARGET_STATES = Object.keys(STATE_PAYLOADS) as TargetState[];
 
-export const STATE_PAYLOAD_MODELS = [TISuccessStatePayload, TITerminalStatePayload, TIRetryStatePayload, TIRescheduleStatePayload, TIDeferredStatePayload];
+export const STATE_PAYLOAD_MODELS = [
+  TISuccessStatePayload,
+  TITerminalStatePayload,
+  TIRetryStatePayload,
+  TIRescheduleStatePayload,
+  TIDeferredStatePayload,
+  TIAwaitingInputStatePayload,
+];
 
 /** OpenAPI schema of `TIStateUpdate`: a `oneOf` with a discriminator on `state`. */
 export function stateUpdateSchema() {

@@ -1,0 +1,8 @@
+import type { FeatureManifest } from '../features';
+import { Asset } from './asset.entity';
+
+/** The asset module's entities (see `src/features.ts`). */
+export const ASSETS_FEATURE: FeatureManifest = {
+  name: 'assets',
+  entities: [Asset],
+};
