@@ -2,6 +2,8 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { TaskStartHooks } from '../../common/task-start/task-start.hooks';
 import { Injectable, Logger } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
+import { parseExactJson, stringifyExactJson } from '../../common/json/exact-json';
+import type { JsonObject } from '../../common/json/json-value';
 import { DagRun } from '../../dag-runs/dag-run.entity';
 import type { TIHeartbeatInfo } from './dto/heartbeat.dto';
 import { PrevSuccessfulDagRunResponse } from './dto/previous-successful-dag-run.dto';
@@ -92,7 +94,9 @@ export class LifecycleService {
       variables: [],
       connections: [],
       upstream_map_indexes: null,
-      ...(ti.nextMethod != null ? { next_method: ti.nextMethod, next_kwargs: ti.nextKwargs ?? null } : {}),
+      ...(ti.nextMethod != null
+        ? { next_method: ti.nextMethod, next_kwargs: ti.nextKwargs == null ? null : (parseExactJson(ti.nextKwargs) as JsonObject | string) }
+        : {}),
       xcom_keys_to_clear: contributed.xcomKeysToClear,
       should_retry: previousState === 'restarting' || (ti.maxTries !== 0 && ti.tryNumber <= ti.maxTries),
     };
@@ -194,7 +198,11 @@ export class LifecycleService {
 
   private async defer(ti: TaskInstance, payload: TIDeferredStatePayload): Promise<void> {
     const now = new Date();
-    const triggerId = (await this.em.insert(Trigger, { classpath: payload.classpath, kwargs: payload.trigger_kwargs ?? {}, createdDate: now })) as number;
+    const triggerId = (await this.em.insert(Trigger, {
+      classpath: payload.classpath,
+      kwargs: stringifyExactJson(payload.trigger_kwargs ?? {}),
+      createdDate: now,
+    })) as number;
     // Validated by the DTO, so the parse cannot fail here.
     const timeoutMs = payload.trigger_timeout != null ? parseIsoDuration(payload.trigger_timeout) : undefined;
     await this.em.nativeUpdate(
@@ -204,7 +212,7 @@ export class LifecycleService {
         state: 'deferred',
         triggerId,
         nextMethod: payload.next_method,
-        nextKwargs: payload.next_kwargs ?? {},
+        nextKwargs: stringifyExactJson(payload.next_kwargs ?? {}),
         triggerTimeout: timeoutMs !== undefined ? new Date(now.getTime() + timeoutMs) : null,
         updatedAt: now,
         ...(payload.rendered_map_index !== undefined ? { renderedMapIndex: payload.rendered_map_index } : {}),

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema, getSchemaPath } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
+import { Transform } from 'class-transformer';
 import type { JsonObject } from '../../../common/json/json-value';
 import { IsArrayOfObjects, IsAwareDateTime, IsIsoDuration, IsObjectOrString } from './lifecycle.validators';
 
@@ -121,6 +122,9 @@ export class TIDeferredStatePayload {
   })
   @IsOptional()
   @IsObjectOrString()
+  // The document as parsed: class-transformer would copy an exact number (`1.0`, see exact-json.ts)
+  // into a plain {"rawJSON": …} object and store that.
+  @Transform(({ obj }) => (obj as { trigger_kwargs?: unknown }).trigger_kwargs, { toClassOnly: true })
   trigger_kwargs?: JsonObject | string;
 
   @ApiPropertyOptional({
@@ -144,6 +148,9 @@ export class TIDeferredStatePayload {
   })
   @IsOptional()
   @IsObjectOrString()
+  // The document as parsed: class-transformer would copy an exact number (`1.0`, see exact-json.ts)
+  // into a plain {"rawJSON": …} object and store that.
+  @Transform(({ obj }) => (obj as { next_kwargs?: unknown }).next_kwargs, { toClassOnly: true })
   next_kwargs?: JsonObject | string;
 
   @ApiPropertyOptional(RENDERED_MAP_INDEX)
