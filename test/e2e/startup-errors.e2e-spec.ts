@@ -99,7 +99,7 @@ describe('start-up failures name what failed, where, and the fix (the real proce
   it('an invalid setting names the variable on stderr too', async () => {
     const { code, line } = await failedStart({ PORT: 'eighty', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: testDatabaseUrl() });
     expect(code).toBe(2);
-    expect(line).toMatch(/^start-up failed: invalid configuration: PORT: .*Fix the variables named \(README, "Settings"\)\.$/);
+    expect(line).toMatch(/^start-up failed: invalid configuration: PORT: .*Fix the variables named \(docs\/settings\.md\)\.$/);
   });
 
   it.each([
