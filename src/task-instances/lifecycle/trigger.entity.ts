@@ -10,8 +10,7 @@ export class Trigger {
   @Property({ type: 'string', length: 1000 })
   classpath!: string;
 
-  /** The trigger's constructor arguments: an object, or a string the worker encrypted. */
-  /** JSON text (`JsonTextType`): an object, or the JSON string the worker encrypted. */
+  /** The trigger's constructor arguments as JSON text (`JsonTextType`): an object, or the JSON string the worker encrypted. */
   @Property({ type: JsonTextType, columnType: 'jsonb' })
   kwargs!: string;
 
