@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof ConfigError) {
       bootLog.fatal({ problems: error.problems }, 'invalid configuration');
-      process.stderr.write(`\nstart-up failed: invalid configuration: ${error.problems.join('; ')}. Fix the variables named (README, "Settings").\n\n`);
+      process.stderr.write(`\nstart-up failed: invalid configuration: ${error.problems.join('; ')}. Fix the variables named (docs/settings.md).\n\n`);
       await flushThenExit(bootRoot, 2);
     }
     throw error;

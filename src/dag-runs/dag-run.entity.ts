@@ -1,6 +1,6 @@
 import { OptionalProps, PrimaryKeyProp } from '@mikro-orm/core';
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import type { JsonObject } from '../common/json/json-value';
+import { JsonTextType } from '../common/json/json-text.type';
 import type { DagRunState, DagRunType } from '../task-instances/task-instance-state';
 
 /** One run of a DAG. Keyed by (`dag_id`, `run_id`) as in Airflow; constraint names are in the migration. */
@@ -41,8 +41,9 @@ export class DagRun {
   @Property({ type: 'string', length: 50, default: 'manual' })
   runType: DagRunType = 'manual';
 
-  @Property({ type: 'json', default: '{}' })
-  conf: JsonObject = {};
+  /** The conf object as JSON text (`JsonTextType`): `parseExactJson` it to read numbers as the control plane sent them. */
+  @Property({ type: JsonTextType, columnType: 'jsonb', default: '{}' })
+  conf: string = '{}';
 
   /** How many times the run was cleared; Airflow's workers read it from the run context. */
   @Property({ type: 'integer', default: 0 })

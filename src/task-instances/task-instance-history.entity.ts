@@ -1,5 +1,5 @@
 import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
-import type { JsonObject } from '../common/json/json-value';
+import { JsonTextType } from '../common/json/json-text.type';
 import type { TaskInstanceState } from './task-instance-state';
 
 /**
@@ -61,8 +61,9 @@ export class TaskInstanceHistory {
   @Property({ type: 'string', length: 1000, nullable: true })
   nextMethod?: string | null;
 
-  @Property({ type: 'json', nullable: true })
-  nextKwargs?: JsonObject | string | null;
+  /** JSON text (`JsonTextType`): an object, or the JSON string the worker encrypted. */
+  @Property({ type: JsonTextType, columnType: 'jsonb', nullable: true })
+  nextKwargs?: string | null;
 
   @Property({ type: 'Date', columnType: 'timestamptz' })
   updatedAt!: Date;

@@ -1,5 +1,5 @@
 import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
-import type { JsonObject } from '../common/json/json-value';
+import { JsonTextType } from '../common/json/json-text.type';
 import type { TaskInstanceState } from './task-instance-state';
 
 /** An asset a task declares as an inlet or an outlet: Airflow's unique key of an asset. */
@@ -84,9 +84,13 @@ export class TaskInstance {
   @Property({ type: 'string', length: 1000, nullable: true })
   nextMethod?: string | null;
 
-  /** Arguments of `next_method`: an object, or a string the worker encrypted. */
-  @Property({ type: 'json', nullable: true })
-  nextKwargs?: JsonObject | string | null;
+  /**
+   * Arguments of `next_method` as JSON text (`JsonTextType`): an object, or the JSON string the
+   * worker encrypted. Text, not a document: MikroORM's insert and update walk (and write into)
+   * object data, which exact numbers (frozen `JSON.rawJSON` leaves) do not survive.
+   */
+  @Property({ type: JsonTextType, columnType: 'jsonb', nullable: true })
+  nextKwargs?: string | null;
 
   @Property({ type: 'integer', nullable: true })
   triggerId?: number | null;

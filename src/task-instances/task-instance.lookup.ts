@@ -31,7 +31,12 @@ export class TaskInstanceLookup {
 
   /** The live task instance with this id (locked as asked); throws 410 or 404 when there is none. */
   async findLive(id: string, lock: RowLock): Promise<TaskInstance> {
-    const rows = await this.em.execute<Record<string, unknown>[]>(`select * from task_instance where id = ?${LOCK_CLAUSE[lock]}`, [id]);
+    // next_kwargs as text (JsonTextType): node-postgres would parse the jsonb and round its numbers.
+    // A later column of the same name wins in node-postgres' row objects.
+    const rows = await this.em.execute<Record<string, unknown>[]>(
+      `select *, next_kwargs::text as next_kwargs from task_instance where id = ?${LOCK_CLAUSE[lock]}`,
+      [id],
+    );
     if (rows.length === 0) return this.throwMissing(id);
     // Read-only snapshot: writes go through explicit UPDATE statements, never a flush of this entity.
     return this.em.map(TaskInstance, rows[0]);

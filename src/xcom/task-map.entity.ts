@@ -1,6 +1,6 @@
 import { PrimaryKeyProp } from '@mikro-orm/core';
 import { Check, Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import type { LosslessJson } from '../common/json/lossless-json';
+import { JsonTextType } from '../common/json/json-text.type';
 
 export const TASK_MAP_KEY_FIELDS = ['dagId', 'taskId', 'runId', 'mapIndex'] as const;
 
@@ -29,6 +29,7 @@ export class TaskMap {
   @Property({ type: 'integer' })
   length!: number;
 
-  @Property({ type: 'json', nullable: true })
-  keys?: LosslessJson | null;
+  /** JSON text; always null from the execution API. */
+  @Property({ type: JsonTextType, columnType: 'jsonb', nullable: true })
+  keys?: string | null;
 }

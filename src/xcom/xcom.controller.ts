@@ -3,8 +3,8 @@ import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiRespo
 import type { Request, Response } from 'express';
 import { TaskInstanceFrom } from '../common/auth/task-instance-source';
 import { JSON_VALUE_SCHEMA } from '../common/json/json-value.schema';
-import type { LosslessJson } from '../common/json/lossless-json';
-import { LosslessJsonBody } from '../common/json/raw-json-body';
+import type { ExactJsonValue } from '../common/json/exact-json';
+import { ExactJsonBody } from '../common/json/raw-json-body';
 import { ApiProblemResponse } from '../common/openapi/api-problem-response';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
 import { RequestValidationException } from '../common/problem/validation';
@@ -136,7 +136,7 @@ export class XComController {
     errors: [READ_FORBIDDEN, { status: 404, description: 'The token names no task instance.', examples: [TOKEN_TI_NOT_FOUND] }, GONE, INVALID_QUERY],
   })
   @ApiOkResponse({ description: 'The values.', schema: { type: 'array', items: JSON_VALUE_SCHEMA, example: ['a', 'b', 'c'] } })
-  async slice(@Param() params: Record<string, unknown>, @Query() query: XComSliceQuery): Promise<LosslessJson[]> {
+  async slice(@Param() params: Record<string, unknown>, @Query() query: XComSliceQuery): Promise<ExactJsonValue[]> {
     return this.xcoms.slice(seriesOf(params), {
       start: query.start,
       stop: query.stop,
@@ -257,7 +257,7 @@ export class XComController {
     @Req() req: Request,
     @Param() params: Record<string, unknown>,
     @Query() query: XComSetQuery,
-    @LosslessJsonBody() value: LosslessJson,
+    @ExactJsonBody() value: ExactJsonValue,
   ): Promise<XComMessageResponse> {
     const bytes = req.rawBody?.length ?? 0;
     if (bytes > this.settings.maxValueBytes) {

@@ -1,6 +1,6 @@
 import { OptionalProps, PrimaryKeyProp } from '@mikro-orm/core';
 import { Check, Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import type { LosslessJson } from '../common/json/lossless-json';
+import { JsonTextType } from '../common/json/json-text.type';
 
 /** The columns `em.upsert` resolves a conflict on: the primary key `xcom_pkey`. */
 export const XCOM_KEY_FIELDS = ['dagId', 'taskId', 'runId', 'key', 'mapIndex'] as const;
@@ -41,9 +41,12 @@ export class XCom {
   @PrimaryKey({ type: 'integer', default: -1 })
   mapIndex!: number;
 
-  /** Any JSON value, stored as sent (JSON `null` is the jsonb value `null`, not SQL NULL). */
-  @Property({ type: 'json' })
-  value!: LosslessJson;
+  /**
+   * Any JSON value as JSON text (`stringifyExactJson` on write, `parseExactJson` on read): numbers
+   * as written. JSON `null` is the jsonb value `null`, not SQL NULL.
+   */
+  @Property({ type: JsonTextType, columnType: 'jsonb' })
+  value!: string;
 
   /** Set explicitly on every write: `em.upsert` skips `onUpdate` hooks. */
   @Property({ type: 'Date', columnType: 'timestamptz', defaultRaw: 'now()' })

@@ -1,8 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import type { VerifiedToken } from '../common/auth/token-claims';
-import { parseJsonLossless, type LosslessJson } from '../common/json/lossless-json';
-import { opaqueJson, type JsonValue } from '../common/json/json-value';
+import { parseExactJson, stringifyExactJson, type ExactJsonValue } from '../common/json/exact-json';
 import { DomainError } from '../common/problem/domain-error';
 import type { StartingTaskInstance, TaskStartContribution, TaskStartHookHandler } from '../common/task-start/task-start.hooks';
 import { TaskStartHook } from '../common/task-start/task-start.hooks';
@@ -38,7 +37,7 @@ const NEWEST_FIRST = 'coalesce(dr.logical_date, dr.run_after) desc, x.timestamp 
 /**
  * The rows of a series: the given run only, or (`include_prior_dates`) every run of the dag whose
  * `coalesce(logical_date, run_after)` is not after the given run's. Values are read as text and
- * parsed losslessly, so numbers come back exactly as stored.
+ * parsed with `parseExactJson`, so numbers come back exactly as stored.
  */
 function seriesSql(includePriorDates: boolean, extra: string, order: string, paging: string): string {
   const runs = includePriorDates
@@ -74,7 +73,7 @@ export class XComService implements TaskStartHookHandler {
    * Sets (overwrites) one XCom and, with `mappedLength`, the task map of its task instance, in the
    * route's unit of work: the locked access check, both upserts, one commit.
    */
-  async set(token: VerifiedToken, address: XComAddress, value: LosslessJson, mappedLength: number | undefined): Promise<void> {
+  async set(token: VerifiedToken, address: XComAddress, value: ExactJsonValue, mappedLength: number | undefined): Promise<void> {
     await this.access.lockForWrite(token, address);
     if (mappedLength !== undefined && mappedLength > this.settings.maxMapLength) {
       throw XCOM_PROBLEMS.error(
@@ -103,8 +102,8 @@ export class XComService implements TaskStartHookHandler {
       await this.em.upsert(
         XCom,
         // em.upsert skips onUpdate hooks: the timestamp is set here, on insert and update alike.
-        // opaqueJson: one value for MikroORM, serialised by JSON.stringify, RawJson leaves verbatim.
-        { ...owner, key: address.key, value: opaqueJson(value as JsonValue), timestamp: new Date() },
+        // The document as text: one opaque value for em.upsert, exact numbers written verbatim.
+        { ...owner, key: address.key, value: stringifyExactJson(value), timestamp: new Date() },
         { onConflictFields: [...XCOM_KEY_FIELDS], onConflictAction: 'merge', onConflictMergeFields: ['value', 'timestamp'], disableIdentityMap: true },
       );
     } catch (error) {
@@ -128,7 +127,7 @@ export class XComService implements TaskStartHookHandler {
    * One value: at `mapIndex` (newest run first with `include_prior_dates`), or with `offset` the
    * offset-th non-null value by map index (negative: from the end), as Airflow's `GET`.
    */
-  async get(series: XComSeries, query: { mapIndex: number; includePriorDates: boolean; offset?: number }): Promise<LosslessJson> {
+  async get(series: XComSeries, query: { mapIndex: number; includePriorDates: boolean; offset?: number }): Promise<ExactJsonValue> {
     const params = seriesParams(series, query.includePriorDates);
     let sql: string;
     if (query.offset === undefined) {
@@ -141,7 +140,7 @@ export class XComService implements TaskStartHookHandler {
     }
     const [row] = await this.em.execute<{ value: string }[]>(sql, params);
     if (row === undefined) throw xcomNotFound(series, query.offset === undefined ? { mapIndex: query.mapIndex } : { offset: query.offset });
-    return parseJsonLossless(row.value);
+    return parseExactJson(row.value);
   }
 
   /** How many values the series holds in its run, all map indexes (`HEAD`). */
@@ -156,12 +155,12 @@ export class XComService implements TaskStartHookHandler {
   }
 
   /** The value at a position of the series by map index, nulls included (negative: from the end). */
-  async item(series: XComSeries, offset: number): Promise<LosslessJson> {
+  async item(series: XComSeries, offset: number): Promise<ExactJsonValue> {
     const fromEnd = offset < 0;
     const sql = seriesSql(false, '', fromEnd ? BY_POSITION.desc : BY_POSITION.asc, ' limit 1 offset ?');
     const [row] = await this.em.execute<{ value: string }[]>(sql, [...seriesParams(series, false), fromEnd ? -1 - offset : offset]);
     if (row === undefined) throw xcomNotFound(series, { offset });
-    return parseJsonLossless(row.value);
+    return parseExactJson(row.value);
   }
 
   /**
@@ -169,12 +168,12 @@ export class XComService implements TaskStartHookHandler {
    * statement reads the series (one snapshot: a concurrent write cannot shift positions between a
    * count and a read); the slice is taken here, exactly as Python would (`slicePositions`).
    */
-  async slice(series: XComSeries, query: { start?: number; stop?: number; step?: number; includePriorDates: boolean }): Promise<LosslessJson[]> {
+  async slice(series: XComSeries, query: { start?: number; stop?: number; step?: number; includePriorDates: boolean }): Promise<ExactJsonValue[]> {
     const rows = await this.em.execute<{ value: string }[]>(
       seriesSql(query.includePriorDates, '', BY_POSITION.asc, ''),
       seriesParams(series, query.includePriorDates),
     );
-    return slicePositions(rows.length, query.start, query.stop, query.step).map((i) => parseJsonLossless(rows[i].value));
+    return slicePositions(rows.length, query.start, query.stop, query.step).map((i) => parseExactJson(rows[i].value));
   }
 
   /** `PATCH …/run`: a new try (not a resume from deferral) clears the keys its task instance holds. */

@@ -120,6 +120,8 @@ describe('WEB_CONCURRENCY=2: node:cluster primary and workers (src/main.ts as de
 
   it('forwards SIGTERM to the workers and exits 0 once they have closed', async () => {
     const workers = workerPids(primary.pid!);
+    // Two to check below: an empty list would let the loop at the end assert nothing.
+    expect(workers).toHaveLength(2);
     const exited = new Promise<number | null>((resolve) => primary.once('exit', (code) => resolve(code)));
     primary.kill('SIGTERM');
     expect(await exited).toBe(0);

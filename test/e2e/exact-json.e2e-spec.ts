@@ -1,7 +1,8 @@
 import { parseExactJson, stringifyExactJson } from '../../src/common/json/exact-json';
 import { ACCEPT_PROBLEM, expectedProblem } from '../support/problem';
-import { createTaskInstance, problemHttp, startTestApp, type TestApp, uniqueId } from '../support/test-app';
-import { defaultTokenFor } from '../support/tokens';
+import { runBody } from './lifecycle.helpers';
+import { createTaskInstance, http, problemHttp, startTestApp, uniqueId, type TestApp } from '../support/test-app';
+import { bearer, defaultTokenFor, executionToken } from '../support/tokens';
 import { withDirect } from '../support/test-database';
 
 /**
@@ -43,39 +44,154 @@ describe('exact JSON: RTIF stores and returns numbers as sent', () => {
     return stringifyExactJson((parseExactJson(res.text) as { rendered_fields: never }).rendered_fields);
   }
 
-  // [what, the number as sent, as PostgreSQL's jsonb stores and prints it, as the read route returns it]
-  it.each<[string, string, string, string]>([
-    ['an integer beyond 2^53', '12345678901234567890', '12345678901234567890', '12345678901234567890'],
-    ['2^53 + 1', '9007199254740993', '9007199254740993', '9007199254740993'],
-    ['a negative integer beyond 2^63', '-92233720368547758080', '-92233720368547758080', '-92233720368547758080'],
-    ['a long decimal', '0.1000000000000000055511151231257827', '0.1000000000000000055511151231257827', '0.1000000000000000055511151231257827'],
-    ['a decimal with 17 significant digits', '123456789.12345678', '123456789.12345678', '123456789.12345678'],
-    ['beyond double range (1e400)', '1e400', '1' + '0'.repeat(400), '1' + '0'.repeat(400)],
-    ['below double range (1e-400)', '1e-400', '0.' + '0'.repeat(399) + '1', '0.' + '0'.repeat(399) + '1'],
-    ['an exponent a double holds (1E2)', '1E2', '100', '100'],
-    ['an exponent with a fraction (1.5e-7)', '1.5e-7', '0.00000015', '1.5e-7'],
+  /** Sends raw text with the default token for the path, or the execution token of `tokenFor`. */
+  async function sendText(method: string, path: string, text: string, tokenFor?: string) {
+    const token = tokenFor === undefined ? await defaultTokenFor(path) : await executionToken(tokenFor);
+    const res = await fetch(`${t.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: text,
+    });
+    return { status: res.status, text: await res.text() };
+  }
+
+  /** One member of a JSON response, as raw JSON text (the response is never put through plain JSON.parse). */
+  function member(text: string, ...path: string[]): string {
+    let value = parseExactJson(text) as unknown;
+    for (const key of path) value = (value as Record<string, unknown>)[key];
+    return stringifyExactJson(value as never);
+  }
+
+  // The edge table of issue 24: [what, the number as sent, as PostgreSQL's jsonb stores it, which
+  // is also what every read returns]. One rule for every stored document: a number is kept as
+  // written; jsonb keeps its value and its fraction digits, and spells exponents and -0 its own way.
+  const EDGES: [string, string, string][] = [
+    ['an integer beyond 2^53', '12345678901234567890', '12345678901234567890'],
+    ['2^53 + 1', '9007199254740993', '9007199254740993'],
+    ['a negative integer beyond 2^63', '-92233720368547758080', '-92233720368547758080'],
+    ['a long decimal', '0.1000000000000000055511151231257827', '0.1000000000000000055511151231257827'],
+    ['a decimal with 17 significant digits', '123456789.12345678', '123456789.12345678'],
+    ['a float with a zero fraction (1.0)', '1.0', '1.0'],
+    ['a trailing zero (1.50)', '1.50', '1.50'],
+    ['a negative zero fraction (-1.0)', '-1.0', '-1.0'],
+    ['0.1', '0.1', '0.1'],
     // numeric has no negative zero: -0 is 0 in PostgreSQL (and in Airflow's PostgreSQL).
-    ['negative zero', '-0', '0', '0'],
-    ['a plain small number', '42', '42', '42'],
-    ['a plain decimal', '0.5', '0.5', '0.5'],
-  ])('%s: %s', async (_, sent, stored, returned) => {
+    ['negative zero', '-0', '0'],
+    ['negative zero with a fraction', '-0.0', '0.0'],
+    ['beyond double range (1e400)', '1e400', '1' + '0'.repeat(400)],
+    ['below double range (1e-400)', '1e-400', '0.' + '0'.repeat(399) + '1'],
+    ['an exponent a double holds (1E2)', '1E2', '100'],
+    ['a signed exponent (1e+2)', '1e+2', '100'],
+    ['an exponent with a fraction (1.5e-7)', '1.5e-7', '0.00000015'],
+    ['an exponent keeping fraction digits (1.50e1)', '1.50e1', '15.0'],
+    ['a plain small number', '42', '42'],
+    ['a plain decimal', '0.5', '0.5'],
+  ];
+  const doc = (n: string, spaced: boolean) => (spaced ? `{"n": ${n}, "nested": {"list": [${n}]}}` : `{"n":${n},"nested":{"list":[${n}]}}`);
+
+  describe.each(EDGES)('%s: %s', (_, sent, stored) => {
+    it('RTIF: PUT stores it as jsonb stores it, GET returns that', async () => {
+      const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('exact'), run_id: 'r', task_id: 't' });
+      const res = await putText(ti.id, doc(sent, true));
+      expect(res.status).toBe(201);
+      expect(await storedText(ti.dag_id)).toBe(doc(stored, true));
+      expect(await readBackText(ti.id)).toBe(doc(stored, false));
+    });
+
+    it('XCom: POST stores it, GET returns it (in an object and as the bare value)', async () => {
+      const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('exact'), run_id: 'r', task_id: 't' });
+      const path = `/execution/xcoms/${ti.dag_id}/r/t/`;
+      expect((await sendText('POST', `${path}k`, doc(sent, true), ti.id)).status).toBe(201);
+      expect((await sendText('POST', `${path}bare`, sent, ti.id)).status).toBe(201);
+      const stored_ = await withDirect(async (c) => (await c.query('select key, value::text as v from xcom where dag_id = $1 order by key', [ti.dag_id])).rows);
+      expect(stored_).toEqual([
+        { key: 'bare', v: stored },
+        { key: 'k', v: doc(stored, true) },
+      ]);
+      const read = await http(t.baseUrl, 'GET', `${path}k`, undefined, bearer(await executionToken(ti.id)));
+      expect(read.text).toBe(`{"key":"k","value":${doc(stored, false)}}`);
+      const bare = await http(t.baseUrl, 'GET', `${path}bare`, undefined, bearer(await executionToken(ti.id)));
+      expect(bare.text).toBe(`{"key":"bare","value":${stored}}`);
+    });
+
+    it('dag_run.conf: the control plane stores it, PATCH /run returns it in the run context', async () => {
+      const dagId = uniqueId('exact');
+      const create = await sendText('POST', '/api/v1/task-instances', `{"dag_id": "${dagId}", "run_id": "r", "task_id": "t", "conf": ${doc(sent, true)}}`);
+      expect(create.status).toBe(201);
+      const conf = await withDirect(async (c) => (await c.query('select conf::text as t from dag_run where dag_id = $1', [dagId])).rows[0]?.t as string);
+      expect(conf).toBe(doc(stored, true));
+      const id = (JSON.parse(create.text) as { id: string }).id;
+      const run = await http(t.baseUrl, 'PATCH', `/execution/task-instances/${id}/run`, runBody());
+      expect(run.status).toBe(200);
+      expect(member(run.text, 'dag_run', 'conf')).toBe(doc(stored, false));
+    });
+  });
+
+  // Documents, not numbers: [what, as sent, as stored and returned].
+  describe.each<[string, string, string]>([
+    ['unicode escapes are decoded (jsonb stores the characters)', '{"s": "caf\\u00e9 \\ud83d\\ude00 \\n"}', '{"s": "café 😀 \\n"}'],
+    ['duplicate keys: the last one wins (as in JSON.parse, Python and jsonb)', '{"a": 1, "b": 2, "a": 1.50}', '{"a": 1.50, "b": 2}'],
+    [
+      'nesting and mixed types',
+      '{"a": [1.0, {"b": [null, true, "x", 12345678901234567890]}], "c": {}}',
+      '{"a": [1.0, {"b": [null, true, "x", 12345678901234567890]}], "c": {}}',
+    ],
+  ])('%s', (_, sent, stored) => {
+    const compact = (text: string) => stringifyExactJson(parseExactJson(text));
+
+    it('RTIF', async () => {
+      const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('exact'), run_id: 'r', task_id: 't' });
+      expect((await putText(ti.id, sent)).status).toBe(201);
+      expect(await storedText(ti.dag_id)).toBe(stored);
+      expect(await readBackText(ti.id)).toBe(compact(stored));
+    });
+
+    it('XCom', async () => {
+      const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('exact'), run_id: 'r', task_id: 't' });
+      expect((await sendText('POST', `/execution/xcoms/${ti.dag_id}/r/t/k`, sent, ti.id)).status).toBe(201);
+      const read = await http(t.baseUrl, 'GET', `/execution/xcoms/${ti.dag_id}/r/t/k`, undefined, bearer(await executionToken(ti.id)));
+      expect(read.text).toBe(`{"key":"k","value":${compact(stored)}}`);
+    });
+
+    it('dag_run.conf', async () => {
+      const create = await sendText('POST', '/api/v1/task-instances', `{"dag_id": "${uniqueId('exact')}", "run_id": "r", "task_id": "t", "conf": ${sent}}`);
+      expect(create.status).toBe(201);
+      const run = await http(t.baseUrl, 'PATCH', `/execution/task-instances/${(JSON.parse(create.text) as { id: string }).id}/run`, runBody());
+      expect(member(run.text, 'dag_run', 'conf')).toBe(compact(stored));
+    });
+  });
+
+  it('deferral: trigger and next_kwargs keep their numbers as written, and /run returns next_kwargs so on resume', async () => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('exact'), run_id: 'r', task_id: 't' });
-    const res = await putText(ti.id, `{"n": ${sent}, "nested": {"list": [${sent}]}}`);
-    expect(res.status).toBe(201);
-    expect(await storedText(ti.dag_id)).toBe(`{"n": ${stored}, "nested": {"list": [${stored}]}}`);
-    expect(await readBackText(ti.id)).toBe(`{"n":${returned},"nested":{"list":[${returned}]}}`);
+    expect((await http(t.baseUrl, 'PATCH', `/execution/task-instances/${ti.id}/run`, runBody())).status).toBe(200);
+    // In jsonb's key order (shorter keys first), so that the stored text can be compared as sent.
+    const kwargs = '{"id": 12345678901234567890, "ratio": 1.50, "timeout": 60.0}';
+    const defer = await sendText(
+      'PATCH',
+      `/execution/task-instances/${ti.id}/state`,
+      `{"state": "deferred", "classpath": "x.Trigger", "trigger_kwargs": ${kwargs}, "next_method": "execute_complete", "next_kwargs": ${kwargs}}`,
+    );
+    expect(defer.status).toBe(204);
+    const rows = await withDirect(
+      async (c) =>
+        (
+          await c.query(
+            'select ti.next_kwargs::text as next, tr.kwargs::text as trig from task_instance ti join trigger tr on tr.id = ti.trigger_id where ti.id = $1',
+            [ti.id],
+          )
+        ).rows,
+    );
+    expect(rows).toEqual([{ next: kwargs, trig: kwargs }]);
+    await withDirect((c) => c.query("update task_instance set state = 'queued' where id = $1", [ti.id]));
+    const resume = await http(t.baseUrl, 'PATCH', `/execution/task-instances/${ti.id}/run`, runBody());
+    expect(resume.status).toBe(200);
+    expect(member(resume.text, 'next_kwargs')).toBe(stringifyExactJson(parseExactJson(kwargs)));
   });
 
   it('redaction still applies around exact numbers, and an exact number under a sensitive key is redacted', async () => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('exact'), run_id: 'r', task_id: 't' });
     expect((await putText(ti.id, '{"api_token": 12345678901234567890, "id": 12345678901234567890}')).status).toBe(201);
     expect(await storedText(ti.dag_id)).toBe('{"id": 12345678901234567890, "api_token": "***"}');
-  });
-
-  it('duplicate keys: the last one wins (as in JSON.parse, Python and jsonb)', async () => {
-    const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('exact'), run_id: 'r', task_id: 't' });
-    expect((await putText(ti.id, '{"a": 1, "a": 12345678901234567890}')).status).toBe(201);
-    expect(await storedText(ti.dag_id)).toBe('{"a": 12345678901234567890}');
   });
 
   it('a leading byte-order mark is ignored (RFC 8259 §8.1)', async () => {

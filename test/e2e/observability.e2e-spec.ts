@@ -1,3 +1,5 @@
+import { MikroORM } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { parseMetrics, sampleValue } from '../support/metrics-text';
 import { createTaskInstance, LogCapture, problemHttp, startTestApp, type TestApp, uniqueId } from '../support/test-app';
@@ -39,13 +41,15 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
     const before = await scrape();
     const verified = sampleValue(before, 'auth_token_verifications_total', { outcome: 'verified' });
     const hits = sampleValue(before, 'auth_token_verifications_total', { outcome: 'cache_hit' });
+    const entries = sampleValue(before, 'auth_token_cache_entries');
     for (let i = 0; i < 3; i++) {
       expect((await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { i }, { authorization: `Bearer ${token}` })).status).toBe(201);
     }
     const after = await scrape();
     expect(sampleValue(after, 'auth_token_verifications_total', { outcome: 'verified' }) - verified).toBe(1);
     expect(sampleValue(after, 'auth_token_verifications_total', { outcome: 'cache_hit' }) - hits).toBe(2);
-    expect(sampleValue(after, 'auth_token_cache_entries')).toBeGreaterThanOrEqual(1);
+    // The new token is one more entry (earlier tokens of this app, such as the admin's, were already there).
+    expect(sampleValue(after, 'auth_token_cache_entries') - entries).toBe(1);
   });
 
   it('echoes a given correlation-id and writes exactly one request line carrying it', async () => {
@@ -179,8 +183,34 @@ describe('observability: correlation ids, JSON logs, metrics, probes', () => {
       expect(names).toContain(name);
     }
     expect(sampleValue(samples, 'db_pool_connections_max')).toBe(t.config.database.poolMax);
-    expect(sampleValue(samples, 'db_pool_connections_used')).toBeGreaterThanOrEqual(0);
     expect((await problemHttp(t.baseUrl, 'GET', '/metrics')).text).toContain('# TYPE db_retry_budget_refusals_total counter');
+  });
+
+  it('counts a pool connection as used while a unit of work holds it, and as free again once it is released', async () => {
+    const pool = async () => {
+      const samples = await scrape();
+      return { used: sampleValue(samples, 'db_pool_connections_used'), free: sampleValue(samples, 'db_pool_connections_free') };
+    };
+    const before = await pool();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const em = t.app.get(MikroORM).em.fork() as EntityManager;
+    const work = em.transactional(async (tx) => {
+      await tx.execute('select 1');
+      holding();
+      await released;
+    });
+    await held;
+    const during = await pool();
+    release();
+    await work;
+    const after = await pool();
+    expect(during.used - before.used).toBe(1);
+    // Released to the pool, not closed: the connection that was lent is idle again.
+    expect(after.used).toBe(before.used);
+    expect(after.free).toBe(during.free + 1);
   });
 
   it('counts the seconds the event loop was busy, growing with work done between scrapes', async () => {

@@ -99,7 +99,7 @@ describe('start-up failures name what failed, where, and the fix (the real proce
   it('an invalid setting names the variable on stderr too', async () => {
     const { code, line } = await failedStart({ PORT: 'eighty', JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: testDatabaseUrl() });
     expect(code).toBe(2);
-    expect(line).toMatch(/^start-up failed: invalid configuration: PORT: .*Fix the variables named \(README, "Settings"\)\.$/);
+    expect(line).toMatch(/^start-up failed: invalid configuration: PORT: .*Fix the variables named \(docs\/settings\.md\)\.$/);
   });
 
   it.each([
@@ -159,7 +159,8 @@ describe('start-up failures name what failed, where, and the fix (the real proce
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(existsSync(join(work, 'data', 'dev-jwt-secret'))).toBe(false);
       const token = /\n([\w-]+\.[\w-]+\.[\w-]+)\n/.exec(first.stdout())![1];
-      await expect(jwtVerify(token, new TextEncoder().encode('an-old-development-secret-of-more-than-32-chars'))).resolves.toBeDefined();
+      const { payload } = await jwtVerify(token, new TextEncoder().encode('an-old-development-secret-of-more-than-32-chars'));
+      expect([payload.sub, payload.scope, (payload.exp ?? 0) - (payload.iat ?? 0)]).toEqual(['dev-admin', 'admin', 7 * 86_400]);
     });
 
     it('npm run token signs with that secret without building, and the running service accepts it', async () => {

@@ -2,25 +2,57 @@ import { isExactNumber, MAX_NUMBER_DIGITS, parseExactJson, printedDigits, string
 import { inspectJsonBody, jsonDepth } from '../../src/common/json/json-inspection';
 
 describe('parseExactJson', () => {
+  // [as written, kept as its source text]: a number stays a plain number only when JSON.stringify
+  // writes it back byte for byte.
   it.each<[string, boolean]>([
     ['12345678901234567890', true],
     ['9007199254740993', true],
-    ['9007199254740992', false], // 2^53: a double holds it
+    ['9007199254740992', false], // 2^53: a double holds it and prints it back the same
+    ['-9007199254740993', true],
     ['0.1000000000000000055511151231257827', true],
     ['123456789.123456789', true],
-    ['123456789.12345678', false], // 17 digits whose double prints back the same: nothing to keep
+    ['123456789.12345678', false], // 17 digits whose double prints back the same
     ['1e400', true],
     ['1e-400', true],
-    ['1E2', false], // 100 exactly: stays a number (jsonb prints 100 either way)
-    ['1.0', false],
-    ['-0', false],
+    ['1E2', true], // the value a double holds, but respelled (100) on the way out
+    ['1e2', true],
+    ['1.5e-7', false], // JavaScript's own spelling of that double
+    ['1.0', true],
+    ['1.50', true],
+    ['-1.0', true],
+    ['10.000', true],
+    ['0.0', true],
+    ['-0', true],
+    ['-0.0', true],
+    ['0.0000001', true], // JavaScript writes 1e-7
+    ['0.000001', false],
     ['0.30000000000000004', false], // the shortest spelling of a double round-trips
-    ['1e-7', false],
+    ['0.1', false],
+    ['1.05', false],
+    ['100', false],
+    ['-3', false],
+    ['0', false],
     ['42', false],
   ])('%s kept as its source text: %s', (text, exact) => {
     const value = (parseExactJson(`{"n":${text}}`) as { n: unknown }).n;
     expect(isExactNumber(value)).toBe(exact);
-    if (exact) expect(stringifyExactJson({ n: value as never })).toBe(`{"n":${text}}`);
+    // Either way the number is written back as it was written.
+    expect(stringifyExactJson({ n: value as never })).toBe(`{"n":${text}}`);
+  });
+
+  it('the pre-scan never lets a respelled number through plain JSON.parse: every number of a document round-trips', () => {
+    const numbers = ['1.0', '2.50', '-0', '1E2', '0.0000001', '12345678901234567890', '0.1', '7', '-0.5', '1.05', '100', '0.000001'];
+    for (const n of numbers) {
+      // Alone, among plain numbers, nested, and at the top level.
+      for (const text of [`${n}`, `[1,${n},2]`, `{"a":{"b":[${n}]},"c":"text 1.5"}`]) expect(stringifyExactJson(parseExactJson(text))).toBe(text);
+    }
+  });
+
+  it('unicode escapes, nested documents and duplicate keys (the last one wins, as in JSON.parse and jsonb)', () => {
+    expect(stringifyExactJson(parseExactJson('{"s":"caf\\u00e9 \\ud83d\\ude00","a":[{"b":[1.0,{"c":-0}]}]}'))).toBe(
+      '{"s":"café 😀","a":[{"b":[1.0,{"c":-0}]}]}',
+    );
+    expect(stringifyExactJson(parseExactJson('{"a":1,"b":2,"a":1.50}'))).toBe('{"a":1.50,"b":2}');
   });
 
   it('parses a body with no possibly inexact number with plain JSON.parse semantics', () => {

@@ -71,7 +71,7 @@ export function configureHttp(app: INestApplication, config: AppConfig, observer
       // and store them silently.
       verify: (req, _res, buffer) => {
         if (!isUtf8(buffer)) throw new InvalidUtf8Error();
-        // Kept (not copied) for routes that must re-read the exact text (LosslessJsonBody).
+        // Kept (not copied) for routes that bound their own body size (XCom values); never re-parsed.
         (req as Request).rawBody = buffer;
       },
     }),
@@ -84,7 +84,8 @@ export function configureHttp(app: INestApplication, config: AppConfig, observer
 const UTF8_BOM = '\uFEFF';
 
 /**
- * Parses the JSON body with every number kept exactly (`parseExactJson`). Any JSON value parses
+ * Parses the JSON body, once per request, with every number kept as written (`parseExactJson`,
+ * the rule every stored document follows; no route parses the bytes again). Any JSON value parses
  * (a top-level string, number or null reaches the route, which answers 422 with a validation
  * problem, as Airflow does); an empty body leaves `req.body` undefined (the route says "an empty
  * body", it never becomes `{}`); whitespace alone is malformed JSON. One leading byte-order mark is

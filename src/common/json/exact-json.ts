@@ -1,23 +1,32 @@
 /**
- * JSON whose numbers survive JavaScript: a body's numbers reach PostgreSQL (`jsonb`, which keeps
- * any number exactly) and come back out with the value the client sent, even where a double would
- * change it (integers beyond 2^53, 17+ significant digits, 1e400).
+ * The one rule for JSON the service stores (RTIF, XCom, dag-run `conf`, trigger and `next_kwargs`
+ * arguments, and what comes later, such as variables), and the one parser that applies it.
  *
- * How: Node 24's `JSON.parse(text, reviver)` hands the reviver each primitive's source text
- * (`context.source`); a number whose value a double would change is kept as `JSON.rawJSON(source)`,
- * which `JSON.stringify` writes back verbatim. Every other number stays a plain `number`, so
- * validators and code that expect numbers see numbers. A regular expression first looks for a
- * number that could be changed at all (16 digits or dots in a row, or an exponent); a body without
- * one, the common case, is parsed by plain `JSON.parse` at no extra cost (bench/json-exact.mjs).
+ * **The rule: a number is kept as written.** Node 24's `JSON.parse(text, reviver)` hands the
+ * reviver each primitive's source text (`context.source`). A number stays a plain JavaScript
+ * `number` only when `JSON.stringify` would write it back byte for byte (`42`, `0.5`, `-3`);
+ * any other spelling (`1.0`, `1.50`, `-0`, `1E2`, `1e400`, `12345678901234567890`,
+ * `0.1000000000000000055511151231257827`) is kept as `JSON.rawJSON(source)`, which
+ * `JSON.stringify` writes back verbatim. So a number is never rounded, widened or respelled on its
+ * way through the service, and the same text parses the same way wherever it is parsed: the HTTP
+ * body parser (`src/common/http/configure-http.ts`, once per request, for every route) and every
+ * read of a stored document (`JsonTextType`, `ExactJsonType`).
  *
- * What "exactly" means: the numeric value. PostgreSQL's `jsonb` stores a number as `numeric` and
- * prints it in its own spelling (`1E2` → `100`, `1e400` → 401 digits, `-0` → `0`, `1.0` stays
- * `1.0`), as Airflow's PostgreSQL does. Duplicate keys: the last one wins, as in `JSON.parse`,
- * Python's `json` and `jsonb`.
+ * **What PostgreSQL does with it.** Stored documents are `jsonb`, which keeps a number as
+ * `numeric`: the value and its written fraction digits survive (`1.0`, `1.50`, `0.1`, integers of
+ * any length), but `numeric` has its own spelling for the rest: no exponent (`1E2` → `100`,
+ * `1.5e-7` → `0.00000015`, `1e400` → 401 digits) and no negative zero (`-0` → `0`). A read returns
+ * what `jsonb` prints, exactly; Airflow on PostgreSQL stores the same `jsonb` and answers the same.
+ * Python's `json` writes floats in plain decimal (`1.0`, `0.25`) except beyond 1e16 or below 1e-4,
+ * so what a Task SDK sends comes back byte for byte.
  *
- * Used by the HTTP body parser (src/common/http/configure-http.ts) for every route; a module that
- * stores client JSON (RTIF, XCom) adds: `redactJson`-style walks that treat `isExactNumber` values
- * as leaves, `JsonTextType` for its jsonb column, and `parseExactJson` on what it reads back.
+ * **Duplicate keys**: the last one wins, as in `JSON.parse`, Python's `json` and `jsonb`; the
+ * document is stored and returned without the earlier ones.
+ *
+ * Code that walks a parsed document treats `isExactNumber` values as leaves (they are frozen
+ * null-prototype objects to `typeof`). A document that goes through class-transformer (a DTO
+ * field holding free JSON) must be taken from the plain body (`@Transform(({ obj }) => obj.field)`):
+ * class-transformer copies a `JSON.rawJSON` leaf into a plain `{"rawJSON": …}` object.
  */
 
 /** A JSON value as parsed here: plain JSON, plus exact numbers (`JSON.rawJSON` objects) as leaves. */
@@ -29,8 +38,22 @@ export interface ExactNumber {
   readonly rawJSON: string;
 }
 
-/** Any text in which some number token may have a value a double cannot hold. */
-const POSSIBLY_INEXACT = /\d[\d.]{15}|\d[eE]/;
+/**
+ * Text in which some number token may be spelled otherwise than `JSON.stringify` writes its double.
+ * A token without any of these is plain decimal with at most 15 significant digits, no trailing
+ * fraction zero, not `-0` and at least 1e-6 in magnitude: its double holds it exactly and
+ * prints back the same (15 digits is the precision every double keeps), so plain `JSON.parse`
+ * returns the same document as the reviver. The test also fires inside strings; that only costs
+ * the reviver, never a wrong value.
+ *
+ * - `\d[eE]`: an exponent;
+ * - `\d[\d.]{15}`: 16 digits or dots in a row (more significant digits than a double keeps, or
+ *   an integer beyond 1e21, which JavaScript writes with an exponent);
+ * - `\.\d*0(?!\d)`: a fraction ending in zero (`1.0`, `1.50`);
+ * - `-0(?![\d.])`: negative zero;
+ * - `\.0{6}`: below 1e-6 (JavaScript writes `1e-7`).
+ */
+const POSSIBLY_RESPELLED = /\d[eE]|\d[\d.]{15}|\.\d*0(?!\d)|-0(?![\d.])|\.0{6}/;
 
 /**
  * At most this many digits in a number as PostgreSQL prints it (1e400: 401). A short spelling can
@@ -59,18 +82,16 @@ export function isExactNumber(value: unknown): value is ExactNumber {
 function reviver(this: unknown, _key: string, value: unknown, context?: ReviverContext): unknown {
   if (typeof value !== 'number') return value;
   const source = context?.source;
-  if (source === undefined) return value;
-  const text = JSON.stringify(value);
-  if (text === source || (text !== 'null' && sameDecimal(text, source))) return value;
+  if (source === undefined || String(value) === source) return value;
   return JSON.rawJSON(source);
 }
 
 /**
- * Parses JSON text, keeping every number whose value a double would change as an exact number.
- * Throws `SyntaxError` on malformed text, like `JSON.parse`.
+ * Parses JSON text, keeping every number `JSON.stringify` would not write back as sent as an exact
+ * number (see the rule above). Throws `SyntaxError` on malformed text, like `JSON.parse`.
  */
 export function parseExactJson(text: string): ExactJsonValue {
-  return (POSSIBLY_INEXACT.test(text) ? JSON.parse(text, reviver) : JSON.parse(text)) as ExactJsonValue;
+  return (POSSIBLY_RESPELLED.test(text) ? JSON.parse(text, reviver) : JSON.parse(text)) as ExactJsonValue;
 }
 
 /** Serialises a value from `parseExactJson` (exact numbers verbatim). */
@@ -78,36 +99,7 @@ export function stringifyExactJson(value: ExactJsonValue): string {
   return JSON.stringify(value);
 }
 
-interface Decimal {
-  negative: boolean;
-  /** Significant digits, no leading or trailing zeros ('' for zero). */
-  digits: string;
-  /** Power of ten of the last significant digit. */
-  exponent: number;
-}
-
 const NUMBER = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
-
-function decimalOf(text: string): Decimal | undefined {
-  const m = NUMBER.exec(text);
-  if (!m) return undefined;
-  const fraction = m[3] ?? '';
-  const all = (m[2] + fraction).replace(/^0+/, '');
-  const digits = all.replace(/0+$/, '');
-  // Beyond ±1e15 the exponent is meaningless for any digit count a body can carry.
-  const written = Number(m[4] ?? '0');
-  if (!Number.isSafeInteger(written)) return { negative: m[1] === '-', digits, exponent: written > 0 ? Infinity : -Infinity };
-  return { negative: m[1] === '-', digits, exponent: written - fraction.length + (all.length - digits.length) };
-}
-
-/** Whether two JSON number spellings have the same value (-0 and 0 count as equal, as in `numeric`). */
-function sameDecimal(a: string, b: string): boolean {
-  const x = decimalOf(a);
-  const y = decimalOf(b);
-  if (!x || !y) return false;
-  if (x.digits === '' || y.digits === '') return x.digits === y.digits;
-  return x.negative === y.negative && x.digits === y.digits && x.exponent === y.exponent;
-}
 
 /**
  * How many digits PostgreSQL prints for this JSON number (`numeric` output: no exponent, the

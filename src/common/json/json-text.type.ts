@@ -9,7 +9,10 @@ import { Type } from '@mikro-orm/core';
  * happens: the text goes to PostgreSQL as a literal that `jsonb` parses (exactly), and reads select
  * `column::text`, which node-postgres passes through as a string. A document is also one opaque
  * value to MikroORM, so keys such as `"constructor"` or `"__entity"` cannot be misread by
- * `em.upsert`'s data walk.
+ * `em.upsert`'s data walk. The column type of every stored JSON document (RTIF, XCom, `dag_run.conf`,
+ * `next_kwargs`, trigger arguments): MikroORM's insert, update and upsert walk (and write into)
+ * object data, which exact numbers (frozen `JSON.rawJSON` leaves) do not survive, while text
+ * passes untouched. A raw `select *` returns the parsed `jsonb`: select `column::text` there too.
  *
  * @example
  * \@Property({ type: JsonTextType, columnType: 'jsonb' })

@@ -1,32 +1,8 @@
-/** A JSON value as stored in a jsonb column. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+import type { ExactJsonObject, ExactJsonValue } from './exact-json';
 
 /**
- * Hands a JSON document to MikroORM as one opaque value. `em.upsert` walks plain-object data as if
- * it were query parameters, reading `constructor.name`, `__entity`, `__reference` and calling
- * methods on what it finds, so client keys such as `"constructor"` or `"__entity"` would crash the
- * write (500) or be misread. The driver serialises values with `JSON.stringify`, which uses
- * `toJSON`, so the stored document is `value` exactly.
+ * A JSON value as stored in a jsonb column and as the service parses it: numbers kept as written
+ * (`JSON.rawJSON` leaves where `JSON.stringify` would respell them, see `exact-json.ts`).
  */
-class OpaqueJson {
-  constructor(private readonly value: JsonValue) {}
-  toJSON(): JsonValue {
-    return this.value;
-  }
-
-  /**
-   * `em.upsert` deep-copies its data (MikroORM's `clone`, which calls a `clone()` method when there
-   * is one). A copy would rebuild `JSON.rawJSON` leaves (exact numbers, `parseJsonLossless`) as
-   * plain `{"rawJSON": "…"}` objects and store that; the wrapped document is never mutated, so the
-   * wrapper is its own copy.
-   */
-  clone(): this {
-    return this;
-  }
-}
-
-/** Wraps a document for a `json` property of `em.upsert` data (see `OpaqueJson`). */
-export function opaqueJson<T extends JsonValue>(value: T): T {
-  return new OpaqueJson(value) as unknown as T;
-}
+export type JsonValue = ExactJsonValue;
+export type JsonObject = ExactJsonObject;

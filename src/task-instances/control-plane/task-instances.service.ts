@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
+import { stringifyExactJson } from '../../common/json/exact-json';
 import { DagRun } from '../../dag-runs/dag-run.entity';
 import type { CreateTaskInstanceDto } from './dto/create-task-instance.dto';
 import { TaskInstance } from '../task-instance.entity';
@@ -36,7 +37,7 @@ export class TaskInstancesService {
         dataIntervalStart: dto.data_interval_start ? new Date(dto.data_interval_start) : null,
         dataIntervalEnd: dto.data_interval_end ? new Date(dto.data_interval_end) : null,
         runType,
-        conf: dto.conf ?? {},
+        conf: stringifyExactJson(dto.conf ?? {}),
       })
       .onConflict(['dagId', 'runId'])
       .ignore()

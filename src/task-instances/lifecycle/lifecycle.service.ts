@@ -2,6 +2,8 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { TaskStartHooks } from '../../common/task-start/task-start.hooks';
 import { Injectable, Logger } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
+import { parseExactJson, stringifyExactJson } from '../../common/json/exact-json';
+import type { JsonObject } from '../../common/json/json-value';
 import { DagRun } from '../../dag-runs/dag-run.entity';
 import type { TIHeartbeatInfo } from './dto/heartbeat.dto';
 import { PrevSuccessfulDagRunResponse } from './dto/previous-successful-dag-run.dto';
@@ -110,7 +112,11 @@ export class LifecycleService {
       variables: [],
       connections: [],
       ...(ti.nextMethod != null
-        ? { next_method: ti.nextMethod, next_kwargs: ti.nextKwargs ?? null, start_date: ti.startDate ? ti.startDate.toISOString() : null }
+        ? {
+            next_method: ti.nextMethod,
+            next_kwargs: ti.nextKwargs == null ? null : (parseExactJson(ti.nextKwargs) as JsonObject | string),
+            start_date: ti.startDate ? ti.startDate.toISOString() : null,
+          }
         : {}),
       xcom_keys_to_clear: contributed.xcomKeysToClear,
       should_retry: previousState === 'restarting' || (ti.maxTries !== 0 && ti.tryNumber <= ti.maxTries),
@@ -228,7 +234,7 @@ export class LifecycleService {
     const now = new Date();
     const triggerId = (await this.em.insert(Trigger, {
       classpath: payload.classpath,
-      kwargs: payload.trigger_kwargs ?? {},
+      kwargs: stringifyExactJson(payload.trigger_kwargs ?? {}),
       createdDate: now,
       queue: payload.queue ?? null,
     })) as number;
@@ -241,7 +247,7 @@ export class LifecycleService {
         state: 'deferred',
         triggerId,
         nextMethod: payload.next_method,
-        nextKwargs: payload.next_kwargs ?? {},
+        nextKwargs: stringifyExactJson(payload.next_kwargs ?? {}),
         triggerTimeout: timeoutMs !== undefined ? new Date(now.getTime() + timeoutMs) : null,
         updatedAt: now,
         ...(payload.rendered_map_index !== undefined ? { renderedMapIndex: payload.rendered_map_index } : {}),
@@ -266,7 +272,7 @@ export class LifecycleService {
         state: 'awaiting_input',
         triggerId: null,
         nextMethod: payload.next_method,
-        nextKwargs: payload.next_kwargs ?? null,
+        nextKwargs: payload.next_kwargs == null ? null : stringifyExactJson(payload.next_kwargs),
         triggerTimeout: timeoutMs !== undefined ? new Date(now.getTime() + timeoutMs) : null,
         updatedAt: now,
         ...(payload.rendered_map_index !== undefined ? { renderedMapIndex: payload.rendered_map_index } : {}),

@@ -1,5 +1,5 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import type { JsonObject } from '../../common/json/json-value';
+import { JsonTextType } from '../../common/json/json-text.type';
 
 /** A trigger a deferred task waits on. A triggerer (not part of this service) runs it. */
 @Entity({ tableName: 'trigger' })
@@ -10,9 +10,9 @@ export class Trigger {
   @Property({ type: 'string', length: 1000 })
   classpath!: string;
 
-  /** The trigger's constructor arguments: an object, or a string the worker encrypted. */
-  @Property({ type: 'json' })
-  kwargs!: JsonObject | string;
+  /** The trigger's constructor arguments as JSON text (`JsonTextType`): an object, or the JSON string the worker encrypted. */
+  @Property({ type: JsonTextType, columnType: 'jsonb' })
+  kwargs!: string;
 
   @Property({ type: 'Date', columnType: 'timestamptz' })
   createdDate!: Date;

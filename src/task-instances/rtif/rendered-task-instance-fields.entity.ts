@@ -1,7 +1,6 @@
 import { PrimaryKeyProp } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 import { JsonTextType } from '../../common/json/json-text.type';
-import type { JsonObject } from '../../common/json/json-value';
 
 export const RTIF_KEY_FIELDS = ['dagId', 'taskId', 'runId', 'mapIndex'] as const;
 
@@ -30,8 +29,9 @@ export class RenderedTaskInstanceFields {
   @Property({ type: JsonTextType, columnType: 'jsonb' })
   renderedFields!: string;
 
-  @Property({ type: 'json', nullable: true })
-  k8sPodYaml?: JsonObject | null;
+  /** JSON text; always null here (no Kubernetes executor pod to render). */
+  @Property({ type: JsonTextType, columnType: 'jsonb', nullable: true })
+  k8sPodYaml?: string | null;
 
   /** Set explicitly on every write: `em.upsert` skips `onUpdate` hooks. */
   @Property({ type: 'Date', columnType: 'timestamptz' })

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { JSON_VALUE_SCHEMA } from '../../common/json/json-value.schema';
-import type { LosslessJson } from '../../common/json/lossless-json';
+import type { ExactJsonValue } from '../../common/json/exact-json';
 
 /** Airflow's `XComResponse`. */
 @ApiSchema({ name: 'XComResponse' })
@@ -9,7 +9,7 @@ export class XComResponse {
   key: string;
 
   @ApiProperty({ ...JSON_VALUE_SCHEMA, example: { rows: 42, files: ['a.csv'] }, description: 'The value as it was set (numbers exactly as sent).' })
-  value: LosslessJson;
+  value: ExactJsonValue;
 }
 
 export class XComMessageResponse {

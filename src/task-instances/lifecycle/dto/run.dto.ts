@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { DagRun } from '../../../dag-runs/dag-run.entity';
+import { parseExactJson } from '../../../common/json/exact-json';
 import type { JsonObject } from '../../../common/json/json-value';
 import { DAG_RUN_STATES, DAG_RUN_TYPES, type DagRunState, type DagRunType } from '../../task-instance-state';
 import { IsAwareDateTime } from './lifecycle.validators';
@@ -74,7 +75,7 @@ export class DagRunContext {
       clear_number: run.clearNumber,
       run_type: run.runType,
       state: run.state,
-      conf: run.conf,
+      conf: parseExactJson(run.conf) as JsonObject,
       triggering_user_name: null,
       consumed_asset_events: [],
       partition_key: null,

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema, getSchemaPath } from '@nestjs/swagger';
 import { IsIn, IsNumber, IsObject, IsOptional, IsString, Length, MaxLength, Min, ValidateIf } from 'class-validator';
+import { Transform } from 'class-transformer';
 import type { JsonObject } from '../../../common/json/json-value';
 import { IsArrayOfObjects, IsAwareDateTime, IsIsoDuration, IsObjectOrString } from './lifecycle.validators';
 
@@ -147,6 +148,9 @@ export class TIDeferredStatePayload {
   })
   @IsOptional()
   @IsObjectOrString()
+  // The document as parsed: class-transformer would copy an exact number (`1.0`, see exact-json.ts)
+  // into a plain {"rawJSON": …} object and store that.
+  @Transform(({ obj }) => (obj as { trigger_kwargs?: unknown }).trigger_kwargs, { toClassOnly: true })
   trigger_kwargs?: JsonObject | string;
 
   @ApiPropertyOptional({
@@ -170,6 +174,9 @@ export class TIDeferredStatePayload {
   })
   @IsOptional()
   @IsObjectOrString()
+  // The document as parsed: class-transformer would copy an exact number (`1.0`, see exact-json.ts)
+  // into a plain {"rawJSON": …} object and store that.
+  @Transform(({ obj }) => (obj as { next_kwargs?: unknown }).next_kwargs, { toClassOnly: true })
   next_kwargs?: JsonObject | string;
 
   @ApiPropertyOptional(RENDERED_MAP_INDEX)
@@ -225,6 +232,8 @@ export class TIAwaitingInputStatePayload {
   })
   @ValidateIf((_, v) => v !== null && v !== undefined)
   @IsObject()
+  // As for a deferral: the document as parsed, exact numbers kept (see exact-json.ts).
+  @Transform(({ obj }) => (obj as { next_kwargs?: unknown }).next_kwargs, { toClassOnly: true })
   next_kwargs?: JsonObject | null;
 
   @ApiPropertyOptional(RENDERED_MAP_INDEX)
