@@ -37,7 +37,14 @@ export async function startTestApp(
   Logger.overrideLogger(process.env.TEST_LOGS === 'true' ? ['log', 'warn', 'error'] : ['error']);
   const logDestination = options.logDestination ?? (process.env.TEST_LOGS === 'true' ? undefined : errorLinesToStderr());
   const app = await createApp({ config, databaseUrl, imports: options.imports, logDestination });
-  await app.listen(0, '127.0.0.1');
+  try {
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    // A start-up check that fails after the modules initialised (an onApplicationBootstrap check)
+    // leaves the ORM's pool open; closed here, or it connects after jest tore the file down.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   const address = app.getHttpServer().address() as { port: number };
   return { app, config, baseUrl: `http://127.0.0.1:${address.port}`, close: () => app.close() };
 }
