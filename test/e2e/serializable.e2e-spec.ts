@@ -20,13 +20,13 @@ describe('DB_ISOLATION=serializable (real requests, real PostgreSQL)', () => {
     return count(after) - count(before);
   };
 
-  it('30 concurrent PUTs of RTIF on one task instance: all 201, one row equal to one body, and the 40001s were retried', async () => {
+  it('20 concurrent PUTs of RTIF on one task instance: all 201, one row equal to one body, and the 40001s were retried', async () => {
     const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('ser_rtif'), run_id: 'run', task_id: 'task' });
     const stats = t.app.get(UnitOfWorkStats);
     const before = stats.snapshot();
-    const bodies = Array.from({ length: 30 }, (_, i) => ({ writer: i }));
+    const bodies = Array.from({ length: 20 }, (_, i) => ({ writer: i }));
     const results = await Promise.all(bodies.map((b) => http(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, b)));
-    expect(results.map((r) => r.status)).toEqual(Array(30).fill(201));
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(201));
     const rows = await withDirect(
       async (c) => (await c.query('select rendered_fields from rendered_task_instance_fields where dag_id = $1', [ti.dag_id])).rows,
     );
