@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { TaskInstanceFrom } from '../common/auth/task-instance-source';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
 import { Idempotency, ReadUnitOfWork } from '../common/unit-of-work/idempotency.decorator';
@@ -34,6 +34,19 @@ const BAD_FILTERS = {
     { reason: 'Invalid regex', detail: 'The partition_key_pattern is not a valid regular expression.' },
   ],
 };
+
+/**
+ * A query parameter with a named example at the parameter itself: `@nestjs/swagger` moves a DTO
+ * property's `example` into the parameter's schema, and the walk-through (like Swagger UI's "Try
+ * it out") fills a parameter from its own examples.
+ */
+const exampleQuery = (name: string, example: string, required: boolean, description: string) =>
+  ApiQuery({ name, required, description, schema: { type: 'string' }, examples: { [name]: { value: example } } });
+const ApiAssetKeyQuery = () =>
+  applyDecorators(
+    exampleQuery('name', 'orders', false, 'The asset name. With uri: that asset; alone: active assets of that name.'),
+    exampleQuery('uri', 's3://warehouse/orders', false, 'The asset uri. With name: that asset; alone: active assets with that uri.'),
+  );
 
 function filterOf(q: AssetEventsByAssetQuery | AssetEventsByAliasQuery): AssetEventFilter {
   return {
@@ -72,6 +85,7 @@ export class ExecutionAssetsController {
       INVALID_QUERY,
     ],
   })
+  @exampleQuery('name', 'orders', true, 'The asset name.')
   async byName(@Query() q: AssetByNameQuery): Promise<AssetResponse> {
     return this.events.byName(q.name);
   }
@@ -83,10 +97,15 @@ export class ExecutionAssetsController {
     summary: 'Get an active asset by uri',
     success: { status: 200, type: AssetResponse, description: 'The asset.' },
     errors: [
-      { status: 404, description: 'No active asset has that uri.', examples: [{ reason: 'not_found', detail: 'Asset with URI s3://warehouse/orders not found' }] },
+      {
+        status: 404,
+        description: 'No active asset has that uri.',
+        examples: [{ reason: 'not_found', detail: 'Asset with URI s3://warehouse/orders not found' }],
+      },
       INVALID_QUERY,
     ],
   })
+  @exampleQuery('uri', 's3://warehouse/orders', true, 'The asset uri.')
   async byUri(@Query() q: AssetByUriQuery): Promise<AssetResponse> {
     return this.events.byUri(q.uri);
   }
@@ -100,7 +119,9 @@ export class ExecutionAssetsController {
     success: { status: 200, description: 'The assets, in registration order.' },
     errors: [INVALID_QUERY],
   })
-  @ApiOkResponse({ type: [AssetResponse], description: 'The assets, in registration order.' })
+  @ApiExtraModels(AssetResponse)
+  @ApiOkResponse({ description: 'The assets.', schema: { type: 'array', items: { $ref: getSchemaPath(AssetResponse) } } })
+  @exampleQuery('alias_name', 'daily_exports', true, 'The alias name.')
   async byAlias(@Query() q: AssetByAliasQuery): Promise<AssetResponse[]> {
     return this.events.byAlias(q.alias_name);
   }
@@ -131,6 +152,7 @@ export class ExecutionAssetEventsController {
       INVALID_QUERY,
     ],
   })
+  @ApiAssetKeyQuery()
   async byAsset(@Query() q: AssetEventsByAssetQuery): Promise<AssetEventsResponse> {
     return { asset_events: await this.events.eventsByAsset(q.name, q.uri, filterOf(q)) };
   }
@@ -144,6 +166,7 @@ export class ExecutionAssetEventsController {
     success: { status: 200, type: AssetEventsResponse, description: 'The events.' },
     errors: [BAD_FILTERS, INVALID_QUERY],
   })
+  @exampleQuery('name', 'daily_exports', true, 'The alias name.')
   async byAlias(@Query() q: AssetEventsByAliasQuery): Promise<AssetEventsResponse> {
     return { asset_events: await this.events.eventsByAlias(q.name, filterOf(q)) };
   }
@@ -201,6 +224,7 @@ export class AssetEventsAdminController {
       INVALID_QUERY,
     ],
   })
+  @ApiAssetKeyQuery()
   async list(@Query() q: AssetEventsByAssetQuery): Promise<AssetEventsResponse> {
     return { asset_events: await this.events.eventsByAsset(q.name, q.uri, filterOf(q)) };
   }

@@ -60,11 +60,16 @@ function destKey(event: JsonObject): AssetKey | undefined {
   return name !== undefined && uri !== undefined ? { name, uri } : undefined;
 }
 
-/** An outlet event's `partition_key`: null when absent; 422 when blank or longer than 250 (Airflow's ID_LEN). */
+/**
+ * An outlet event's `partition_key`: null when absent; 422 when blank or longer than 250 (Airflow's
+ * ID_LEN), or holding U+0000, which PostgreSQL text cannot store (Airflow's database refuses it too).
+ */
 function partitionKeyOf(event: JsonObject): string | null {
   const value = event.partition_key;
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || value.trim() === '' || Array.from(value).length > PARTITION_KEY_MAX_LENGTH) throw invalidPartitionKey();
+  if (typeof value !== 'string' || value.trim() === '' || Array.from(value).length > PARTITION_KEY_MAX_LENGTH || value.includes('\u0000')) {
+    throw invalidPartitionKey();
+  }
   return value;
 }
 
@@ -240,7 +245,10 @@ export class AssetEventsService implements TaskSuccessHookHandler {
       [sorted],
     );
     // A new statement: under READ COMMITTED it sees the rows a concurrent transaction committed while this one waited.
-    const rows = await em.execute<{ id: number; name: string }[]>(`select id, name from asset_alias where name in (select jsonb_array_elements_text(?::jsonb))`, [sorted]);
+    const rows = await em.execute<{ id: number; name: string }[]>(
+      `select id, name from asset_alias where name in (select jsonb_array_elements_text(?::jsonb))`,
+      [sorted],
+    );
     return new Map(rows.map((r) => [r.name, r.id]));
   }
 
@@ -314,14 +322,18 @@ export class AssetEventsService implements TaskSuccessHookHandler {
 
   /** The active asset by name (404 `Asset with name X not found`). Several active assets may share a name: the first registered. */
   async byName(name: string): Promise<AssetResponse> {
-    const rows = await this.em.execute<AssetRow[]>(`select name, uri, "group", extra::text as extra from asset where name = ? and active order by id limit 1`, [name]);
+    const rows = await this.em.execute<AssetRow[]>(`select name, uri, "group", extra::text as extra from asset where name = ? and active order by id limit 1`, [
+      name,
+    ]);
     if (rows.length === 0) throw assetNotFound('name', name);
     return toAsset(rows[0]);
   }
 
   /** The active asset by uri (404 `Asset with URI X not found`). */
   async byUri(uri: string): Promise<AssetResponse> {
-    const rows = await this.em.execute<AssetRow[]>(`select name, uri, "group", extra::text as extra from asset where uri = ? and active order by id limit 1`, [uri]);
+    const rows = await this.em.execute<AssetRow[]>(`select name, uri, "group", extra::text as extra from asset where uri = ? and active order by id limit 1`, [
+      uri,
+    ]);
     if (rows.length === 0) throw assetNotFound('URI', uri);
     return toAsset(rows[0]);
   }
@@ -352,7 +364,11 @@ export class AssetEventsService implements TaskSuccessHookHandler {
   /** Events emitted through the alias (Airflow's `by-asset-alias`). */
   async eventsByAlias(aliasName: string, filter: AssetEventFilter): Promise<AssetEventDto[]> {
     await this.checkPartitionFilters(filter);
-    return this.select('exists (select 1 from asset_alias_asset_event x join asset_alias al on al.id = x.alias_id where x.event_id = e.id and al.name = ?)', [aliasName], filter);
+    return this.select(
+      'exists (select 1 from asset_alias_asset_event x join asset_alias al on al.id = x.alias_id where x.event_id = e.id and al.name = ?)',
+      [aliasName],
+      filter,
+    );
   }
 
   /**
@@ -413,4 +429,3 @@ export class AssetEventsService implements TaskSuccessHookHandler {
     }));
   }
 }
-

@@ -15,14 +15,12 @@ export const ASSET_PROBLEMS = defineProblemCodes('assets', ProblemDto, {
   asset_event_invalid_regex: 400,
 });
 
-export const assetNotFound = (by: 'name' | 'URI', value: string) =>
-  ASSET_PROBLEMS.error('asset_not_found', `Asset with ${by} ${value} not found`, 'not_found');
+export const assetNotFound = (by: 'name' | 'URI', value: string) => ASSET_PROBLEMS.error('asset_not_found', `Asset with ${by} ${value} not found`, 'not_found');
 
 export const invalidPartitionKey = () =>
   ASSET_PROBLEMS.error('invalid_partition_key', 'partition_key must be a non-blank string of at most 250 characters', 'invalid_partition_key');
 
-export const missingAssetParameter = () =>
-  ASSET_PROBLEMS.error('asset_event_missing_parameter', 'name and uri cannot both be None', 'Missing parameter');
+export const missingAssetParameter = () => ASSET_PROBLEMS.error('asset_event_missing_parameter', 'name and uri cannot both be None', 'Missing parameter');
 
 export const exclusivePartitionFilters = () =>
   ASSET_PROBLEMS.error(

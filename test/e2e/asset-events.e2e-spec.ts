@@ -102,7 +102,10 @@ describe('asset events', () => {
       });
       const byAlias = await get(`/execution/asset-events/by-asset-alias?${q({ name: `${p}_alias` })}`);
       expect(byAlias.body.asset_events.map((e: any) => [e.asset, e.extra])).toEqual([
-        [{ name: `${p}_new`, uri: `s3://${p}/new`, group: 'asset', extra: {} }, { k: 1, j: 2 }],
+        [
+          { name: `${p}_new`, uri: `s3://${p}/new`, group: 'asset', extra: {} },
+          { k: 1, j: 2 },
+        ],
       ]);
       // The alias resolved to the asset it created; the created asset is not active until registered.
       expect((await get(`/execution/assets/by-alias?${q({ alias_name: `${p}_alias` })}`)).body).toEqual([
@@ -288,9 +291,27 @@ describe('asset events', () => {
         'Mutually exclusive parameters',
         'partition_key and partition_key_pattern cannot both be provided. Use partition_key for exact match or partition_key_pattern for regex filtering.',
       ],
-      ['an invalid regex', 'by-asset', { name: 'x', partition_key_pattern: '(unclosed' }, 'Invalid regex', 'The partition_key_pattern is not a valid regular expression.'],
-      ['an invalid regex (alias)', 'by-asset-alias', { name: 'x', partition_key_pattern: '[z-a]' }, 'Invalid regex', 'The partition_key_pattern is not a valid regular expression.'],
-      ['a pattern over 1000 characters', 'by-asset', { name: 'x', partition_key_pattern: 'a'.repeat(1001) }, 'Invalid regex', 'The partition_key_pattern is too long (max 1000 characters).'],
+      [
+        'an invalid regex',
+        'by-asset',
+        { name: 'x', partition_key_pattern: '(unclosed' },
+        'Invalid regex',
+        'The partition_key_pattern is not a valid regular expression.',
+      ],
+      [
+        'an invalid regex (alias)',
+        'by-asset-alias',
+        { name: 'x', partition_key_pattern: '[z-a]' },
+        'Invalid regex',
+        'The partition_key_pattern is not a valid regular expression.',
+      ],
+      [
+        'a pattern over 1000 characters',
+        'by-asset',
+        { name: 'x', partition_key_pattern: 'a'.repeat(1001) },
+        'Invalid regex',
+        'The partition_key_pattern is too long (max 1000 characters).',
+      ],
     ])('400 for %s', async (_label, path, params, reason, message) => {
       const res = await get(`/execution/asset-events/${path}?${q(params)}`);
       expect([res.status, res.body]).toEqual([400, { detail: { reason, message } }]);

@@ -20,7 +20,8 @@ const toInteger = ({ value }: { value: unknown }): unknown => (typeof value === 
 const toList = ({ value }: { value: unknown }): unknown => (value === undefined || Array.isArray(value) ? value : [value]);
 /** Airflow treats an empty `name` or `uri` as not given (`if name and uri`). */
 const emptyAsAbsent = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
-/** `k=v`, the key non-empty; the value may be empty or contain `=`. */
+/** `k=v`, the key non-empty; the value may be empty or contain `=`; no U+0000 (PostgreSQL text cannot hold it). */
+// eslint-disable-next-line no-control-regex -- matching U+0000 is the point
 const EXTRA_FILTER = /^[^=\u0000]+=[^\u0000]*$/;
 
 /** Airflow's `AssetResponse` (execution API): an asset as a task sees it. */
@@ -39,7 +40,12 @@ export class AssetEventDto {
   @ApiProperty({ type: String, format: 'date-time', example: '2026-12-06T10:05:00.000Z' }) timestamp: string;
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, example: { rows: 42 } }) extra: JsonObject | null;
   @ApiProperty({ type: AssetResponse }) asset: AssetResponse;
-  @ApiProperty({ type: 'array', items: { type: 'object' }, example: [], description: 'Dag runs the event triggered: always empty here (this service runs no scheduler).' })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object' },
+    example: [],
+    description: 'Dag runs the event triggered: always empty here (this service runs no scheduler).',
+  })
   created_dagruns: JsonObject[];
   @ApiProperty({ type: String, nullable: true, example: 'load' }) source_task_id: string | null;
   @ApiProperty({ type: String, nullable: true, example: 'etl' }) source_dag_id: string | null;
@@ -94,13 +100,15 @@ class AssetEventFilterQuery {
   })
   @IsOptional()
   @IsString()
+  // eslint-disable-next-line no-control-regex -- matching U+0000 is the point
   @Matches(/^[^\u0000]*$/, { message: 'partition_key_pattern must not contain U+0000' })
   partition_key_pattern?: string;
 
   @ApiPropertyOptional({
     type: [String],
     example: ['source=api'],
-    description: 'Only events whose `extra` has this top-level key with this (text) value, as `key=value`; repeat to AND several. An unknown key matches nothing.',
+    description:
+      'Only events whose `extra` has this top-level key with this (text) value, as `key=value`; repeat to AND several. An unknown key matches nothing.',
   })
   @IsOptional()
   @Transform(toList)
@@ -193,6 +201,7 @@ export class CreateAssetEventDto {
   @ValidateIf((_, v) => v !== null && v !== undefined)
   @IsString()
   @MaxLength(PARTITION_KEY_MAX_LENGTH)
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   @Matches(/^(?=.*\S)[^\u0000-\u001f\u007f]*$/, { message: 'partition_key must be non-blank, without control characters' })
   partition_key?: string | null;
 
