@@ -18,6 +18,7 @@ import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { buildOrmOptions } from './database/orm-options';
 import { TaskStartHooksModule } from './common/task-start/task-start.hooks';
+import { TaskSuccessHooksModule } from './common/task-success/task-success.hooks';
 import { TaskInstancesModule } from './task-instances/task-instances.module';
 import { XComModule } from './xcom/xcom.module';
 import { AssetsModule } from './assets/assets.module';
@@ -51,6 +52,7 @@ export class AppModule {
         AuthModule,
         ApiVersionModule.forRoot(buildVersionBundle()),
         TaskStartHooksModule,
+        TaskSuccessHooksModule,
         // Feature modules; their entities and settings are listed in src/features.ts.
         TaskInstancesModule,
         XComModule,

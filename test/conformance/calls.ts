@@ -1,4 +1,4 @@
-import { http } from '../support/test-app';
+import { http, uniqueId } from '../support/test-app';
 import { withDirect } from '../support/test-database';
 import { pydanticDatetime, pydanticDuration } from './models/pydantic';
 import {
@@ -50,6 +50,29 @@ export interface Case {
 }
 
 const END = () => pydanticDatetime(new Date());
+
+/** An active asset, registered through the control plane as a scheduler would when it parses the dag. */
+async function registeredAsset(ctx: ReplayContext): Promise<{ name: string; uri: string }> {
+  const asset = { name: uniqueId(`asset${ctx.version.sdk.replace('.', '')}`), uri: `s3://replay/${uniqueId('a')}` };
+  const res = await http(ctx.baseUrl, 'PUT', '/api/v1/assets', { ...asset, group: 'asset', extra: { owner: 'replay' } }, await admin());
+  if (res.status !== 200) throw new Error(`asset registration failed: ${res.status} ${res.text}`);
+  return asset;
+}
+
+/** A task that succeeded with an outlet event through an alias it declares (as `Metadata(asset, extra, alias=…)` sends it). */
+async function eventThroughAlias(ctx: ReplayContext) {
+  const asset = await registeredAsset(ctx);
+  const alias = uniqueId('alias');
+  const { ti, client } = await startedTi(ctx);
+  const body = ctx.version.requests.success({
+    end_date: END(),
+    task_outlets: [{ name: alias, uri: null, type: 'AssetAlias' }],
+    outlet_events: [{ dest_asset_key: { name: asset.name, uri: asset.uri }, source_alias_name: alias, extra: { via: 'alias' } }],
+    rendered_map_index: null,
+  });
+  expectEmpty(await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(body) }), 204);
+  return { alias, asset, client };
+}
 const ISSUE_23 = '#23';
 const NO_ISSUE = 'not in any issue yet';
 const all = (reason: string): Record<SdkLine, string> => ({ '1.0': reason, '1.1': reason, '1.2': reason, '1.3': reason });
@@ -195,7 +218,6 @@ export const CALLS: Call[] = [
     n: 4,
     method: 'task_instances.succeed',
     http: 'PATCH task-instances/{id}/state',
-    differs: all('outlets accepted but no asset events registered (assets: #23)'),
     cases: [
       {
         name: 'success with an outlet and empty outlet_events: 204',
@@ -208,6 +230,52 @@ export const CALLS: Call[] = [
             rendered_map_index: null,
           });
           expectEmpty(await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(body) }), 204);
+        },
+      },
+      {
+        name: 'an outlet and its outlet event (extra, partition_key): 204, and asset_events.get reads the event back as AssetEventsResponse',
+        async run(ctx) {
+          const asset = await registeredAsset(ctx);
+          const { ti, client } = await startedTi(ctx);
+          const body = ctx.version.requests.success({
+            end_date: END(),
+            task_outlets: [{ name: asset.name, uri: asset.uri, type: 'Asset' }],
+            outlet_events: [{ dest_asset_key: { name: asset.name, uri: asset.uri }, extra: { rows: 3 }, partition_key: '2026-11-24' }],
+            rendered_map_index: null,
+          });
+          expectEmpty(await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(body) }), 204);
+          // `AssetEventOperations.get(name=…)`: uri=None goes out as `uri=` (httpx), which Airflow reads as absent.
+          const res = await client.request('GET', 'asset-events/by-asset', { params: { name: asset.name, uri: null } });
+          expectModel(ctx.version.responses.AssetEventsResponse, res.json);
+          expect((res.json as any).asset_events).toEqual([
+            expect.objectContaining({
+              extra: { rows: 3 },
+              partition_key: '2026-11-24',
+              source_task_id: ti.task_id,
+              source_dag_id: ti.dag_id,
+              created_dagruns: [],
+            }),
+          ]);
+        },
+      },
+      {
+        name: 'a blank partition_key: 422 invalid_partition_key, which the supervisor hands the task as API_SERVER_ERROR',
+        async run(ctx) {
+          const asset = await registeredAsset(ctx);
+          const { ti, client } = await startedTi(ctx);
+          const body = ctx.version.requests.success({
+            end_date: END(),
+            task_outlets: [{ name: asset.name, uri: asset.uri, type: 'Asset' }],
+            outlet_events: [{ dest_asset_key: { name: asset.name, uri: asset.uri }, extra: {}, partition_key: ' ' }],
+            rendered_map_index: null,
+          });
+          const error = await thrown(() => client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(body) }));
+          expect(error).toBeInstanceOf(ServerResponseError);
+          expectModel(ctx.version.responses.HTTPExceptionResponse, (error as ServerResponseError).response.json);
+          expect(supervisorOutcome(error)).toEqual({
+            error: 'API_SERVER_ERROR',
+            detail: { status_code: 422, message: 'Server returned error', detail: expect.objectContaining({ reason: 'invalid_partition_key' }) },
+          });
         },
       },
     ],
@@ -719,9 +787,75 @@ export const CALLS: Call[] = [
   { n: 35, method: 'asset_state_store.set', http: 'PUT store/asset/by-name/value (or by-uri)', since: '2026-06-30', notImplemented: NO_ISSUE },
   { n: 36, method: 'asset_state_store.delete', http: 'DELETE store/asset/by-name/value (or by-uri)', since: '2026-06-30', notImplemented: NO_ISSUE },
   { n: 37, method: 'asset_state_store.clear', http: 'DELETE store/asset/by-name/clear (or by-uri)', since: '2026-06-30', notImplemented: NO_ISSUE },
-  { n: 38, method: 'assets.get', http: 'GET assets/by-name, assets/by-uri', notImplemented: ISSUE_23 },
-  { n: 39, method: 'assets.get_by_alias', http: 'GET assets/by-alias', since: '2026-06-30', notImplemented: ISSUE_23 },
-  { n: 40, method: 'asset_events.get', http: 'GET asset-events/by-asset, asset-events/by-asset-alias', notImplemented: ISSUE_23 },
+  {
+    n: 38,
+    method: 'assets.get',
+    http: 'GET assets/by-name, assets/by-uri',
+    cases: [
+      {
+        name: 'by name and by uri: 200, parses as AssetResponse; an unknown one: 404 that the client reads as ASSET_NOT_FOUND',
+        async run(ctx) {
+          const asset = await registeredAsset(ctx);
+          const { client } = await startedTi(ctx);
+          for (const [path, params] of [
+            ['assets/by-name', { name: asset.name }],
+            ['assets/by-uri', { uri: asset.uri }],
+          ] as const) {
+            const res = await client.request('GET', path, { params });
+            expect(res.status).toBe(200);
+            expectJson(res);
+            expectModel(ctx.version.responses.AssetResponse, res.json);
+            expect(res.json).toEqual({ name: asset.name, uri: asset.uri, group: 'asset', extra: { owner: 'replay' } });
+          }
+          // `AssetOperations.get` catches a ServerResponseError with status 404 and returns ErrorResponse(ASSET_NOT_FOUND).
+          const error = await thrown(() => client.request('GET', 'assets/by-name', { params: { name: `${asset.name}_missing` } }));
+          expect(error).toBeInstanceOf(ServerResponseError);
+          expect((error as ServerResponseError).response.status).toBe(404);
+          expect((error as ServerResponseError).detail).toEqual({ reason: 'not_found', message: `Asset with name ${asset.name}_missing not found` });
+        },
+      },
+    ],
+  },
+  {
+    n: 39,
+    method: 'assets.get_by_alias',
+    http: 'GET assets/by-alias',
+    since: '2026-06-30',
+    cases: [
+      {
+        name: 'an alias a task emitted through: 200, a list of AssetResponse',
+        async run(ctx) {
+          const { alias, asset, client } = await eventThroughAlias(ctx);
+          const res = await client.request('GET', 'assets/by-alias', { params: { alias_name: alias } });
+          expect(res.status).toBe(200);
+          expectModel(ctx.version.responses.AssetResponseList, res.json);
+          expect(res.json).toEqual([{ name: asset.name, uri: asset.uri, group: 'asset', extra: { owner: 'replay' } }]);
+        },
+      },
+    ],
+  },
+  {
+    n: 40,
+    method: 'asset_events.get',
+    http: 'GET asset-events/by-asset, asset-events/by-asset-alias',
+    cases: [
+      {
+        name: 'by alias (name=…): the event emitted through it, parses as AssetEventsResponse; by uri alone (name=None sent empty) too',
+        async run(ctx) {
+          const { alias, asset, client } = await eventThroughAlias(ctx);
+          const byAlias = await client.request('GET', 'asset-events/by-asset-alias', { params: { name: alias } });
+          expect(byAlias.status).toBe(200);
+          expectModel(ctx.version.responses.AssetEventsResponse, byAlias.json);
+          expect((byAlias.json as any).asset_events).toEqual([
+            expect.objectContaining({ extra: { via: 'alias' }, asset: expect.objectContaining({ name: asset.name }) }),
+          ]);
+          const byUri = await client.request('GET', 'asset-events/by-asset', { params: { name: null, uri: asset.uri } });
+          expectModel(ctx.version.responses.AssetEventsResponse, byUri.json);
+          expect((byUri.json as any).asset_events).toHaveLength(1);
+        },
+      },
+    ],
+  },
   { n: 41, method: 'dag_runs.trigger', http: 'POST dag-runs/{dag_id}/{run_id}', notImplemented: ISSUE_23 },
   { n: 42, method: 'dag_runs.clear', http: 'POST dag-runs/{dag_id}/{run_id}/clear', notImplemented: ISSUE_23 },
   { n: 43, method: 'dag_runs.get_detail', http: 'GET dag-runs/{dag_id}/{run_id}', since: '2026-04-06', notImplemented: ISSUE_23 },

@@ -192,7 +192,8 @@ async function fingerprint(): Promise<Record<string, unknown>> {
              (select md5(coalesce(string_agg(r::text, '|' order by r.dag_id, r.task_id, r.run_id, r.map_index), '')) from rendered_task_instance_fields r) as rtif_hash,
              (select md5(coalesce(string_agg(x::text, '|' order by x.dag_id, x.task_id, x.run_id, x.key, x.map_index), '')) from xcom x) as xcom_hash,
              (select md5(coalesce(string_agg(m::text, '|' order by m.dag_id, m.task_id, m.run_id, m.map_index), '')) from task_map m) as task_map_hash,
-             (select md5(coalesce(string_agg(a::text, '|' order by a.id), '')) from asset a) as asset_hash`);
+             (select md5(coalesce(string_agg(a::text, '|' order by a.id), '')) from asset a) as asset_hash,
+             (select md5(coalesce(string_agg(e::text, '|' order by e.id), '')) from asset_event e) as asset_event_hash`);
     return r.rows[0];
   });
 }

@@ -17,6 +17,13 @@ const WALK_THROUGH = [
   'issue_task_instance_token',
   'ti_run',
   'validate_inlets_and_outlets',
+  'create_asset_event',
+  'list_asset_events',
+  'get_asset_by_name',
+  'get_asset_by_uri',
+  'get_assets_by_alias',
+  'get_asset_event_by_asset_name_uri',
+  'get_asset_event_by_asset_alias',
   'ti_heartbeat',
   'put_rtif',
   'ti_patch_rendered_map_index',
@@ -137,7 +144,8 @@ describe('OpenAPI examples: every documented request works as pre-filled, in wal
         const query = new URLSearchParams();
         for (const p of (op.parameters ?? []) as OpenAPIV3.ParameterObject[]) {
           if (p.in !== 'query') continue;
-          const value = FROM_CREATED.includes(p.name) ? created[p.name] : p.example;
+          const named = Object.values(p.examples ?? {}) as OpenAPIV3.ExampleObject[];
+          const value = FROM_CREATED.includes(p.name) ? created[p.name] : (p.example ?? named[0]?.value);
           if (value !== undefined) query.set(p.name, String(value));
         }
         // Path parameters likewise: the task instance's id or key copied from step 1, any other

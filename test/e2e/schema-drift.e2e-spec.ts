@@ -30,6 +30,11 @@ alter table "task_instance_history" drop constraint "task_instance_history_ti_fk
 alter table "task_reschedule" drop constraint "task_reschedule_ti_fkey";
 alter table "xcom" drop constraint "xcom_ti_fkey";
 alter table "task_map" drop constraint "task_map_ti_fkey";
+alter table "asset_alias_asset" drop constraint "asset_alias_asset_alias_fkey";
+alter table "asset_alias_asset" drop constraint "asset_alias_asset_asset_fkey";
+alter table "asset_alias_asset_event" drop constraint "asset_alias_asset_event_alias_fkey";
+alter table "asset_alias_asset_event" drop constraint "asset_alias_asset_event_event_fkey";
+alter table "asset_event" drop constraint "asset_event_asset_fkey";
 drop index "dag_run_dag_id_logical_date_idx";
 drop index "dag_run_dag_id_run_after_run_id_idx";
 alter table "dag_run" drop constraint "dag_run_clear_number_check";

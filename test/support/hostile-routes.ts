@@ -125,4 +125,13 @@ export const WRITE_ROUTES: WriteRoute[] = [
     strict: true,
     nulReason: 'validation_error',
   },
+  {
+    name: 'POST /api/v1/asset-events',
+    route: 'POST /api/v1/asset-events',
+    method: 'POST',
+    path: () => '/api/v1/asset-events',
+    withString: (value) => ({ name: 'hostile', uri: 'hostile://asset', partition_key: value }),
+    strict: true,
+    nulReason: 'validation_error',
+  },
 ];

@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { TaskStartHooks } from '../../common/task-start/task-start.hooks';
+import { TaskSuccessHooks } from '../../common/task-success/task-success.hooks';
 import { Injectable, Logger } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { parseExactJson, stringifyExactJson } from '../../common/json/exact-json';
@@ -54,6 +55,7 @@ export class LifecycleService {
     private readonly em: EntityManager,
     private readonly lookup: TaskInstanceLookup,
     private readonly startHooks: TaskStartHooks,
+    private readonly successHooks: TaskSuccessHooks,
   ) {}
 
   /**
@@ -134,6 +136,19 @@ export class LifecycleService {
 
     switch (payload.state) {
       case 'success':
+        // Other modules' part of a success (asset events), before the transition: a hook that
+        // refuses the outlets (422 invalid_partition_key) leaves nothing written.
+        await this.successHooks.run(this.em, {
+          id: ti.id,
+          dagId: ti.dagId,
+          runId: ti.runId,
+          taskId: ti.taskId,
+          mapIndex: ti.mapIndex,
+          taskOutlets: payload.task_outlets ?? [],
+          outletEvents: payload.outlet_events ?? [],
+        });
+        await this.finish(ti, payload.state, new Date(payload.end_date), payload.rendered_map_index);
+        break;
       case 'failed':
       case 'skipped':
       case 'removed':

@@ -114,6 +114,35 @@ export const TaskStatesResponse = z.object({ task_states: dict });
 export const TaskBreadcrumbsResponse = z.object({ breadcrumbs: z.array(dict) });
 export const InactiveAssetsResponse = z.object({ inactive_assets: z.array(AssetProfile).nullable().optional() });
 
+/** `AssetResponse` (`assets.get`, and inside every asset event). */
+export const AssetResponse = z.object({ name: z.string(), uri: z.string(), group: z.string(), extra: dict.nullable().optional() });
+/** `get_by_alias` (2026-06-30): a list of `AssetResponse` (as task-sdk-conformance.md row 39 has it; the wrapper model, if any, not read). */
+export const AssetResponseList = z.array(AssetResponse);
+/** `DagRunAssetReference` is a `StrictBaseModel`: a field it does not know fails the event. */
+const DagRunAssetReference = z.strictObject({
+  run_id: z.string(),
+  dag_id: z.string(),
+  logical_date: awareDatetime.nullable(),
+  start_date: awareDatetime,
+  end_date: awareDatetime.nullable(),
+  state: z.string(),
+  data_interval_start: awareDatetime.nullable(),
+  data_interval_end: awareDatetime.nullable(),
+});
+export const AssetEventResponse = z.object({
+  id: int,
+  timestamp: awareDatetime,
+  extra: z.record(z.string(), jsonValue).nullable().optional(),
+  asset: AssetResponse,
+  created_dagruns: z.array(DagRunAssetReference),
+  source_task_id: z.string().nullable().optional(),
+  source_dag_id: z.string().nullable().optional(),
+  source_run_id: z.string().nullable().optional(),
+  source_map_index: int.nullable().optional(),
+  partition_key: z.string().nullable().optional(),
+});
+export const AssetEventsResponse = z.object({ asset_events: z.array(AssetEventResponse) });
+
 /** `XComResponse`: `value: JsonValue` has no default, so the key must be present (null allowed). */
 export const XComResponse = z.object({ key: z.string(), value: jsonValue });
 export const XComSequenceIndexResponse = jsonValue;
@@ -145,6 +174,9 @@ export const RESPONSE_MODELS = {
   TaskStatesResponse,
   TaskBreadcrumbsResponse,
   InactiveAssetsResponse,
+  AssetResponse,
+  AssetResponseList,
+  AssetEventsResponse,
   TaskRescheduleStartDate,
   TICount,
   XComResponse,

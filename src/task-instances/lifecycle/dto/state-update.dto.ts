@@ -29,7 +29,7 @@ export class TISuccessStatePayload {
   @ApiPropertyOptional({
     type: 'array',
     items: { type: 'object' },
-    description: 'Defaults to []. Accepted for compatibility with Airflow workers; not stored (no asset store).',
+    description: 'Defaults to []. The AssetProfiles ({name, uri, type}) the task declares as outlets; each active one gets an asset event.',
   })
   @IsOptional()
   @IsArrayOfObjects()
@@ -38,7 +38,8 @@ export class TISuccessStatePayload {
   @ApiPropertyOptional({
     type: 'array',
     items: { type: 'object' },
-    description: 'Defaults to []. Accepted for compatibility with Airflow workers; not stored (no asset store).',
+    description:
+      'Defaults to []. Per asset: {dest_asset_key: {name, uri}, extra, partition_key?, source_alias_name?}; a partition_key blank or longer than 250 is 422 invalid_partition_key.',
   })
   @IsOptional()
   @IsArrayOfObjects()

@@ -1,0 +1,53 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Global, Injectable, Module, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
+import type { JsonObject } from '../json/json-value';
+
+/** The try that is succeeding (`PATCH …/state` with `state: success`), as a hook sees it. */
+export interface SucceedingTaskInstance {
+  id: string;
+  dagId: string;
+  runId: string;
+  taskId: string;
+  mapIndex: number;
+  /** Airflow's `task_outlets` (`AssetProfile`s), as sent. */
+  taskOutlets: JsonObject[];
+  /** Airflow's `outlet_events`, as sent. */
+  outletEvents: JsonObject[];
+}
+
+/**
+ * A feature module's part of a success: called inside `PATCH …/state`'s unit of work (its `em`),
+ * after the 404/200/409 checks and **before** the transition is written, so a hook that refuses the
+ * payload (a `DomainError`) leaves nothing written. Mark the provider with `@TaskSuccessHook()`.
+ * Not called for a repeat of a success (the 200-empty path).
+ */
+export interface TaskSuccessHookHandler {
+  onTaskSuccess(em: EntityManager, ti: SucceedingTaskInstance): Promise<void>;
+}
+
+/** Marks a provider as a `TaskSuccessHookHandler`, found through Nest's discovery like `@TaskStartHook()`. */
+export const TaskSuccessHook = DiscoveryService.createDecorator<Record<string, never>>();
+
+/** Calls every `@TaskSuccessHook()` provider, one after the other (they share the unit of work's connection). */
+@Injectable()
+export class TaskSuccessHooks implements OnModuleInit {
+  private handlers: TaskSuccessHookHandler[] = [];
+
+  constructor(private readonly discovery: DiscoveryService) {}
+
+  onModuleInit(): void {
+    this.handlers = this.discovery
+      .getProviders({ metadataKey: TaskSuccessHook.KEY })
+      .map((wrapper) => wrapper.instance as TaskSuccessHookHandler)
+      .filter((instance) => typeof instance?.onTaskSuccess === 'function');
+  }
+
+  async run(em: EntityManager, ti: SucceedingTaskInstance): Promise<void> {
+    for (const handler of this.handlers) await handler.onTaskSuccess(em, ti);
+  }
+}
+
+@Global()
+@Module({ imports: [DiscoveryModule], providers: [TaskSuccessHooks], exports: [TaskSuccessHooks] })
+export class TaskSuccessHooksModule {}
