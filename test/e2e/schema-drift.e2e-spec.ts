@@ -30,6 +30,7 @@ alter table "task_instance_history" drop constraint "task_instance_history_ti_fk
 alter table "task_reschedule" drop constraint "task_reschedule_ti_fkey";
 alter table "xcom" drop constraint "xcom_ti_fkey";
 alter table "task_map" drop constraint "task_map_ti_fkey";
+alter table "hitl_detail" drop constraint "hitl_detail_ti_fkey";
 drop index "dag_run_dag_id_logical_date_idx";
 drop index "dag_run_dag_id_run_after_run_id_idx";
 alter table "dag_run" drop constraint "dag_run_clear_number_check";
