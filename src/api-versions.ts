@@ -1,6 +1,7 @@
 import { VersionBundle } from './common/api-version/version-bundle';
 import type { ModuleVersionChanges } from './common/api-version/version-changes';
 import { RUN_CONTEXT_VERSION_CHANGES } from './task-instances/lifecycle/run-context.versions';
+import { HITL_VERSION_CHANGES } from './hitl/hitl.versions';
 
 /**
  * The Execution API versions this service answers, oldest first: Airflow's `VersionBundle`
@@ -21,7 +22,7 @@ export const EXECUTION_API_VERSIONS: readonly string[] = [
 ];
 
 /** Every module's declared version changes. A module with versioned responses adds its declaration here. */
-export const VERSION_CHANGES: readonly ModuleVersionChanges[] = [RUN_CONTEXT_VERSION_CHANGES];
+export const VERSION_CHANGES: readonly ModuleVersionChanges[] = [RUN_CONTEXT_VERSION_CHANGES, HITL_VERSION_CHANGES];
 
 export function buildVersionBundle(): VersionBundle {
   return new VersionBundle(EXECUTION_API_VERSIONS, VERSION_CHANGES);

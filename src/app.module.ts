@@ -22,6 +22,7 @@ import { TaskSuccessHooksModule } from './common/task-success/task-success.hooks
 import { TaskInstancesModule } from './task-instances/task-instances.module';
 import { XComModule } from './xcom/xcom.module';
 import { AssetsModule } from './assets/assets.module';
+import { HitlModule } from './hitl/hitl.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -57,6 +58,7 @@ export class AppModule {
         TaskInstancesModule,
         XComModule,
         AssetsModule,
+        HitlModule,
         ...(options.imports ?? []),
       ],
       controllers: [RootController],

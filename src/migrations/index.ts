@@ -8,6 +8,7 @@ import { Migration20261128120000_idempotency_key } from './Migration202611281200
 import { Migration20261206100000_task_sdk_bodies } from './Migration20261206100000_task_sdk_bodies';
 import { Migration20261206110000_task_instance_reads } from './Migration20261206110000_task_instance_reads';
 import { Migration20261206130000_assets } from './Migration20261206130000_assets';
+import { Migration20261206150000_hitl } from './Migration20261206150000_hitl';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by a file glob) so that the same
@@ -24,4 +25,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261206100000_task_sdk_bodies', class: Migration20261206100000_task_sdk_bodies },
   { name: 'Migration20261206110000_task_instance_reads', class: Migration20261206110000_task_instance_reads },
   { name: 'Migration20261206130000_assets', class: Migration20261206130000_assets },
+  { name: 'Migration20261206150000_hitl', class: Migration20261206150000_hitl },
 ];

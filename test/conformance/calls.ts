@@ -77,6 +77,19 @@ const ISSUE_23 = '#23';
 const NO_ISSUE = 'not in any issue yet';
 const all = (reason: string): Record<SdkLine, string> => ({ '1.0': reason, '1.1': reason, '1.2': reason, '1.3': reason });
 
+/** A question as `HITLOperator` asks it through `HITLOperations.add_response`. */
+const hitlQuestion = (ctx: ReplayContext, tiId: string) =>
+  ctx.version.requests.hitlDetail({
+    ti_id: tiId,
+    options: ['Approve', 'Reject'],
+    subject: 'Publish the quarterly report?',
+    body: null,
+    defaults: ['Reject'],
+    multiple: false,
+    params: { comment: { value: '', description: null, schema: { type: 'string' } } },
+    assigned_users: [],
+  });
+
 /** The path of an XCom as the client formats it (`f"xcoms/{dag_id}/{run_id}/{task_id}/{key}"`, no quoting). */
 const xcomPath = (ti: { dag_id: string; run_id: string; task_id: string }, key: string) => `xcoms/${ti.dag_id}/${ti.run_id}/${ti.task_id}/${key}`;
 
@@ -308,7 +321,6 @@ export const CALLS: Call[] = [
     method: 'task_instances.await_input',
     http: 'PATCH task-instances/{id}/state',
     since: '2026-06-30',
-    differs: { '1.3': 'parks the task, but nothing answers it: the HITL routes are #23' },
     cases: [
       {
         name: 'awaiting_input with timeout and next_kwargs null: 204',
@@ -321,6 +333,20 @@ export const CALLS: Call[] = [
             rendered_map_index: null,
           });
           expectEmpty(await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(body) }), 204);
+        },
+      },
+      {
+        name: 'a person already answered: 204 and the task goes straight to scheduled (Airflow’s shortcut)',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          await client.request('POST', `/hitlDetails/${ti.id}`, { content: JSON.stringify(hitlQuestion(ctx, ti.id)) });
+          expect((await http(ctx.baseUrl, 'PATCH', `/api/v1/task-instances/${ti.id}/hitl-detail`, { chosen_options: ['Approve'] }, await admin())).status).toBe(
+            200,
+          );
+          const body = ctx.version.requests.awaitingInput({ timeout: null, next_method: 'execute_complete', next_kwargs: null, rendered_map_index: null });
+          expectEmpty(await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(body) }), 204);
+          const [row] = await withDirect(async (c) => (await c.query('select state from task_instance where id = $1', [ti.id])).rows);
+          expect(row.state).toBe('scheduled');
         },
       },
     ],
@@ -869,9 +895,92 @@ export const CALLS: Call[] = [
     notImplemented: ISSUE_23,
   },
   { n: 47, method: 'dags.get', http: 'GET dags/{dag_id}', since: '2026-04-06', notImplemented: ISSUE_23 },
-  { n: 48, method: 'hitl.add_response', http: 'POST hitlDetails/{ti_id}', since: '2025-08-10', notImplemented: ISSUE_23 },
-  { n: 49, method: 'hitl.update_response', http: 'PATCH hitlDetails/{ti_id}', since: '2025-08-10', notImplemented: ISSUE_23 },
-  { n: 50, method: 'hitl.get_detail_response', http: 'GET hitlDetails/{ti_id}', since: '2025-08-10', notImplemented: ISSUE_23 },
+  {
+    n: 48,
+    method: 'hitl.add_response',
+    http: 'POST hitlDetails/{ti_id}',
+    since: '2025-08-10',
+    cases: [
+      {
+        name: 'the question, every field as the SDK dumps it: 201, the echo parses as HITLDetailRequest; asking again returns it as stored',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const sent = hitlQuestion(ctx, ti.id);
+          const res = await client.request('POST', `/hitlDetails/${ti.id}`, { content: JSON.stringify(sent) });
+          expect(res.status).toBe(201);
+          expectJson(res);
+          expectModel(ctx.version.responses.HITLDetailRequest, res.json);
+          expect(res.json).toEqual(sent);
+          const again = await client.request('POST', `/hitlDetails/${ti.id}`, { content: JSON.stringify({ ...sent, subject: 'changed' }) });
+          expect([again.status, (again.json as { subject: string }).subject]).toEqual([201, sent.subject]);
+        },
+      },
+    ],
+  },
+  {
+    n: 49,
+    method: 'hitl.update_response',
+    http: 'PATCH hitlDetails/{ti_id}',
+    since: '2025-08-10',
+    cases: [
+      {
+        name: 'the task records the defaults: 200, parses as HITLDetailResponse; a second answer is a 409 with Airflow’s plain-string detail',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          await client.request('POST', `/hitlDetails/${ti.id}`, { content: JSON.stringify(hitlQuestion(ctx, ti.id)) });
+          const body = ctx.version.requests.updateHitlDetail({ ti_id: ti.id, chosen_options: ['Reject'], params_input: { comment: 'timed out' } });
+          const res = await client.request('PATCH', `/hitlDetails/${ti.id}`, { content: JSON.stringify(body) });
+          expect(res.status).toBe(200);
+          expectModel(ctx.version.responses.HITLDetailResponse, res.json);
+          expect(res.json).toEqual({
+            response_received: true,
+            responded_by_user: null,
+            responded_at: expect.any(String),
+            chosen_options: ['Reject'],
+            params_input: { comment: 'timed out' },
+          });
+          const error = await thrown(() => client.request('PATCH', `/hitlDetails/${ti.id}`, { content: JSON.stringify(body) }));
+          expect(error).toBeInstanceOf(ServerResponseError);
+          expect((error as ServerResponseError).response.status).toBe(409);
+          // Airflow's plain-string detail: `from_response` makes it the error's message, with no parsed detail.
+          expect([(error as ServerResponseError).message, (error as ServerResponseError).detail]).toEqual([
+            `Human-in-the-loop detail for Task Instance with id ${ti.id} already exists.`,
+            null,
+          ]);
+        },
+      },
+    ],
+  },
+  {
+    n: 50,
+    method: 'hitl.get_detail_response',
+    http: 'GET hitlDetails/{ti_id}',
+    since: '2025-08-10',
+    cases: [
+      {
+        name: 'before and after a person answers: 200 both, parse as HITLDetailResponse, the answer names who and when',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          await client.request('POST', `/hitlDetails/${ti.id}`, { content: JSON.stringify(hitlQuestion(ctx, ti.id)) });
+          const before = await client.request('GET', `/hitlDetails/${ti.id}`);
+          expect(before.status).toBe(200);
+          expectModel(ctx.version.responses.HITLDetailResponse, before.json);
+          expect(before.json).toEqual({ response_received: false, responded_by_user: null, responded_at: null, chosen_options: null, params_input: {} });
+          const answered = await http(ctx.baseUrl, 'PATCH', `/api/v1/task-instances/${ti.id}/hitl-detail`, { chosen_options: ['Approve'] }, await admin());
+          expect(answered.status).toBe(200);
+          const after = await client.request('GET', `/hitlDetails/${ti.id}`);
+          expectModel(ctx.version.responses.HITLDetailResponse, after.json);
+          expect(after.json).toEqual({
+            response_received: true,
+            responded_by_user: { id: answered.body.responded_by_user.id, name: answered.body.responded_by_user.name },
+            responded_at: answered.body.responded_at,
+            chosen_options: ['Approve'],
+            params_input: {},
+          });
+        },
+      },
+    ],
+  },
   { n: 51, method: 'connection_tests.get_connection', http: 'GET connection-tests/{id}/connection', since: '2026-06-30', notImplemented: NO_ISSUE },
   { n: 52, method: 'connection_tests.update_state', http: 'PATCH connection-tests/{id}', since: '2026-06-30', notImplemented: NO_ISSUE },
   { n: 53, method: 'callbacks.run', http: 'PATCH callbacks/{id}/run', since: '2026-10-30', notImplemented: NO_ISSUE },

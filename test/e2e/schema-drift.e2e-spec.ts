@@ -35,6 +35,7 @@ alter table "asset_alias_asset" drop constraint "asset_alias_asset_asset_fkey";
 alter table "asset_alias_asset_event" drop constraint "asset_alias_asset_event_alias_fkey";
 alter table "asset_alias_asset_event" drop constraint "asset_alias_asset_event_event_fkey";
 alter table "asset_event" drop constraint "asset_event_asset_fkey";
+alter table "hitl_detail" drop constraint "hitl_detail_ti_fkey";
 drop index "dag_run_dag_id_logical_date_idx";
 drop index "dag_run_dag_id_run_after_run_id_idx";
 alter table "dag_run" drop constraint "dag_run_clear_number_check";

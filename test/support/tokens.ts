@@ -36,12 +36,12 @@ export const bearer = (token: string): { authorization: string } => ({ authoriza
 
 /**
  * The token `http()` attaches when the caller passes no `authorization` header: an execution
- * token for `/execution/task-instances/{id}/…` (sub = the decoded path id, whatever its shape, so
+ * token for `/execution/task-instances/{id}/…` and `/execution/hitlDetails/{id}` (sub = the decoded path id, whatever its shape, so
  * validation tests still reach the route's pipes), an admin token for `/api/…`, none elsewhere.
  */
 export async function defaultTokenFor(path: string): Promise<string | undefined> {
   const pathname = path.split('?')[0];
-  const execution = /^\/execution\/task-instances\/([^/]*)/i.exec(pathname);
+  const execution = /^\/execution\/(?:task-instances|hitlDetails)\/([^/]*)/i.exec(pathname);
   if (execution) {
     let id = execution[1];
     try {

@@ -193,7 +193,30 @@ describe('Execution API versions: the TIRunContext / DagRun change table', () =>
 
   it('lists the changes of each version as declared', () => {
     expect(bundle.changesIn('2026-06-30').map((c) => c.name)).toEqual(['AddTeamNameField', 'AddFirstTaskRescheduleStartDateField']);
-    expect(bundle.changesIn('2025-09-23')).toEqual([]);
+    expect(bundle.changesIn('2025-09-23').map((c) => c.name)).toEqual(['RenameHITLResponseFields']);
+    expect(bundle.changesIn('2025-04-28')).toEqual([]);
+  });
+
+  it('gives HITLDetailResponse its pre-2025-09-23 names (user_id: the responder id; response_at), and leaves newer versions alone', () => {
+    const newest = {
+      response_received: true,
+      responded_by_user: { id: 'jane', name: 'Jane Doe' },
+      responded_at: '2026-12-06T15:00:00.000Z',
+      chosen_options: ['Approve'],
+      params_input: {},
+    };
+    expect(bundle.migrate('HITLDetailResponse', newest, '2025-08-10')).toEqual({
+      response_received: true,
+      user_id: 'jane',
+      response_at: '2026-12-06T15:00:00.000Z',
+      chosen_options: ['Approve'],
+      params_input: {},
+    });
+    expect(bundle.migrate('HITLDetailResponse', { ...newest, responded_by_user: null, responded_at: null }, '2025-08-10')).toMatchObject({
+      user_id: null,
+      response_at: null,
+    });
+    expect(bundle.migrate('HITLDetailResponse', newest, '2025-09-23')).toEqual(newest);
   });
 });
 

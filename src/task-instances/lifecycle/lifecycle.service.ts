@@ -280,11 +280,18 @@ export class LifecycleService {
     const now = new Date();
     // Validated by the DTO, so the parse cannot fail here.
     const timeoutMs = payload.timeout != null ? parseIsoDuration(payload.timeout) : undefined;
+    // Airflow's shortcut: a human already answered (the HITL module's hitl_detail, written before
+    // this try parked), so there is nothing to wait for: straight to scheduled, next_* kept for the
+    // resume. The row lock held here is the one an answer takes first, so an answer committed
+    // before this read is seen, and one committed after it finds the task parked and requeues it.
+    const [answered] = await this.em.execute<{ answered: boolean }[]>('select chosen_options is not null as answered from hitl_detail where ti_id = ?', [
+      ti.id,
+    ]);
     await this.em.nativeUpdate(
       TaskInstance,
       { id: ti.id },
       {
-        state: 'awaiting_input',
+        state: answered?.answered ? 'scheduled' : 'awaiting_input',
         triggerId: null,
         nextMethod: payload.next_method,
         nextKwargs: payload.next_kwargs == null ? null : stringifyExactJson(payload.next_kwargs),

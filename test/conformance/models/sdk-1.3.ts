@@ -155,6 +155,26 @@ export const TICount = int;
 /** `get_previous` reads `resp.json()` into `PreviousTIResult.task_instance: PreviousTIResponse | None`. */
 export const PreviousTIResult = PreviousTIResponse.nullable();
 
+/** `HITLUser`, `HITLDetailRequest` (the 201 echo is parsed with it), `HITLDetailResponse`: no `extra` policy, unknown keys ignored. */
+const HITLUser = z.object({ id: z.string(), name: z.string() });
+export const HITLDetailRequest = z.object({
+  ti_id: z.uuid(),
+  options: z.array(z.string()).min(1),
+  subject: z.string(),
+  body: z.string().nullable().optional(),
+  defaults: z.array(z.string()).nullable().optional(),
+  multiple: z.boolean().nullable().optional(),
+  params: dict.nullable().optional(),
+  assigned_users: z.array(HITLUser).nullable().optional(),
+});
+export const HITLDetailResponse = z.object({
+  response_received: z.boolean(),
+  responded_by_user: HITLUser.nullable().optional(),
+  responded_at: awareDatetime.nullable().optional(),
+  chosen_options: z.array(z.string()).nullable().optional(),
+  params_input: dict.nullable().optional(),
+});
+
 export const HTTPExceptionResponse = z.object({ detail: z.union([z.string(), dict]) });
 export const ValidationError = z.object({
   loc: z.array(z.union([z.string(), int])),
@@ -182,6 +202,8 @@ export const RESPONSE_MODELS = {
   XComResponse,
   XComSequenceIndexResponse,
   XComSequenceSliceResponse,
+  HITLDetailRequest,
+  HITLDetailResponse,
   HTTPExceptionResponse,
   HTTPValidationError,
 };
@@ -270,6 +292,32 @@ export const REQUEST_BODIES = {
   heartbeat: (p: { hostname: string; pid: number }) => ({ hostname: p.hostname, pid: p.pid }),
   /** `TISkippedDownstreamTasksStatePayload(tasks=…)`; a `(task_id, map_index)` tuple dumps as a JSON array. */
   skipDownstream: (p: { tasks: (string | [string, number])[] }) => ({ tasks: p.tasks }),
+  /** `HITLOperations.add_response`: `HITLDetailRequest(...).model_dump_json()`, every field in order. */
+  hitlDetail: (p: {
+    ti_id: string;
+    options: string[];
+    subject: string;
+    body: string | null;
+    defaults: string[] | null;
+    multiple: boolean;
+    params: Record<string, unknown> | null;
+    assigned_users: { id: string; name: string }[] | null;
+  }) => ({
+    ti_id: p.ti_id,
+    options: p.options,
+    subject: p.subject,
+    body: p.body,
+    defaults: p.defaults,
+    multiple: p.multiple,
+    params: p.params,
+    assigned_users: p.assigned_users,
+  }),
+  /** `HITLOperations.update_response`: `UpdateHITLDetailPayload(...).model_dump_json()`. */
+  updateHitlDetail: (p: { ti_id: string; chosen_options: string[]; params_input: Record<string, unknown> | null }) => ({
+    ti_id: p.ti_id,
+    chosen_options: p.chosen_options,
+    params_input: p.params_input,
+  }),
 };
 export type RequestBodies = typeof REQUEST_BODIES;
 
