@@ -4,6 +4,7 @@
 //   npm run chaos                       the full form (3 processes, 24 load loops, ~3 min of faults)
 //   npm run chaos -- --short            the form CI runs (2 processes, 8 loops, ~1 min of faults)
 //   npm run chaos -- --json <file>      also write a jest-style report (counted by .ci/run)
+//   npm run chaos -- --hold <s>         how long each fault lasts (default 5, short form 3; at most 60)
 // Exit code 0 when every fault passed: every request answered with a 2xx, a 503 with Retry-After
 // or a typed 4xx, no 500, the service back to all-2xx after the fault, and no acknowledged write
 // lost or altered.
@@ -24,16 +25,94 @@ const { values } = parseArgs({
     json: { type: 'string' },
     processes: { type: 'string' },
     loops: { type: 'string' },
+    hold: { type: 'string' },
   },
 });
 const SHORT = values.short;
 const PROCESSES = Math.min(Number(values.processes ?? (SHORT ? 2 : 3)), 8);
 const LOOPS = Math.min(Number(values.loops ?? (SHORT ? 8 : 24)), 64);
 /** Seconds of steady load before each fault, of the fault itself, and after it is lifted. */
-const WINDOW = SHORT ? { before: 2, hold: 3, after: 6 } : { before: 4, hold: 5, after: 12 };
+const WINDOW = {
+  ...(SHORT ? { before: 2, hold: 3, after: 6 } : { before: 4, hold: 5, after: 12 }),
+  ...(values.hold ? { hold: Math.min(Number(values.hold), 60) } : {}),
+};
 /** The statement_timeout path: statements bounded at 1 s, below the 3 s lock_timeout, so a lock wait ends as 57014. */
 const STATEMENT_TIMEOUT_MS = 1000;
 const LOCK_TIMEOUT_MS = 3000;
+
+/** Size of the filesystem the disk-full fault fills (a tmpfs: the suite needs root to mount it). */
+const DISK_FULL_MIB = 32;
+
+/**
+ * A real full disk, not a simulated error: a tmpfs mounted for the postgres user holds a tablespace
+ * to which the xcom and RTIF tables move before the load starts (their indexes stay on the main
+ * disk). `fill()` inserts uncompressed rows into a filler table in that tablespace until PostgreSQL
+ * itself reports 53100 disk_full; `free()` drops it, which unlinks its files at commit.
+ */
+async function prepareDiskFull(pgServer) {
+  const mountPoint = join(pgServer.dir, 'small-disk');
+  mkdirSync(mountPoint);
+  run('mount', ['-t', 'tmpfs', '-o', `size=${DISK_FULL_MIB}m,uid=${run('id', ['-u', 'postgres']).trim()},mode=0700`, 'tmpfs', mountPoint]);
+  let mounted = true;
+  const handle = {
+    unmount() {
+      if (!mounted) return;
+      mounted = false;
+      try {
+        run('umount', [mountPoint]);
+      } catch (error) {
+        log(`could not unmount ${mountPoint}: ${error.message}`);
+      }
+    },
+  };
+  // Assigned before any statement runs, so that a failure below still unmounts it.
+  diskFull = handle;
+  const withClient = async (fn) => {
+    const client = new pg.Client({ connectionString: pgServer.url });
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end();
+    }
+  };
+  await withClient(async (c) => {
+    await c.query(`create tablespace chaos_small location '${mountPoint}'`);
+    await c.query('alter table xcom set tablespace chaos_small');
+    await c.query('alter table rendered_task_instance_fields set tablespace chaos_small');
+    await c.query('create table chaos_filler (pad text) with (autovacuum_enabled = off) tablespace chaos_small');
+    // Plain storage: no compression and no TOAST, so each row really takes its 1.6 KB.
+    await c.query('alter table chaos_filler alter column pad set storage plain');
+  });
+  return Object.assign(handle, {
+    async fill() {
+      await withClient(async (c) => {
+        for (let i = 0; i < 1000; i++) {
+          try {
+            await c.query(
+              `insert into chaos_filler select string_agg(md5(random()::text || g || s), '') from generate_series(1, 50) s, generate_series(1, 500) g group by g`,
+            );
+          } catch (error) {
+            if (error.code === '53100') return;
+            throw error;
+          }
+        }
+        throw new Error('the small disk never filled up');
+      });
+    },
+    // Not TRUNCATE: it needs a new (empty) file in the full tablespace first and fails with 53100 itself.
+    free: () => withClient((c) => c.query('drop table chaos_filler')),
+  });
+}
+
+async function waitFor(predicate, timeoutMs) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (predicate()) return true;
+    await sleep(100);
+  }
+  return predicate();
+}
 
 const root = new URL('..', import.meta.url).pathname;
 const reportDir = join(root, '.data/chaos');
@@ -44,7 +123,7 @@ const record = (name, failures) => {
   log(`${failures.length === 0 ? 'PASS' : 'FAIL'} ${name}${failures.length ? `: ${failures.join('; ')}` : ''}`);
 };
 
-let pgServer, bouncer, proxy, service;
+let pgServer, bouncer, proxy, service, diskFull;
 try {
   log('building (nest build)');
   run(join(root, 'node_modules/.bin/nest'), ['build'], { cwd: root });
@@ -81,6 +160,7 @@ try {
 
   /** The faults, in turn: `inject` starts one, `restore` lifts it (after WINDOW.hold seconds). */
   let lockClient;
+  diskFull = await prepareDiskFull(pgServer);
   const faults = [
     {
       name: 'PostgreSQL fast stop and restart',
@@ -123,12 +203,20 @@ try {
         await lockClient.end();
       },
     },
+    {
+      name: 'disk full',
+      how: `xcom and rendered_task_instance_fields live in a tablespace on a ${DISK_FULL_MIB} MiB tmpfs; a filler table takes the rest until PostgreSQL answers 53100 disk_full, dropped after ${WINDOW.hold} s`,
+      inject: () => diskFull.fill(),
+      bites: (a) => a.reason === 'database_unavailable',
+      restore: () => diskFull.free(),
+    },
   ];
 
   const warmup = SHORT ? 2 : 4;
   const phaseSeconds = (f) => WINDOW.before + (f.hold ?? WINDOW.hold) + WINDOW.after;
   const loadSeconds = warmup + faults.reduce((sum, f) => sum + phaseSeconds(f), 0);
-  const deadline = Date.now() + loadSeconds * 1000;
+  // The hard bound leaves room for slow injections (PostgreSQL start-up, filling the disk).
+  const deadline = Date.now() + (loadSeconds + 120) * 1000;
   const load = createLoad({
     baseUrl: service.baseUrl,
     adminToken: await signToken('chaos-admin', 'admin'),
@@ -136,7 +224,9 @@ try {
     loops: LOOPS,
     deadline,
   });
-  log(`load: ${LOOPS} loops for ~${loadSeconds} s against ${PROCESSES} processes; faults: ${faults.map((f) => f.name).join(', ')}`);
+  log(
+    `load: ${LOOPS} loops for ~${loadSeconds} s (at most ${loadSeconds + 120} s) against ${PROCESSES} processes; faults: ${faults.map((f) => f.name).join(', ')}`,
+  );
   const loadDone = load.run(SHORT ? 400 : 2000);
 
   await sleep(warmup * 1000);
@@ -146,6 +236,12 @@ try {
     await sleep(WINDOW.before * 1000);
     phase.injectedAt = Date.now();
     await f.inject();
+    if (f.bites) {
+      // A fault that only bites when the service next needs the resource (a new page on a full
+      // disk): wait until it has refused a request, at most 30 s, then hold it as long as the others.
+      const bitten = await waitFor(() => load.answers.some((a) => a.at > phase.injectedAt && f.bites(a)), 30_000);
+      if (!bitten) phase.neverBit = true;
+    }
     await sleep((f.hold ?? WINDOW.hold) * 1000);
     await f.restore();
     phase.restoredAt = Date.now();
@@ -154,6 +250,7 @@ try {
     phase.end = Date.now();
     phases.push(phase);
   }
+  load.stop();
   await loadDone;
   log(`load finished: ${load.answers.length} answers, ${load.ledger.size} task instances`);
 
@@ -175,6 +272,7 @@ try {
     // A reset is a request the kernel or a dying process closed without an answer: only the killed worker may do that.
     if (counts.reset && !p.fault.name.startsWith('SIGKILL')) failures.push(`${counts.reset} requests reset without an answer`);
     if (!recovered) failures.push('no 2xx after the last failed answer: not recovered within the window');
+    if (p.neverBit) failures.push('the fault never reached the service (no request refused within 30 s)');
     record(p.fault.name, failures);
     rows.push({
       fault: p.fault.name,
@@ -187,6 +285,7 @@ try {
       reset: counts.reset ?? 0,
       other: inPhase.length - (counts.ok ?? 0) - (counts.unavailable ?? 0) - (counts.typed_4xx ?? 0) - (counts.status_500 ?? 0) - (counts.reset ?? 0),
       recoveryMs,
+      lastedMs: p.restoredAt - p.injectedAt,
       reasons,
       slowest,
     });
@@ -234,15 +333,15 @@ try {
   }
 
   const table = [
-    '| fault | injected as | answers | 2xx | 503 + Retry-After | typed 4xx | 500 | reset | other | non-2xx by reason | slowest answer | back to all-2xx after lifting |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| fault | injected as | answers | 2xx | 503 + Retry-After | typed 4xx | 500 | reset | other | non-2xx by reason | slowest answer | fault lasted | back to all-2xx after lifting |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
         `| ${r.fault} | ${r.how} | ${r.answers} | ${r.ok} | ${r.unavailable} | ${r.typed4xx} | ${r.status500} | ${r.reset} | ${r.other} | ${
           Object.entries(r.reasons)
             .map(([k, n]) => `${k} ${n}`)
             .join(', ') || '–'
-        } | ${(r.slowest / 1000).toFixed(2)} s | ${(r.recoveryMs / 1000).toFixed(2)} s |`,
+        } | ${(r.slowest / 1000).toFixed(2)} s | ${(r.lastedMs / 1000).toFixed(1)} s | ${(r.recoveryMs / 1000).toFixed(2)} s |`,
     ),
   ].join('\n');
   console.log(`\n${table}\n`);
@@ -263,6 +362,7 @@ try {
   await proxy?.close().catch(() => {});
   await bouncer?.stop().catch(() => {});
   pgServer?.stop();
+  diskFull?.unmount();
   if (pgServer) removeDir(pgServer.dir);
 }
 

@@ -47,7 +47,12 @@ function reasonOf(status, text) {
 
 export const ALLOWED = new Set(['ok', 'unavailable', 'typed_4xx', 'reset']);
 
-export function createLoad({ baseUrl, adminToken, tag, loops, deadline }) {
+/**
+ * `deadline` bounds the load in time whatever happens; `stop()` ends it earlier, once the last
+ * fault's window is over (a fault that takes long to inject, like filling a disk, moves that on).
+ */
+export function createLoad({ baseUrl, adminToken, tag, loops, deadline: hardDeadline }) {
+  let deadline = hardDeadline;
   if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(baseUrl)) throw new Error('the chaos load targets 127.0.0.1 only');
   /** Every answer: { at (ms since epoch, when answered), op, outcome, status, reason (non-2xx), ms (latency) }. */
   const answers = [];
@@ -168,7 +173,7 @@ export function createLoad({ baseUrl, adminToken, tag, loops, deadline }) {
     await transition('state', 'PATCH', `/execution/task-instances/${id}/state`, { state: 'success', end_date: new Date().toISOString() }, 'success');
   }
 
-  /** Runs `loops` loops until `deadline` (and at most `maxTasksPerLoop` task instances each). */
+  /** Runs `loops` loops until `deadline` or `stop()` (and at most `maxTasksPerLoop` task instances each). */
   async function run(maxTasksPerLoop) {
     await Promise.all(
       Array.from({ length: loops }, async (_, loop) => {
@@ -177,7 +182,15 @@ export function createLoad({ baseUrl, adminToken, tag, loops, deadline }) {
     );
   }
 
-  return { answers, ledger, unexpected, run };
+  return {
+    answers,
+    ledger,
+    unexpected,
+    run,
+    stop() {
+      deadline = Math.min(deadline, Date.now());
+    },
+  };
 }
 
 /**
