@@ -293,8 +293,12 @@ try {
   const overall = {};
   for (const a of load.answers) overall[a.outcome] = (overall[a.outcome] ?? 0) + 1;
   const outside = Object.entries(overall).filter(([o]) => !ALLOWED.has(o));
+  // Outside the SIGKILL window (warm-up included) a reset is an unanswered request.
+  const killWindow = phases.find((p) => p.fault.name.startsWith('SIGKILL'));
+  const strayResets = load.answers.filter((a) => a.outcome === 'reset' && !(a.at >= killWindow.start && a.at < killWindow.end)).length;
   record('whole run: no 500, no unanswered request, no 4xx except a retry settling a lost answer', [
     ...outside.map(([o, n]) => `${n} × ${o}`),
+    ...(strayResets > 0 ? [`${strayResets} requests reset without an answer outside the SIGKILL window`] : []),
     ...load.unexpected.slice(0, 5).map((u) => `unexpected ${u.status} on ${u.op}: ${u.body}`),
   ]);
 
