@@ -63,8 +63,9 @@ export async function startPostgres() {
  * so the service must keep no session state across transactions (it keeps none: SET LOCAL only,
  * no prepared statements). Migrations and their advisory lock use the direct URL.
  */
-export async function startPgBouncer(pg, { poolSize }) {
-  const port = await freePort();
+export async function startPgBouncer(pg, { poolSize, port: fixedPort }) {
+  // A fixed port restarts the same PgBouncer where clients expect it (the chaos suite).
+  const port = fixedPort ?? (await freePort());
   const ini = join(pg.dir, 'pgbouncer.ini');
   const users = join(pg.dir, 'userlist.txt');
   writeFileSync(users, '"postgres" ""\n');
@@ -83,6 +84,8 @@ export async function startPgBouncer(pg, { poolSize }) {
       'max_client_conn = 1000',
       `default_pool_size = ${poolSize}`,
       'server_reset_query =',
+      // After a failed login to PostgreSQL (it is restarting), try again after 1 s, not the default 15 s.
+      'server_login_retry = 1',
       'ignore_startup_parameters = extra_float_digits',
       `logfile = ${join(pg.dir, 'pgbouncer.log')}`,
       'log_connections = 0',

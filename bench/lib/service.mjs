@@ -57,7 +57,12 @@ export async function startService({ root, processes, databaseUrl, migrationUrl,
     const text = readFileSync(logPath, 'utf8');
     if ((text.match(/listening on http/g) ?? []).length >= processes) break;
     if (child.exitCode !== null) throw new Error(`service exited during start-up, see ${logPath}`);
-    if (Date.now() - started > 60_000) throw new Error(`service not listening after 60 s, see ${logPath}`);
+    if (Date.now() - started > 60_000) {
+      // The caller gets no handle to stop it with: stop it here, or it outlives the run.
+      child.kill('SIGTERM');
+      await waitForExit(child, 30_000);
+      throw new Error(`service not listening after 60 s, see ${logPath}`);
+    }
     await sleep(100);
   }
   const pids = processes > 1 ? [child.pid, ...childrenOf(child.pid)] : [child.pid];

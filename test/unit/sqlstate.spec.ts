@@ -28,6 +28,9 @@ describe('classifyDbError', () => {
     ['57P02', 'unavailable'],
     ['57P03', 'unavailable'], // cannot_connect_now (starting up)
     ['53300', 'unavailable'], // too_many_connections
+    ['53100', 'unavailable'], // disk_full: refused and rolled back, retry once space is freed
+    ['53200', 'unavailable'], // out_of_memory
+    ['53400', 'unavailable'], // configuration_limit_exceeded (temp_file_limit)
     ['42P01', 'other'], // undefined_table: a bug, never retried, never a 4xx
     ['42601', 'other'], // syntax_error
     ['25P02', 'other'], // in_failed_sql_transaction: a handler swallowed an error
@@ -100,6 +103,9 @@ describe('classifyDbError', () => {
     ['57P02', 'crash_shutdown'],
     ['57P03', 'cannot_connect_now'],
     ['53300', 'too_many_connections'],
+    ['53100', 'disk_full'],
+    ['53200', 'out_of_memory'],
+    ['53400', 'insufficient_resources'],
     ['08006', 'connection_exception'],
     ['ECONNREFUSED', 'connection_refused'],
     ['ETIMEDOUT', 'connect_timeout'],

@@ -74,7 +74,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
 
   private readonly unavailable = new Counter({
     name: 'db_unavailable_total',
-    help: 'Units of work failed because the database went away or could not be reached (answered 503), by route and cause: admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections, connection_exception, connection_refused, connect_timeout, connection_lost, pool_exhausted.',
+    help: 'Units of work failed because the database went away or could not be reached (answered 503), by route and cause: admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections, disk_full, out_of_memory, insufficient_resources, connection_exception, connection_refused, connect_timeout, connection_lost, pool_exhausted.',
     labelNames: ['method', 'route', 'cause'] as const,
     registers: [this.registry],
   });

@@ -127,6 +127,11 @@ function kindOfSqlState(code: string): DbErrorKind | undefined {
       return 'data_exception';
     case '08':
       return 'unavailable';
+    // Insufficient resources (53100 disk_full, 53200 out_of_memory, 53400 e.g. temp_file_limit):
+    // the statement was refused and rolled back, nothing of the request is wrong, and it may pass
+    // once an operator has freed space: a 503 to retry, never a 500 (found by the chaos suite).
+    case '53':
+      return 'unavailable';
     default:
       // Any other SQLSTATE (syntax errors, missing tables, ...) is a bug on our side.
       return 'other';
@@ -142,6 +147,9 @@ export type UnavailableCause =
   | 'crash_shutdown'
   | 'cannot_connect_now'
   | 'too_many_connections'
+  | 'disk_full'
+  | 'out_of_memory'
+  | 'insufficient_resources'
   | 'connection_exception'
   | 'connection_refused'
   | 'connect_timeout'
@@ -157,6 +165,10 @@ export function unavailableCause(c: DbErrorClass): UnavailableCause {
       return 'cannot_connect_now';
     case '53300':
       return 'too_many_connections';
+    case '53100':
+      return 'disk_full';
+    case '53200':
+      return 'out_of_memory';
     case 'ECONNREFUSED':
     case 'ENOTFOUND':
     case 'EHOSTUNREACH':
@@ -167,5 +179,6 @@ export function unavailableCause(c: DbErrorClass): UnavailableCause {
     case 'ETIMEDOUT':
       return 'connect_timeout';
   }
+  if (c.code.startsWith('53')) return 'insufficient_resources';
   return c.code.startsWith('08') ? 'connection_exception' : 'connection_lost';
 }
