@@ -21,6 +21,8 @@ import { TaskStartHooksModule } from './common/task-start/task-start.hooks';
 import { TaskInstancesModule } from './task-instances/task-instances.module';
 import { XComModule } from './xcom/xcom.module';
 import { AssetsModule } from './assets/assets.module';
+import { VariablesModule } from './variables/variables.module';
+import { ConnectionsModule } from './connections/connections.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -55,6 +57,8 @@ export class AppModule {
         TaskInstancesModule,
         XComModule,
         AssetsModule,
+        VariablesModule,
+        ConnectionsModule,
         ...(options.imports ?? []),
       ],
       controllers: [RootController],
