@@ -32,7 +32,7 @@ export class ConnectionsController {
   constructor(private readonly connections: ConnectionsService) {}
 
   @Get('*conn_id')
-  @connIdParam('my_postgres')
+  @connIdParam('warehouse')
   // A read, in a unit of work so a transient failure is retried like on the other routes.
   @Idempotency({ idempotent: true })
   @Endpoint({
