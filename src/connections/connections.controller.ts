@@ -47,7 +47,12 @@ export class ConnectionsController {
         description: 'A workload token, or the access policy refuses this connection to the task.',
         examples: [
           { reason: 'access_denied', detail: 'Task does not have access to connection my_postgres', conn_id: 'my_postgres' },
-          { reason: 'wrong_scope', detail: 'A workload token is not accepted here; this route accepts: execution.', token_scope: 'workload', accepted_scopes: 'execution' },
+          {
+            reason: 'wrong_scope',
+            detail: 'A workload token is not accepted here; this route accepts: execution.',
+            token_scope: 'workload',
+            accepted_scopes: 'execution',
+          },
         ],
       },
       {
@@ -99,7 +104,15 @@ export class ConnectionsAdminController {
     examples: {
       postgres: {
         summary: 'A PostgreSQL connection',
-        value: { conn_type: 'postgres', host: 'db.internal', schema: 'analytics', login: 'etl', password: 's3cr3t', port: 5432, extra: '{"sslmode": "require"}' },
+        value: {
+          conn_type: 'postgres',
+          host: 'db.internal',
+          schema: 'analytics',
+          login: 'etl',
+          password: 's3cr3t',
+          port: 5432,
+          extra: '{"sslmode": "require"}',
+        },
       },
     },
   })
@@ -117,7 +130,11 @@ export class ConnectionsAdminController {
     success: { status: 200, type: ConnectionDto, description: 'The connection.' },
     problem: ConnectionProblemDto,
     errors: [
-      { status: 404, description: 'No connection with the id.', examples: [{ reason: 'not_found', detail: 'Connection with ID warehouse not found', conn_id: 'warehouse' }] },
+      {
+        status: 404,
+        description: 'No connection with the id.',
+        examples: [{ reason: 'not_found', detail: 'Connection with ID warehouse not found', conn_id: 'warehouse' }],
+      },
       INVALID_ID,
     ],
   })

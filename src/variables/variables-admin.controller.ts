@@ -57,7 +57,10 @@ export class VariablesAdminController {
     problem: VariableProblemDto,
     errors: [{ status: 413, description: 'Body too large.' }, { status: 415, description: 'Body is not JSON.' }, INVALID],
   })
-  @ApiBody({ type: PutVariableBody, examples: { path: { summary: 'A plain value', value: { value: 's3://warehouse/landing', description: 'Where extract writes' } } } })
+  @ApiBody({
+    type: PutVariableBody,
+    examples: { path: { summary: 'A plain value', value: { value: 's3://warehouse/landing', description: 'Where extract writes' } } },
+  })
   async put(@Param() params: Record<string, unknown>, @Body() body: PutVariableBody): Promise<VariableDto> {
     const key = variableKeyOf(params);
     if (body.value === undefined) throw new RequestValidationException([{ path: 'value', message: 'value is required', location: 'body', type: 'missing' }]);
@@ -74,7 +77,11 @@ export class VariablesAdminController {
     success: { status: 200, type: VariableDto, description: 'The variable.' },
     problem: VariableProblemDto,
     errors: [
-      { status: 404, description: 'No variable under the key.', examples: [{ reason: 'not_found', detail: "Variable with key 'landing_path' not found", key: 'landing_path' }] },
+      {
+        status: 404,
+        description: 'No variable under the key.',
+        examples: [{ reason: 'not_found', detail: "Variable with key 'landing_path' not found", key: 'landing_path' }],
+      },
       INVALID,
     ],
   })

@@ -19,5 +19,4 @@ export const VARIABLE_PROBLEMS = defineProblemCodes('variables', VariableProblem
 export const VARIABLE_SET_MESSAGE = 'Variable successfully set';
 
 /** Airflow's message, the key quoted as Python's f-string with `'…'` does. */
-export const variableNotFound = (key: string) =>
-  VARIABLE_PROBLEMS.error('variable_not_found', `Variable with key '${key}' not found`, 'not_found', { key });
+export const variableNotFound = (key: string) => VARIABLE_PROBLEMS.error('variable_not_found', `Variable with key '${key}' not found`, 'not_found', { key });

@@ -716,7 +716,15 @@ export const CALLS: Call[] = [
         async run(ctx) {
           const { client } = await startedTi(ctx);
           const connId = `aws/${Math.random().toString(36).slice(2, 8)}`;
-          const seeded = { conn_type: 'aws', host: 'sts.amazonaws.com', schema: 'eu', login: 'key', password: 'secret', port: 443, extra: '{"region_name": "eu-west-1"}' };
+          const seeded = {
+            conn_type: 'aws',
+            host: 'sts.amazonaws.com',
+            schema: 'eu',
+            login: 'key',
+            password: 'secret',
+            port: 443,
+            extra: '{"region_name": "eu-west-1"}',
+          };
           expect((await http(ctx.baseUrl, 'PUT', `/api/v1/connections/${connId}`, seeded, await admin())).status).toBe(200);
           // `self.client.get(f"connections/{conn_id}")`: the id as is, slashes included.
           const res = await client.request('GET', `connections/${connId}`);

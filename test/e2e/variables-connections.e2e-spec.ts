@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expectedProblem } from '../support/problem';
-import { http, problemHttp, startTestApp, type TestApp, uniqueId } from '../support/test-app';
+import { http, LogCapture, problemHttp, startTestApp, type TestApp, uniqueId } from '../support/test-app';
 import { withDirect } from '../support/test-database';
 import { adminToken, bearer, executionToken, workloadToken } from '../support/tokens';
 
@@ -80,7 +80,10 @@ describe('variables (/execution/variables/{key:path}) and connections (/executio
     });
 
     it('refuses a key longer than 250 characters (422) and a workload or admin token (403)', async () => {
-      expect((await problemHttp(t.baseUrl, 'GET', v('k'.repeat(251)), undefined, await task())).body).toMatchObject({ status: 422, reason: 'validation_error' });
+      expect((await problemHttp(t.baseUrl, 'GET', v('k'.repeat(251)), undefined, await task())).body).toMatchObject({
+        status: 422,
+        reason: 'validation_error',
+      });
       for (const token of [await workloadToken(randomUUID()), await adminToken()]) {
         expect((await problemHttp(t.baseUrl, 'GET', v('any'), undefined, bearer(token))).body).toMatchObject({ status: 403, reason: 'wrong_scope' });
       }
@@ -125,7 +128,10 @@ describe('variables (/execution/variables/{key:path}) and connections (/executio
 
       it('lists the keys with the prefix, sorted, with the total', async () => {
         const res = await keys(`prefix=${encodeURIComponent(prefix)}`);
-        expect([res.status, res.body]).toEqual([200, { keys: [prefix + '%y', prefix + '/a', prefix + '/b', prefix + '/c/d', prefix + '_x'].sort(), total_entries: 5 }]);
+        expect([res.status, res.body]).toEqual([
+          200,
+          { keys: [prefix + '%y', prefix + '/a', prefix + '/b', prefix + '/c/d', prefix + '_x'].sort(), total_entries: 5 },
+        ]);
       });
 
       it('takes the prefix literally (_ and % are not wildcards)', async () => {
@@ -158,7 +164,10 @@ describe('variables (/execution/variables/{key:path}) and connections (/executio
         expect((await http(t.baseUrl, 'GET', `/api/v1/variables/${secretKey}`, undefined, await admin())).body.value).toBe('***');
         // The task that asks gets it in clear.
         expect((await http(t.baseUrl, 'GET', v(secretKey), undefined, await task())).body).toEqual({ key: secretKey, value: 'hunter2' });
-        expect((await http(t.baseUrl, 'GET', `/api/v1/variables?prefix=${key}`, undefined, await admin())).body).toEqual({ keys: [key, secretKey], total_entries: 2 });
+        expect((await http(t.baseUrl, 'GET', `/api/v1/variables?prefix=${key}`, undefined, await admin())).body).toEqual({
+          keys: [key, secretKey],
+          total_entries: 2,
+        });
         expect((await http(t.baseUrl, 'DELETE', `/api/v1/variables/${key}`, undefined, await admin())).status).toBe(204);
         expect((await problemHttp(t.baseUrl, 'GET', `/api/v1/variables/${key}`, undefined, await admin())).body).toEqual(
           expectedProblem(404, 'not_found', `Variable with key '${key}' not found`, `/api/v1/variables/${key}`, { key }),
@@ -177,11 +186,28 @@ describe('variables (/execution/variables/{key:path}) and connections (/executio
 
     it('answers all eight fields (schema by name, extra as a JSON string); ids may contain /', async () => {
       const connId = `${uniqueId('conn')}/replica`;
-      await seed(connId, { conn_type: 'postgres', host: 'db.internal', schema: 'analytics', login: 'etl', password: 's3cr3t', port: 5432, extra: '{"sslmode": "require"}' });
+      await seed(connId, {
+        conn_type: 'postgres',
+        host: 'db.internal',
+        schema: 'analytics',
+        login: 'etl',
+        password: 's3cr3t',
+        port: 5432,
+        extra: '{"sslmode": "require"}',
+      });
       const res = await http(t.baseUrl, 'GET', `/execution/connections/${encodeURIComponent(connId)}`, undefined, await task());
       expect([res.status, res.body]).toEqual([
         200,
-        { conn_id: connId, conn_type: 'postgres', host: 'db.internal', schema: 'analytics', login: 'etl', password: 's3cr3t', port: 5432, extra: '{"sslmode": "require"}' },
+        {
+          conn_id: connId,
+          conn_type: 'postgres',
+          host: 'db.internal',
+          schema: 'analytics',
+          login: 'etl',
+          password: 's3cr3t',
+          port: 5432,
+          extra: '{"sslmode": "require"}',
+        },
       ]);
       const minimal = uniqueId('conn');
       await seed(minimal, { conn_type: 'http' });
@@ -251,9 +277,11 @@ describe('variables (/execution/variables/{key:path}) and connections (/executio
 
 describe('encryption at rest (FERNET_KEY)', () => {
   let t: TestApp;
+  const logs = new LogCapture();
   beforeAll(async () => {
     // Rotation as Airflow does it: the new key first (encrypts), the old one after it (still decrypts).
-    t = await startTestApp({ env: { FERNET_KEY: `${NEW_KEY},${SPEC_KEY}` } });
+    // Debug logs: every line the service can write about these requests, none may hold a value.
+    t = await startTestApp({ env: { FERNET_KEY: `${NEW_KEY},${SPEC_KEY}`, LOG_LEVEL: 'debug' }, logDestination: logs });
   });
   afterAll(() => t.close());
 
@@ -279,7 +307,10 @@ describe('encryption at rest (FERNET_KEY)', () => {
     expect(put.body).toMatchObject({ password: '***', extra: '{"a":1}', is_encrypted: true, is_extra_encrypted: true });
     const row = await withDirect(async (c) => (await c.query('select password, extra from connection where conn_id = $1', [connId])).rows[0]);
     expect([row.password, row.extra]).toEqual([expect.stringMatching(/^gAAAAA/), expect.stringMatching(/^gAAAAA/)]);
-    expect((await http(t.baseUrl, 'GET', `/execution/connections/${connId}`, undefined, await task())).body).toMatchObject({ password: 'pw', extra: '{"a": 1}' });
+    expect((await http(t.baseUrl, 'GET', `/execution/connections/${connId}`, undefined, await task())).body).toMatchObject({
+      password: 'pw',
+      extra: '{"a": 1}',
+    });
   });
 
   it('answers 500 without leaking anything when a value was encrypted under a key no longer configured', async () => {
@@ -288,5 +319,19 @@ describe('encryption at rest (FERNET_KEY)', () => {
     const res = await problemHttp(t.baseUrl, 'GET', `/execution/variables/${key}`, undefined, await task());
     expect(res.status).toBe(500);
     expect(res.text).not.toContain('gAAAA');
+  });
+
+  it('writes no value, password, extra or key material to any log line, errors included', async () => {
+    const secrets = ['variable-secret-5f1c', 'password-secret-9a2b', 'extra-secret-77de'];
+    const key = uniqueId('logged');
+    await http(t.baseUrl, 'PUT', `/execution/variables/${key}`, { val: secrets[0] }, await task());
+    await http(t.baseUrl, 'GET', `/execution/variables/${key}`, undefined, await task());
+    await http(t.baseUrl, 'PUT', `/execution/variables/${key}`, { val: secrets[0], nope: secrets[0] }, await task());
+    const connId = uniqueId('logged');
+    await http(t.baseUrl, 'PUT', `/api/v1/connections/${connId}`, { conn_type: 'http', password: secrets[1], extra: `{"k": "${secrets[2]}"}` }, await admin());
+    await http(t.baseUrl, 'GET', `/execution/connections/${connId}`, undefined, await task());
+    await http(t.baseUrl, 'PUT', `/api/v1/connections/${connId}`, { conn_type: 'http', password: secrets[1], port: 'x' }, await admin());
+    expect(logs.raw.some((line) => line.includes(key))).toBe(true);
+    expect(logs.raw.filter((line) => [...secrets, NEW_KEY, SPEC_KEY].some((s) => line.includes(s)))).toEqual([]);
   });
 });

@@ -66,7 +66,12 @@ export class PutConnectionBody {
   @Matches(NO_NUL, { message: 'login must not contain U+0000' })
   login?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, example: 's3cr3t', description: 'Encrypted at rest when FERNET_KEY is set; never shown by the control plane.' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 's3cr3t',
+    description: 'Encrypted at rest when FERNET_KEY is set; never shown by the control plane.',
+  })
   @IsOptional()
   @IsString()
   @Matches(NO_NUL, { message: 'password must not contain U+0000' })

@@ -25,7 +25,12 @@ export class VariableResponse {
  */
 @ApiSchema({ name: 'VariablePostBody' })
 export class VariablePostBody {
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'my_value', description: 'The value (what the Task SDK sends). Required unless `value` is given.' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'my_value',
+    description: 'The value (what the Task SDK sends). Required unless `value` is given.',
+  })
   @IsOptional()
   @IsString()
   @Matches(NO_NUL, { message: 'val must not contain U+0000' })
@@ -51,7 +56,11 @@ export class VariableMessageResponse {
 
 /** `GET /execution/variables/keys`: Airflow's bounds (limit 1 to 10000, default 1000; offset ≥ 0). */
 export class VariableKeysQuery {
-  @ApiPropertyOptional({ type: String, example: 'my_', description: 'Keys that start with this text, literally (`_` and `%` are not wildcards). Default: every key.' })
+  @ApiPropertyOptional({
+    type: String,
+    example: 'my_',
+    description: 'Keys that start with this text, literally (`_` and `%` are not wildcards). Default: every key.',
+  })
   @IsOptional()
   @IsString()
   @Matches(NO_NUL, { message: 'prefix must not contain U+0000' })
