@@ -1,4 +1,6 @@
+import { ConfigError, loadConfig } from '../../src/config/app-config';
 import { Fernet, InvalidFernetToken, MultiFernet, decodeFernetKey } from '../../src/secrets/fernet';
+import { SECRETS_SETTINGS } from '../../src/secrets/secrets.settings';
 
 /** The Fernet spec's test vector (fernet/spec `generate.json` / `verify.json`). */
 const SPEC = {
@@ -69,5 +71,25 @@ describe('Fernet (Airflow fernet_key format)', () => {
     expect(new Fernet(OTHER_KEY).decrypt(written)).toBe('new');
     expect(() => new Fernet(SPEC.secret).decrypt(written)).toThrow(InvalidFernetToken);
     expect(() => new MultiFernet([SPEC.secret]).decrypt(PYTHON_TOKEN)).toThrow(InvalidFernetToken);
+  });
+});
+
+describe('FERNET_KEY (validated at boot)', () => {
+  it('takes one key or a comma-separated list, and none by default', () => {
+    expect(SECRETS_SETTINGS.of(loadConfig({})).fernetKeys).toEqual([]);
+    expect(SECRETS_SETTINGS.of(loadConfig({ FERNET_KEY: ` ${OTHER_KEY} , ${SPEC.secret}` })).fernetKeys).toEqual([OTHER_KEY, SPEC.secret]);
+  });
+
+  it('stops the boot naming the variable and the bad key’s position, never its value', () => {
+    const bad = 'not-a-fernet-key-but-a-secret-value';
+    let error: unknown;
+    try {
+      loadConfig({ FERNET_KEY: `${OTHER_KEY},${bad}` });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain('FERNET_KEY: key 2 must be 32 bytes in URL-safe base64 (44 characters)');
+    expect((error as Error).message).not.toContain(bad);
   });
 });
