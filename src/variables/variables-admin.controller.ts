@@ -64,7 +64,7 @@ export class VariablesAdminController {
   async put(@Param() params: Record<string, unknown>, @Body() body: PutVariableBody): Promise<VariableDto> {
     const key = variableKeyOf(params);
     if (body.value === undefined) throw new RequestValidationException([{ path: 'value', message: 'value is required', location: 'body', type: 'missing' }]);
-    return this.variables.set(key, body.value, body.description);
+    return this.variables.view(await this.variables.set(key, body.value, body.description));
   }
 
   @Get('*key')

@@ -18,7 +18,8 @@ export interface VariableView extends VariableValue {
   is_encrypted: boolean;
 }
 
-interface VariableRow {
+/** A `variable` row as selected (the value possibly a Fernet token). */
+export interface VariableRow {
   key: string;
   val: string | null;
   description: string | null;
@@ -44,8 +45,11 @@ export class VariablesService {
     return { key, value: this.valueOf(row) };
   }
 
-  /** Sets (creates or overwrites) a variable; a `null` value is stored as SQL NULL. */
-  async set(key: string, value: string | null, description: string | null | undefined): Promise<VariableView> {
+  /**
+   * Sets (creates or overwrites) a variable; a `null` value is stored as SQL NULL. Returns the
+   * stored row for the control plane's view; the execution route ignores it (no decrypt on a task's write).
+   */
+  async set(key: string, value: string | null, description: string | null | undefined): Promise<VariableRow> {
     const sealed = value === null ? { text: null, encrypted: false } : this.cipher.seal(value);
     // An omitted description keeps the stored one, as Airflow's `Variable.set(description=None)` does on update.
     const rows = await this.em.execute<VariableRow[]>(
@@ -56,7 +60,7 @@ export class VariablesService {
        returning key, val, description, is_encrypted`,
       [key, sealed.text, description ?? null, sealed.encrypted],
     );
-    return this.view(rows[0]);
+    return rows[0];
   }
 
   /** Deletes a variable; a missing one is a success (Airflow's 204 either way). Returns whether one was there. */
