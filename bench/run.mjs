@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// `npm run bench`: PUT /execution/task-instances/{id}/rtif under load, 1 and 2 service processes,
+// `npm run bench`: PUT /execution/task-instances/{id}/rtif under load (and the reads every task
+// start makes: variable get, connection get), 1 and 2 service processes,
 // directly and through PgBouncer (transaction pooling), contention and spread shapes, with an
 // integrity check after every run and pgbench's figure for the same SQL as the limit.
 // Writes docs/bench/results.json, docs/bench/results.md and docs/bench/chart.svg; prints the table.
 // `npm run bench -- --profile` instead profiles one worker (--cpu-prof) under the spread shape.
 // Settings (environment): BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_PROCESSES (1,2),
-// BENCH_PATHS (direct,pgbouncer), BENCH_SHAPES (contention,spread), BENCH_DB_POOL_MAX (10),
+// BENCH_PATHS (direct,pgbouncer), BENCH_SHAPES (contention,spread,variable-get,connection-get), BENCH_DB_POOL_MAX (10),
 // BENCH_PGBOUNCER_POOL (20), BENCH_WARMUP_SECONDS (3), BENCH_NODE_ARGS (extra flags for the service's
 // node), BENCH_LIMIT (1; 0 skips the pgbench limit). Requests carry real JWTs signed with a secret the bench gives the service (lib/service.mjs).
 import './lib/pinned-node.mjs';
@@ -13,6 +14,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
 import { cpuModel, fail, loadAverage, log, machineCpuSeconds, run, treeCpuSeconds } from './lib/system.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -28,7 +30,7 @@ const settings = {
   connections: Number(env.BENCH_CONNECTIONS ?? 64),
   processes: list(env.BENCH_PROCESSES, '1,2').map(Number),
   paths: list(env.BENCH_PATHS, 'direct,pgbouncer'),
-  shapes: list(env.BENCH_SHAPES, 'contention,spread'),
+  shapes: list(env.BENCH_SHAPES, 'contention,spread,variable-get,connection-get'),
   db_pool_max: Number(env.BENCH_DB_POOL_MAX ?? 10),
   pgbouncer_pool: Number(env.BENCH_PGBOUNCER_POOL ?? 20),
   lock_timeout_ms: 2000,
@@ -49,7 +51,9 @@ log('building (nest build)');
 run(join(root, 'node_modules/.bin/nest'), ['build'], { cwd: root });
 const { ensureDatabaseTools, removeDir, startPgBouncer, startPostgres } = await import('./lib/databases.mjs');
 const { seedTaskInstances, startService } = await import('./lib/service.mjs');
-const { checkIntegrity, driveRtif, shapeTaskInstances, summarize } = await import('./lib/workload.mjs');
+const { checkIntegrity, driveReads, driveRtif, READ_SHAPES, seedReadTargets, shapeTaskInstances, summarize } = await import('./lib/workload.mjs');
+// Variables and connections stored encrypted, as in a deployment with a fernet_key.
+const BENCH_FERNET_KEY = `${randomBytes(32).toString('base64url')}=`;
 const { loadHelperTable, pgbenchScript, runPgbench } = await import('./lib/pgbench.mjs');
 const { markdownTable, svgChart } = await import('./lib/report.mjs');
 const { flameGraphSvg, profileMarkdown, readProfileWindow, summarizeProfile } = await import('./lib/profile.mjs');
@@ -152,11 +156,15 @@ try {
         migrationUrl: pg.url,
         poolMax: settings.db_pool_max,
         logPath: join(workDir, `service-${tag}.log`),
+        env: { FERNET_KEY: BENCH_FERNET_KEY },
         nodeArgs: [...(env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
       });
       try {
         const seeded = {};
-        for (const shape of ['warmup', ...settings.shapes]) seeded[shape] = await seedTaskInstances(svc.baseUrl, shapeTaskInstances(shape, tag));
+        for (const shape of ['warmup', ...settings.shapes])
+          seeded[shape] = READ_SHAPES.includes(shape)
+            ? await seedReadTargets(svc.baseUrl, shape, tag)
+            : await seedTaskInstances(svc.baseUrl, shapeTaskInstances(shape, tag));
         log(
           `${tag}: seeded ${Object.values(seeded).reduce((a, b) => a + b.length, 0)} task instances through the API; warming up ${settings.warmup_seconds} s`,
         );
@@ -166,11 +174,20 @@ try {
           const loop = await eventLoopMeter(svc.baseUrl, processes);
           const meter = cpuMeter({ service: svc.pid, postgres: pg.pid, pgbouncer: path === 'pgbouncer' ? bouncer.pid : undefined });
           const driveStart = Date.now();
-          const drive = await driveRtif({ baseUrl: svc.baseUrl, ids: seeded[shape], connections: settings.connections, seconds: settings.seconds });
+          const reads = READ_SHAPES.includes(shape);
+          const drive = reads
+            ? await driveReads({
+                baseUrl: svc.baseUrl,
+                targets: seeded[shape],
+                tokenIds: seeded.warmup,
+                connections: settings.connections,
+                seconds: settings.seconds,
+              })
+            : await driveRtif({ baseUrl: svc.baseUrl, ids: seeded[shape], connections: settings.connections, seconds: settings.seconds });
           profileWindow = { start: driveStart, end: Date.now() };
           const cpu = meter('autocannon');
           const eventLoop = await loop();
-          const integrity = await checkIntegrity(pg.url, seeded[shape], drive);
+          const integrity = reads ? drive.integrity : await checkIntegrity(pg.url, seeded[shape], drive);
           const entry = { shape, processes, path, ...summarize(drive.result, settings.seconds), integrity, cpu_cores: cpu, event_loop: eventLoop };
           // CPU milliseconds per answered request: steadier than req/s on a machine shared with others.
           entry.cpu_ms_per_request = {
@@ -184,7 +201,7 @@ try {
             entry.cpu_ms_per_request.postgres > 0 ? Math.round((entry.cpu_ms_per_request.service / entry.cpu_ms_per_request.postgres) * 100) / 100 : null;
           entry.p99_per_mean_latency = entry.rps > 0 ? Math.round((entry.latency_ms.p99 / ((settings.connections / entry.rps) * 1000)) * 100) / 100 : null;
           results.runs.push(entry);
-          idsForLimit[shape] ??= seeded[shape];
+          if (!reads) idsForLimit[shape] ??= seeded[shape];
           log(
             `${tag} ${shape}: ${entry.rps} req/s, p50 ${entry.latency_ms.p50} p90 ${entry.latency_ms.p90} p99 ${entry.latency_ms.p99} ms, ` +
               `${JSON.stringify(entry.status_codes)}, integrity ${integrity.clean ? 'clean' : JSON.stringify(integrity.problems)}, cpu ${JSON.stringify(cpu)}, cpu ms/request ${JSON.stringify(entry.cpu_ms_per_request)}, ` +
@@ -200,7 +217,8 @@ try {
     }
   }
   if (!profileMode && settings.limit) {
-    for (const shape of settings.shapes) {
+    // pgbench's limit is the RTIF write's SQL: the read shapes have none.
+    for (const shape of settings.shapes.filter((s) => !READ_SHAPES.includes(s))) {
       // The task instances of the first service run: already written, so pgbench overwrites, as
       // the service does in its steady state.
       await loadHelperTable(pg.url, shape, idsForLimit[shape]);

@@ -23,6 +23,8 @@ import { TaskInstancesModule } from './task-instances/task-instances.module';
 import { XComModule } from './xcom/xcom.module';
 import { AssetsModule } from './assets/assets.module';
 import { HitlModule } from './hitl/hitl.module';
+import { VariablesModule } from './variables/variables.module';
+import { ConnectionsModule } from './connections/connections.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -59,6 +61,8 @@ export class AppModule {
         XComModule,
         AssetsModule,
         HitlModule,
+        VariablesModule,
+        ConnectionsModule,
         ...(options.imports ?? []),
       ],
       controllers: [RootController],

@@ -4,6 +4,9 @@ import type { ModuleSettingsDefinition } from './config/env-schema';
 import { TASK_INSTANCES_FEATURE } from './task-instances/task-instances.feature';
 import { XCOM_FEATURE } from './xcom/xcom.feature';
 import { HITL_FEATURE } from './hitl/hitl.feature';
+import { SECRETS_FEATURE } from './secrets/secrets.feature';
+import { VARIABLES_FEATURE } from './variables/variables.feature';
+import { CONNECTIONS_FEATURE } from './connections/connections.feature';
 
 /**
  * What a feature module brings besides its Nest module: its entities (the ORM options collect
@@ -18,4 +21,12 @@ export interface FeatureManifest {
 }
 
 /** Every feature module's manifest. Its Nest module is listed in `app.module.ts`. */
-export const FEATURES: readonly FeatureManifest[] = [TASK_INSTANCES_FEATURE, XCOM_FEATURE, ASSETS_FEATURE, HITL_FEATURE];
+export const FEATURES: readonly FeatureManifest[] = [
+  TASK_INSTANCES_FEATURE,
+  XCOM_FEATURE,
+  ASSETS_FEATURE,
+  SECRETS_FEATURE,
+  VARIABLES_FEATURE,
+  CONNECTIONS_FEATURE,
+  HITL_FEATURE,
+];

@@ -65,7 +65,7 @@ export function svgChart(results) {
   }
   const width = labelW + barW + 190;
   const height = y + 20;
-  const title = `PUT /execution/task-instances/{id}/rtif, ${results.settings.connections} connections, ${results.settings.seconds} s per run (${esc(results.machine.cpus)} CPUs)`;
+  const title = `PUT …/rtif, GET variables and connections, ${results.settings.connections} connections, ${results.settings.seconds} s per run (${esc(results.machine.cpus)} CPUs)`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,

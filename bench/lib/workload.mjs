@@ -130,3 +130,79 @@ export function summarize(result, seconds) {
     non2xx: result.non2xx,
   };
 }
+
+/**
+ * The read shapes: what every task does at its start (`Variable.get`, `BaseHook.get_connection`),
+ * GET /execution/variables/{key} and GET /execution/connections/{conn_id} over 100 seeded keys,
+ * the values stored encrypted (the bench gives the service a FERNET_KEY, as a deployment has one),
+ * so each read also opens a Fernet token.
+ */
+export const READ_SHAPES = ['variable-get', 'connection-get'];
+const READ_TARGETS = 100;
+
+/** Seeds the variables or connections a read shape reads, through the control plane; returns each path and the exact body expected. */
+export async function seedReadTargets(baseUrl, shape, tag) {
+  const admin = requestHeaders(await signToken('bench-admin', 'admin'));
+  const targets = [];
+  for (let i = 0; i < READ_TARGETS; i++) {
+    const id = `bench_${tag}/${shape}_${i}`;
+    if (shape === 'variable-get') {
+      const value = JSON.stringify({ bucket: `s3://warehouse-exports/daily/part-${i}/`, region: 'eu-west-1', batch_size: 5000, owners: ['data-platform'] });
+      await put(baseUrl, `/api/v1/variables/${id}`, { value, description: 'bench' }, admin);
+      targets.push({ path: `/execution/variables/${id}`, expected: JSON.stringify({ key: id, value }) });
+    } else {
+      const conn = {
+        conn_type: 'postgres',
+        host: `db-${i}.internal`,
+        schema: 'analytics',
+        login: 'etl',
+        password: `pw_${i}_9f8e7d6c5b4a`,
+        port: 5432,
+        extra: '{"sslmode": "require", "connect_timeout": 10}',
+      };
+      await put(baseUrl, `/api/v1/connections/${id}`, conn, admin);
+      targets.push({ path: `/execution/connections/${id}`, expected: JSON.stringify({ conn_id: id, ...conn }) });
+    }
+  }
+  return targets;
+}
+
+async function put(baseUrl, path, body, headers) {
+  const res = await fetch(baseUrl + path, { method: 'PUT', headers, body: JSON.stringify(body) });
+  if (res.status !== 200) throw new Error(`seeding ${path}: ${res.status} ${await res.text()}`);
+}
+
+/**
+ * Drives GETs of `targets` (picked at random) at `connections` for `seconds`, with the execution
+ * tokens of `tokenIds` in turn. Integrity: every 200 carries exactly the seeded body (decrypted).
+ */
+export async function driveReads({ baseUrl, targets, tokenIds, connections, seconds }) {
+  const headers = [];
+  for (const id of tokenIds) headers.push(requestHeaders(await signToken(id, 'execution')));
+  const read = new Set();
+  const problems = [];
+  let counter = 0;
+  const result = await autocannon({
+    url: baseUrl,
+    connections,
+    duration: seconds,
+    timeout: 10,
+    requests: [
+      {
+        method: 'GET',
+        headers: headers[0],
+        setupRequest(req, context) {
+          const target = targets[Math.floor(Math.random() * targets.length)];
+          context.target = target;
+          return { ...req, path: target.path, headers: headers[counter++ % headers.length] };
+        },
+        onResponse(status, body, context) {
+          if (status !== 200) return;
+          read.add(context.target.path);
+          if (body !== context.target.expected && problems.length < 10) problems.push(`${context.target.path}: body differs from the seeded value`);
+        },
+      },
+    ],
+  });
+  return { result, integrity: { checked: targets.length, written: read.size, problems, clean: problems.length === 0 } };
+}

@@ -7,6 +7,7 @@ import { Migration20261128110000_xcom } from './Migration20261128110000_xcom';
 import { Migration20261128120000_idempotency_key } from './Migration20261128120000_idempotency_key';
 import { Migration20261206100000_task_sdk_bodies } from './Migration20261206100000_task_sdk_bodies';
 import { Migration20261206110000_task_instance_reads } from './Migration20261206110000_task_instance_reads';
+import { Migration20261206120000_variables_connections } from './Migration20261206120000_variables_connections';
 import { Migration20261206130000_assets } from './Migration20261206130000_assets';
 import { Migration20261206150000_hitl } from './Migration20261206150000_hitl';
 
@@ -24,6 +25,7 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261128120000_idempotency_key', class: Migration20261128120000_idempotency_key },
   { name: 'Migration20261206100000_task_sdk_bodies', class: Migration20261206100000_task_sdk_bodies },
   { name: 'Migration20261206110000_task_instance_reads', class: Migration20261206110000_task_instance_reads },
+  { name: 'Migration20261206120000_variables_connections', class: Migration20261206120000_variables_connections },
   { name: 'Migration20261206130000_assets', class: Migration20261206130000_assets },
   { name: 'Migration20261206150000_hitl', class: Migration20261206150000_hitl },
 ];

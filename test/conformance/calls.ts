@@ -16,7 +16,7 @@ import {
   WORKER,
   type ReplayContext,
 } from './replay';
-import { heartbeatOutcome, SdkClient, ServerResponseError, supervisorOutcome, TaskAlreadyRunningError } from './sdk-client';
+import { heartbeatOutcome, lookupOutcome, SdkClient, ServerResponseError, supervisorOutcome, TaskAlreadyRunningError } from './sdk-client';
 import type { SdkLine } from './sdk-versions';
 
 /**
@@ -800,11 +800,131 @@ export const CALLS: Call[] = [
       },
     ],
   },
-  { n: 25, method: 'connections.get', http: 'GET connections/{conn_id}', notImplemented: ISSUE_23 },
-  { n: 26, method: 'variables.get', http: 'GET variables/{key}', notImplemented: ISSUE_23 },
-  { n: 27, method: 'variables.set', http: 'PUT variables/{key}', notImplemented: ISSUE_23 },
-  { n: 28, method: 'variables.delete', http: 'DELETE variables/{key}', notImplemented: ISSUE_23 },
-  { n: 29, method: 'variables.keys', http: 'GET variables/keys', since: '2026-06-30', notImplemented: ISSUE_23 },
+  {
+    n: 25,
+    method: 'connections.get',
+    http: 'GET connections/{conn_id}',
+    cases: [
+      {
+        name: 'a seeded connection with / in its id: 200, parses as ConnectionResponse with schema by name and extra as a string',
+        async run(ctx) {
+          const { client } = await startedTi(ctx);
+          const connId = `aws/${Math.random().toString(36).slice(2, 8)}`;
+          const seeded = {
+            conn_type: 'aws',
+            host: 'sts.amazonaws.com',
+            schema: 'eu',
+            login: 'key',
+            password: 'secret',
+            port: 443,
+            extra: '{"region_name": "eu-west-1"}',
+          };
+          expect((await http(ctx.baseUrl, 'PUT', `/api/v1/connections/${connId}`, seeded, await admin())).status).toBe(200);
+          // `self.client.get(f"connections/{conn_id}")`: the id as is, slashes included.
+          const res = await client.request('GET', `connections/${connId}`);
+          expect(res.status).toBe(200);
+          expectJson(res);
+          expectModel(ctx.version.responses.ConnectionResponse, res.json);
+          expect(res.json).toEqual({ conn_id: connId, ...seeded });
+        },
+      },
+      {
+        name: 'an unknown id: 404 that the SDK turns into CONNECTION_NOT_FOUND',
+        async run(ctx) {
+          const { client } = await startedTi(ctx);
+          expect(await lookupOutcome(client, 'connections/never_seeded', 'CONNECTION_NOT_FOUND')).toBe('CONNECTION_NOT_FOUND');
+        },
+      },
+    ],
+  },
+  {
+    n: 26,
+    method: 'variables.get',
+    http: 'GET variables/{key}',
+    cases: [
+      {
+        name: 'a key another task set: 200, parses as VariableResponse',
+        async run(ctx) {
+          const { client: setter } = await startedTi(ctx);
+          const key = `region/${Math.random().toString(36).slice(2, 8)}`;
+          await setter.request('PUT', `variables/${key}`, { content: JSON.stringify({ val: 'eu-west-1', description: null }) });
+          const { client } = await startedTi(ctx);
+          const res = await client.request('GET', `variables/${key}`);
+          expect(res.status).toBe(200);
+          expectJson(res);
+          expectModel(ctx.version.responses.VariableResponse, res.json);
+          expect(res.json).toEqual({ key, value: 'eu-west-1' });
+        },
+      },
+      {
+        name: 'an unknown key: 404 that the SDK turns into VARIABLE_NOT_FOUND',
+        async run(ctx) {
+          const { client } = await startedTi(ctx);
+          expect(await lookupOutcome(client, 'variables/never_set', 'VARIABLE_NOT_FOUND')).toBe('VARIABLE_NOT_FOUND');
+        },
+      },
+    ],
+  },
+  {
+    n: 27,
+    method: 'variables.set',
+    http: 'PUT variables/{key}',
+    cases: [
+      {
+        name: '`VariablePostBody(val=…, description=…).model_dump_json()`: 201 {"message"}, an overwrite 201 too',
+        async run(ctx) {
+          const { client } = await startedTi(ctx);
+          const key = `set_${Math.random().toString(36).slice(2, 8)}`;
+          for (const val of ['{"rows": 42}', 'again']) {
+            const res = await client.request('PUT', `variables/${key}`, { content: JSON.stringify({ val, description: 'from a task' }) });
+            expect([res.status, res.json]).toEqual([201, { message: 'Variable successfully set' }]);
+          }
+          expect((await client.request('GET', `variables/${key}`)).json).toEqual({ key, value: 'again' });
+        },
+      },
+    ],
+  },
+  {
+    n: 28,
+    method: 'variables.delete',
+    http: 'DELETE variables/{key}',
+    cases: [
+      {
+        name: 'a set key and a missing key: 204 both, with no body',
+        async run(ctx) {
+          const { client } = await startedTi(ctx);
+          const key = `del_${Math.random().toString(36).slice(2, 8)}`;
+          await client.request('PUT', `variables/${key}`, { content: JSON.stringify({ val: 'x', description: null }) });
+          expectEmpty(await client.request('DELETE', `variables/${key}`), 204);
+          expectEmpty(await client.request('DELETE', `variables/${key}`), 204);
+          expect(await lookupOutcome(client, `variables/${key}`, 'VARIABLE_NOT_FOUND')).toBe('VARIABLE_NOT_FOUND');
+        },
+      },
+    ],
+  },
+  {
+    n: 29,
+    method: 'variables.keys',
+    http: 'GET variables/keys',
+    since: '2026-06-30',
+    cases: [
+      {
+        name: 'prefix, limit and offset as the client sends them: 200, parses as VariableKeysResponse',
+        async run(ctx) {
+          const { client } = await startedTi(ctx);
+          const prefix = `keys_${Math.random().toString(36).slice(2, 8)}`;
+          for (const suffix of ['/b', '/a', '_c']) {
+            await client.request('PUT', `variables/${prefix}${suffix}`, { content: JSON.stringify({ val: '1', description: null }) });
+          }
+          // `params = {"limit": limit, "offset": offset}; if prefix: params["prefix"] = prefix`
+          const res = await client.request('GET', 'variables/keys', { params: { limit: 2, offset: 0, prefix: `${prefix}/` } });
+          expect(res.status).toBe(200);
+          expectModel(ctx.version.responses.VariableKeysResponse, res.json);
+          expect(res.json).toEqual({ keys: [`${prefix}/a`, `${prefix}/b`], total_entries: 2 });
+        },
+      },
+    ],
+  },
   { n: 30, method: 'task_state_store.get', http: 'GET store/ti/{ti_id}/{key}', since: '2026-06-30', notImplemented: NO_ISSUE },
   { n: 31, method: 'task_state_store.set', http: 'PUT store/ti/{ti_id}/{key}', since: '2026-06-30', notImplemented: NO_ISSUE },
   { n: 32, method: 'task_state_store.delete', http: 'DELETE store/ti/{ti_id}/{key}', since: '2026-06-30', notImplemented: NO_ISSUE },

@@ -1,6 +1,6 @@
 import { startTestApp, type TestApp } from '../support/test-app';
 import { AIRFLOW_JWT_SECRET, startedTi } from './replay';
-import { lookupOutcome, ServerResponseError, supervisorOutcome } from './sdk-client';
+import { ServerResponseError, supervisorOutcome } from './sdk-client';
 import { SDK_VERSIONS } from './sdk-versions';
 
 /**
@@ -18,17 +18,11 @@ describe('calls the service does not serve, as the SDK reads the answer', () => 
 
   const v13 = SDK_VERSIONS.find((v) => v.sdk === '1.3')!;
 
-  it('connections.get and variables.get: CONNECTION_NOT_FOUND / VARIABLE_NOT_FOUND, as for a key that does not exist', async () => {
-    const { client } = await startedTi({ baseUrl: t.baseUrl, version: v13 });
-    expect(await lookupOutcome(client, 'connections/aws_default', 'CONNECTION_NOT_FOUND')).toBe('CONNECTION_NOT_FOUND');
-    expect(await lookupOutcome(client, 'variables/region', 'VARIABLE_NOT_FOUND')).toBe('VARIABLE_NOT_FOUND');
-  });
-
-  it('a write with no not-found branch (variables.set): the task gets API_SERVER_ERROR 404 "Not Found"', async () => {
-    const { client } = await startedTi({ baseUrl: t.baseUrl, version: v13 });
+  it('a write with no not-found branch (task_state_store.set): the task gets API_SERVER_ERROR 404 "Not Found"', async () => {
+    const { client, ti } = await startedTi({ baseUrl: t.baseUrl, version: v13 });
     let error: unknown;
     try {
-      await client.request('PUT', 'variables/region', { content: JSON.stringify({ val: 'eu', description: null }) });
+      await client.request('PUT', `store/ti/${ti.id}/cursor`, { content: JSON.stringify({ value: 'eu' }) });
     } catch (e) {
       error = e;
     }

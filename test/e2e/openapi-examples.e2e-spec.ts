@@ -53,6 +53,18 @@ const WALK_THROUGH = [
   'list_task_instances',
   'get_task_instance_tries',
   'get_rendered_fields_by_key',
+  'put_admin_variable',
+  'get_admin_variable',
+  'list_variable_keys',
+  'put_admin_connection',
+  'get_admin_connection',
+  'put_variable',
+  'get_variable',
+  'get_variable_keys',
+  'delete_variable',
+  'get_connection',
+  'delete_admin_variable',
+  'delete_admin_connection',
 ];
 
 /** Query parameters a person fills in from the task instance the walk-through created (like its id). */

@@ -79,11 +79,16 @@ describe('security headers (helmet) and Swagger UI under its CSP', () => {
     for (const { path, method, op } of operations403) {
       // XCom reads accept a token of any task instance of the dag: their refusal is wrong_dag.
       const xcomRead = path.startsWith('/execution/xcoms/') && (method === 'get' || method === 'head');
-      expect([path, method, Object.keys(op.responses['403'].content['application/problem+json'].examples)]).toEqual([
-        path,
-        method,
-        path.startsWith('/api/') ? ['admin_scope_required'] : xcomRead ? ['wrong_dag', 'wrong_scope'] : ['wrong_task_instance', 'wrong_scope'],
-      ]);
+      // Variables and connections name no task instance: their refusal is the access policy's access_denied.
+      const byPolicy = /^\/execution\/(variables|connections)\//.test(path);
+      const expected = path.startsWith('/api/')
+        ? ['admin_scope_required']
+        : xcomRead
+          ? ['wrong_dag', 'wrong_scope']
+          : byPolicy
+            ? ['access_denied', 'wrong_scope']
+            : ['wrong_task_instance', 'wrong_scope'];
+      expect([path, method, Object.keys(op.responses['403'].content['application/problem+json'].examples)]).toEqual([path, method, expected]);
     }
     const rtif = doc.paths['/execution/task-instances/{task_instance_id}/rtif'].put;
     expect(rtif.responses['201'].headers['Refreshed-API-Token'].schema).toEqual({ type: 'string' });

@@ -161,4 +161,33 @@ export const WRITE_ROUTES: WriteRoute[] = [
     strict: true,
     nulReason: 'validation_error',
   },
+  {
+    name: 'PUT /execution/variables/{key}',
+    route: 'PUT /execution/variables/*key',
+    method: 'PUT',
+    path: () => '/execution/variables/hostile/variable',
+    withString: (value) => ({ val: value }),
+    strict: true,
+    nulReason: 'validation_error',
+    // Names no task instance: any execution token passes (the id is the hostile fixture's).
+    token: (id) => executionToken(id),
+  },
+  {
+    name: 'PUT /api/v1/variables/{key}',
+    route: 'PUT /api/v1/variables/*key',
+    method: 'PUT',
+    path: () => '/api/v1/variables/hostile/variable',
+    withString: (value) => ({ value }),
+    strict: true,
+    nulReason: 'validation_error',
+  },
+  {
+    name: 'PUT /api/v1/connections/{conn_id}',
+    route: 'PUT /api/v1/connections/*conn_id',
+    method: 'PUT',
+    path: () => '/api/v1/connections/hostile/connection',
+    withString: (value) => ({ conn_type: 'postgres', host: value }),
+    strict: true,
+    nulReason: 'validation_error',
+  },
 ];

@@ -206,6 +206,10 @@ export const RESPONSE_MODELS = {
   HITLDetailResponse,
   HTTPExceptionResponse,
   HTTPValidationError,
+  VariableResponse,
+  ConnectionResponse,
+  /** `VariableKeysResponse {keys, total_entries}` (2026-06-30: `variables.keys`). */
+  VariableKeysResponse: z.object({ keys: z.array(z.string()), total_entries: int }),
 };
 /** What every version's file exports: the same names, each version's own schemas. */
 export type ResponseModels = { [K in keyof typeof RESPONSE_MODELS]: z.ZodType };

@@ -1,0 +1,9 @@
+import type { FeatureManifest } from '../features';
+import { SECRETS_SETTINGS } from './secrets.settings';
+
+/** Encryption at rest shared by variables and connections: settings only (see `src/features.ts`). */
+export const SECRETS_FEATURE: FeatureManifest = {
+  name: 'secrets',
+  entities: [],
+  settings: [SECRETS_SETTINGS],
+};
