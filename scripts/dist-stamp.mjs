@@ -60,7 +60,9 @@ function build() {
   const before = sourceHash();
   const nest = join(root, 'node_modules/@nestjs/cli/bin/nest.js');
   if (!existsSync(nest)) {
-    process.stderr.write('\nstart-up failed: dist/ must be rebuilt but the build tools are missing (an image built without dev dependencies?): run npm ci, then npm run build\n\n');
+    process.stderr.write(
+      '\nstart-up failed: dist/ must be rebuilt but the build tools are missing (an image built without dev dependencies?): run npm ci, then npm run build\n\n',
+    );
     process.exit(1);
   }
   const started = Date.now();

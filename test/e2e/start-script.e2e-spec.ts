@@ -33,7 +33,16 @@ describe('npm start (scripts/start.sh): builds only when dist/ is stale, starts 
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'tea-start-'));
-    for (const entry of ['src', 'scripts', 'tsconfig.json', 'tsconfig.build.json', 'nest-cli.json', 'mikro-orm.config.ts', 'package.json', 'package-lock.json']) {
+    for (const entry of [
+      'src',
+      'scripts',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'nest-cli.json',
+      'mikro-orm.config.ts',
+      'package.json',
+      'package-lock.json',
+    ]) {
       cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
     }
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
@@ -84,20 +93,24 @@ describe('npm start (scripts/start.sh): builds only when dist/ is stale, starts 
   const index = async (port: number) => (await fetch(`http://127.0.0.1:${port}/`)).json();
   const mainJs = () => join(dir, 'dist/src/main.js');
 
-  it('first start: builds dist/, stamps it and serves it', async () => {
-    const s = await start();
-    try {
-      expect(s.output()).toContain('building: dist/ has not been built');
-      expect(JSON.parse(readFileSync(join(dir, 'dist/.build-stamp.json'), 'utf8'))).toEqual({
-        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
-        files: expect.any(Number),
-        built_at: expect.any(String),
-      });
-      expect(await index(s.port)).toEqual({ service: 'task-execution-api', docs: '/docs', openapi: '/openapi.json', health: '/health/ready' });
-    } finally {
-      expect(await stop(s)).toBe(0);
-    }
-  }, BUILDS);
+  it(
+    'first start: builds dist/, stamps it and serves it',
+    async () => {
+      const s = await start();
+      try {
+        expect(s.output()).toContain('building: dist/ has not been built');
+        expect(JSON.parse(readFileSync(join(dir, 'dist/.build-stamp.json'), 'utf8'))).toEqual({
+          sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+          files: expect.any(Number),
+          built_at: expect.any(String),
+        });
+        expect(await index(s.port)).toEqual({ service: 'task-execution-api', docs: '/docs', openapi: '/openapi.json', health: '/health/ready' });
+      } finally {
+        expect(await stop(s)).toBe(0);
+      }
+    },
+    BUILDS,
+  );
 
   it('the script execs Node itself (it gets SIGTERM) with the memory defaults', async () => {
     const s = await start();
@@ -126,18 +139,22 @@ describe('npm start (scripts/start.sh): builds only when dist/ is stale, starts 
     }
   });
 
-  it('a changed source is rebuilt before the service starts, and the new code is what it serves', async () => {
-    const file = join(dir, ROOT_CONTROLLER);
-    // Both the literal and its type (ServiceIndex), or the build fails.
-    writeFileSync(file, readFileSync(file, 'utf8').replaceAll("service: 'task-execution-api'", "service: 'rebuilt-by-npm-start'"));
-    const s = await start();
-    try {
-      expect(s.output()).toContain('building: the sources changed since dist/ was built');
-      expect(await index(s.port)).toEqual({ service: 'rebuilt-by-npm-start', docs: '/docs', openapi: '/openapi.json', health: '/health/ready' });
-    } finally {
-      expect(await stop(s)).toBe(0);
-    }
-  }, BUILDS);
+  it(
+    'a changed source is rebuilt before the service starts, and the new code is what it serves',
+    async () => {
+      const file = join(dir, ROOT_CONTROLLER);
+      // Both the literal and its type (ServiceIndex), or the build fails.
+      writeFileSync(file, readFileSync(file, 'utf8').replaceAll("service: 'task-execution-api'", "service: 'rebuilt-by-npm-start'"));
+      const s = await start();
+      try {
+        expect(s.output()).toContain('building: the sources changed since dist/ was built');
+        expect(await index(s.port)).toEqual({ service: 'rebuilt-by-npm-start', docs: '/docs', openapi: '/openapi.json', health: '/health/ready' });
+      } finally {
+        expect(await stop(s)).toBe(0);
+      }
+    },
+    BUILDS,
+  );
 
   it('"current" is decided by content: a touched file is current, an edited one with its old mtime is stale', async () => {
     const check = () =>
@@ -154,10 +171,14 @@ describe('npm start (scripts/start.sh): builds only when dist/ is stale, starts 
     expect(await check()).toEqual({ code: 1, stdout: 'the sources changed since dist/ was built\n' });
   });
 
-  it('a build that fails serves nothing, not the old dist/', async () => {
-    const file = join(dir, ROOT_CONTROLLER);
-    writeFileSync(file, readFileSync(file, 'utf8').replace("docs: '/docs'", 'docs: 42'));
-    await expect(start()).rejects.toThrow(/start script exited 1:[\s\S]*build failed \(nest build exited 1\): dist\/ is not served/);
-    expect(existsSync(join(dir, 'dist/.build-stamp.json'))).toBe(false);
-  }, BUILDS);
+  it(
+    'a build that fails serves nothing, not the old dist/',
+    async () => {
+      const file = join(dir, ROOT_CONTROLLER);
+      writeFileSync(file, readFileSync(file, 'utf8').replace("docs: '/docs'", 'docs: 42'));
+      await expect(start()).rejects.toThrow(/start script exited 1:[\s\S]*build failed \(nest build exited 1\): dist\/ is not served/);
+      expect(existsSync(join(dir, 'dist/.build-stamp.json'))).toBe(false);
+    },
+    BUILDS,
+  );
 });
