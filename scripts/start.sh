@@ -18,5 +18,5 @@ if [ -x node_modules/.bin/node ]; then NODE=node_modules/.bin/node; fi
 # them; cluster workers inherit them. glibc reads MALLOC_ARENA_MAX when the process starts, which
 # is why it is set here and not from inside the service.
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-export NODE_OPTIONS="--max-semi-space-size=16 --max-old-space-size=256${NODE_OPTIONS:+ $NODE_OPTIONS}"
+export NODE_OPTIONS="--max-semi-space-size=32 --max-old-space-size=256${NODE_OPTIONS:+ $NODE_OPTIONS}"
 exec "$NODE" dist/src/main.js

@@ -119,7 +119,7 @@ describe('npm start (scripts/start.sh): builds only when dist/ is stale, starts 
       const argv = readFileSync(`/proc/${s.child.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
       expect(argv.slice(1)).toEqual(['dist/src/main.js']);
       const environ = readFileSync(`/proc/${s.child.pid}/environ`, 'utf8').split('\0');
-      expect(environ).toEqual(expect.arrayContaining(['MALLOC_ARENA_MAX=2', 'NODE_OPTIONS=--max-semi-space-size=16 --max-old-space-size=256']));
+      expect(environ).toEqual(expect.arrayContaining(['MALLOC_ARENA_MAX=2', 'NODE_OPTIONS=--max-semi-space-size=32 --max-old-space-size=256']));
     } finally {
       expect(await stop(s)).toBe(0);
     }
