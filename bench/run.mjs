@@ -47,8 +47,8 @@ if (!existsSync(join(root, 'node_modules/autocannon'))) {
   log('node_modules incomplete: npm ci');
   run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
 }
-log('building (nest build)');
-run(join(root, 'node_modules/.bin/nest'), ['build'], { cwd: root });
+log('building (npm run build: nest build, then the stamp npm start checks)');
+run(process.execPath, [join(root, 'scripts/dist-stamp.mjs'), 'build'], { cwd: root });
 const { ensureDatabaseTools, removeDir, startPgBouncer, startPostgres } = await import('./lib/databases.mjs');
 const { seedTaskInstances, startService } = await import('./lib/service.mjs');
 const { checkIntegrity, driveReads, driveRtif, READ_SHAPES, seedReadTargets, shapeTaskInstances, summarize } = await import('./lib/workload.mjs');
