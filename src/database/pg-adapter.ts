@@ -18,7 +18,7 @@ import {
 } from 'kysely';
 import { Client, Pool, types, TypeOverrides, type ClientConfig, type PoolClient, type PoolConfig, type QueryResult as PgResult } from 'pg';
 import { CONNECTION_LOST_MARK } from '../common/unit-of-work/sqlstate';
-import { currentStatementObserver, type StatementObserver } from '../common/unit-of-work/statement-observer';
+import { currentStatementObserver } from '../common/unit-of-work/statement-observer';
 import type { PoolStats, PoolStatsSource } from '../common/metrics/pool-stats';
 
 /**

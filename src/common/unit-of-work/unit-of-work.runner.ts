@@ -52,7 +52,6 @@ export function lockTimeoutSetting(lockTimeoutMs: number): string {
   return `${LOCK_TIMEOUT_SETTING_START}${Math.trunc(lockTimeoutMs)}', true)`;
 }
 
-
 /**
  * The select-list item that sets `statement_timeout` for the rest of the transaction, next to
  * `lockTimeoutSetting` in a `'first-statement'` lookup. It bounds the statements after the lookup;
