@@ -12,7 +12,9 @@ import { testDatabaseUrl, withDirect } from '../support/test-database';
  * The contract the database adapter (src/database/pg-adapter.ts) keeps with the libraries under it
  * (kysely's Driver interface as MikroORM drives it, node-postgres's pool and client). A new
  * release of MikroORM, kysely or node-postgres must keep every case green: they pin the messages
- * sent (deferred BEGIN), the timeout split and the transaction watch, on a real PostgreSQL.
+ * sent (deferred BEGIN), the timeout split and the transaction watch, on a real PostgreSQL. The
+ * messages of one RTIF write through the whole service (three for an overwrite: BEGIN with the
+ * lookup, the upsert, COMMIT) are pinned by the same round-trip listener in rtif-write-path.e2e-spec.ts.
  */
 const options = (over: Partial<PgAdapterOptions> = {}): PgAdapterOptions => ({
   url: testDatabaseUrl(),
