@@ -1,10 +1,9 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { defineConfig, type Options } from '@mikro-orm/postgresql';
-import type { Pool } from 'pg';
 import type { AppConfig } from '../config/app-config';
 import { MIGRATIONS } from '../migrations';
-import { pgClientClass, watchPool } from './pg-client';
+import { PgAdapterDialect } from './pg-adapter';
 import { ServicePostgreSqlDriver } from './postgresql-driver';
 import { FEATURES } from '../features';
 
@@ -24,17 +23,7 @@ export interface DriverLog {
  */
 export const POOL_ACQUIRE_GRACE_MS = 1000;
 
-/**
- * The node-postgres pool of each ORM, by the client class of its `driverOptions` (one class per
- * ORM; MikroORM copies the options object, but not the functions in it). Read by the pool metrics.
- */
-const pools = new WeakMap<object, Pool>();
-
-/** The pool behind `orm.config.get('driverOptions')`, once the ORM has created it. */
-export function poolOf(driverOptions: unknown): Pool | undefined {
-  const client = (driverOptions as { Client?: unknown } | null | undefined)?.Client;
-  return typeof client === 'function' ? pools.get(client) : undefined;
-}
+const POOL_IDLE_TIMEOUT_MS = 30_000;
 
 /**
  * MikroORM options for `clientUrl`. Nothing here relies on session state across transactions
@@ -59,9 +48,17 @@ export function buildOrmOptions(config: AppConfig, clientUrl: string, driverLog?
       silent: true,
     },
     forceUtcTimezone: true,
-    pool: { max: poolMax, idleTimeoutMillis: 30_000 },
-    // Passed to node-postgres's Pool (MikroORM 7 talks to it through kysely).
-    driverOptions: driverOptions(config, driverLog),
+    pool: { max: poolMax, idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS },
+    // The service's own kysely dialect (src/database/pg-adapter.ts): MikroORM uses a dialect given
+    // here as it is, and makes no pool of its own.
+    driverOptions: new PgAdapterDialect({
+      url: clientUrl,
+      max: poolMax,
+      idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS,
+      connectTimeoutMs: config.database.connectTimeoutMs,
+      acquireTimeoutMs: config.database.connectTimeoutMs + POOL_ACQUIRE_GRACE_MS,
+      warn: driverLog ? (message) => driverLog.warn(message) : undefined,
+    }),
     // The global EntityManager is never used directly: HTTP requests get a request context and
     // every write runs in a unit of work on its own fork.
     allowGlobalContext: false,
@@ -70,22 +67,4 @@ export function buildOrmOptions(config: AppConfig, clientUrl: string, driverLog?
     // Entities are listed explicitly; folder-based discovery would break under jest and dist alike.
     discovery: { warnWhenNoEntities: true },
   });
-}
-
-function driverOptions(config: AppConfig, driverLog: DriverLog | undefined): object {
-  const client = pgClientClass(config.database.connectTimeoutMs);
-  return {
-    Client: client,
-    // The pool uses this both for its own connection attempts and as the wait for a busy pool;
-    // the client class above gives the connection attempt itself the shorter connect timeout.
-    connectionTimeoutMillis: config.database.connectTimeoutMs + POOL_ACQUIRE_GRACE_MS,
-    keepAlive: true,
-    // Only first lines: driver errors name the failure ("Connection terminated unexpectedly"), never SQL or values.
-    onPoolCreated: (pool: Pool) => {
-      pools.set(client, pool);
-      watchPool(pool);
-      if (!driverLog) return;
-      pool.on('error', (e) => driverLog.warn(`idle database connection failed: ${String(e.message).split('\n')[0]}`));
-    },
-  };
 }

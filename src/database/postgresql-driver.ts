@@ -1,5 +1,5 @@
-import type { Configuration } from '@mikro-orm/core';
-import { PostgreSqlDriver, PostgreSqlPlatform } from '@mikro-orm/postgresql';
+import { EntityManagerType, type Configuration } from '@mikro-orm/core';
+import { AbstractSqlDriver, EntityManager, MikroORM, PostgreSqlConnection, PostgreSqlPlatform } from '@mikro-orm/postgresql';
 
 /**
  * MikroORM's PostgreSQL platform with a faster `escapeLiteral`, same output.
@@ -29,10 +29,24 @@ export function escapeLiteral(text: string): string {
   return hasBackslash ? ` E'${escaped}'` : `'${escaped}'`;
 }
 
-/** MikroORM's PostgreSQL driver on `ServicePostgreSqlPlatform`; set as `driver` in the ORM options. */
-export class ServicePostgreSqlDriver extends PostgreSqlDriver {
+/**
+ * MikroORM's PostgreSQL driver on `ServicePostgreSqlPlatform`; set as `driver` in the ORM options.
+ * `PostgreSqlDriver` fixes its platform in its constructor, so this is its three members again on
+ * their public base class, which takes the platform as an argument (no write to a protected field).
+ */
+export class ServicePostgreSqlDriver extends AbstractSqlDriver<PostgreSqlConnection, PostgreSqlPlatform> {
+  declare [EntityManagerType]: EntityManager<this>;
+
   constructor(config: Configuration) {
-    super(config);
-    (this as unknown as { platform: PostgreSqlPlatform }).platform = new ServicePostgreSqlPlatform();
+    super(config, new ServicePostgreSqlPlatform(), PostgreSqlConnection, ['kysely', 'pg']);
+  }
+
+  override createEntityManager(useContext?: boolean): this[typeof EntityManagerType] {
+    const EntityManagerClass = this.config.get('entityManager', EntityManager);
+    return new EntityManagerClass(this.config, this, this.metadata, useContext);
+  }
+
+  override getORMClass(): typeof MikroORM {
+    return MikroORM;
   }
 }

@@ -4,7 +4,7 @@ import { Endpoint } from '../../src/common/openapi/endpoint.decorator';
 import { DomainError } from '../../src/common/problem/domain-error';
 import { Idempotency } from '../../src/common/unit-of-work/idempotency.decorator';
 import { lockTimeoutSetting } from '../../src/common/unit-of-work/unit-of-work.runner';
-import { onStatement } from '../../src/database/pg-client';
+import { onStatement } from '../../src/database/pg-adapter';
 import { http, startTestApp, type TestApp } from '../support/test-app';
 import { withDirect } from '../support/test-database';
 

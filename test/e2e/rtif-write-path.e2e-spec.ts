@@ -1,6 +1,6 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { onRoundTrip, onStatement } from '../../src/database/pg-client';
+import { onRoundTrip, onStatement } from '../../src/database/pg-adapter';
 import { ServicePostgreSqlPlatform } from '../../src/database/postgresql-driver';
 import { createTaskInstance, problemHttp, startTestApp, type TestApp, uniqueId } from '../support/test-app';
 import { connectDirect, withDirect } from '../support/test-database';

@@ -1,4 +1,4 @@
-import { onStatement } from '../../src/database/pg-client';
+import { onStatement } from '../../src/database/pg-adapter';
 import { expectedProblem } from '../support/problem';
 import { createTaskInstance, http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
 import { executionToken } from '../support/tokens';

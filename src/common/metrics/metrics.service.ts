@@ -1,13 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { MikroORM } from '@mikro-orm/core';
-import type { Pool } from 'pg';
-import { poolOf } from '../../database/orm-options';
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { routeLabelOf } from '../http/route-label';
 import { DomainError } from '../problem/domain-error';
 import { ClusterMetricsClient, isClusterWorker } from './cluster-metrics';
+import { isPoolStatsSource, type PoolStats } from './pool-stats';
 import { UnitOfWorkStats, type IdempotencyOutcome, type UnitOfWorkEvent } from '../unit-of-work/unit-of-work.stats';
 import { TokenVerifier } from '../auth/token-verifier';
 
@@ -148,7 +147,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
       },
     });
     const pool = () => this.pool();
-    const gauge = (name: string, help: string, read: (p: Pool) => number) =>
+    const gauge = (name: string, help: string, read: (p: PoolStats) => number) =>
       new Gauge({
         name,
         help,
@@ -159,10 +158,10 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
           this.set(p === undefined ? 0 : read(p));
         },
       });
-    gauge('db_pool_connections_used', 'Pool connections lent to a unit of work or query, or being opened for one.', (p) => p.totalCount - p.idleCount);
-    gauge('db_pool_connections_free', 'Idle pool connections.', (p) => p.idleCount);
-    gauge('db_pool_pending_acquires', 'Requests waiting for a pool connection.', (p) => p.waitingCount);
-    gauge('db_pool_pending_creates', 'Connections being opened.', (p) => (p.options as { Client?: { connecting?: number } }).Client?.connecting ?? 0);
+    gauge('db_pool_connections_used', 'Pool connections lent to a unit of work or query, or being opened for one.', (p) => p.used);
+    gauge('db_pool_connections_free', 'Idle pool connections.', (p) => p.free);
+    gauge('db_pool_pending_acquires', 'Requests waiting for a pool connection.', (p) => p.pendingAcquires);
+    gauge('db_pool_pending_creates', 'Connections being opened.', (p) => p.pendingCreates);
     const max = new Gauge({ name: 'db_pool_connections_max', help: 'Configured pool size (DB_POOL_MAX).', registers: [this.registry] });
     max.set(Number((orm.config.get('pool') as { max?: number } | undefined)?.max ?? 0));
   }
@@ -238,7 +237,8 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private pool(): Pool | undefined {
-    return poolOf(this.orm.config.get('driverOptions'));
+  private pool(): PoolStats | undefined {
+    const source: unknown = this.orm.config.get('driverOptions');
+    return isPoolStatsSource(source) ? source.poolStats() : undefined;
   }
 }

@@ -46,7 +46,7 @@ const CONNECTION_CODES = new Set([
 ]);
 
 /**
- * Set on a driver error by the service's pg client class (`src/database/pg-client.ts`) when the
+ * Set on a driver error by the service's database adapter (`src/database/pg-adapter.ts`) when the
  * statement failed because its connection died: whatever the error's message or code, the cause
  * is the database going away. MikroORM's `DriverException` copies own properties, so the mark
  * survives its wrapping.

@@ -40,13 +40,16 @@ export function decideAfterFailure(error: unknown, policy: IdempotencyPolicy): A
   return { action: 'throw', error: translateDbError(failure) ?? error };
 }
 
+/** How every `lockTimeoutSetting` begins: what the transaction watch looks for in a first statement. */
+const LOCK_TIMEOUT_SETTING_START = "set_config('lock_timeout', '";
+
 /**
  * The select-list item that sets `lock_timeout` for the rest of the transaction (`is_local`), for a
  * route whose policy says `lockTimeout: 'first-statement'`. The value is an integer from validated
  * configuration, so it is written into the SQL text.
  */
 export function lockTimeoutSetting(lockTimeoutMs: number): string {
-  return `set_config('lock_timeout', '${Math.trunc(lockTimeoutMs)}', true)`;
+  return `${LOCK_TIMEOUT_SETTING_START}${Math.trunc(lockTimeoutMs)}', true)`;
 }
 
 /**
@@ -104,7 +107,7 @@ export class UnitOfWorkRunner {
       // own did, one EntityManager fewer per request.
       const em = this.orm.em as EntityManager;
       try {
-        const watch = new TransactionWatch(policy.lockTimeout === 'first-statement');
+        const watch = new TransactionWatch(policy.lockTimeout === 'first-statement' ? LOCK_TIMEOUT_SETTING_START : undefined);
         return await UnitOfWorkRunner.active.run(true, () =>
           watch.run(() =>
             em.transactional(
@@ -113,7 +116,7 @@ export class UnitOfWorkRunner {
                 const result = await work(tx);
                 // A handler that caught a database error and carried on would otherwise commit an
                 // aborted transaction (PostgreSQL rolls it back silently) and answer 2xx.
-                const failure = await watch.failure();
+                const failure = watch.failure();
                 if (failure !== undefined) {
                   this.logger.error({
                     msg: 'the handler caught a database error and carried on; the transaction was aborted, so the unit of work fails with that error',
