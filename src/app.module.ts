@@ -21,6 +21,7 @@ import { TaskStartHooksModule } from './common/task-start/task-start.hooks';
 import { TaskInstancesModule } from './task-instances/task-instances.module';
 import { XComModule } from './xcom/xcom.module';
 import { AssetsModule } from './assets/assets.module';
+import { DagRunsModule } from './dag-runs/dag-runs.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -55,6 +56,7 @@ export class AppModule {
         TaskInstancesModule,
         XComModule,
         AssetsModule,
+        DagRunsModule,
         ...(options.imports ?? []),
       ],
       controllers: [RootController],

@@ -3,6 +3,7 @@ import { ASSETS_FEATURE } from './assets/assets.feature';
 import type { ModuleSettingsDefinition } from './config/env-schema';
 import { TASK_INSTANCES_FEATURE } from './task-instances/task-instances.feature';
 import { XCOM_FEATURE } from './xcom/xcom.feature';
+import { DAGS_FEATURE } from './dags/dags.feature';
 
 /**
  * What a feature module brings besides its Nest module: its entities (the ORM options collect
@@ -17,4 +18,4 @@ export interface FeatureManifest {
 }
 
 /** Every feature module's manifest. Its Nest module is listed in `app.module.ts`. */
-export const FEATURES: readonly FeatureManifest[] = [TASK_INSTANCES_FEATURE, XCOM_FEATURE, ASSETS_FEATURE];
+export const FEATURES: readonly FeatureManifest[] = [TASK_INSTANCES_FEATURE, XCOM_FEATURE, ASSETS_FEATURE, DAGS_FEATURE];

@@ -7,6 +7,7 @@ import { Migration20261128110000_xcom } from './Migration20261128110000_xcom';
 import { Migration20261128120000_idempotency_key } from './Migration20261128120000_idempotency_key';
 import { Migration20261206100000_task_sdk_bodies } from './Migration20261206100000_task_sdk_bodies';
 import { Migration20261206110000_task_instance_reads } from './Migration20261206110000_task_instance_reads';
+import { Migration20261206140000_dag_runs } from './Migration20261206140000_dag_runs';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by a file glob) so that the same
@@ -22,4 +23,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261128120000_idempotency_key', class: Migration20261128120000_idempotency_key },
   { name: 'Migration20261206100000_task_sdk_bodies', class: Migration20261206100000_task_sdk_bodies },
   { name: 'Migration20261206110000_task_instance_reads', class: Migration20261206110000_task_instance_reads },
+  { name: 'Migration20261206140000_dag_runs', class: Migration20261206140000_dag_runs },
 ];
