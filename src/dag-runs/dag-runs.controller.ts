@@ -186,7 +186,7 @@ export class DagRunsController {
     ],
   })
   @ApiBody({ type: ClearDagRunPayload, required: false, examples: { only_failed: { value: { only_failed: true } } } })
-  async clear(@Param('dag_id') dagId: unknown, @Param('run_id') runId: unknown, @Body() payload: ClearDagRunPayload | undefined): Promise<void> {
-    await this.dagRuns.clear(TEXT.transform(dagId, { data: 'dag_id' }), TEXT.transform(runId, { data: 'run_id' }), payload?.only_failed ?? false);
+  async clear(@Param('dag_id') dagId: unknown, @Param('run_id') runId: unknown, @Body() payload: ClearDagRunPayload): Promise<void> {
+    await this.dagRuns.clear(TEXT.transform(dagId, { data: 'dag_id' }), TEXT.transform(runId, { data: 'run_id' }), payload.only_failed ?? false);
   }
 }
