@@ -1,5 +1,5 @@
 import { applyDecorators, Body, Controller, Get, Header, Param, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiParam, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiParam, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { resolvedApiVersion } from '../common/api-version/api-version.header';
 import { VersionedResponse } from '../common/api-version/versioned-response';
@@ -15,6 +15,7 @@ import { DagRunsService } from './dag-runs.service';
 import { servesPreviousByPath } from './dag-runs.versions';
 import { ClearDagRunPayload, TriggerDAGRunPayload } from './dto/dag-run-payloads.dto';
 import { DagRunCountQuery, PreviousDagRunByPathQuery, PreviousDagRunQuery } from './dto/dag-run-queries.dto';
+import { DAG_RUN_STATES } from '../task-instances/task-instance-state';
 import { DagRunStateResponse } from './dto/dag-run-responses.dto';
 import { JsonNullInterceptor } from './json-null.interceptor';
 
@@ -94,6 +95,9 @@ export class DagRunsController {
 
   @Get(':dag_id/previous')
   @ApiParam({ name: 'dag_id', schema: { type: 'string', maxLength: 250, example: 'example_dag' } })
+  // The query is validated in the handler (only the older versions have it), so it is documented here.
+  @ApiQuery({ name: 'logical_date', required: true, schema: { type: 'string', format: 'date-time', example: '2026-12-06T14:00:00Z' }, description: 'Runs strictly before this logical date.' })
+  @ApiQuery({ name: 'state', required: false, schema: { type: 'string', enum: [...DAG_RUN_STATES] }, description: 'Only a run in this state.' })
   @Endpoint({
     problem: ProblemDto,
     operationId: 'get_previous_dagrun_compat',

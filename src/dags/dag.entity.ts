@@ -1,5 +1,5 @@
 import { OptionalProps } from '@mikro-orm/core';
-import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 
 /**
  * A dag the control plane registered (Airflow's `DagModel`, reduced to what the execution API
@@ -7,6 +7,7 @@ import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
  * `DagRunsService.assertDagKnown`). The table is `Migration20261206140000_dag_runs`.
  */
 @Entity({ tableName: 'dag' })
+@Check({ name: 'dag_tags_check', expression: "jsonb_typeof(tags) = 'array'" })
 export class Dag {
   [OptionalProps]?: 'isPaused' | 'tags' | 'hasImportErrors';
 
