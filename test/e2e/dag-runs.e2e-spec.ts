@@ -288,7 +288,8 @@ describe('dag runs and dags', () => {
         start_date: res.body.run_after,
         end_date: null,
         clear_number: 0,
-        run_type: 'operator_triggered',
+        // Task SDK < 1.3 has no `operator_triggered` run type (AddOperatorTriggeredRunType).
+        run_type: 'manual',
         conf: {},
         consumed_asset_events: [],
       });
