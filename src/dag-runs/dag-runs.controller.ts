@@ -40,7 +40,13 @@ const IMPORT_ERRORS = {
 const INVALID = (what: string) => ({
   status: 422,
   description: `${what} is not valid.`,
-  examples: [{ reason: 'validation_error', detail: 'The request is not valid.', errors: [{ path: 'logical_date', message: 'logical_date must be an ISO-8601 date-time with a time zone (e.g. 2026-11-25T10:00:00Z)' }] }],
+  examples: [
+    {
+      reason: 'validation_error',
+      detail: 'The request is not valid.',
+      errors: [{ path: 'logical_date', message: 'logical_date must be an ISO-8601 date-time with a time zone (e.g. 2026-11-25T10:00:00Z)' }],
+    },
+  ],
 });
 const previousSchema = { nullable: true, allOf: [{ $ref: getSchemaPath(DagRunContext) }] };
 
@@ -96,7 +102,12 @@ export class DagRunsController {
   @Get(':dag_id/previous')
   @ApiParam({ name: 'dag_id', schema: { type: 'string', maxLength: 250, example: 'example_dag' } })
   // The query is validated in the handler (only the older versions have it), so it is documented here.
-  @ApiQuery({ name: 'logical_date', required: true, schema: { type: 'string', format: 'date-time', example: '2026-12-06T14:00:00Z' }, description: 'Runs strictly before this logical date.' })
+  @ApiQuery({
+    name: 'logical_date',
+    required: true,
+    schema: { type: 'string', format: 'date-time', example: '2026-12-06T14:00:00Z' },
+    description: 'Runs strictly before this logical date.',
+  })
   @ApiQuery({ name: 'state', required: false, schema: { type: 'string', enum: [...DAG_RUN_STATES] }, description: 'Only a run in this state.' })
   @Endpoint({
     problem: ProblemDto,
@@ -105,7 +116,14 @@ export class DagRunsController {
     description:
       'Callers of API versions before 2026-04-06: as `GET /execution/dag-runs/previous` with the dag in the path. Callers of 2026-04-06 or later get the dag run whose id is `previous` (404 when there is none), as Airflow routes them.',
     success: { status: 200, description: 'The dag run, or null.' },
-    errors: [{ status: 404, description: 'API 2026-04-06 or later: no run has the id `previous`.', examples: [{ ...RUN_NOT_FOUND, detail: "Dag run with dag_id 'example_dag' and run_id 'previous' was not found" }] }, INVALID('A query parameter')],
+    errors: [
+      {
+        status: 404,
+        description: 'API 2026-04-06 or later: no run has the id `previous`.',
+        examples: [{ ...RUN_NOT_FOUND, detail: "Dag run with dag_id 'example_dag' and run_id 'previous' was not found" }],
+      },
+      INVALID('A query parameter'),
+    ],
   })
   @ApiOkResponse({ description: 'The previous dag run, or null.', schema: previousSchema })
   @Header('Content-Type', 'application/json; charset=utf-8')
@@ -185,7 +203,11 @@ export class DagRunsController {
     success: { status: 204, description: 'Cleared.' },
     errors: [
       IMPORT_ERRORS,
-      { status: 404, description: 'The dag is not known, or has no such run.', examples: [DAG_NOT_FOUND, { reason: 'not_found', detail: "Dag run with run_id: 'manual__2026-12-06' not found" }] },
+      {
+        status: 404,
+        description: 'The dag is not known, or has no such run.',
+        examples: [DAG_NOT_FOUND, { reason: 'not_found', detail: "Dag run with run_id: 'manual__2026-12-06' not found" }],
+      },
       INVALID('The body or a path parameter'),
     ],
   })

@@ -15,15 +15,13 @@ export const DAG_RUN_PROBLEMS = defineProblemCodes('dag-runs', ProblemDto, {
   dag_import_errors: 400,
 });
 
-export const dagNotFound = (dagId: string) =>
-  DAG_RUN_PROBLEMS.error('dag_not_found', `Dag with dag_id: '${dagId}' not found`, 'not_found');
+export const dagNotFound = (dagId: string) => DAG_RUN_PROBLEMS.error('dag_not_found', `Dag with dag_id: '${dagId}' not found`, 'not_found');
 
 export const dagRunNotFound = (dagId: string, runId: string) =>
   DAG_RUN_PROBLEMS.error('dag_run_not_found', `Dag run with dag_id '${dagId}' and run_id '${runId}' was not found`, 'not_found');
 
 /** `clear` words its 404 differently in Airflow. */
-export const dagRunToClearNotFound = (runId: string) =>
-  DAG_RUN_PROBLEMS.error('dag_run_not_found', `Dag run with run_id: '${runId}' not found`, 'not_found');
+export const dagRunToClearNotFound = (runId: string) => DAG_RUN_PROBLEMS.error('dag_run_not_found', `Dag run with run_id: '${runId}' not found`, 'not_found');
 
 export const dagRunAlreadyExists = (dagId: string, runId: string) =>
   DAG_RUN_PROBLEMS.error('dag_run_already_exists', `A run already exists for Dag '${dagId}' with run_id '${runId}'`, 'already_exists');

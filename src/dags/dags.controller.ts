@@ -17,7 +17,9 @@ const DAG_NOT_FOUND = { reason: 'not_found', detail: "Dag with dag_id: 'example_
 const INVALID = {
   status: 422,
   description: 'The body or a path parameter is not valid.',
-  examples: [{ reason: 'validation_error', detail: 'The request is not valid.', errors: [{ path: 'tags.0', message: 'tags must not contain control characters' }] }],
+  examples: [
+    { reason: 'validation_error', detail: 'The request is not valid.', errors: [{ path: 'tags.0', message: 'tags must not contain control characters' }] },
+  ],
 };
 
 /** Airflow's `GET /execution/dags/{dag_id}` (`routes/dags.py`, API 2026-04-06): any execution token may call it. */
@@ -37,7 +39,10 @@ export class DagsController {
     summary: 'Get a dag',
     description: 'The dag as the control plane registered it; a dag known only by its runs answers the defaults (not paused, no bundle, no tags).',
     success: { status: 200, type: DagResponse, description: 'The dag.' },
-    errors: [{ status: 404, description: 'The dag is neither registered nor has any run.', examples: [DAG_NOT_FOUND] }, { ...INVALID, description: 'The path parameter is not valid.' }],
+    errors: [
+      { status: 404, description: 'The dag is neither registered nor has any run.', examples: [DAG_NOT_FOUND] },
+      { ...INVALID, description: 'The path parameter is not valid.' },
+    ],
   })
   async get(@Param('dag_id') dagId: unknown): Promise<DagResponse> {
     return this.dags.get(TEXT.transform(dagId, { data: 'dag_id' }));
@@ -67,7 +72,10 @@ export class DagsAdminController {
     success: { status: 200, type: DagDetail, description: 'The dag as registered.' },
     errors: [INVALID],
   })
-  @ApiBody({ type: PutDagDto, examples: { dag: { value: { owners: 'airflow', tags: ['example'], bundle_name: 'dags-folder', relative_fileloc: 'example_dag.py' } } } })
+  @ApiBody({
+    type: PutDagDto,
+    examples: { dag: { value: { owners: 'airflow', tags: ['example'], bundle_name: 'dags-folder', relative_fileloc: 'example_dag.py' } } },
+  })
   async put(@Param('dag_id') dagId: unknown, @Body() dto: PutDagDto): Promise<DagDetail> {
     return this.dags.put(TEXT.transform(dagId, { data: 'dag_id' }), dto);
   }
@@ -80,7 +88,10 @@ export class DagsAdminController {
     operationId: 'get_registered_dag',
     summary: 'Get a registered dag',
     success: { status: 200, type: DagDetail, description: 'The dag as registered.' },
-    errors: [{ status: 404, description: 'The dag is not registered.', examples: [DAG_NOT_FOUND] }, { ...INVALID, description: 'The path parameter is not valid.' }],
+    errors: [
+      { status: 404, description: 'The dag is not registered.', examples: [DAG_NOT_FOUND] },
+      { ...INVALID, description: 'The path parameter is not valid.' },
+    ],
   })
   async detail(@Param('dag_id') dagId: unknown): Promise<DagDetail> {
     return this.dags.detail(TEXT.transform(dagId, { data: 'dag_id' }));
@@ -97,7 +108,11 @@ export class DagsAdminController {
     description: 'The dag run in the newest shape, with its conf as stored (numbers as written), triggering user, partition key and note.',
     success: { status: 200, type: DagRunContext, description: 'The dag run.' },
     errors: [
-      { status: 404, description: 'No such dag run.', examples: [{ reason: 'not_found', detail: "Dag run with dag_id 'example_dag' and run_id 'manual__2026-12-06' was not found" }] },
+      {
+        status: 404,
+        description: 'No such dag run.',
+        examples: [{ reason: 'not_found', detail: "Dag run with dag_id 'example_dag' and run_id 'manual__2026-12-06' was not found" }],
+      },
       { ...INVALID, description: 'A path parameter is not valid.' },
     ],
   })

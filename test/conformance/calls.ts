@@ -740,7 +740,9 @@ export const CALLS: Call[] = [
           const response = (error as ServerResponseError).response;
           expect(response.status).toBe(409);
           expectModel(ctx.version.responses.HTTPExceptionResponse, response.json);
-          expect(response.json).toEqual({ detail: { reason: 'already_exists', message: `A run already exists for Dag '${ti.dag_id}' with run_id 'triggered'` } });
+          expect(response.json).toEqual({
+            detail: { reason: 'already_exists', message: `A run already exists for Dag '${ti.dag_id}' with run_id 'triggered'` },
+          });
         },
       },
     ],
@@ -806,7 +808,9 @@ export const CALLS: Call[] = [
         name: 'dag_id, run_ids and states, lists repeated: a bare integer',
         async run(ctx) {
           const { ti, client } = await startedTi(ctx);
-          const res = await client.request('GET', 'dag-runs/count', { params: { dag_id: ti.dag_id, run_ids: [ti.run_id, 'other'], states: ['running', 'queued'] } });
+          const res = await client.request('GET', 'dag-runs/count', {
+            params: { dag_id: ti.dag_id, run_ids: [ti.run_id, 'other'], states: ['running', 'queued'] },
+          });
           expectJson(res);
           expectModel(ctx.version.responses.TICount, res.json);
           expect(res.json).toBe(1);

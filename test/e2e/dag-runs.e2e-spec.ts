@@ -39,7 +39,13 @@ describe('dag runs and dags', () => {
   describe('dags', () => {
     it('PUT /api/v1/dags registers a dag (a repeat replaces it), GET /execution/dags answers DagResponse', async () => {
       const dagId = uniqueId('dag');
-      const body = { owners: 'airflow,ops', tags: ['etl', 'daily'], bundle_name: 'dags-folder', relative_fileloc: 'etl.py', next_dagrun: '2026-12-07T00:00:00Z' };
+      const body = {
+        owners: 'airflow,ops',
+        tags: ['etl', 'daily'],
+        bundle_name: 'dags-folder',
+        relative_fileloc: 'etl.py',
+        next_dagrun: '2026-12-07T00:00:00Z',
+      };
       const first = await putDag(dagId, { ...body, is_paused: true });
       expect(first.status).toBe(200);
       const second = await putDag(dagId, body);
@@ -266,7 +272,21 @@ describe('dag runs and dags', () => {
       expect(old.body.run_id).toBe('r2');
       // 2025-08-10 has DagRun.state but not the later fields.
       expect(Object.keys(old.body).sort()).toEqual(
-        ['clear_number', 'conf', 'consumed_asset_events', 'dag_id', 'data_interval_end', 'data_interval_start', 'end_date', 'logical_date', 'run_after', 'run_id', 'run_type', 'start_date', 'state'].sort(),
+        [
+          'clear_number',
+          'conf',
+          'consumed_asset_events',
+          'dag_id',
+          'data_interval_end',
+          'data_interval_start',
+          'end_date',
+          'logical_date',
+          'run_after',
+          'run_id',
+          'run_type',
+          'start_date',
+          'state',
+        ].sort(),
       );
       const oldBad = await get(`/execution/dag-runs/${dagId}/previous?logical_date=2026-01-03T00:00:00Z&state=bogus`, { [VERSION]: '2025-08-10' });
       expect(oldBad.status).toBe(422);
@@ -300,7 +320,11 @@ describe('dag runs and dags', () => {
     const api = () => lifecycle(t.baseUrl);
     const clear = (dagId: string, runId: string, body?: unknown) => http(t.baseUrl, 'POST', `/execution/dag-runs/${dagId}/${runId}/clear`, body, as());
     const history = (ti: CreatedTi) =>
-      withDirect(async (c) => (await c.query('select state, try_number from task_instance_history where dag_id = $1 and task_id = $2 order by try_number', [ti.dag_id, ti.task_id])).rows);
+      withDirect(
+        async (c) =>
+          (await c.query('select state, try_number from task_instance_history where dag_id = $1 and task_id = $2 order by try_number', [ti.dag_id, ti.task_id]))
+            .rows,
+      );
 
     /** A run of a fresh dag with a succeeded, a failed and a running task instance. */
     async function runWithTasks() {

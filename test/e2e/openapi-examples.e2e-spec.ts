@@ -176,7 +176,13 @@ describe('OpenAPI examples: every documented request works as pre-filled, in wal
         // http() sends a string body as already serialised; a bare-string body is JSON text too.
         const body = documentedBody(op);
         const sent = typeof body === 'string' ? JSON.stringify(body) : body;
-        const res = await http(t.baseUrl, op.method, path, sent, path.startsWith('/api/') ? admin : { authorization: execution?.authorization, ...HEADERS[operationId] });
+        const res = await http(
+          t.baseUrl,
+          op.method,
+          path,
+          sent,
+          path.startsWith('/api/') ? admin : { authorization: execution?.authorization, ...HEADERS[operationId] },
+        );
         const documented = Object.keys(op.responses)
           .map(Number)
           .filter((s) => s >= 200 && s < 300);

@@ -17,17 +17,34 @@ const NO_NUL = /^[^\u0000]*$/;
  */
 @ApiSchema({ name: 'TriggerDAGRunPayload' })
 export class TriggerDAGRunPayload {
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, example: '2026-12-06T14:00:00Z', description: 'Null or absent: a run without a logical date.' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: '2026-12-06T14:00:00Z',
+    description: 'Null or absent: a run without a logical date.',
+  })
   @ValidateIf((_, v) => v !== null && v !== undefined)
   @IsAwareDateTime()
   logical_date?: string | null;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, example: '2026-12-06T14:00:00Z', description: 'When the run may start; defaults to now.' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: '2026-12-06T14:00:00Z',
+    description: 'When the run may start; defaults to now.',
+  })
   @ValidateIf((_, v) => v !== null && v !== undefined)
   @IsAwareDateTime()
   run_after?: string | null;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { target: 'prod' }, description: 'The run conf; numbers are stored as written. Defaults to {}.' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { target: 'prod' },
+    description: 'The run conf; numbers are stored as written. Defaults to {}.',
+  })
   @IsOptional()
   @IsObject()
   // The document as parsed, untouched: class-transformer would copy an exact number (JSON.rawJSON)

@@ -55,7 +55,8 @@ export class DagRunContext {
   @ApiProperty({ enum: DAG_RUN_TYPES, enumName: 'DagRunType' }) run_type: DagRunType;
   @ApiProperty({ enum: DAG_RUN_STATES, enumName: 'DagRunState' }) state: DagRunState;
   @ApiProperty({ type: 'object', additionalProperties: true, example: { target: 'prod' } }) conf: JsonObject;
-  @ApiProperty({ type: String, nullable: true, description: 'Who triggered the run; a run a task triggers inherits its own run\'s.' }) triggering_user_name: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "Who triggered the run; a run a task triggers inherits its own run's." }) triggering_user_name:
+    string | null;
   @ApiProperty({ type: 'array', items: { type: 'object' }, example: [], description: 'Always empty: this service keeps no asset events.' })
   consumed_asset_events: never[];
   @ApiProperty({ type: String, nullable: true, description: 'The partition a triggered run was given, or null.' }) partition_key: string | null;
