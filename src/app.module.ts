@@ -25,6 +25,7 @@ import { AssetsModule } from './assets/assets.module';
 import { HitlModule } from './hitl/hitl.module';
 import { VariablesModule } from './variables/variables.module';
 import { ConnectionsModule } from './connections/connections.module';
+import { DagRunsModule } from './dag-runs/dag-runs.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -63,6 +64,7 @@ export class AppModule {
         HitlModule,
         VariablesModule,
         ConnectionsModule,
+        DagRunsModule,
         ...(options.imports ?? []),
       ],
       controllers: [RootController],

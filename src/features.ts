@@ -7,6 +7,7 @@ import { HITL_FEATURE } from './hitl/hitl.feature';
 import { SECRETS_FEATURE } from './secrets/secrets.feature';
 import { VARIABLES_FEATURE } from './variables/variables.feature';
 import { CONNECTIONS_FEATURE } from './connections/connections.feature';
+import { DAGS_FEATURE } from './dags/dags.feature';
 
 /**
  * What a feature module brings besides its Nest module: its entities (the ORM options collect
@@ -29,4 +30,5 @@ export const FEATURES: readonly FeatureManifest[] = [
   VARIABLES_FEATURE,
   CONNECTIONS_FEATURE,
   HITL_FEATURE,
+  DAGS_FEATURE,
 ];

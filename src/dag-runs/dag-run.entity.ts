@@ -48,4 +48,14 @@ export class DagRun {
   /** How many times the run was cleared; Airflow's workers read it from the run context. */
   @Property({ type: 'integer', default: 0 })
   clearNumber: number = 0;
+
+  /** Who triggered the run; a run a task triggers inherits its own run's (Airflow's rule). */
+  @Property({ type: 'string', length: 512, nullable: true })
+  triggeringUserName?: string | null;
+
+  @Property({ type: 'string', length: 250, nullable: true })
+  partitionKey?: string | null;
+
+  @Property({ type: 'text', nullable: true })
+  note?: string | null;
 }

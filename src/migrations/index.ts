@@ -9,6 +9,7 @@ import { Migration20261206100000_task_sdk_bodies } from './Migration202612061000
 import { Migration20261206110000_task_instance_reads } from './Migration20261206110000_task_instance_reads';
 import { Migration20261206120000_variables_connections } from './Migration20261206120000_variables_connections';
 import { Migration20261206130000_assets } from './Migration20261206130000_assets';
+import { Migration20261206140000_dag_runs } from './Migration20261206140000_dag_runs';
 import { Migration20261206150000_hitl } from './Migration20261206150000_hitl';
 
 /**
@@ -27,5 +28,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261206110000_task_instance_reads', class: Migration20261206110000_task_instance_reads },
   { name: 'Migration20261206120000_variables_connections', class: Migration20261206120000_variables_connections },
   { name: 'Migration20261206130000_assets', class: Migration20261206130000_assets },
+  { name: 'Migration20261206140000_dag_runs', class: Migration20261206140000_dag_runs },
   { name: 'Migration20261206150000_hitl', class: Migration20261206150000_hitl },
 ];

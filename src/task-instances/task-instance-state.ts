@@ -24,5 +24,5 @@ export const DAG_RUN_STATES = ['queued', 'running', 'success', 'failed'] as cons
 export type DagRunState = (typeof DAG_RUN_STATES)[number];
 
 /** Airflow's `DagRunType` values. */
-export const DAG_RUN_TYPES = ['backfill', 'scheduled', 'manual', 'asset_triggered', 'asset_materialization'] as const;
+export const DAG_RUN_TYPES = ['backfill', 'scheduled', 'manual', 'operator_triggered', 'asset_triggered', 'asset_materialization'] as const;
 export type DagRunType = (typeof DAG_RUN_TYPES)[number];

@@ -1002,19 +1002,144 @@ export const CALLS: Call[] = [
       },
     ],
   },
-  { n: 41, method: 'dag_runs.trigger', http: 'POST dag-runs/{dag_id}/{run_id}', notImplemented: ISSUE_23 },
-  { n: 42, method: 'dag_runs.clear', http: 'POST dag-runs/{dag_id}/{run_id}/clear', notImplemented: ISSUE_23 },
-  { n: 43, method: 'dag_runs.get_detail', http: 'GET dag-runs/{dag_id}/{run_id}', since: '2026-04-06', notImplemented: ISSUE_23 },
-  { n: 44, method: 'dag_runs.get_state', http: 'GET dag-runs/{dag_id}/{run_id}/state', notImplemented: ISSUE_23 },
-  { n: 45, method: 'dag_runs.get_count', http: 'GET dag-runs/count', notImplemented: ISSUE_23 },
+  {
+    n: 41,
+    method: 'dag_runs.trigger',
+    http: 'POST dag-runs/{dag_id}/{run_id}',
+    differs: all('a dag is known when the control plane registered it or it has any run; `denied_run_type` (allowed_run_types) is not checked'),
+    cases: [
+      {
+        name: 'TriggerDAGRunPayload with exclude_defaults: 204; a second trigger is the 409 already_exists the client turns into DAGRUN_ALREADY_EXISTS or a clear',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          // `TriggerDAGRunPayload(logical_date=…, conf=…, reset_dag_run=…).model_dump_json(exclude_defaults=True)`
+          const body = '{"logical_date":"2026-11-26T00:00:00Z","conf":{"big":12345678901234567890}}';
+          expectEmpty(await client.request('POST', `dag-runs/${ti.dag_id}/triggered`, { content: body }), 204);
+          const error = await thrown(() => client.request('POST', `dag-runs/${ti.dag_id}/triggered`, { content: body }));
+          expect(error).toBeInstanceOf(ServerResponseError);
+          const response = (error as ServerResponseError).response;
+          expect(response.status).toBe(409);
+          expectModel(ctx.version.responses.HTTPExceptionResponse, response.json);
+          expect(response.json).toEqual({
+            detail: { reason: 'already_exists', message: `A run already exists for Dag '${ti.dag_id}' with run_id 'triggered'` },
+          });
+        },
+      },
+    ],
+  },
+  {
+    n: 42,
+    method: 'dag_runs.clear',
+    http: 'POST dag-runs/{dag_id}/{run_id}/clear',
+    cases: [
+      {
+        name: 'no body (ClearDagRunPayload only in API 2026-11-13): 204, the run queued again',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          expectEmpty(await client.request('POST', `dag-runs/${ti.dag_id}/${ti.run_id}/clear`), 204);
+          const state = await client.request('GET', `dag-runs/${ti.dag_id}/${ti.run_id}/state`);
+          expect(state.json).toEqual({ state: 'queued' });
+        },
+      },
+    ],
+  },
+  {
+    n: 43,
+    method: 'dag_runs.get_detail',
+    http: 'GET dag-runs/{dag_id}/{run_id}',
+    since: '2026-04-06',
+    cases: [
+      {
+        name: 'a triggered run: 200, parses as this version’s DagRun, conf exact',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          expectEmpty(await client.request('POST', `dag-runs/${ti.dag_id}/detail`, { content: '{"conf":{"big":12345678901234567890},"note":"n"}' }), 204);
+          const res = await client.request('GET', `dag-runs/${ti.dag_id}/detail`);
+          expect(res.status).toBe(200);
+          expectJson(res);
+          expectModel(ctx.version.responses.DagRun, res.json);
+          expect(res.text).toContain('"conf":{"big":12345678901234567890}');
+        },
+      },
+    ],
+  },
+  {
+    n: 44,
+    method: 'dag_runs.get_state',
+    http: 'GET dag-runs/{dag_id}/{run_id}/state',
+    cases: [
+      {
+        name: '200 DagRunStateResponse',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const res = await client.request('GET', `dag-runs/${ti.dag_id}/${ti.run_id}/state`);
+          expectModel(ctx.version.responses.DagRunStateResponse, res.json);
+          expect(res.json).toEqual({ state: 'running' });
+        },
+      },
+    ],
+  },
+  {
+    n: 45,
+    method: 'dag_runs.get_count',
+    http: 'GET dag-runs/count',
+    cases: [
+      {
+        name: 'dag_id, run_ids and states, lists repeated: a bare integer',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const res = await client.request('GET', 'dag-runs/count', {
+            params: { dag_id: ti.dag_id, run_ids: [ti.run_id, 'other'], states: ['running', 'queued'] },
+          });
+          expectJson(res);
+          expectModel(ctx.version.responses.TICount, res.json);
+          expect(res.json).toBe(1);
+        },
+      },
+    ],
+  },
   {
     n: 46,
     method: 'dag_runs.get_previous',
     http: 'GET dag-runs/previous (before 2026-04-06: dag-runs/{dag_id}/previous)',
     since: '2025-08-10',
-    notImplemented: ISSUE_23,
+    cases: [
+      {
+        name: 'the route this version calls: the previous run as this version’s DagRun, then null before the first',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          const moved = ctx.version.apiVersion >= '2026-04-06';
+          const previous = (logicalDate: string) =>
+            moved
+              ? client.request('GET', 'dag-runs/previous', { params: { dag_id: ti.dag_id, logical_date: logicalDate } })
+              : client.request('GET', `dag-runs/${ti.dag_id}/previous`, { params: { logical_date: logicalDate } });
+          const found = await previous('2026-11-25T00:00:00+00:00');
+          expectModel(ctx.version.responses.DagRun, found.json);
+          expect(found.json).toMatchObject({ dag_id: ti.dag_id, run_id: ti.run_id });
+          const none = await previous('2026-11-24T00:00:00+00:00');
+          expect(none.text).toBe('null');
+        },
+      },
+    ],
   },
-  { n: 47, method: 'dags.get', http: 'GET dags/{dag_id}', since: '2026-04-06', notImplemented: ISSUE_23 },
+  {
+    n: 47,
+    method: 'dags.get',
+    http: 'GET dags/{dag_id}',
+    since: '2026-04-06',
+    cases: [
+      {
+        name: 'a registered dag: 200 DagResponse',
+        async run(ctx) {
+          const { ti, client } = await startedTi(ctx);
+          expect((await http(ctx.baseUrl, 'PUT', `/api/v1/dags/${ti.dag_id}`, { owners: 'airflow', tags: ['t'] }, await admin())).status).toBe(200);
+          const res = await client.request('GET', `dags/${ti.dag_id}`);
+          expectModel(ctx.version.responses.DagResponse, res.json);
+          expect(res.json).toMatchObject({ dag_id: ti.dag_id, owners: 'airflow', tags: ['t'], is_paused: false });
+        },
+      },
+    ],
+  },
   {
     n: 48,
     method: 'hitl.add_response',

@@ -1,7 +1,7 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { OpenAPIV3 } from 'openapi-types';
 import { problemTitle } from '../../src/common/problem/problem';
-import { http, startTestApp, type TestApp } from '../support/test-app';
+import { http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
 import { adminToken, bearer } from '../support/tokens';
 
 type Operation = OpenAPIV3.OperationObject & { method: string; path: string };
@@ -65,7 +65,27 @@ const WALK_THROUGH = [
   'get_connection',
   'delete_admin_variable',
   'delete_admin_connection',
+  // Dag runs last: clearing the run puts the walk-through's task instance back to no state.
+  'put_dag',
+  'get_registered_dag',
+  'get_dag',
+  'trigger_dag_run',
+  'get_dag_run',
+  'get_dagrun_state',
+  'get_dr_count',
+  'get_previous_dagrun',
+  'get_previous_dagrun_compat',
+  'get_dag_run_admin',
+  'clear_dag_run',
 ];
+
+/**
+ * What a person types instead of copying it from step 1: a new run id to trigger (the created
+ * task instance's run exists, so triggering it is the documented 409), and the version header of
+ * the route that exists for versions before 2026-04-06 only.
+ */
+const FRESH_PATH: Record<string, Record<string, () => string>> = { trigger_dag_run: { run_id: () => uniqueId('triggered') } };
+const HEADERS: Record<string, Record<string, string>> = { get_previous_dagrun_compat: { 'Airflow-API-Version': '2025-11-05' } };
 
 /** Query parameters a person fills in from the task instance the walk-through created (like its id). */
 const FROM_CREATED = ['dag_id', 'run_id', 'task_id'];
@@ -165,13 +185,17 @@ describe('OpenAPI examples: every documented request works as pre-filled, in wal
         for (const p of (op.parameters ?? []) as OpenAPIV3.ParameterObject[]) {
           if (p.in !== 'query') continue;
           const named = Object.values(p.examples ?? {}) as OpenAPIV3.ExampleObject[];
-          const value = FROM_CREATED.includes(p.name) ? created[p.name] : (p.example ?? named[0]?.value);
+          const value = FROM_CREATED.includes(p.name)
+            ? created[p.name]
+            : (p.example ?? named[0]?.value ?? (p.schema as OpenAPIV3.SchemaObject | undefined)?.example);
           if (value !== undefined) query.set(p.name, String(value));
         }
         // Path parameters likewise: the task instance's id or key copied from step 1, any other
         // (an XCom key, an offset) its documented example.
         const filled = op.path.replace(/\{([a-z_]+)\}/g, (_, name: string) => {
           if (name === 'task_instance_id') return taskInstanceId;
+          const fresh = FRESH_PATH[operationId]?.[name];
+          if (fresh) return encodeURIComponent(fresh());
           if (FROM_CREATED.includes(name)) return encodeURIComponent(String(created[name]));
           const param = ((op.parameters ?? []) as OpenAPIV3.ParameterObject[]).find((p) => p.in === 'path' && p.name === name);
           const example = param?.example ?? (param?.schema as OpenAPIV3.SchemaObject | undefined)?.example;
@@ -182,7 +206,13 @@ describe('OpenAPI examples: every documented request works as pre-filled, in wal
         // http() sends a string body as already serialised; a bare-string body is JSON text too.
         const body = documentedBody(op);
         const sent = typeof body === 'string' ? JSON.stringify(body) : body;
-        const res = await http(t.baseUrl, op.method, path, sent, path.startsWith('/api/') ? admin : { authorization: execution?.authorization });
+        const res = await http(
+          t.baseUrl,
+          op.method,
+          path,
+          sent,
+          path.startsWith('/api/') ? admin : { authorization: execution?.authorization, ...HEADERS[operationId] },
+        );
         const documented = Object.keys(op.responses)
           .map(Number)
           .filter((s) => s >= 200 && s < 300);

@@ -190,4 +190,35 @@ export const WRITE_ROUTES: WriteRoute[] = [
     strict: true,
     nulReason: 'validation_error',
   },
+  {
+    name: 'POST /execution/dag-runs/{dag_id}/{run_id}',
+    route: 'POST /execution/dag-runs/:dag_id/:run_id',
+    method: 'POST',
+    // Named by key, not by id: the path-id cases do not apply.
+    path: () => `/execution/dag-runs/${HOSTILE_FIXTURE.dag_id}/hostile_trigger`,
+    withString: (value) => ({ conf: {}, note: value }),
+    strict: true,
+    nulReason: 'validation_error',
+    token: (id) => executionToken(id),
+  },
+  {
+    name: 'POST /execution/dag-runs/{dag_id}/{run_id}/clear',
+    route: 'POST /execution/dag-runs/:dag_id/:run_id/clear',
+    method: 'POST',
+    path: () => `/execution/dag-runs/${HOSTILE_FIXTURE.dag_id}/${HOSTILE_FIXTURE.run_id}/clear`,
+    // Its only field is a boolean: a string there is refused like any other wrong value.
+    withString: (value) => ({ only_failed: value }),
+    strict: true,
+    nulReason: 'validation_error',
+    token: (id) => executionToken(id),
+  },
+  {
+    name: 'PUT /api/v1/dags/{dag_id}',
+    route: 'PUT /api/v1/dags/:dag_id',
+    method: 'PUT',
+    path: () => `/api/v1/dags/${HOSTILE_FIXTURE.dag_id}`,
+    withString: (value) => ({ owners: value }),
+    strict: true,
+    nulReason: 'validation_error',
+  },
 ];

@@ -192,7 +192,11 @@ describe('Execution API versions: the TIRunContext / DagRun change table', () =>
   });
 
   it('lists the changes of each version as declared', () => {
-    expect(bundle.changesIn('2026-06-30').map((c) => c.name)).toEqual(['AddTeamNameField', 'AddFirstTaskRescheduleStartDateField']);
+    expect(bundle.changesIn('2026-06-30').map((c) => c.name)).toEqual([
+      'AddTeamNameField',
+      'AddFirstTaskRescheduleStartDateField',
+      'AddOperatorTriggeredRunType',
+    ]);
     expect(bundle.changesIn('2025-09-23').map((c) => c.name)).toEqual(['RenameHITLResponseFields']);
     expect(bundle.changesIn('2025-04-28')).toEqual([]);
   });
@@ -217,6 +221,18 @@ describe('Execution API versions: the TIRunContext / DagRun change table', () =>
       response_at: null,
     });
     expect(bundle.migrate('HITLDetailResponse', newest, '2025-09-23')).toEqual(newest);
+  });
+
+  it('answers run type operator_triggered as manual before 2026-06-30, other run types unchanged', () => {
+    expect(bundle.migrate('DagRun', { run_type: 'operator_triggered' }, '2026-06-30')).toEqual({ run_type: 'operator_triggered' });
+    expect((bundle.migrate('DagRun', { run_type: 'operator_triggered' }, '2026-04-06') as { run_type: string }).run_type).toBe('manual');
+    expect((bundle.migrate('DagRun', { run_type: 'scheduled' }, '2026-04-06') as { run_type: string }).run_type).toBe('scheduled');
+  });
+
+  it('keeps exact numbers (JSON.rawJSON leaves) when it migrates a body: structuredClone would throw on them', () => {
+    const conf = { big: JSON.rawJSON('12345678901234567890') };
+    const migrated = bundle.migrate('DagRun', { run_type: 'manual', conf }, '2025-04-28');
+    expect(JSON.stringify(migrated)).toBe('{"run_type":"manual","conf":{"big":12345678901234567890}}');
   });
 });
 

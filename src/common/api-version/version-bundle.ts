@@ -1,3 +1,4 @@
+import { isExactNumber } from '../json/exact-json';
 import type { JsonRecord, ModuleVersionChanges, SchemaInstruction, VersionChange } from './version-changes';
 
 /**
@@ -118,7 +119,7 @@ export class VersionBundle {
   migrate(schema: string, body: unknown, version: string): unknown {
     const steps = this.plan(schema, version);
     if (steps.length === 0 || body === null || typeof body !== 'object') return body;
-    const copy = structuredClone(body) as JsonRecord;
+    const copy = cloneJson(body) as JsonRecord;
     for (const step of steps) forEachAt(copy, step.path, step.instruction.toPrevious);
     return copy;
   }
@@ -154,6 +155,17 @@ export class VersionBundle {
     walk(root, [], new Set([root]));
     return found;
   }
+}
+
+/**
+ * A deep copy of a JSON body whose exact numbers (`JSON.rawJSON` leaves, `src/common/json/exact-json.ts`)
+ * stay leaves: `structuredClone` throws `DataCloneError` on them, which turned an older caller's
+ * `/run` with a big number in `dag_run.conf` into a 500.
+ */
+function cloneJson(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || isExactNumber(value)) return value;
+  if (Array.isArray(value)) return value.map(cloneJson);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneJson(v)]));
 }
 
 /** Calls `fn` on every object at `path` (an array at any step means each of its objects). */

@@ -2,7 +2,6 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { TaskStartHooks } from '../../common/task-start/task-start.hooks';
 import { TaskSuccessHooks } from '../../common/task-success/task-success.hooks';
 import { Injectable, Logger } from '@nestjs/common';
-import { v7 as uuidv7 } from 'uuid';
 import { parseExactJson, stringifyExactJson } from '../../common/json/exact-json';
 import type { JsonObject } from '../../common/json/json-value';
 import { DagRun } from '../../dag-runs/dag-run.entity';
@@ -17,6 +16,7 @@ import {
   type TIRescheduleStatePayload,
   type TIStateUpdate,
 } from './dto/state-update.dto';
+import { archiveTry } from './archive-try';
 import { parseIsoDuration } from './iso-duration';
 import type { TaskInstanceState } from '../task-instance-state';
 import { TaskInstance } from '../task-instance.entity';
@@ -160,7 +160,7 @@ export class LifecycleService {
           retryDelayOverride: payload.retry_delay_seconds ?? null,
           retryReason: truncateRetryReason(payload.retry_reason),
         });
-        await this.archiveTry(ti.id);
+        await archiveTry(this.em, ti.id);
         break;
       case 'up_for_reschedule':
         await this.reschedule(ti, payload);
@@ -201,31 +201,6 @@ export class LifecycleService {
         ...(renderedMapIndex !== undefined ? { renderedMapIndex } : {}),
       },
     );
-  }
-
-  /**
-   * Copies the finished try to `task_instance_history` under its id, drops its reschedules, then
-   * gives the live row a new id and the next try number. The id change is what answers 410 to a
-   * late call from the old try; it takes the row's FOR UPDATE lock, so it waits for RTIF writes that
-   * already hold a key-share lock on the old id.
-   */
-  private async archiveTry(oldId: string): Promise<void> {
-    await this.em.execute(
-      `insert into task_instance_history
-         (task_instance_id, dag_id, run_id, task_id, map_index, try_number, max_tries, state, hostname, unixname, pid,
-          start_date, end_date, duration, last_heartbeat_at, rendered_map_index, next_method, next_kwargs, updated_at)
-       select id, dag_id, run_id, task_id, map_index, try_number, max_tries, state, hostname, unixname, pid,
-          start_date, end_date, duration, last_heartbeat_at, rendered_map_index, next_method, next_kwargs, updated_at
-         from task_instance where id = ?`,
-      [oldId],
-    );
-    await this.em.nativeDelete(TaskReschedule, { tiId: oldId });
-    const updated = await this.em.execute<{ affectedRows: number }>(
-      'update task_instance set id = ?, try_number = try_number + 1, updated_at = ? where id = ?',
-      [uuidv7(), new Date(), oldId],
-      'run',
-    );
-    if (updated.affectedRows !== 1) throw new Error('archived try vanished under its row lock');
   }
 
   private async reschedule(ti: TaskInstance, payload: TIRescheduleStatePayload): Promise<void> {

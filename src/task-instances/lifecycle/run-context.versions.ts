@@ -53,6 +53,13 @@ export const RUN_CONTEXT_VERSION_CHANGES = defineVersionChanges('task-instances'
     description: 'Add `first_task_reschedule_start_date` to TIRunContext (the 3.3 Task SDK model has it at API 2026-06-30).',
     instructions: [field('TIRunContext', 'first_task_reschedule_start_date').didntExist],
   },
+  {
+    version: '2026-06-30',
+    // Not an Airflow class name: the Task SDK 1.3 model is the first whose DagRunType has the value.
+    name: 'AddOperatorTriggeredRunType',
+    description: 'Runs a task triggers have run type `operator_triggered`; Task SDK < 1.3 does not know the value and reads `manual`.',
+    instructions: [field('DagRun', 'run_type').hadFormat((v) => (v === 'operator_triggered' ? 'manual' : v), '`manual` for `operator_triggered`')],
+  },
   // 2026-04-06 (Airflow 3.2, Task SDK 1.2)
   {
     version: '2026-04-06',

@@ -186,9 +186,28 @@ export const ValidationError = z.object({
 export const HTTPValidationError = z.object({ detail: z.array(ValidationError).nullable().optional() });
 
 /** The response models one SDK version parses; each older file overrides what differs. */
+/** `DagRunStateResponse` (`dag_runs.get_state`). */
+export const DagRunStateResponse = z.strictObject({ state: DagRunState });
+/**
+ * `DagResponse` (`dags.get`, API 2026-04-06), from the field list of task-sdk-conformance.md row 47;
+ * the field types were not read from `_generated.py` (owners as Airflow's comma-separated string).
+ */
+export const DagResponse = z.strictObject({
+  dag_id: z.string(),
+  is_paused: z.boolean(),
+  bundle_name: z.string().nullable().optional(),
+  bundle_version: z.string().nullable().optional(),
+  relative_fileloc: z.string().nullable().optional(),
+  owners: z.string().nullable().optional(),
+  tags: z.array(z.string()),
+  next_dagrun: awareDatetime.nullable().optional(),
+});
+
 export const RESPONSE_MODELS = {
   TIRunContext,
   DagRun,
+  DagRunStateResponse,
+  DagResponse,
   PrevSuccessfulDagRunResponse,
   PreviousTIResult,
   TaskStatesResponse,

@@ -55,11 +55,12 @@ export class DagRunContext {
   @ApiProperty({ enum: DAG_RUN_TYPES, enumName: 'DagRunType' }) run_type: DagRunType;
   @ApiProperty({ enum: DAG_RUN_STATES, enumName: 'DagRunState' }) state: DagRunState;
   @ApiProperty({ type: 'object', additionalProperties: true, example: { target: 'prod' } }) conf: JsonObject;
-  @ApiProperty({ type: String, nullable: true, description: 'Always null: this service keeps no users.' }) triggering_user_name: null;
+  @ApiProperty({ type: String, nullable: true, description: "Who triggered the run; a run a task triggers inherits its own run's." }) triggering_user_name:
+    string | null;
   @ApiProperty({ type: 'array', items: { type: 'object' }, example: [], description: 'Always empty: this service keeps no asset events.' })
   consumed_asset_events: never[];
-  @ApiProperty({ type: String, nullable: true, description: 'Always null: this service keeps no partitions.' }) partition_key: null;
-  @ApiProperty({ type: String, nullable: true, description: 'Always null: this service keeps no dag-run notes.' }) note: null;
+  @ApiProperty({ type: String, nullable: true, description: 'The partition a triggered run was given, or null.' }) partition_key: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The note a triggered run was given, or null.' }) note: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'Always null: this service keeps no teams.' }) team_name: null;
 
   static from(run: DagRun): DagRunContext {
@@ -76,10 +77,10 @@ export class DagRunContext {
       run_type: run.runType,
       state: run.state,
       conf: parseExactJson(run.conf) as JsonObject,
-      triggering_user_name: null,
+      triggering_user_name: run.triggeringUserName ?? null,
       consumed_asset_events: [],
-      partition_key: null,
-      note: null,
+      partition_key: run.partitionKey ?? null,
+      note: run.note ?? null,
       team_name: null,
     };
   }

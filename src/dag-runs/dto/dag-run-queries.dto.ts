@@ -1,0 +1,66 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { MAX_LIST } from '../../task-instances/reads/dto/reads-query.dto';
+import { IsAwareDateTime } from '../../task-instances/lifecycle/dto/lifecycle.validators';
+import { DAG_RUN_STATES, type DagRunState } from '../../task-instances/task-instance-state';
+import { PRINTABLE } from './dag-run-payloads.dto';
+
+/** `?run_ids=a&run_ids=b` arrives as an array, `?run_ids=a` as a string: both become a list. */
+const toList = ({ value }: { value: unknown }): unknown => (value === undefined || Array.isArray(value) ? value : [value]);
+
+/** `GET /execution/dag-runs/count` (Airflow's `get_dr_count`). */
+export class DagRunCountQuery {
+  @ApiProperty({ maxLength: 250, example: 'example_dag' })
+  @IsString()
+  @Length(1, 250)
+  @Matches(PRINTABLE, { message: 'dag_id must not contain control characters' })
+  dag_id: string;
+
+  @ApiPropertyOptional({ type: [String], format: 'date-time', description: 'Runs with one of these logical dates (time zone required); repeat for each.' })
+  @IsOptional()
+  @Transform(toList)
+  @IsArray()
+  @ArrayMaxSize(MAX_LIST)
+  @IsAwareDateTime({ each: true })
+  logical_dates?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Repeat the parameter for each run id.' })
+  @IsOptional()
+  @Transform(toList)
+  @IsArray()
+  @ArrayMaxSize(MAX_LIST)
+  @IsString({ each: true })
+  @Length(1, 250, { each: true })
+  @Matches(PRINTABLE, { each: true, message: 'run_ids must not contain control characters' })
+  run_ids?: string[];
+
+  @ApiPropertyOptional({ type: [String], enum: DAG_RUN_STATES, description: 'Only these states; repeat for each.' })
+  @IsOptional()
+  @Transform(toList)
+  @IsArray()
+  @ArrayMaxSize(MAX_LIST)
+  @IsIn(DAG_RUN_STATES, { each: true })
+  states?: DagRunState[];
+}
+
+/** The query of the older `GET /execution/dag-runs/{dag_id}/previous` (before API 2026-04-06). */
+export class PreviousDagRunByPathQuery {
+  @ApiProperty({ type: String, format: 'date-time', example: '2026-12-06T14:00:00Z', description: 'Runs strictly before this logical date.' })
+  @IsAwareDateTime()
+  logical_date: string;
+
+  @ApiPropertyOptional({ enum: DAG_RUN_STATES, description: 'Only a run in this state.' })
+  @IsOptional()
+  @IsIn(DAG_RUN_STATES)
+  state?: DagRunState;
+}
+
+/** `GET /execution/dag-runs/previous` (Airflow's `get_previous_dagrun`, API 2026-04-06). */
+export class PreviousDagRunQuery extends PreviousDagRunByPathQuery {
+  @ApiProperty({ maxLength: 250, example: 'example_dag' })
+  @IsString()
+  @Length(1, 250)
+  @Matches(PRINTABLE, { message: 'dag_id must not contain control characters' })
+  dag_id: string;
+}
