@@ -73,7 +73,6 @@ async function eventThroughAlias(ctx: ReplayContext) {
   expectEmpty(await client.request('PATCH', `task-instances/${ti.id}/state`, { content: JSON.stringify(body) }), 204);
   return { alias, asset, client };
 }
-const ISSUE_23 = '#23';
 const NO_ISSUE = 'not in any issue yet';
 const all = (reason: string): Record<SdkLine, string> => ({ '1.0': reason, '1.1': reason, '1.2': reason, '1.3': reason });
 
