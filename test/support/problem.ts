@@ -23,7 +23,7 @@ const TITLES: Record<number, string> = {
 
 export function expectedProblem(status: number, reason: string, detail: string, instance: string, extensions: Record<string, unknown> = {}) {
   return {
-    type: `urn:task-execution-api:problem:${reason}`,
+    type: `urn:task-execution-api:problem:${encodeURIComponent(reason)}`,
     title: TITLES[status],
     status,
     detail,

@@ -2,7 +2,7 @@ import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath, type OpenAPIObject } from '@nestjs/swagger';
 import { routeArea } from '../auth/route-area';
 import { AIRFLOW_ERROR_CONTENT_TYPE, buildAirflowError } from '../problem/airflow-error';
-import { PROBLEM_CONTENT_TYPE, problemTitle, type AirflowWording, type ProblemInput, type ProblemIssue } from '../problem/problem';
+import { PROBLEM_CONTENT_TYPE, problemTitle, problemType, type AirflowWording, type ProblemInput, type ProblemIssue } from '../problem/problem';
 import { ProblemDto } from '../problem/problem.dto';
 
 export interface ProblemExample {
@@ -25,7 +25,7 @@ export function problemExampleObject(status: number, example: ProblemExample): R
   return {
     summary: example.reason,
     value: {
-      type: `urn:task-execution-api:problem:${example.reason}`,
+      type: problemType(example.reason),
       title: problemTitle(status),
       status,
       instance: '/…',

@@ -72,10 +72,19 @@ export function problemTitle(status: number): string {
   return TITLES[status] ?? 'Error';
 }
 
+/**
+ * The problem's `type` URI, ending with the reason word. Airflow's own reasons may hold spaces
+ * (`Missing parameter`, `Invalid regex`), which a URN may not: they are percent-encoded there, the
+ * `reason` member keeps the word as Airflow spells it.
+ */
+export function problemType(reason: string): string {
+  return `urn:task-execution-api:problem:${encodeURIComponent(reason)}`;
+}
+
 /** Builds the problem body. Extensions never override the standard members. */
 export function buildProblem(input: ProblemInput, instance: string, correlationId: string): ProblemBody {
   const body: ProblemBody = {
-    type: `urn:task-execution-api:problem:${input.reason}`,
+    type: problemType(input.reason),
     title: problemTitle(input.status),
     status: input.status,
     detail: input.detail,
