@@ -7,6 +7,7 @@ import { ASSET_KEY_MAX_BYTES } from '../../task-instances/task-instance.entity';
 import { PARTITION_KEY_MAX_LENGTH } from '../asset-event.entity';
 import { MAX_REGEX_PATTERN_LENGTH } from '../assets.problems';
 import { NO_CONTROL } from './asset.dto';
+import { toList } from '../../common/http/query-values';
 
 /** Pydantic's spellings of a boolean query value. */
 const TRUE = ['true', '1', 'yes', 'on', 't', 'y'];
@@ -17,7 +18,6 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
   return TRUE.includes(v) ? true : FALSE.includes(v) ? false : value;
 };
 const toInteger = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value);
-const toList = ({ value }: { value: unknown }): unknown => (value === undefined || Array.isArray(value) ? value : [value]);
 /** Airflow treats an empty `name` or `uri` as not given (`if name and uri`). */
 const emptyAsAbsent = ({ value }: { value: unknown }): unknown => (value === '' ? undefined : value);
 /** `k=v`, the key non-empty; the value may be empty or contain `=`; no U+0000 (PostgreSQL text cannot hold it). */

@@ -3,10 +3,8 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsObject, IsOptional, IsString, Length, Matches, ValidateIf } from 'class-validator';
 import type { JsonObject } from '../../common/json/json-value';
 import { IsAwareDateTime } from '../../task-instances/lifecycle/dto/lifecycle.validators';
+import { PRINTABLE } from '../../common/http/query-values';
 
-/** Printable, no control characters: U+0000 cannot reach PostgreSQL, and ids look like Airflow's. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-export const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
 // eslint-disable-next-line no-control-regex -- a note may span lines, but never hold U+0000
 const NO_NUL = /^[^\u0000]*$/;
 

@@ -1,13 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
-import { MAX_LIST } from '../../task-instances/reads/dto/reads-query.dto';
 import { IsAwareDateTime } from '../../task-instances/lifecycle/dto/lifecycle.validators';
 import { DAG_RUN_STATES, type DagRunState } from '../../task-instances/task-instance-state';
-import { PRINTABLE } from './dag-run-payloads.dto';
-
-/** `?run_ids=a&run_ids=b` arrives as an array, `?run_ids=a` as a string: both become a list. */
-const toList = ({ value }: { value: unknown }): unknown => (value === undefined || Array.isArray(value) ? value : [value]);
+import { MAX_LIST, PRINTABLE, toList } from '../../common/http/query-values';
 
 /** `GET /execution/dag-runs/count` (Airflow's `get_dr_count`). */
 export class DagRunCountQuery {

@@ -2,9 +2,8 @@ import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsOptional, IsString, Length, Matches, ValidateIf } from 'class-validator';
 import { IsAwareDateTime } from '../../task-instances/lifecycle/dto/lifecycle.validators';
 import type { Dag } from '../dag.entity';
+import { PRINTABLE } from '../../common/http/query-values';
 
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
 const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
 
 /** `GET /execution/dags/{dag_id}` (Airflow's execution-API `DagResponse`, API 2026-04-06). */

@@ -2,17 +2,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { IsAwareDateTime } from '../../lifecycle/dto/lifecycle.validators';
+import { MAX_LIST, PRINTABLE, toList } from '../../../common/http/query-values';
 
-/** Printable, no control characters: what Airflow ids look like, and U+0000 cannot reach PostgreSQL. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const ID = /^[^\u0000-\u001f\u007f]+$/;
 const INT32_MAX = 2_147_483_647;
-/**
- * At most this many values per repeated parameter (a sensor lists a few). Below 1000 on purpose:
- * Express's query parser keeps only the first 1000 parameters and drops the rest without a word,
- * so a longer list could never be refused, only cut.
- */
-export const MAX_LIST = 500;
 
 /** Airflow's task-instance states (the `TaskInstanceState` enum of its API; `none` is its null). */
 export const AIRFLOW_TI_STATES = [
@@ -37,8 +29,6 @@ export const AIRFLOW_TI_STATES = [
  * the parameter (and never echoes the value).
  */
 const toInteger = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^-?\d{1,10}$/.test(value) ? Number(value) : value);
-/** `?task_ids=a&task_ids=b` arrives as an array, `?task_ids=a` as a string: both become a list. */
-const toList = ({ value }: { value: unknown }): unknown => (value === undefined || Array.isArray(value) ? value : [value]);
 
 /** `map_index`: unset counts every map index, -1 only unmapped task instances, N only that index. */
 class MapIndexFilter {
@@ -56,7 +46,7 @@ export class TaskInstanceStatesQuery extends MapIndexFilter {
   @ApiProperty({ maxLength: 250, example: 'example_dag' })
   @IsString()
   @Length(1, 250)
-  @Matches(ID, { message: 'dag_id must not contain control characters' })
+  @Matches(PRINTABLE, { message: 'dag_id must not contain control characters' })
   dag_id: string;
 
   @ApiPropertyOptional({ type: [String], description: 'Repeat the parameter for each task id.' })
@@ -66,7 +56,7 @@ export class TaskInstanceStatesQuery extends MapIndexFilter {
   @ArrayMaxSize(MAX_LIST)
   @IsString({ each: true })
   @Length(1, 250, { each: true })
-  @Matches(ID, { each: true, message: 'task_ids must not contain control characters' })
+  @Matches(PRINTABLE, { each: true, message: 'task_ids must not contain control characters' })
   task_ids?: string[];
 
   @ApiPropertyOptional({
@@ -77,7 +67,7 @@ export class TaskInstanceStatesQuery extends MapIndexFilter {
   @IsOptional()
   @IsString()
   @Length(1, 250)
-  @Matches(ID, { message: 'task_group_id must not contain control characters' })
+  @Matches(PRINTABLE, { message: 'task_group_id must not contain control characters' })
   task_group_id?: string;
 
   @ApiPropertyOptional({ type: [String], format: 'date-time', description: 'Dag runs by logical date (time zone required); repeat for each.' })
@@ -95,7 +85,7 @@ export class TaskInstanceStatesQuery extends MapIndexFilter {
   @ArrayMaxSize(MAX_LIST)
   @IsString({ each: true })
   @Length(1, 250, { each: true })
-  @Matches(ID, { each: true, message: 'run_ids must not contain control characters' })
+  @Matches(PRINTABLE, { each: true, message: 'run_ids must not contain control characters' })
   run_ids?: string[];
 }
 /** The filters of `GET /execution/task-instances/count`: those of `/states`, and `states`. */
@@ -139,13 +129,13 @@ export class BreadcrumbsQuery {
   @ApiProperty({ maxLength: 250, example: 'example_dag' })
   @IsString()
   @Length(1, 250)
-  @Matches(ID, { message: 'dag_id must not contain control characters' })
+  @Matches(PRINTABLE, { message: 'dag_id must not contain control characters' })
   dag_id: string;
 
   @ApiProperty({ maxLength: 250, example: 'manual__2026-11-25T00:00:00+00:00' })
   @IsString()
   @Length(1, 250)
-  @Matches(ID, { message: 'run_id must not contain control characters' })
+  @Matches(PRINTABLE, { message: 'run_id must not contain control characters' })
   run_id: string;
 }
 
