@@ -8,7 +8,7 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legac
 @Entity({ tableName: 'task_reschedule' })
 @Index({ name: 'task_reschedule_ti_id_idx', properties: ['tiId'] })
 export class TaskReschedule {
-  @PrimaryKey({ type: 'integer', autoincrement: true })
+  @PrimaryKey({ type: 'integer', autoincrement: true, generated: 'by default as identity' })
   id!: number;
 
   @Property({ type: 'uuid' })
