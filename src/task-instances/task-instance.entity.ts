@@ -1,5 +1,6 @@
-import { Check, Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { JsonTextType } from '../common/json/json-text.type';
+import { Trigger } from './lifecycle/trigger.entity';
 import { TASK_INSTANCE_STATES, type TaskInstanceState } from './task-instance-state';
 
 /** The `state in (…)` check of `task_instance` and `task_instance_history`, as the migrations write it. */
@@ -101,7 +102,14 @@ export class TaskInstance {
   @Property({ type: JsonTextType, columnType: 'jsonb', nullable: true })
   nextKwargs?: string | null;
 
-  @Property({ type: 'integer', nullable: true })
+  /** `mapToPk`: the lifecycle reads and writes the id only; a deferral never loads its trigger row. */
+  @ManyToOne(() => Trigger, {
+    fieldName: 'trigger_id',
+    mapToPk: true,
+    nullable: true,
+    deleteRule: 'set null',
+    foreignKeyName: 'task_instance_trigger_id_fkey',
+  })
   triggerId?: number | null;
 
   /** Deadline of a deferral's trigger, or of an `awaiting_input` park (Airflow keeps both here). */

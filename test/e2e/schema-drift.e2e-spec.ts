@@ -19,28 +19,12 @@ const KNOWN = new Set<string>([
   'alter table "rendered_task_instance_fields" drop constraint "rtif_ti_fkey";',
   // not mapped as a relation yet: TaskInstance keeps dag_id and run_id as scalar key columns
   'alter table "task_instance" drop constraint "task_instance_dag_run_fkey";',
-  // not mapped as a relation yet: trigger_id is a scalar column
-  'alter table "task_instance" drop constraint "task_instance_trigger_id_fkey";',
   // composite foreign key to task_instance's unique key, not its primary key (see rtif_ti_fkey)
   'alter table "task_instance_history" drop constraint "task_instance_history_ti_fkey";',
-  // not mapped as a relation yet: ti_id is a scalar column
-  'alter table "task_reschedule" drop constraint "task_reschedule_ti_fkey";',
   // composite foreign key to task_instance's unique key, not its primary key (see rtif_ti_fkey)
   'alter table "xcom" drop constraint "xcom_ti_fkey";',
   // composite foreign key to task_instance's unique key, not its primary key (see rtif_ti_fkey)
   'alter table "task_map" drop constraint "task_map_ti_fkey";',
-  // not mapped as a relation yet: AssetAliasAsset keeps alias_id and asset_id as scalar key columns
-  'alter table "asset_alias_asset" drop constraint "asset_alias_asset_alias_fkey";',
-  // not mapped as a relation yet: as above
-  'alter table "asset_alias_asset" drop constraint "asset_alias_asset_asset_fkey";',
-  // not mapped as a relation yet: as above
-  'alter table "asset_alias_asset_event" drop constraint "asset_alias_asset_event_alias_fkey";',
-  // not mapped as a relation yet: as above
-  'alter table "asset_alias_asset_event" drop constraint "asset_alias_asset_event_event_fkey";',
-  // not mapped as a relation yet: asset_id is a scalar column
-  'alter table "asset_event" drop constraint "asset_event_asset_fkey";',
-  // not mapped as a relation yet: ti_id is a scalar column
-  'alter table "hitl_detail" drop constraint "hitl_detail_ti_fkey";',
   // the Idempotency-Key store (src/common/idempotency-keys/) reads and writes it with SQL of its own and declares no entity
   'drop table if exists "idempotency_key" cascade;',
 ]);
