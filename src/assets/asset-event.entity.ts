@@ -1,6 +1,7 @@
 import { PrimaryKeyProp } from '@mikro-orm/core';
-import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import type { JsonObject } from '../common/json/json-value';
+import { Asset } from './asset.entity';
 
 /** Name of the unique key that makes an emission idempotent: (source try, asset, emission). */
 export const ASSET_EVENT_EMISSION_CONSTRAINT = 'asset_event_emission_key';
@@ -10,8 +11,8 @@ export const PARTITION_KEY_MAX_LENGTH = 250;
 /**
  * An asset event (Airflow's `AssetEvent`): an asset changed, emitted by a successful task's
  * outlets or seeded by an operator. Written and read with SQL of the assets module
- * (`asset-events.service.ts`); the entity declares the table for the ORM and the drift test. The
- * foreign key to `asset` (cascade) is in the migration.
+ * (`asset-events.service.ts`); the entity declares the table for the ORM and the drift test.
+ * Relations here are `mapToPk`: the ids are what the service reads and writes, never a loaded entity.
  */
 @Entity({ tableName: 'asset_event' })
 @Unique({ name: ASSET_EVENT_EMISSION_CONSTRAINT, properties: ['sourceTaskInstanceId', 'assetId', 'emission'] })
@@ -20,7 +21,7 @@ export class AssetEvent {
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
 
-  @Property({ type: 'integer' })
+  @ManyToOne(() => Asset, { fieldName: 'asset_id', mapToPk: true, deleteRule: 'cascade', foreignKeyName: 'asset_event_asset_fkey' })
   assetId!: number;
 
   @Property({ type: 'json', default: '{}' })
@@ -76,10 +77,26 @@ export class AssetAlias {
 export class AssetAliasAsset {
   [PrimaryKeyProp]?: ['aliasId', 'assetId'];
 
-  @PrimaryKey({ type: 'integer' })
+  @ManyToOne(() => AssetAlias, {
+    primary: true,
+    fieldName: 'alias_id',
+    mapToPk: true,
+    deleteRule: 'cascade',
+    // A primary-key relation defaults to `on update cascade`; the migration keeps PostgreSQL's default.
+    updateRule: 'no action',
+    foreignKeyName: 'asset_alias_asset_alias_fkey',
+  })
   aliasId!: number;
 
-  @PrimaryKey({ type: 'integer' })
+  @ManyToOne(() => Asset, {
+    primary: true,
+    fieldName: 'asset_id',
+    mapToPk: true,
+    deleteRule: 'cascade',
+    // A primary-key relation defaults to `on update cascade`; the migration keeps PostgreSQL's default.
+    updateRule: 'no action',
+    foreignKeyName: 'asset_alias_asset_asset_fkey',
+  })
   assetId!: number;
 }
 
@@ -88,9 +105,25 @@ export class AssetAliasAsset {
 export class AssetAliasAssetEvent {
   [PrimaryKeyProp]?: ['aliasId', 'eventId'];
 
-  @PrimaryKey({ type: 'integer' })
+  @ManyToOne(() => AssetAlias, {
+    primary: true,
+    fieldName: 'alias_id',
+    mapToPk: true,
+    deleteRule: 'cascade',
+    // A primary-key relation defaults to `on update cascade`; the migration keeps PostgreSQL's default.
+    updateRule: 'no action',
+    foreignKeyName: 'asset_alias_asset_event_alias_fkey',
+  })
   aliasId!: number;
 
-  @PrimaryKey({ type: 'integer' })
+  @ManyToOne(() => AssetEvent, {
+    primary: true,
+    fieldName: 'event_id',
+    mapToPk: true,
+    deleteRule: 'cascade',
+    // A primary-key relation defaults to `on update cascade`; the migration keeps PostgreSQL's default.
+    updateRule: 'no action',
+    foreignKeyName: 'asset_alias_asset_event_event_fkey',
+  })
   eventId!: number;
 }

@@ -1,6 +1,7 @@
 import { OptionalProps } from '@mikro-orm/core';
-import { Check, Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, ManyToOne, Property } from '@mikro-orm/decorators/legacy';
 import { JsonTextType } from '../common/json/json-text.type';
+import { TaskInstance } from '../task-instances/task-instance.entity';
 
 /** One person, as Airflow's `HITLUser` names them. */
 export interface HitlUser {
@@ -11,7 +12,7 @@ export interface HitlUser {
 /**
  * A human-in-the-loop question a task asked (`POST hitlDetails/{ti_id}`) and, once given, its
  * answer (`chosen_options` set: `response_received`). One row per task instance, keyed by its id;
- * the foreign key (in the migration) cascades on delete and on the id change of an archived try.
+ * the foreign key cascades on delete and on the id change of an archived try.
  * Written with explicit SQL statements (an atomic upsert, a conditional update), never a flush.
  */
 @Entity({ tableName: 'hitl_detail' })
@@ -19,7 +20,15 @@ export interface HitlUser {
 export class HitlDetail {
   [OptionalProps]?: 'multiple' | 'params' | 'assignedUsers' | 'createdAt' | 'paramsInput';
 
-  @PrimaryKey({ type: 'uuid' })
+  /** `mapToPk`: the key is the task instance's id; the task instance is never loaded through it. */
+  @ManyToOne(() => TaskInstance, {
+    primary: true,
+    fieldName: 'ti_id',
+    mapToPk: true,
+    deleteRule: 'cascade',
+    updateRule: 'cascade',
+    foreignKeyName: 'hitl_detail_ti_fkey',
+  })
   tiId!: string;
 
   @Property({ type: 'json', columnType: 'jsonb' })

@@ -1,5 +1,6 @@
-import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { JsonTextType } from '../common/json/json-text.type';
+import { TASK_INSTANCE_STATE_CHECK } from './task-instance.entity';
 import type { TaskInstanceState } from './task-instance-state';
 
 /**
@@ -8,6 +9,7 @@ import type { TaskInstanceState } from './task-instance-state';
  * can be told apart from an id that never existed (410 instead of 404).
  */
 @Entity({ tableName: 'task_instance_history' })
+@Check({ name: 'task_instance_history_state_check', expression: TASK_INSTANCE_STATE_CHECK })
 @Unique({ name: 'task_instance_history_dtrt_uq', properties: ['dagId', 'taskId', 'runId', 'mapIndex', 'tryNumber'] })
 export class TaskInstanceHistory {
   @PrimaryKey({ type: 'uuid' })
@@ -22,7 +24,7 @@ export class TaskInstanceHistory {
   @Property({ type: 'string', length: 250 })
   taskId!: string;
 
-  @Property({ type: 'integer' })
+  @Property({ type: 'integer', default: -1 })
   mapIndex!: number;
 
   @Property({ type: 'integer' })
@@ -65,6 +67,6 @@ export class TaskInstanceHistory {
   @Property({ type: JsonTextType, columnType: 'jsonb', nullable: true })
   nextKwargs?: string | null;
 
-  @Property({ type: 'Date', columnType: 'timestamptz' })
+  @Property({ type: 'Date', columnType: 'timestamptz', defaultRaw: 'now()' })
   updatedAt!: Date;
 }

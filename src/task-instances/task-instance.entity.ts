@@ -1,6 +1,10 @@
-import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Check, Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { JsonTextType } from '../common/json/json-text.type';
-import type { TaskInstanceState } from './task-instance-state';
+import { Trigger } from './lifecycle/trigger.entity';
+import { TASK_INSTANCE_STATES, type TaskInstanceState } from './task-instance-state';
+
+/** The `state in (…)` check of `task_instance` and `task_instance_history`, as the migrations write it. */
+export const TASK_INSTANCE_STATE_CHECK = `state in (${TASK_INSTANCE_STATES.map((state) => `'${state}'`).join(', ')})`;
 
 /** An asset a task declares as an inlet or an outlet: Airflow's unique key of an asset. */
 export interface AssetRef {
@@ -30,6 +34,12 @@ export const TASK_INSTANCE_KEY_CONSTRAINT = 'task_instance_composite_key';
 @Index({ name: 'task_instance_task_id_id_idx', properties: ['taskId', 'id'] })
 @Index({ name: 'task_instance_map_index_id_idx', properties: ['mapIndex', 'id'] })
 @Index({ name: 'task_instance_state_id_idx', properties: ['state', 'id'] })
+@Index({ name: 'task_instance_dag_id_run_id_idx', properties: ['dagId', 'runId'] })
+@Index({ name: 'task_instance_trigger_id_idx', properties: ['triggerId'] })
+@Check({ name: 'task_instance_state_check', expression: TASK_INSTANCE_STATE_CHECK })
+@Check({ name: 'task_instance_map_index_check', expression: 'map_index >= -1' })
+@Check({ name: 'task_instance_try_number_check', expression: 'try_number >= 0' })
+@Check({ name: 'task_instance_max_tries_check', expression: 'max_tries >= 0' })
 export class TaskInstance {
   @PrimaryKey({ type: 'uuid' })
   id!: string;
@@ -46,13 +56,13 @@ export class TaskInstance {
   @Property({ type: 'integer', default: -1 })
   mapIndex: number = -1;
 
-  @Property({ type: 'integer' })
+  @Property({ type: 'integer', default: 0 })
   tryNumber!: number;
 
-  @Property({ type: 'integer' })
+  @Property({ type: 'integer', default: 0 })
   maxTries!: number;
 
-  @Property({ type: 'string', length: 20 })
+  @Property({ type: 'string', length: 20, default: 'none' })
   state!: TaskInstanceState;
 
   @Property({ type: 'string', length: 1000, nullable: true })
@@ -92,7 +102,14 @@ export class TaskInstance {
   @Property({ type: JsonTextType, columnType: 'jsonb', nullable: true })
   nextKwargs?: string | null;
 
-  @Property({ type: 'integer', nullable: true })
+  /** `mapToPk`: the lifecycle reads and writes the id only; a deferral never loads its trigger row. */
+  @ManyToOne(() => Trigger, {
+    fieldName: 'trigger_id',
+    mapToPk: true,
+    nullable: true,
+    deleteRule: 'set null',
+    foreignKeyName: 'task_instance_trigger_id_fkey',
+  })
   triggerId?: number | null;
 
   /** Deadline of a deferral's trigger, or of an `awaiting_input` park (Airflow keeps both here). */
@@ -118,6 +135,6 @@ export class TaskInstance {
   @Property({ type: 'json', nullable: true })
   outlets?: AssetRef[] | null;
 
-  @Property({ type: 'Date', columnType: 'timestamptz', onUpdate: () => new Date() })
+  @Property({ type: 'Date', columnType: 'timestamptz', defaultRaw: 'now()', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

@@ -1,4 +1,5 @@
-import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { TaskInstance } from '../task-instance.entity';
 
 /**
  * One `up_for_reschedule` of a try (a sensor in reschedule mode). Keyed to the live task-instance
@@ -8,10 +9,11 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legac
 @Entity({ tableName: 'task_reschedule' })
 @Index({ name: 'task_reschedule_ti_id_idx', properties: ['tiId'] })
 export class TaskReschedule {
-  @PrimaryKey({ type: 'integer', autoincrement: true })
+  @PrimaryKey({ type: 'integer', autoincrement: true, generated: 'by default as identity' })
   id!: number;
 
-  @Property({ type: 'uuid' })
+  /** `mapToPk`: counted and deleted by id; the task instance is never loaded through it. */
+  @ManyToOne(() => TaskInstance, { fieldName: 'ti_id', mapToPk: true, deleteRule: 'cascade', foreignKeyName: 'task_reschedule_ti_fkey' })
   tiId!: string;
 
   @Property({ type: 'Date', columnType: 'timestamptz' })

@@ -4,7 +4,7 @@ import { JsonTextType } from '../../common/json/json-text.type';
 /** A trigger a deferred task waits on. A triggerer (not part of this service) runs it. */
 @Entity({ tableName: 'trigger' })
 export class Trigger {
-  @PrimaryKey({ type: 'integer', autoincrement: true })
+  @PrimaryKey({ type: 'integer', autoincrement: true, generated: 'by default as identity' })
   id!: number;
 
   @Property({ type: 'string', length: 1000 })
@@ -14,7 +14,7 @@ export class Trigger {
   @Property({ type: JsonTextType, columnType: 'jsonb' })
   kwargs!: string;
 
-  @Property({ type: 'Date', columnType: 'timestamptz' })
+  @Property({ type: 'Date', columnType: 'timestamptz', defaultRaw: 'now()' })
   createdDate!: Date;
 
   @Property({ type: 'integer', nullable: true })

@@ -22,7 +22,7 @@ export class RenderedTaskInstanceFields {
   @PrimaryKey({ type: 'string', length: 250 })
   runId!: string;
 
-  @PrimaryKey({ type: 'integer' })
+  @PrimaryKey({ type: 'integer', default: -1 })
   mapIndex!: number;
 
   /** The document as JSON text, numbers exactly as sent (see `JsonTextType`, `parseExactJson`). */
@@ -34,6 +34,6 @@ export class RenderedTaskInstanceFields {
   k8sPodYaml?: string | null;
 
   /** Set explicitly on every write: `em.upsert` skips `onUpdate` hooks. */
-  @Property({ type: 'Date', columnType: 'timestamptz' })
+  @Property({ type: 'Date', columnType: 'timestamptz', defaultRaw: 'now()' })
   updatedAt!: Date;
 }
