@@ -2,7 +2,8 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Body, Controller, Module, Param, Post } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { IdempotencyKeyStore } from '../../src/common/idempotency-keys/idempotency-key.store';
-import { Idempotency } from '../../src/common/unit-of-work/idempotency.decorator';
+import { IdempotencyKey } from '../../src/common/idempotency-keys/idempotency-key.decorator';
+import { UnitOfWork } from '../../src/common/unit-of-work/unit-of-work.decorator';
 import { parseMetrics, sampleValue } from '../support/metrics-text';
 import { expectedProblem } from '../support/problem';
 import { http, startTestApp, uniqueId, type HttpResult, type TestApp } from '../support/test-app';
@@ -21,7 +22,8 @@ class RequiredKeyController {
   constructor(private readonly em: EntityManager) {}
 
   @Post('items/:name')
-  @Idempotency({ idempotent: false, key: 'required' })
+  @UnitOfWork({ idempotent: false })
+  @IdempotencyKey('required')
   async add(@Param('name') name: string, @Body() body: Record<string, unknown>): Promise<{ name: string; n: number; body: unknown }> {
     const [row] = await this.em.execute<{ n: number }[]>('insert into idem_test_item (name) values (?) returning n', [name]);
     return { name, n: row.n, body };
