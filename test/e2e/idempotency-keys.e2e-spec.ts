@@ -309,8 +309,10 @@ describe('Idempotency-Key on POST /api/v1/task-instances (real PostgreSQL)', () 
   it('counts replays, reused keys and in-use refusals by route', async () => {
     const samples = parseMetrics((await http(t.baseUrl, 'GET', '/metrics')).text);
     const labels = { method: 'POST', route: CREATE };
-    // From the tests above, in this app: at least these many of each.
-    expect(sampleValue(samples, 'idempotency_replays_total', labels)).toBeGreaterThanOrEqual(5);
+    // From the tests above, in this app: at least these many of each. Four replays are certain (one
+    // request each, after the first had finished); the 20 concurrent requests may all find the key
+    // in use on a loaded machine, so they are not counted on (the full suite once saw exactly 4).
+    expect(sampleValue(samples, 'idempotency_replays_total', labels)).toBeGreaterThanOrEqual(4);
     expect(sampleValue(samples, 'idempotency_key_reused_total', labels)).toBeGreaterThanOrEqual(1);
     expect(sampleValue(samples, 'idempotency_key_in_use_total', labels)).toBeGreaterThanOrEqual(1);
     expect(sampleValue(samples, 'idempotency_key_reused_total', { method: 'POST', route: '/api/test-idempotency/items/:name' })).toBe(1);
