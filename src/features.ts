@@ -1,6 +1,5 @@
-import type { EntityClass } from '@mikro-orm/core';
 import { ASSETS_FEATURE } from './assets/assets.feature';
-import type { ModuleSettingsDefinition } from './config/env-schema';
+import type { FeatureManifest } from './feature-manifest';
 import { TASK_INSTANCES_FEATURE } from './task-instances/task-instances.feature';
 import { XCOM_FEATURE } from './xcom/xcom.feature';
 import { HITL_FEATURE } from './hitl/hitl.feature';
@@ -9,19 +8,12 @@ import { VARIABLES_FEATURE } from './variables/variables.feature';
 import { CONNECTIONS_FEATURE } from './connections/connections.feature';
 import { DAGS_FEATURE } from './dags/dags.feature';
 
-/**
- * What a feature module brings besides its Nest module: its entities (the ORM options collect
- * them, for the app, the migration CLI and the tests alike) and its settings (validated with the
- * core ones at boot). Read before Nest starts, so a manifest imports entities and settings only,
- * never providers. See docs/extending.md.
- */
-export interface FeatureManifest {
-  name: string;
-  entities: readonly EntityClass<unknown>[];
-  settings?: readonly ModuleSettingsDefinition[];
-}
+export type { FeatureManifest } from './feature-manifest';
 
-/** Every feature module's manifest. Its Nest module is listed in `app.module.ts`. */
+/**
+ * Every feature module's manifest: its entities, settings and migrations are registered here and
+ * nowhere else. Its Nest module is listed in `app.module.ts` (a manifest is read before Nest starts).
+ */
 export const FEATURES: readonly FeatureManifest[] = [
   TASK_INSTANCES_FEATURE,
   XCOM_FEATURE,

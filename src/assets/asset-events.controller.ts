@@ -2,7 +2,8 @@ import { applyDecorators, Body, Controller, Get, HttpCode, Post, Query } from '@
 import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiQuery, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { TaskInstanceFrom } from '../common/auth/task-instance-source';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
-import { Idempotency, ReadUnitOfWork } from '../common/unit-of-work/idempotency.decorator';
+import { UnitOfWork, ReadUnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
+import { IdempotencyKey } from '../common/idempotency-keys/idempotency-key.decorator';
 import { AnyTaskInstanceToken } from '../task-instances/reads/any-task-instance-token';
 import { AssetEventsService, type AssetEventFilter } from './asset-events.service';
 import {
@@ -182,7 +183,8 @@ export class AssetEventsAdminController {
   @Post()
   @HttpCode(201)
   // Each call is one more event: not idempotent by nature, so a retry needs the Idempotency-Key.
-  @Idempotency({ idempotent: false, key: 'optional' })
+  @UnitOfWork({ idempotent: false })
+  @IdempotencyKey('optional')
   @Endpoint({
     operationId: 'create_asset_event',
     summary: 'Seed an asset event',

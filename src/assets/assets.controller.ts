@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { TaskInstanceFrom } from '../common/auth/task-instance-source';
 import { UuidParamPipe } from '../common/http/pipes/uuid-param.pipe';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
-import { Idempotency } from '../common/unit-of-work/idempotency.decorator';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
 import { MOVED_TO_HISTORY_MESSAGE } from '../task-instances/task-instances.errors';
 import { TaskInstanceProblemDto } from '../task-instances/task-instance-problem.dto';
 import { AssetsService } from './assets.service';
@@ -20,7 +20,7 @@ export class AssetsController {
 
   @Put()
   // Idempotent: an upsert on (name, uri); a repeat leaves the same row.
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     operationId: 'register_asset',
     summary: 'Register an asset',
@@ -56,7 +56,7 @@ export class InletsOutletsController {
 
   @Get(':task_instance_id/validate-inlets-and-outlets')
   // A read; in a unit of work so a transient failure is retried like on the other routes.
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     problem: TaskInstanceProblemDto,
     operationId: 'validate_inlets_and_outlets',

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiParam, ApiTags } from '@nestjs/swagger';
 import { TaskInstanceFrom } from '../common/auth/task-instance-source';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
-import { Idempotency } from '../common/unit-of-work/idempotency.decorator';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
 import { CONN_ID_MAX_LENGTH } from './connection.entity';
 import { ConnectionAccess, connIdOf } from './connection-access';
 import { ConnectionProblemDto } from './connections.problems';
@@ -34,7 +34,7 @@ export class ConnectionsController {
   @Get('*conn_id')
   @connIdParam('warehouse')
   // A read, in a unit of work so a transient failure is retried like on the other routes.
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     operationId: 'get_connection',
     summary: 'Get Connection',
@@ -82,7 +82,7 @@ export class ConnectionsAdminController {
   @Put('*conn_id')
   @connIdParam('warehouse')
   // An upsert on the id: a repeat leaves the same row.
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     operationId: 'put_admin_connection',
     summary: 'Create or replace a connection',
@@ -122,7 +122,7 @@ export class ConnectionsAdminController {
 
   @Get('*conn_id')
   @connIdParam('warehouse')
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     operationId: 'get_admin_connection',
     summary: 'Get a connection',
@@ -144,7 +144,7 @@ export class ConnectionsAdminController {
 
   @Delete('*conn_id')
   @connIdParam('warehouse')
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     operationId: 'delete_admin_connection',
     summary: 'Delete a connection',

@@ -1,4 +1,4 @@
-import type { FeatureManifest } from '../features';
+import type { FeatureManifest } from '../feature-manifest';
 import { Connection } from './connection.entity';
 
 /** The connections module's entities (see `src/features.ts`); FERNET_KEY belongs to `src/secrets/`. */

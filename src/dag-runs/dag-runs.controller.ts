@@ -8,7 +8,8 @@ import { TextParamPipe } from '../common/http/pipes/text-param.pipe';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
 import { ProblemDto } from '../common/problem/problem.dto';
 import { createValidationPipe } from '../common/problem/validation';
-import { Idempotency } from '../common/unit-of-work/idempotency.decorator';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
+import { IdempotencyKey } from '../common/idempotency-keys/idempotency-key.decorator';
 import { AnyTaskInstanceToken } from '../task-instances/reads/any-task-instance-token';
 import { DagRunContext } from '../task-instances/lifecycle/dto/run.dto';
 import { DagRunsService } from './dag-runs.service';
@@ -61,7 +62,7 @@ const previousSchema = { nullable: true, allOf: [{ $ref: getSchemaPath(DagRunCon
 @ApiExtraModels(DagRunContext)
 @Controller('execution/dag-runs')
 @TaskInstanceFrom({ resolver: AnyTaskInstanceToken })
-@Idempotency({ idempotent: true })
+@UnitOfWork({ idempotent: true })
 export class DagRunsController {
   constructor(private readonly dagRuns: DagRunsService) {}
 
@@ -168,7 +169,8 @@ export class DagRunsController {
   @RunParams()
   // Not idempotent: a second trigger of one run id is a real conflict (409 already_exists). A client
   // retrying after a timeout sends the same Idempotency-Key and gets the stored 204 instead.
-  @Idempotency({ idempotent: false, key: 'optional' })
+  @UnitOfWork({ idempotent: false })
+  @IdempotencyKey('optional')
   @Endpoint({
     problem: ProblemDto,
     operationId: 'trigger_dag_run',

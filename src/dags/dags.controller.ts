@@ -4,7 +4,7 @@ import { TaskInstanceFrom } from '../common/auth/task-instance-source';
 import { TextParamPipe } from '../common/http/pipes/text-param.pipe';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
 import { ProblemDto } from '../common/problem/problem.dto';
-import { Idempotency, ReadUnitOfWork } from '../common/unit-of-work/idempotency.decorator';
+import { UnitOfWork, ReadUnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
 import { DagRunsService } from '../dag-runs/dag-runs.service';
 import { DagRunContext } from '../task-instances/lifecycle/dto/run.dto';
 import { AnyTaskInstanceToken } from '../task-instances/reads/any-task-instance-token';
@@ -27,7 +27,7 @@ const INVALID = {
 @ApiBearerAuth()
 @Controller('execution/dags')
 @TaskInstanceFrom({ resolver: AnyTaskInstanceToken })
-@Idempotency({ idempotent: true })
+@UnitOfWork({ idempotent: true })
 export class DagsController {
   constructor(private readonly dags: DagsService) {}
 
@@ -62,7 +62,7 @@ export class DagsAdminController {
   @Put('dags/:dag_id')
   @DAG_ID
   // Registering a dag twice with the same body leaves it as registering it once: an upsert.
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     problem: ProblemDto,
     operationId: 'put_dag',

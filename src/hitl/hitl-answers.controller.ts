@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { UuidParamPipe } from '../common/http/pipes/uuid-param.pipe';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
-import { Idempotency, ReadUnitOfWork } from '../common/unit-of-work/idempotency.decorator';
+import { UnitOfWork, ReadUnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
 import { HITLAnswer, HITLDetailDto } from './dto/hitl-detail.dto';
 import { HITL_NOT_FOUND_MESSAGE, HitlProblemDto } from './hitl.problems';
 import { HitlService } from './hitl.service';
@@ -44,7 +44,7 @@ export class HitlAnswersController {
   @Patch(':task_instance_id/hitl-detail')
   // One conditional UPDATE decides between concurrent answers (row lock, re-checked condition):
   // the loser gets 409 already_responded, never a lost update; transient failures are retried.
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     problem: HitlProblemDto,
     operationId: 'answer_hitl_detail',

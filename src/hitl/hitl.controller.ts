@@ -4,7 +4,7 @@ import { VersionedResponse } from '../common/api-version/versioned-response';
 import { TaskInstanceFrom } from '../common/auth/task-instance-source';
 import { UuidParamPipe } from '../common/http/pipes/uuid-param.pipe';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
-import { Idempotency } from '../common/unit-of-work/idempotency.decorator';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
 import { MOVED_TO_HISTORY_MESSAGE } from '../task-instances/task-instances.errors';
 import { HITLDetailEcho, HITLDetailRequest, HITLDetailResponse, UpdateHITLDetailPayload } from './dto/hitl-detail.dto';
 import { HITL_NOT_FOUND_MESSAGE, HitlProblemDto } from './hitl.problems';
@@ -51,7 +51,7 @@ export class HitlController {
   @Post(':task_instance_id')
   // Asking twice has the effect of asking once: one INSERT … ON CONFLICT DO UPDATE, so overlapping
   // or retried calls all answer 201 with the stored question.
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     problem: HitlProblemDto,
     operationId: 'upsert_hitl_detail',
@@ -84,7 +84,7 @@ export class HitlController {
   @Patch(':task_instance_id')
   // A conditional UPDATE: a repeat or a concurrent second answer finds the answer given and is a
   // real conflict (409 already_responded), never retried into a lost update.
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @VersionedResponse('HITLDetailResponse')
   @Endpoint({
     problem: HitlProblemDto,
@@ -134,7 +134,7 @@ export class HitlController {
   }
 
   @Get(':task_instance_id')
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @VersionedResponse('HITLDetailResponse')
   @Endpoint({
     problem: HitlProblemDto,

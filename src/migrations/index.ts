@@ -1,33 +1,31 @@
 import type { MigrationObject } from '@mikro-orm/core';
-import { Migration20261125000000_initial_schema } from './Migration20261125000000_initial_schema';
-import { Migration20261125190000_task_instance_lifecycle } from './Migration20261125190000_task_instance_lifecycle';
-import { Migration20261125200000_dag_run_retention_index } from './Migration20261125200000_dag_run_retention_index';
-import { Migration20261128100000_task_instance_search_indexes } from './Migration20261128100000_task_instance_search_indexes';
-import { Migration20261128110000_xcom } from './Migration20261128110000_xcom';
+import { FEATURES } from '../features';
 import { Migration20261128120000_idempotency_key } from './Migration20261128120000_idempotency_key';
-import { Migration20261206100000_task_sdk_bodies } from './Migration20261206100000_task_sdk_bodies';
-import { Migration20261206110000_task_instance_reads } from './Migration20261206110000_task_instance_reads';
-import { Migration20261206120000_variables_connections } from './Migration20261206120000_variables_connections';
-import { Migration20261206130000_assets } from './Migration20261206130000_assets';
-import { Migration20261206140000_dag_runs } from './Migration20261206140000_dag_runs';
-import { Migration20261206150000_hitl } from './Migration20261206150000_hitl';
+
+/** Migrations of the core (`src/common/`), which no feature owns. A feature lists its own in its manifest. */
+export const CORE_MIGRATIONS: readonly MigrationObject[] = [
+  { name: 'Migration20261128120000_idempotency_key', class: Migration20261128120000_idempotency_key },
+];
+
+/**
+ * The migrations of the core and of every feature, in name (= timestamp) order; a name listed twice
+ * throws, so a merge that registers one in two manifests fails at start-up, not in production.
+ */
+export function orderMigrations(lists: readonly (readonly MigrationObject[])[]): MigrationObject[] {
+  const all = lists.flat();
+  const seen = new Set<string>();
+  for (const migration of all) {
+    if (seen.has(migration.name)) throw new Error(`Migration ${migration.name} is listed twice`);
+    seen.add(migration.name);
+  }
+  // Code-unit order, not locale order: the names share one fixed-width timestamp prefix.
+  return [...all].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
 
 /**
  * Every migration, in order. Listed explicitly (not discovered by a file glob) so that the same
- * list runs from `dist/` in production, from TypeScript under jest, and from the CLI.
- * Add a new migration by creating `MigrationYYYYMMDDhhmmss_name.ts` here and appending it.
+ * list runs from `dist/` in production, from TypeScript under jest, and from the CLI. Add a new
+ * migration by creating `MigrationYYYYMMDDhhmmss_name.ts` here and listing it in its feature's
+ * manifest (`src/<feature>/<feature>.feature.ts`), or in `CORE_MIGRATIONS` for the core.
  */
-export const MIGRATIONS: MigrationObject[] = [
-  { name: 'Migration20261125000000_initial_schema', class: Migration20261125000000_initial_schema },
-  { name: 'Migration20261125190000_task_instance_lifecycle', class: Migration20261125190000_task_instance_lifecycle },
-  { name: 'Migration20261125200000_dag_run_retention_index', class: Migration20261125200000_dag_run_retention_index },
-  { name: 'Migration20261128100000_task_instance_search_indexes', class: Migration20261128100000_task_instance_search_indexes },
-  { name: 'Migration20261128110000_xcom', class: Migration20261128110000_xcom },
-  { name: 'Migration20261128120000_idempotency_key', class: Migration20261128120000_idempotency_key },
-  { name: 'Migration20261206100000_task_sdk_bodies', class: Migration20261206100000_task_sdk_bodies },
-  { name: 'Migration20261206110000_task_instance_reads', class: Migration20261206110000_task_instance_reads },
-  { name: 'Migration20261206120000_variables_connections', class: Migration20261206120000_variables_connections },
-  { name: 'Migration20261206130000_assets', class: Migration20261206130000_assets },
-  { name: 'Migration20261206140000_dag_runs', class: Migration20261206140000_dag_runs },
-  { name: 'Migration20261206150000_hitl', class: Migration20261206150000_hitl },
-];
+export const MIGRATIONS: MigrationObject[] = orderMigrations([CORE_MIGRATIONS, ...FEATURES.map((f) => f.migrations ?? [])]);

@@ -1,4 +1,4 @@
-import type { FeatureManifest } from '../features';
+import type { FeatureManifest } from '../feature-manifest';
 import { SECRETS_SETTINGS } from './secrets.settings';
 
 /** Encryption at rest shared by variables and connections: settings only (see `src/features.ts`). */

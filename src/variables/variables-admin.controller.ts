@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Param, Put, Query } from '@nestjs/common
 import { ApiBearerAuth, ApiBody, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
 import { RequestValidationException } from '../common/problem/validation';
-import { Idempotency } from '../common/unit-of-work/idempotency.decorator';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
 import { PutVariableBody, VariableDto, VariableKeysQuery, VariableKeysResponse } from './dto/variable.dto';
 import { VARIABLE_KEY_MAX_LENGTH } from './variable.entity';
 import { variableKeyOf } from './variable-access';
@@ -32,7 +32,7 @@ export class VariablesAdminController {
   constructor(private readonly variables: VariablesService) {}
 
   @Get()
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     operationId: 'list_variable_keys',
     summary: 'List variable keys',
@@ -48,7 +48,7 @@ export class VariablesAdminController {
   @Put('*key')
   @KEY
   // An upsert on the key: a repeat leaves the same row.
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     operationId: 'put_admin_variable',
     summary: 'Create or replace a variable',
@@ -69,7 +69,7 @@ export class VariablesAdminController {
 
   @Get('*key')
   @KEY
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     operationId: 'get_admin_variable',
     summary: 'Get a variable',
@@ -91,7 +91,7 @@ export class VariablesAdminController {
 
   @Delete('*key')
   @KEY
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     operationId: 'delete_admin_variable',
     summary: 'Delete a variable',

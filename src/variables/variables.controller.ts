@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiParam, ApiTags } from '@nestjs/swagger';
 import { TaskInstanceFrom } from '../common/auth/task-instance-source';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
 import { RequestValidationException } from '../common/problem/validation';
-import { Idempotency } from '../common/unit-of-work/idempotency.decorator';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
 import { VariableKeysQuery, VariableKeysResponse, VariableMessageResponse, VariablePostBody, VariableResponse } from './dto/variable.dto';
 import { VARIABLE_KEY_MAX_LENGTH } from './variable.entity';
 import { VariableAccess, variableKeyOf } from './variable-access';
@@ -44,7 +44,7 @@ const INVALID_KEY = {
 // A variable names no task instance: any task token the VariableAccessPolicy allows (by default any).
 @TaskInstanceFrom({ resolver: VariableAccess })
 // Reads run in a unit of work too (transient failures retried); set and delete are idempotent by nature.
-@Idempotency({ idempotent: true })
+@UnitOfWork({ idempotent: true })
 export class VariablesController {
   constructor(private readonly variables: VariablesService) {}
 

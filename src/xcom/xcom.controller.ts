@@ -8,7 +8,7 @@ import { ExactJsonBody } from '../common/json/raw-json-body';
 import { ApiProblemResponse } from '../common/openapi/api-problem-response';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
 import { RequestValidationException } from '../common/problem/validation';
-import { Idempotency } from '../common/unit-of-work/idempotency.decorator';
+import { UnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
 import { MapIndexQuery, XComGetQuery, XComSetQuery, XComSliceQuery } from './dto/xcom-query.dto';
 import { XComMessageResponse, XComResponse } from './dto/xcom-response.dto';
 import { XCOM_KEY_MAX_LENGTH } from './xcom.entity';
@@ -88,7 +88,7 @@ const INVALID_QUERY = {
 @TaskInstanceFrom({ resolver: XComAccess })
 // Reads run in a unit of work too (transient failures retried, lock waits bounded); the writes
 // declare their own policy below.
-@Idempotency({ idempotent: true })
+@UnitOfWork({ idempotent: true })
 export class XComController {
   constructor(
     private readonly xcoms: XComService,
@@ -206,7 +206,7 @@ export class XComController {
   @SeriesParams()
   // Setting a key twice has the effect of setting it once: overlapping or retried writes all
   // answer 201 (one INSERT … ON CONFLICT DO UPDATE; a unique violation, if any, is retried).
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     operationId: 'set_xcom',
     summary: 'Set Xcom',
@@ -276,7 +276,7 @@ export class XComController {
 
   @Delete(':dag_id/:run_id/:task_id/*key')
   @SeriesParams()
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     operationId: 'delete_xcom',
     summary: 'Delete Xcom',

@@ -1,11 +1,13 @@
-import type { FeatureManifest } from '../features';
+import type { FeatureManifest } from '../feature-manifest';
 import { TaskMap } from './task-map.entity';
 import { XCom } from './xcom.entity';
 import { XCOM_SETTINGS } from './xcom.settings';
+import { Migration20261128110000_xcom } from '../migrations/Migration20261128110000_xcom';
 
 /** The XCom module's entities and settings (see `src/features.ts`). */
 export const XCOM_FEATURE: FeatureManifest = {
   name: 'xcom',
   entities: [XCom, TaskMap],
+  migrations: [{ name: 'Migration20261128110000_xcom', class: Migration20261128110000_xcom }],
   settings: [XCOM_SETTINGS],
 };

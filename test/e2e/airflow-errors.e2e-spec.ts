@@ -1,7 +1,8 @@
 import { Controller, Module, Param, Patch, Post } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { TaskInstanceFrom } from '../../src/common/auth/task-instance-source';
-import { Idempotency } from '../../src/common/unit-of-work/idempotency.decorator';
+import { IdempotencyKey } from '../../src/common/idempotency-keys/idempotency-key.decorator';
+import { UnitOfWork } from '../../src/common/unit-of-work/unit-of-work.decorator';
 import { InvalidStateError } from '../../src/task-instances/task-instances.errors';
 import { ACCEPT_PROBLEM, expectedProblem } from '../support/problem';
 import { http, LogCapture, startTestApp, type HttpResult, type TestApp } from '../support/test-app';
@@ -32,7 +33,8 @@ class ErrorRoutesController {
 
   @Patch(':task_instance_id/verdict')
   @TaskInstanceFrom({ param: 'task_instance_id' })
-  @Idempotency({ idempotent: false, key: 'required' })
+  @UnitOfWork({ idempotent: false })
+  @IdempotencyKey('required')
   verdict(): never {
     throw new InvalidStateError('running', 'TI was not in a state where it could be marked as running');
   }

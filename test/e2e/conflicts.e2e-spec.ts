@@ -222,7 +222,7 @@ describe('conflict policy (real PostgreSQL, real failures)', () => {
       });
       expect(res.text).not.toMatch(/insert|fault_item|duplicate/i);
       const logged = logs.map((l) => l.message as Record<string, unknown>).find((m) => m?.correlation_id === 'corr-no-policy-1');
-      expect(logged).toMatchObject({ msg: 'unique violation on a route without an @Idempotency policy', sqlstate: '23505', constraint: 'fault_item_name_key' });
+      expect(logged).toMatchObject({ msg: 'unique violation on a route without an @UnitOfWork policy', sqlstate: '23505', constraint: 'fault_item_name_key' });
       expect(JSON.stringify(logged)).not.toContain(name);
     });
   });

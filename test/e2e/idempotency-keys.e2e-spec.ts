@@ -2,7 +2,8 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Body, Controller, Module, Param, Post } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { IdempotencyKeyStore } from '../../src/common/idempotency-keys/idempotency-key.store';
-import { Idempotency } from '../../src/common/unit-of-work/idempotency.decorator';
+import { IdempotencyKey } from '../../src/common/idempotency-keys/idempotency-key.decorator';
+import { UnitOfWork } from '../../src/common/unit-of-work/unit-of-work.decorator';
 import { parseMetrics, sampleValue } from '../support/metrics-text';
 import { expectedProblem } from '../support/problem';
 import { http, startTestApp, uniqueId, type HttpResult, type TestApp } from '../support/test-app';
@@ -21,7 +22,8 @@ class RequiredKeyController {
   constructor(private readonly em: EntityManager) {}
 
   @Post('items/:name')
-  @Idempotency({ idempotent: false, key: 'required' })
+  @UnitOfWork({ idempotent: false })
+  @IdempotencyKey('required')
   async add(@Param('name') name: string, @Body() body: Record<string, unknown>): Promise<{ name: string; n: number; body: unknown }> {
     const [row] = await this.em.execute<{ n: number }[]>('insert into idem_test_item (name) values (?) returning n', [name]);
     return { name, n: row.n, body };
@@ -307,8 +309,10 @@ describe('Idempotency-Key on POST /api/v1/task-instances (real PostgreSQL)', () 
   it('counts replays, reused keys and in-use refusals by route', async () => {
     const samples = parseMetrics((await http(t.baseUrl, 'GET', '/metrics')).text);
     const labels = { method: 'POST', route: CREATE };
-    // From the tests above, in this app: at least these many of each.
-    expect(sampleValue(samples, 'idempotency_replays_total', labels)).toBeGreaterThanOrEqual(5);
+    // From the tests above, in this app: at least these many of each. Four replays are certain (one
+    // request each, after the first had finished); the 20 concurrent requests may all find the key
+    // in use on a loaded machine, so they are not counted on (the full suite once saw exactly 4).
+    expect(sampleValue(samples, 'idempotency_replays_total', labels)).toBeGreaterThanOrEqual(4);
     expect(sampleValue(samples, 'idempotency_key_reused_total', labels)).toBeGreaterThanOrEqual(1);
     expect(sampleValue(samples, 'idempotency_key_in_use_total', labels)).toBeGreaterThanOrEqual(1);
     expect(sampleValue(samples, 'idempotency_key_reused_total', { method: 'POST', route: '/api/test-idempotency/items/:name' })).toBe(1);

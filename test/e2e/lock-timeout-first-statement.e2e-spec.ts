@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Controller, Module, Post } from '@nestjs/common';
 import { Endpoint } from '../../src/common/openapi/endpoint.decorator';
 import { DomainError } from '../../src/common/problem/domain-error';
-import { Idempotency } from '../../src/common/unit-of-work/idempotency.decorator';
+import { UnitOfWork } from '../../src/common/unit-of-work/unit-of-work.decorator';
 import { lockTimeoutSetting } from '../../src/common/unit-of-work/unit-of-work.runner';
 import { onStatement } from '../../src/database/pg-adapter';
 import { http, startTestApp, type TestApp } from '../support/test-app';
@@ -16,7 +16,7 @@ class LockTimeoutRoutesController {
   constructor(private readonly em: EntityManager) {}
 
   @Post('right')
-  @Idempotency({ idempotent: true, lockTimeout: 'first-statement' })
+  @UnitOfWork({ idempotent: true, lockTimeout: 'first-statement' })
   @Endpoint({ ...DOC, operationId: 'lock_timeout_right' })
   async right(): Promise<{ lock_timeout: string }> {
     await this.em.execute(`select ${lockTimeoutSetting(1234)} as lock_timeout`);
@@ -26,7 +26,7 @@ class LockTimeoutRoutesController {
 
   /** A copy of the above that forgot the setting. */
   @Post('wrong')
-  @Idempotency({ idempotent: true, lockTimeout: 'first-statement' })
+  @UnitOfWork({ idempotent: true, lockTimeout: 'first-statement' })
   @Endpoint({ ...DOC, operationId: 'lock_timeout_wrong' })
   async wrong(): Promise<{ lock_timeout: string }> {
     const [row] = await this.em.execute<{ lock_timeout: string }[]>(`select current_setting('lock_timeout') as lock_timeout, 'forgot_the_setting' as marker`);
@@ -35,7 +35,7 @@ class LockTimeoutRoutesController {
 
   /** Forgot it, and swallows the error it gets: the unit of work must fail anyway. */
   @Post('wrong-swallowed')
-  @Idempotency({ idempotent: true, lockTimeout: 'first-statement' })
+  @UnitOfWork({ idempotent: true, lockTimeout: 'first-statement' })
   @Endpoint({ ...DOC, operationId: 'lock_timeout_wrong_swallowed' })
   async wrongSwallowed(): Promise<{ swallowed: boolean }> {
     try {
@@ -48,7 +48,7 @@ class LockTimeoutRoutesController {
 
   /** Refuses the request before its first statement (as a validation error inside the unit of work does). */
   @Post('fails-first')
-  @Idempotency({ idempotent: true, lockTimeout: 'first-statement' })
+  @UnitOfWork({ idempotent: true, lockTimeout: 'first-statement' })
   @Endpoint({ ...DOC, operationId: 'lock_timeout_fails_first' })
   async failsFirst(): Promise<never> {
     throw new DomainError('not_found', 'Nothing to do.', 'not_found');
@@ -56,7 +56,7 @@ class LockTimeoutRoutesController {
 
   /** The runner's default sets the timeout itself: any first statement is fine. */
   @Post('runner')
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({ ...DOC, operationId: 'lock_timeout_runner' })
   async runner(): Promise<{ lock_timeout: string }> {
     const [row] = await this.em.execute<{ lock_timeout: string }[]>(`select current_setting('lock_timeout') as lock_timeout`);

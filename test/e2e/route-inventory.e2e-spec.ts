@@ -15,7 +15,7 @@ describe('route inventory (every route of the application, from the router)', ()
     routes = routeInventory(t.app);
     if (process.env.TEST_LOGS === 'true') {
       const hostile = new Set(WRITE_ROUTES.map((r) => r.route));
-      const policy = (r: InventoryRoute) => (r.idempotency ? JSON.stringify(r.idempotency) : '-');
+      const policy = (r: InventoryRoute) => (r.unitOfWork ? `${JSON.stringify(r.unitOfWork)}${r.idempotencyKey ? ` key: ${r.idempotencyKey}` : ''}` : '-');
       process.stdout.write(
         `${routes.map((r) => `${r.key} | ${authRule(r)} | ${policy(r)} | hostile-input: ${r.takesBody ? hostile.has(r.key) : 'n/a'}`).join('\n')}\n`,
       );
@@ -39,8 +39,18 @@ describe('route inventory (every route of the application, from the router)', ()
     expect(broken).toEqual([]);
   });
 
-  it('runs every execution route in a unit of work (@Idempotency: retries, lock timeout, conflict policy)', () => {
-    expect(routes.filter((r) => r.area === 'execution' && !r.isPublic && !r.idempotency).map((r) => r.key)).toEqual([]);
+  it('runs every execution route in a unit of work (@UnitOfWork: retries, lock timeout, conflict policy)', () => {
+    expect(routes.filter((r) => r.area === 'execution' && !r.isPublic && !r.unitOfWork).map((r) => r.key)).toEqual([]);
+  });
+
+  it('honours Idempotency-Key only on routes whose unit of work is not idempotent (@IdempotencyKey with @UnitOfWork)', () => {
+    const keyed = routes.filter((r) => r.idempotencyKey !== undefined);
+    expect(keyed.filter((r) => r.unitOfWork === undefined || r.unitOfWork.idempotent || r.unitOfWork.readOnly === true).map((r) => r.key)).toEqual([]);
+    expect(keyed.map((r) => `${r.key} ${r.idempotencyKey}`).sort()).toEqual([
+      'POST /api/v1/asset-events optional',
+      'POST /api/v1/task-instances optional',
+      'POST /execution/dag-runs/:dag_id/:run_id optional',
+    ]);
   });
 
   it('lists every route that takes a body in the hostile-input table, and nothing else', () => {

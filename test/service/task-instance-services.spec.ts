@@ -22,7 +22,7 @@ describe('task-instance services (service tier, real PostgreSQL)', () => {
   });
   afterAll(() => t.close());
 
-  /** Runs `work` in a unit of work as a route with `@Idempotency({ idempotent: true })` would. */
+  /** Runs `work` in a unit of work as a route with `@UnitOfWork({ idempotent: true })` would. */
   const inUnitOfWork = <T>(work: () => Promise<T>) => runner.run({ idempotent: true }, 'service-test', work);
   const errorOf = (promise: Promise<unknown>) =>
     promise.then(

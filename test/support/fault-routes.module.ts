@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Controller, Headers, Injectable, Module, Param, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { Endpoint } from '../../src/common/openapi/endpoint.decorator';
-import { Idempotency } from '../../src/common/unit-of-work/idempotency.decorator';
+import { UnitOfWork } from '../../src/common/unit-of-work/unit-of-work.decorator';
 
 /**
  * Routes mounted only in tests (`startTestApp({ imports: [FaultRoutesModule] })`) that provoke
@@ -141,14 +141,14 @@ export class FaultRoutesController {
   ) {}
 
   @Post('racy/retry/:name')
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({ ...DOC, operationId: 'fault_racy_retry' })
   racyRetry(@Headers(FAULT_RUN_HEADER) run: string, @Req() req: Request, @Param('name') name: string): Promise<Written> {
     return findThenInsert(this.script, this.em, run, req, name);
   }
 
   @Post('racy/conflict/:name')
-  @Idempotency({ idempotent: false, constraints: { fault_item_name_key: { conflict: 'already_exists' } } })
+  @UnitOfWork({ idempotent: false, constraints: { fault_item_name_key: { conflict: 'already_exists' } } })
   @Endpoint({ ...DOC, operationId: 'fault_racy_conflict' })
   racyConflict(@Headers(FAULT_RUN_HEADER) run: string, @Req() req: Request, @Param('name') name: string): Promise<Written> {
     return findThenInsert(this.script, this.em, run, req, name);
@@ -156,7 +156,7 @@ export class FaultRoutesController {
 
   /** A conflict route that maps no constraint: the 409 names the constraint, with no values. */
   @Post('racy/unmapped/:name')
-  @Idempotency({ idempotent: false })
+  @UnitOfWork({ idempotent: false })
   @Endpoint({ ...DOC, operationId: 'fault_racy_unmapped' })
   racyUnmapped(@Headers(FAULT_RUN_HEADER) run: string, @Req() req: Request, @Param('name') name: string): Promise<Written> {
     return findThenInsert(this.script, this.em, run, req, name);
@@ -169,7 +169,7 @@ export class FaultRoutesController {
    * work must not answer 201.
    */
   @Post('swallow/:kind/:name/:existing')
-  @Idempotency({ idempotent: false })
+  @UnitOfWork({ idempotent: false })
   @Endpoint({ ...DOC, operationId: 'fault_swallow' })
   async swallow(@Param('kind') kind: string, @Param('name') name: string, @Param('existing') existing: string): Promise<{ swallowed: string }> {
     await this.em.execute('insert into fault_item (name) values (?)', [name]);
@@ -189,7 +189,7 @@ export class FaultRoutesController {
    * `<name>_b`; the transaction is healthy and commits.
    */
   @Post('savepoint/:name/:existing')
-  @Idempotency({ idempotent: false })
+  @UnitOfWork({ idempotent: false })
   @Endpoint({ ...DOC, operationId: 'fault_savepoint' })
   async savepoint(@Param('name') name: string, @Param('existing') existing: string): Promise<{ recovered: string }> {
     await this.em.execute('insert into fault_item (name) values (?)', [`${name}_a`]);
@@ -216,7 +216,7 @@ export class FaultRoutesController {
    * and the write, PostgreSQL answers 40001 (could not serialize access due to concurrent update).
    */
   @Post('counters/:id/increment')
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({ ...DOC, operationId: 'fault_counter_increment' })
   async increment(@Headers(FAULT_RUN_HEADER) run: string, @Req() req: Request, @Param('id') id: string): Promise<Written & { isolation: string }> {
     // Allowed here: the runner's `set local lock_timeout` is not a query that fixes a snapshot.
@@ -230,7 +230,7 @@ export class FaultRoutesController {
 
   /** Locks row a, then row b: a test connection holding b and asking for a makes a deadlock. */
   @Post('locks/:a/then/:b')
-  @Idempotency({ idempotent: true, maxAttempts: 2 })
+  @UnitOfWork({ idempotent: true, maxAttempts: 2 })
   @Endpoint({ ...DOC, operationId: 'fault_lock_two' })
   async lockTwo(@Headers(FAULT_RUN_HEADER) run: string, @Req() req: Request, @Param('a') a: string, @Param('b') b: string): Promise<Written> {
     const rec = await this.script.enter(run, req, this.em);
@@ -242,7 +242,7 @@ export class FaultRoutesController {
 
   /** Locks one row: a test connection holding it makes the route wait until `lock_timeout` (55P03). */
   @Post('locks/:id')
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({ ...DOC, operationId: 'fault_lock_one' })
   async lockOne(@Headers(FAULT_RUN_HEADER) run: string, @Req() req: Request, @Param('id') id: string): Promise<Written & { lockTimeout: string }> {
     const rec = await this.script.enter(run, req, this.em);
@@ -253,7 +253,7 @@ export class FaultRoutesController {
 
   /** Inserts a child row; on a retrying route, to show integrity errors are still never retried. */
   @Post('children/:parent/:n')
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({ ...DOC, operationId: 'fault_child_insert' })
   async insertChild(@Headers(FAULT_RUN_HEADER) run: string, @Req() req: Request, @Param('parent') parent: string, @Param('n') n: string): Promise<Written> {
     const rec = await this.script.enter(run, req, this.em);
@@ -268,7 +268,7 @@ export class FaultRoutesController {
  * register the interceptor, so the override handler also proves that they do not nest.
  */
 @Controller('test/faults/class')
-@Idempotency({ idempotent: false })
+@UnitOfWork({ idempotent: false })
 export class FaultClassPolicyController {
   constructor(
     private readonly em: EntityManager,
@@ -284,7 +284,7 @@ export class FaultClassPolicyController {
   }
 
   @Post('overrides/:name')
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({ ...DOC, operationId: 'fault_class_overrides' })
   async overrides(@Headers(FAULT_RUN_HEADER) run: string, @Req() req: Request, @Param('name') name: string): Promise<Written> {
     const rec = await this.script.enter(run, req, this.em);

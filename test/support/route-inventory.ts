@@ -6,7 +6,8 @@ import { ACCEPT_TOKEN_SCOPES, PUBLIC_ROUTE } from '../../src/common/auth/auth.de
 import { routeArea, type RouteArea } from '../../src/common/auth/route-area';
 import { TASK_INSTANCE_SOURCE, type TaskInstanceSource } from '../../src/common/auth/task-instance-source';
 import type { TokenScope } from '../../src/common/auth/token-claims';
-import { IDEMPOTENCY_POLICY, type IdempotencyPolicy } from '../../src/common/unit-of-work/idempotency.policy';
+import { IDEMPOTENCY_KEY_MODE, type IdempotencyKeyMode } from '../../src/common/idempotency-keys/idempotency-key.mode';
+import { UNIT_OF_WORK_POLICY, type UnitOfWorkPolicy } from '../../src/common/unit-of-work/unit-of-work.policy';
 
 /** One route the application serves, as the router has it, with what each safety rule needs. */
 export interface InventoryRoute {
@@ -20,7 +21,9 @@ export interface InventoryRoute {
   isPublic: boolean;
   taskInstanceSource?: TaskInstanceSource;
   acceptedScopes?: TokenScope[];
-  idempotency?: IdempotencyPolicy;
+  unitOfWork?: UnitOfWorkPolicy;
+  /** `@IdempotencyKey()`: a handler's own, never a controller's. */
+  idempotencyKey?: IdempotencyKeyMode;
   /** The route reads a request body (POST, PUT, PATCH). */
   takesBody: boolean;
 }
@@ -75,7 +78,8 @@ export function routeInventory(app: INestApplication): InventoryRoute[] {
           isPublic: meta<boolean>(PUBLIC_ROUTE) === true,
           taskInstanceSource: meta<TaskInstanceSource>(TASK_INSTANCE_SOURCE),
           acceptedScopes: meta<TokenScope[]>(ACCEPT_TOKEN_SCOPES),
-          idempotency: meta<IdempotencyPolicy>(IDEMPOTENCY_POLICY),
+          unitOfWork: meta<UnitOfWorkPolicy>(UNIT_OF_WORK_POLICY),
+          idempotencyKey: found ? reflector.get<IdempotencyKeyMode | undefined>(IDEMPOTENCY_KEY_MODE, found.handler as never) : undefined,
           takesBody: ['POST', 'PUT', 'PATCH'].includes(upper),
         });
       }

@@ -1,8 +1,9 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { problemExampleObject } from '../openapi/api-problem-response';
 import { PROBLEM_CONTENT_TYPE } from '../problem/problem';
 import { REPLAYED_HEADER } from './idempotency-key.header';
 
-/** Operation extension `@Idempotency({ key })` sets: `optional` or `required`. */
+/** Operation extension `@IdempotencyKey()` sets: `optional` or `required`. */
 export const IDEMPOTENCY_KEY_EXTENSION = 'x-idempotency-key';
 
 const REPLAYED_DOC = {
@@ -24,9 +25,18 @@ const REUSED_EXAMPLE = {
   },
 };
 
+const IN_USE_EXAMPLE = problemExampleObject(409, {
+  reason: 'idempotency_key_in_use',
+  detail: 'A request with this Idempotency-Key is still being processed. Repeat it after Retry-After seconds to get its response.',
+});
+
+const IN_USE_DESCRIPTION =
+  ' `idempotency_key_in_use` (with `Retry-After`) is the exception: the first request with this key is still in flight; repeat it later to get its response.';
+
 /**
- * On every operation that honours `Idempotency-Key`: the replay header on its 2xx responses, and
- * the key's 422 among the route's own 422 examples (decorators would have replaced them).
+ * On every operation that honours `Idempotency-Key`: the replay header on its 2xx responses, the
+ * key's 409 after the unit of work's own 409 examples, and its 422 among the route's own 422
+ * examples (decorators would have replaced them).
  */
 export function applyIdempotencyKeysToDocument(document: OpenAPIObject): OpenAPIObject {
   for (const item of Object.values(document.paths)) {
@@ -38,6 +48,14 @@ export function applyIdempotencyKeysToDocument(document: OpenAPIObject): OpenAPI
       for (const [status, response] of Object.entries(responses)) {
         if (status.startsWith('2')) response.headers = { ...response.headers, [REPLAYED_HEADER]: REPLAYED_DOC };
       }
+      const conflict = (responses['409'] ??= {
+        description: 'A real conflict; do not retry.',
+        content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDto' } } },
+      });
+      conflict.description = `${conflict.description}${IN_USE_DESCRIPTION}`;
+      const conflictContent =
+        (conflict.content ??= {})[PROBLEM_CONTENT_TYPE] ?? (conflict.content[PROBLEM_CONTENT_TYPE] = { schema: { $ref: '#/components/schemas/ProblemDto' } });
+      conflictContent.examples = { ...conflictContent.examples, idempotency_key_in_use: IN_USE_EXAMPLE };
       const unprocessable = (responses['422'] ??= {
         description: '',
         content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDto' } } },

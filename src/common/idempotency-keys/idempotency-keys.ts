@@ -6,10 +6,10 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { correlationIdOf } from '../http/correlation-id';
 import { DomainError } from '../problem/domain-error';
 import { domainProblem } from '../problem/problem-details.filter';
-import type { IdempotencyPolicy } from '../unit-of-work/idempotency.policy';
 import { UnitOfWorkStats } from '../unit-of-work/unit-of-work.stats';
 import { keyScopeId, requestFingerprint } from './fingerprint';
 import { idempotencyKeyOf } from './idempotency-key.header';
+import type { IdempotencyKeyMode } from './idempotency-key.mode';
 import { IdempotencyKeyStore, type KeyScope } from './idempotency-key.store';
 import { IdempotencyKeyInUseError, IdempotencyKeyReusedError, KEY_ERROR_CODES } from './idempotency-keys.errors';
 import { REPLAYED_RESPONSE_HEADERS, respondWith, storedError, type StoredResponse } from './stored-response';
@@ -23,7 +23,7 @@ interface Outcome {
 }
 
 /**
- * `Idempotency-Key` on the routes whose `@Idempotency` policy sets `key`. Per request with a key:
+ * `Idempotency-Key` on the routes marked `@IdempotencyKey()`. Per request with a key:
  *
  * 1. outside any transaction, the key is validated (400) and scoped to the caller and the route;
  * 2. in each attempt of the unit of work: the key is marked in flight with a non-waiting advisory
@@ -50,18 +50,18 @@ export class IdempotencyKeys {
   ) {}
 
   /**
-   * Runs the route: through `runUnit` as usual when the policy has no `key` or the request carries
+   * Runs the route: through `runUnit` as usual when the request carries
    * none; otherwise under its key, answering with a web `Response` built from the stored outcome.
    */
   async run(
-    policy: IdempotencyPolicy,
+    mode: IdempotencyKeyMode,
     route: string,
     req: Request,
     res: ExpressResponse,
     runUnit: RunUnitOfWork,
     handle: () => Promise<unknown>,
   ): Promise<unknown> {
-    const scope = this.scopeOf(policy, route, req);
+    const scope = this.scopeOf(mode, route, req);
     if (scope === undefined) return runUnit(() => handle());
     try {
       const outcome = await runUnit((tx) => this.attempt(tx, scope, res, handle));
@@ -77,9 +77,8 @@ export class IdempotencyKeys {
   }
 
   /** The request's key scope; `undefined` without a key. Throws 400 problems for a bad or missing key. */
-  private scopeOf(policy: IdempotencyPolicy, route: string, req: Request): KeyScope | undefined {
-    if (policy.key === undefined) return undefined;
-    const key = idempotencyKeyOf(req.headers, policy.key);
+  private scopeOf(mode: IdempotencyKeyMode, route: string, req: Request): KeyScope | undefined {
+    const key = idempotencyKeyOf(req.headers, mode);
     if (key === undefined) return undefined;
     // The verified token's scope and subject, never the token itself. Routes that opt in sit
     // behind the AuthGuard; a public one would share one scope among all its callers.

@@ -47,7 +47,7 @@ const DEFAULT_EXAMPLES: Record<number, ProblemExample> = {
 };
 
 /**
- * The 503 of a route that reads without `@Idempotency` (which documents its own): the pool could not
+ * The 503 of a route that reads without `@UnitOfWork` (which documents its own): the pool could not
  * give it a connection.
  */
 export const DATABASE_UNAVAILABLE = {

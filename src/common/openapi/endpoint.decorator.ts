@@ -14,7 +14,7 @@ export interface EndpointOptions {
     description: string;
     headers?: Record<string, { description: string; schema: { type: 'string'; format?: string } }>;
   };
-  /** Every error this route can return (besides those `@Idempotency()` documents). */
+  /** Every error this route can return (besides those `@UnitOfWork()` documents). */
   errors?: { status: number; description: string; examples?: ProblemExample[] }[];
   /** The problem schema of `errors`: a module's `ProblemDto` subclass with its extension members (default `ProblemDto`). */
   problem?: Type<ProblemDto>;

@@ -170,7 +170,7 @@ export class ProblemDetailsFilter extends BaseExceptionFilter {
             .slice(0, 15)
         : [];
     this.logger.error({
-      msg: failure?.kind === 'unique_violation' ? 'unique violation on a route without an @Idempotency policy' : 'unhandled error',
+      msg: failure?.kind === 'unique_violation' ? 'unique violation on a route without an @UnitOfWork policy' : 'unhandled error',
       correlation_id: correlationId,
       route: routeOf(req),
       error: typeof e?.name === 'string' ? e.name : typeof exception,

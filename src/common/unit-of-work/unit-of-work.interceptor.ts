@@ -1,9 +1,10 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { IDEMPOTENCY_KEY_MODE, type IdempotencyKeyMode } from '../idempotency-keys/idempotency-key.mode';
 import { IdempotencyKeys } from '../idempotency-keys/idempotency-keys';
 import { defer, lastValueFrom, Observable } from 'rxjs';
-import { IDEMPOTENCY_POLICY, type IdempotencyPolicy } from './idempotency.policy';
+import { UNIT_OF_WORK_POLICY, type UnitOfWorkPolicy } from './unit-of-work.policy';
 import { UnitOfWorkRunner } from './unit-of-work.runner';
 
 /**
@@ -20,15 +21,16 @@ export class UnitOfWorkInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const policy = this.reflector.getAllAndOverride<IdempotencyPolicy | undefined>(IDEMPOTENCY_POLICY, [context.getHandler(), context.getClass()]);
+    const policy = this.reflector.getAllAndOverride<UnitOfWorkPolicy | undefined>(UNIT_OF_WORK_POLICY, [context.getHandler(), context.getClass()]);
     // Class- and handler-level decorators both register this interceptor: the inner one joins.
     if (policy === undefined || UnitOfWorkRunner.isActive()) return next.handle();
     const req = context.switchToHttp().getRequest<Request>();
     const route = `${req.method} ${(req.route as { path?: string } | undefined)?.path ?? context.getHandler().name}`;
     // next.handle() is called inside each attempt so the handler runs in that attempt's context.
     const handle = () => lastValueFrom(next.handle(), { defaultValue: undefined });
-    if (policy.key === undefined) return defer(() => this.runner.run(policy, route, handle));
+    const keyMode = this.reflector.get<IdempotencyKeyMode | undefined>(IDEMPOTENCY_KEY_MODE, context.getHandler());
+    if (keyMode === undefined) return defer(() => this.runner.run(policy, route, handle));
     const res = context.switchToHttp().getResponse<Response>();
-    return defer(() => this.keys.run(policy, route, req, res, (work) => this.runner.run(policy, route, work), handle));
+    return defer(() => this.keys.run(keyMode, route, req, res, (work) => this.runner.run(policy, route, work), handle));
   }
 }

@@ -8,7 +8,7 @@ import { UnitOfWorkInterceptor } from './unit-of-work.interceptor';
 import { UnitOfWorkRunner } from './unit-of-work.runner';
 import { UnitOfWorkStats } from './unit-of-work.stats';
 
-/** Global so that `@Idempotency()` works in any feature module without importing anything. */
+/** Global so that `@UnitOfWork()` works in any feature module without importing anything. */
 @Global()
 @Module({
   providers: [

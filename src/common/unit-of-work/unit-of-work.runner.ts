@@ -6,7 +6,7 @@ import { APP_CONFIG, type AppConfig, type DatabaseIsolation } from '../../config
 import { DomainError } from '../problem/domain-error';
 import { fullJitterDelayMs, sleep } from './backoff';
 import { translateDbError } from './db-error.translate';
-import type { IdempotencyPolicy } from './idempotency.policy';
+import type { UnitOfWorkPolicy } from './unit-of-work.policy';
 import { RetryBudget } from './retry-budget';
 import { TransactionWatch } from './transaction-watch';
 import { classifyDbError, TRANSIENT_KINDS, unavailableCause, type DbErrorClass } from './sqlstate';
@@ -19,7 +19,7 @@ export type AttemptDecision = { action: 'retry'; failure: DbErrorClass } | { act
  * Transient failures (40001, 40P01, 55P03) are retried on every route; a unique violation follows
  * the policy; everything else is translated (or rethrown as is) and never retried.
  */
-export function decideAfterFailure(error: unknown, policy: IdempotencyPolicy): AttemptDecision {
+export function decideAfterFailure(error: unknown, policy: UnitOfWorkPolicy): AttemptDecision {
   // The handler's own verdicts (a DomainError, a validation or HTTP error) are final: rerunning
   // the unit of work would only repeat them. Checked first so that no code or message on such an
   // error can ever be mistaken for a SQLSTATE or a connection failure.
@@ -94,7 +94,7 @@ export class UnitOfWorkRunner {
     return UnitOfWorkRunner.active.getStore() === true;
   }
 
-  async run<T>(policy: IdempotencyPolicy, route: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
+  async run<T>(policy: UnitOfWorkPolicy, route: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
     // Inside a unit of work, join it: forking here would open a second transaction on a second
     // connection, invisible to the first (it could wait on the first's locks until lock_timeout),
     // and a retry of the inner part alone could not undo what the outer part already did.

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
-import { ReadUnitOfWork } from '../../common/unit-of-work/idempotency.decorator';
+import { ReadUnitOfWork } from '../../common/unit-of-work/unit-of-work.decorator';
 import { RenderedFieldsDto } from '../rtif/dto/rendered-fields.dto';
 import { TASK_INSTANCE_STATES } from '../task-instance-state';
 import { TaskInstanceDto } from './dto/task-instance.dto';

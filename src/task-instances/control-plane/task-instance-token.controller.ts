@@ -4,7 +4,7 @@ import { TokenIssuer } from '../../common/auth/token-issuer';
 import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
 import { DATABASE_UNAVAILABLE } from '../../common/openapi/api-problem-response';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
-import { ReadUnitOfWork } from '../../common/unit-of-work/idempotency.decorator';
+import { ReadUnitOfWork } from '../../common/unit-of-work/unit-of-work.decorator';
 import { IssueTokenDto, TaskInstanceTokenDto } from './dto/task-instance-token.dto';
 import { TaskInstancesService } from './task-instances.service';
 import { TaskInstanceProblemDto } from '../task-instance-problem.dto';

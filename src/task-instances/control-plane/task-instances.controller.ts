@@ -4,7 +4,8 @@ import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
 import { DATABASE_UNAVAILABLE } from '../../common/openapi/api-problem-response';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
-import { Idempotency, ReadUnitOfWork } from '../../common/unit-of-work/idempotency.decorator';
+import { IdempotencyKey } from '../../common/idempotency-keys/idempotency-key.decorator';
+import { ReadUnitOfWork, UnitOfWork } from '../../common/unit-of-work/unit-of-work.decorator';
 import { CreateTaskInstanceDto } from './dto/create-task-instance.dto';
 import { RenderedFieldsDto } from '../rtif/dto/rendered-fields.dto';
 import { TaskInstanceDto } from './dto/task-instance.dto';
@@ -32,17 +33,17 @@ export class TaskInstancesController {
   ) {}
 
   @Post()
-  @Idempotency({
+  @UnitOfWork({
     idempotent: false,
     constraints: {
       // Two creations racing on a new dag run: transient, the loser's rerun finds the run.
       dag_run_pkey: 'retry',
       [TASK_INSTANCE_KEY_CONSTRAINT]: { conflict: 'already_exists' },
     },
-    // A client that timed out can repeat the creation with the same key and get its task instance
-    // (replayed) instead of a 409 already_exists it cannot tell from a real duplicate.
-    key: 'optional',
   })
+  // A client that timed out can repeat the creation with the same key and get its task instance
+  // (replayed) instead of a 409 already_exists it cannot tell from a real duplicate.
+  @IdempotencyKey('optional')
   @Endpoint({
     problem: TaskInstanceProblemDto,
     operationId: 'create_task_instance',

@@ -6,7 +6,7 @@ import { TaskInstanceFrom } from '../../common/auth/task-instance-source';
 import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import type { ProblemExample } from '../../common/openapi/api-problem-response';
-import { Idempotency } from '../../common/unit-of-work/idempotency.decorator';
+import { UnitOfWork } from '../../common/unit-of-work/unit-of-work.decorator';
 import { VersionedResponse } from '../../common/api-version/versioned-response';
 import { TIHeartbeatInfo } from './dto/heartbeat.dto';
 import { PrevSuccessfulDagRunResponse } from './dto/previous-successful-dag-run.dto';
@@ -62,7 +62,7 @@ export class LifecycleController {
   @AcceptTokenScopes('execution', 'workload')
   // Idempotent: a repeat from the same host, unixname and pid answers 200 with the same context
   // and changes nothing. No insert happens here, so no unique key can conflict.
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   // The answer follows the caller's Airflow-API-Version (docs/api-versions.md).
   @VersionedResponse('TIRunContext')
   @Endpoint({
@@ -101,7 +101,7 @@ export class LifecycleController {
   @Patch(':task_instance_id/state')
   // Idempotent in effect: the same state again is a no-op (200), and a repeated up_for_retry finds
   // the try already archived (410) instead of archiving it twice.
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     problem: TaskInstanceProblemDto,
     operationId: 'ti_update_state',
@@ -169,7 +169,7 @@ export class LifecycleController {
 
   @Put(':task_instance_id/heartbeat')
   // Idempotent: it only moves last_heartbeat_at forward.
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     problem: TaskInstanceProblemDto,
     operationId: 'ti_heartbeat',
@@ -201,7 +201,7 @@ export class LifecycleController {
 
   @Patch(':task_instance_id/skip-downstream')
   // Idempotent: skipping already-skipped tasks changes nothing.
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     problem: TaskInstanceProblemDto,
     operationId: 'ti_skip_downstream',
@@ -234,7 +234,7 @@ export class LifecycleController {
 
   @Get(':task_instance_id/previous-successful-dagrun')
   // A read; it runs in a unit of work so a transient failure is retried like on the other routes.
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     problem: TaskInstanceProblemDto,
     operationId: 'get_previous_successful_dagrun',

@@ -4,7 +4,7 @@ import { TaskInstanceFrom } from '../../common/auth/task-instance-source';
 import { TextParamPipe } from '../../common/http/pipes/text-param.pipe';
 import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
-import { Idempotency } from '../../common/unit-of-work/idempotency.decorator';
+import { UnitOfWork } from '../../common/unit-of-work/unit-of-work.decorator';
 import { MOVED_TO_HISTORY_MESSAGE } from '../task-instances.errors';
 import { TaskInstanceProblemDto } from '../task-instance-problem.dto';
 import { AnyTaskInstanceToken } from './any-task-instance-token';
@@ -52,7 +52,7 @@ const GONE = {
 @ApiTags('Execution API: task instances')
 @ApiBearerAuth()
 @Controller('execution/task-instances')
-@Idempotency({ idempotent: true })
+@UnitOfWork({ idempotent: true })
 export class TaskInstanceReadsController {
   constructor(private readonly reads: TaskInstanceReadsService) {}
 
@@ -129,7 +129,7 @@ export class TaskInstanceReadsController {
   @Patch(':task_instance_id/rendered-map-index')
   @TaskInstanceFrom({ param: 'task_instance_id' })
   // Idempotent: setting the same label twice leaves it as setting it once.
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     problem: TaskInstanceProblemDto,
     operationId: 'ti_patch_rendered_map_index',
@@ -167,7 +167,7 @@ export class TaskReschedulesController {
   constructor(private readonly reads: TaskInstanceReadsService) {}
 
   @Get(':task_instance_id/start_date')
-  @Idempotency({ idempotent: true })
+  @UnitOfWork({ idempotent: true })
   @Endpoint({
     problem: TaskInstanceProblemDto,
     operationId: 'get_reschedule_start_date',

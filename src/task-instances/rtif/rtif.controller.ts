@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { TaskInstanceFrom } from '../../common/auth/task-instance-source';
 import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
-import { Idempotency } from '../../common/unit-of-work/idempotency.decorator';
+import { UnitOfWork } from '../../common/unit-of-work/unit-of-work.decorator';
 import { JsonObjectBodyPipe } from '../../common/http/pipes/json-object-body.pipe';
 import { JSON_VALUE_SCHEMA } from '../../common/json/json-value.schema';
 import { RTIF_BODY_EXAMPLE, RtifWrittenDto } from './dto/rendered-fields.dto';
@@ -26,7 +26,7 @@ export class RtifController {
   // One unit of work: BEGIN, the lookup (which also sets the transaction's lock_timeout, saving the
   // runner's SET LOCAL round trip), em.upsert, retention after a first write only, COMMIT
   // (docs/performance.md).
-  @Idempotency({ idempotent: true, lockTimeout: 'first-statement' })
+  @UnitOfWork({ idempotent: true, lockTimeout: 'first-statement' })
   @Endpoint({
     problem: TaskInstanceProblemDto,
     operationId: 'put_rtif',

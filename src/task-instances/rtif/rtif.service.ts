@@ -56,7 +56,7 @@ export class RtifService {
 
   /**
    * Redacts and stores `fields` for the task instance (last writer wins, whole object replaced),
-   * then applies retention. Runs inside the route's unit of work (`@Idempotency`): the lookup, the
+   * then applies retention. Runs inside the route's unit of work (`@UnitOfWork`): the lookup, the
    * upsert and the retention delete commit together, and a transient failure reruns all three.
    */
   async write(taskInstanceId: string, fields: ExactJsonObject): Promise<void> {

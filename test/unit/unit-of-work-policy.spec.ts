@@ -1,12 +1,14 @@
 import { ConflictException } from '@nestjs/common';
 import { DomainError } from '../../src/common/problem/domain-error';
-import { Idempotency } from '../../src/common/unit-of-work/idempotency.decorator';
-import { canConflict, IDEMPOTENCY_POLICY, type IdempotencyOptions } from '../../src/common/unit-of-work/idempotency.policy';
+import { IdempotencyKey } from '../../src/common/idempotency-keys/idempotency-key.decorator';
+import { IDEMPOTENCY_KEY_MODE, type IdempotencyKeyMode } from '../../src/common/idempotency-keys/idempotency-key.mode';
+import { ReadUnitOfWork, UnitOfWork } from '../../src/common/unit-of-work/unit-of-work.decorator';
+import { canConflict, UNIT_OF_WORK_POLICY, type UnitOfWorkOptions } from '../../src/common/unit-of-work/unit-of-work.policy';
 import { decideAfterFailure } from '../../src/common/unit-of-work/unit-of-work.runner';
 
 const pgError = (code: string, constraint?: string) => Object.assign(new Error('insert into x values (1)'), { code, constraint });
 
-describe('@Idempotency options are validated when the decorator is applied', () => {
+describe('@UnitOfWork options are validated when the decorator is applied', () => {
   it.each<[string, unknown, string]>([
     ['an unknown option (typo)', { idempotent: true, maxAttempt: 3 }, 'unknown option "maxAttempt"'],
     ['a missing idempotent', { constraints: {} }, '"idempotent" must be true or false'],
@@ -19,12 +21,11 @@ describe('@Idempotency options are validated when the decorator is applied', () 
     ['a reason that is not snake_case', { idempotent: false, constraints: { k: { conflict: 'Already Exists' } } }, "must map to 'retry'"],
     ['an extra key next to conflict', { idempotent: false, constraints: { k: { conflict: 'already_exists', status: 400 } } }, "must map to 'retry'"],
     ['no options', undefined, 'options must be an object'],
-    ['a misspelt key mode', { idempotent: false, key: 'mandatory' }, `"key" must be 'optional' or 'required'`],
-    ['a key on an idempotent route', { idempotent: true, key: 'optional' }, '"key" is for routes with idempotent: false'],
+    ['the old key option, now @IdempotencyKey()', { idempotent: false, key: 'optional' }, 'unknown option "key"'],
   ])('%s throws at decoration time', (_, options, message) => {
     const decorate = () => {
       class Controller {
-        @Idempotency(options as IdempotencyOptions)
+        @UnitOfWork(options as UnitOfWorkOptions)
         handler(): void {}
       }
       return Controller;
@@ -35,10 +36,10 @@ describe('@Idempotency options are validated when the decorator is applied', () 
 
   it('stores a frozen policy on the handler', () => {
     class Controller {
-      @Idempotency({ idempotent: false, constraints: { task_instance_composite_key: { conflict: 'already_exists' } } })
+      @UnitOfWork({ idempotent: false, constraints: { task_instance_composite_key: { conflict: 'already_exists' } } })
       create(): void {}
     }
-    const policy = Reflect.getMetadata(IDEMPOTENCY_POLICY, Controller.prototype.create);
+    const policy = Reflect.getMetadata(UNIT_OF_WORK_POLICY, Controller.prototype.create);
     expect(policy).toEqual({ idempotent: false, constraints: { task_instance_composite_key: { conflict: 'already_exists' } } });
     expect(Object.isFrozen(policy)).toBe(true);
   });
@@ -48,6 +49,68 @@ describe('@Idempotency options are validated when the decorator is applied', () 
     expect(canConflict({ idempotent: true, constraints: { a: 'retry' } })).toBe(false);
     expect(canConflict({ idempotent: true, constraints: { a: { conflict: 'already_exists' } } })).toBe(true);
     expect(canConflict({ idempotent: false, constraints: {} })).toBe(true);
+  });
+});
+
+describe('@IdempotencyKey() is checked against the unit of work when the second decorator is applied', () => {
+  it('refuses a mode other than optional or required', () => {
+    expect(() => IdempotencyKey('mandatory' as IdempotencyKeyMode)).toThrow("@IdempotencyKey(): mode must be 'optional' or 'required'");
+  });
+
+  it('refuses a key on an idempotent handler, whichever decorator runs first', () => {
+    const keyBelow = () => {
+      class Controller {
+        @UnitOfWork({ idempotent: true })
+        @IdempotencyKey('optional')
+        handler(): void {}
+      }
+      return Controller;
+    };
+    const keyAbove = () => {
+      class Controller {
+        @IdempotencyKey('optional')
+        @UnitOfWork({ idempotent: true })
+        handler(): void {}
+      }
+      return Controller;
+    };
+    for (const decorate of [keyBelow, keyAbove]) expect(decorate).toThrow('@IdempotencyKey() is for routes with @UnitOfWork({ idempotent: false })');
+  });
+
+  it('refuses a key under an idempotent class-level policy, and on a read-only unit of work', () => {
+    const underClass = () => {
+      @UnitOfWork({ idempotent: true })
+      class Controller {
+        @IdempotencyKey('required')
+        handler(): void {}
+      }
+      return Controller;
+    };
+    expect(underClass).toThrow('Controller.handler: @IdempotencyKey() is for routes with @UnitOfWork({ idempotent: false })');
+    const onRead = () => {
+      class Controller {
+        @ReadUnitOfWork()
+        @IdempotencyKey('optional')
+        handler(): void {}
+      }
+      return Controller;
+    };
+    expect(onRead).toThrow('@IdempotencyKey() is for routes with @UnitOfWork({ idempotent: false })');
+  });
+
+  it('stores the mode on the handler next to a non-idempotent policy, in either order', () => {
+    class Controller {
+      @UnitOfWork({ idempotent: false })
+      @IdempotencyKey('required')
+      create(): void {}
+
+      @IdempotencyKey('optional')
+      @UnitOfWork({ idempotent: false })
+      trigger(): void {}
+    }
+    expect(Reflect.getMetadata(IDEMPOTENCY_KEY_MODE, Controller.prototype.create)).toBe('required');
+    expect(Reflect.getMetadata(IDEMPOTENCY_KEY_MODE, Controller.prototype.trigger)).toBe('optional');
+    expect(Reflect.getMetadata(UNIT_OF_WORK_POLICY, Controller.prototype.trigger)).toEqual({ idempotent: false, constraints: {} });
   });
 });
 

@@ -1,33 +1,31 @@
 import { applyDecorators, SetMetadata, UseInterceptors, type Type } from '@nestjs/common';
-import { ApiExtension, ApiHeader } from '@nestjs/swagger';
-import { IDEMPOTENCY_KEY_HEADER, KEY_FORMAT, KEY_MAX_LENGTH, REPLAYED_HEADER } from '../idempotency-keys/idempotency-key.header';
-import { IDEMPOTENCY_KEY_EXTENSION } from '../idempotency-keys/idempotency-keys.openapi';
+import { assertKeyFitsPolicy, IDEMPOTENCY_KEY_MODE, type IdempotencyKeyMode } from '../idempotency-keys/idempotency-key.mode';
 import { ApiProblemResponse } from '../openapi/api-problem-response';
-import { canConflict, IDEMPOTENCY_POLICY, validateIdempotencyOptions, type IdempotencyOptions, type IdempotencyPolicy } from './idempotency.policy';
 import { UnitOfWorkInterceptor } from './unit-of-work.interceptor';
+import { canConflict, UNIT_OF_WORK_POLICY, validateUnitOfWorkOptions, type UnitOfWorkOptions, type UnitOfWorkPolicy } from './unit-of-work.policy';
 
-export type { ConstraintAction, IdempotencyKeyMode, IdempotencyOptions, IdempotencyPolicy } from './idempotency.policy';
+export type { ConstraintAction, UnitOfWorkOptions, UnitOfWorkPolicy } from './unit-of-work.policy';
 
 /**
  * Runs the route in a unit of work (one transaction on a fresh EntityManager fork, READ COMMITTED,
  * bounded `lock_timeout`, set by the runner or, with `lockTimeout: 'first-statement'`, by the handler's
- * first statement) and declares what a database conflict means for it, and, with `key`, whether it
- * honours an `Idempotency-Key` header. Use on a handler or a controller; the handler's policy wins.
- * Also documents the 409 (only where the policy can give one), the 503 (retries exhausted) and the
- * key's header and answers in OpenAPI.
+ * first statement) and declares what a database conflict means for it. The runner alone sets the
+ * statement and lock bounds and retries. Use on a handler or a controller; the handler's policy
+ * wins. Also documents the 409 (only where the policy can give one) and the 503 (retries exhausted)
+ * in OpenAPI. Whether a route honours an `Idempotency-Key` is `@IdempotencyKey()`'s business.
  *
  * @example
- * \@Idempotency({ idempotent: true })                     // PUT rtif: retry on unique violations
- * \@Idempotency({ idempotent: false, constraints: {     // POST: a duplicate key is a real conflict
+ * \@UnitOfWork({ idempotent: true })                     // PUT rtif: retry on unique violations
+ * \@UnitOfWork({ idempotent: false, constraints: {     // POST: a duplicate key is a real conflict
  *   dag_run_pkey: 'retry', task_instance_composite_key: { conflict: 'already_exists' } } })
- * \@Idempotency({ idempotent: false, key: 'optional' })  // POST: a retry with the same key is replayed
  */
-export function Idempotency(options: IdempotencyOptions): MethodDecorator & ClassDecorator {
-  const policy = validateIdempotencyOptions(options);
-  const runtime = applyDecorators(SetMetadata(IDEMPOTENCY_POLICY, policy), UseInterceptors(UnitOfWorkInterceptor));
+export function UnitOfWork(options: UnitOfWorkOptions): MethodDecorator & ClassDecorator {
+  const policy = validateUnitOfWorkOptions(options);
+  const runtime = applyDecorators(SetMetadata(UNIT_OF_WORK_POLICY, policy), UseInterceptors(UnitOfWorkInterceptor));
   const docs = applyDecorators(...openApiResponses(policy));
   return ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
     if (descriptor !== undefined) {
+      assertKeyFitsPolicy(keyModeOf(descriptor.value), policy, String(key));
       runtime(target, key!, descriptor);
       docs(target, key!, descriptor);
       return descriptor;
@@ -41,14 +39,19 @@ export function Idempotency(options: IdempotencyOptions): MethodDecorator & Clas
     for (const name of Object.getOwnPropertyNames(prototype)) {
       const method = Object.getOwnPropertyDescriptor(prototype, name);
       if (name === 'constructor' || typeof method?.value !== 'function') continue;
-      if (Reflect.getMetadata(IDEMPOTENCY_POLICY, method.value) !== undefined) continue;
+      if (Reflect.getMetadata(UNIT_OF_WORK_POLICY, method.value) !== undefined) continue;
+      assertKeyFitsPolicy(keyModeOf(method.value), policy, `${(target as Type<unknown>).name}.${name}`);
       docs(prototype, name, method);
     }
     return target;
   }) as MethodDecorator & ClassDecorator;
 }
 
-const READ_POLICY = validateIdempotencyOptions({ idempotent: true, readOnly: true, maxAttempts: 1 });
+function keyModeOf(handler: unknown): IdempotencyKeyMode | undefined {
+  return typeof handler === 'function' ? (Reflect.getMetadata(IDEMPOTENCY_KEY_MODE, handler) as IdempotencyKeyMode | undefined) : undefined;
+}
+
+const READ_POLICY = validateUnitOfWorkOptions({ idempotent: true, readOnly: true, maxAttempts: 1 });
 
 /**
  * Runs a read route in a read-only unit of work: `BEGIN READ ONLY`, the transaction-local
@@ -58,8 +61,8 @@ const READ_POLICY = validateIdempotencyOptions({ idempotent: true, readOnly: tru
  * (`lock_timeout`, `statement_timeout`), as does one that lost the database.
  */
 export function ReadUnitOfWork(): MethodDecorator {
-  return applyDecorators(
-    SetMetadata(IDEMPOTENCY_POLICY, READ_POLICY),
+  const decorators = applyDecorators(
+    SetMetadata(UNIT_OF_WORK_POLICY, READ_POLICY),
     UseInterceptors(UnitOfWorkInterceptor),
     ApiProblemResponse(
       503,
@@ -76,15 +79,19 @@ export function ReadUnitOfWork(): MethodDecorator {
       ],
     ),
   );
+  return (target: object, key: string | symbol, descriptor: PropertyDescriptor) => {
+    assertKeyFitsPolicy(keyModeOf(descriptor.value), READ_POLICY, String(key));
+    decorators(target, key, descriptor);
+    return descriptor;
+  };
 }
 
 /**
- * The 503 every unit of work can give, the 409 only where the policy can give one, and with `key`
- * the header and its 400. The key's 422 and the replay header on success responses are added to
- * the document afterwards (`applyIdempotencyKeysToDocument`): Swagger's decorators replace, not
- * merge, a status's examples, and the route's own decorators document 2xx and 422.
+ * The 503 every unit of work can give and the 409 only where the policy can give one. A key's 409
+ * `idempotency_key_in_use` joins that 409 afterwards (`applyIdempotencyKeysToDocument`): Swagger's
+ * decorators replace, not merge, a status's examples.
  */
-function openApiResponses(policy: IdempotencyPolicy): MethodDecorator[] {
+function openApiResponses(policy: UnitOfWorkPolicy): MethodDecorator[] {
   const docs: MethodDecorator[] = [
     ApiProblemResponse(
       503,
@@ -109,51 +116,7 @@ function openApiResponses(policy: IdempotencyPolicy): MethodDecorator[] {
         ? { reason, detail: 'The request conflicts with an existing row (constraint some_constraint_name).', constraint: 'some_constraint_name' }
         : { reason, detail: `The request conflicts with an existing resource (${reason}).`, constraint },
     );
-    const inUse =
-      policy.key !== undefined
-        ? ' `idempotency_key_in_use` (with `Retry-After`) is the exception: the first request with this key is still in flight; repeat it later to get its response.'
-        : '';
-    if (policy.key !== undefined) {
-      examples.push({
-        reason: 'idempotency_key_in_use',
-        detail: 'A request with this Idempotency-Key is still being processed. Repeat it after Retry-After seconds to get its response.',
-        constraint: undefined,
-      });
-    }
-    docs.push(ApiProblemResponse(409, `A real conflict; do not retry. Reasons: ${[...reasons.keys()].join(', ')}.${inUse}`, examples));
+    docs.push(ApiProblemResponse(409, `A real conflict; do not retry. Reasons: ${[...reasons.keys()].join(', ')}.`, examples));
   }
-  if (policy.key !== undefined) docs.push(...keyDocs(policy.key));
   return docs;
-}
-
-function keyDocs(mode: 'optional' | 'required'): MethodDecorator[] {
-  return [
-    ApiHeader({
-      name: IDEMPOTENCY_KEY_HEADER,
-      required: mode === 'required',
-      description:
-        `${mode === 'required' ? 'Required' : 'Optional'}. A unique value per operation (a UUID is best), per the IETF draft draft-ietf-httpapi-idempotency-key-header: ${KEY_FORMAT}. ` +
-        `The first request with a key is executed and its outcome (2xx, or a 4xx verdict such as 409 already_exists) is kept for IDEMPOTENCY_KEY_TTL_SECONDS (default 24 h); ` +
-        `repeating the same request (method, path, query, body) with the key returns that outcome again, byte for byte, with \`${REPLAYED_HEADER}: true\`, and executes nothing. ` +
-        'The same key with a different request: 422 idempotency_key_reused. While the first is in flight: 409 idempotency_key_in_use. 5xx outcomes and validation errors are not kept. ' +
-        "Keys are scoped to the caller (the token's subject) and the route.",
-      schema: {
-        type: 'string',
-        minLength: 1,
-        maxLength: KEY_MAX_LENGTH + 2,
-        pattern: '^"?[A-Za-z0-9._~:+/=-]{1,255}"?$',
-        example: '8e03978e-40d5-43e8-bc93-6894a57f9324',
-      },
-    }),
-    ApiExtension(IDEMPOTENCY_KEY_EXTENSION, mode),
-    ApiProblemResponse(400, mode === 'required' ? 'The Idempotency-Key header is missing or malformed.' : 'The Idempotency-Key header is malformed.', [
-      ...(mode === 'required'
-        ? [{ reason: 'idempotency_key_missing', detail: 'This operation requires an Idempotency-Key header (a unique value per operation, e.g. a UUID).' }]
-        : []),
-      {
-        reason: 'idempotency_key_invalid',
-        detail: 'The Idempotency-Key header must be 1 to 255 characters from A-Z a-z 0-9 and - _ . ~ : + / =, bare or in double quotes.',
-      },
-    ]),
-  ];
 }

@@ -1,5 +1,5 @@
-/** Metadata key under which `@Idempotency()` stores a route's policy. */
-export const IDEMPOTENCY_POLICY = 'task-execution-api:idempotency-policy';
+/** Metadata key under which `@UnitOfWork()` stores a route's policy. */
+export const UNIT_OF_WORK_POLICY = 'task-execution-api:unit-of-work-policy';
 
 /** What a unique violation on one named constraint means for a route. */
 export type ConstraintAction =
@@ -8,7 +8,7 @@ export type ConstraintAction =
   /** A real conflict: answer 409 with this `reason` word. */
   | { conflict: string };
 
-export interface IdempotencyOptions {
+export interface UnitOfWorkOptions {
   /**
    * `true`: repeating the request has the same effect as sending it once (PUT of RTIF, heartbeat),
    * so a unique violation means "someone else just wrote the same thing" and the unit of work is
@@ -35,28 +35,18 @@ export interface IdempotencyOptions {
    * under the transaction-local `statement_timeout` and `lock_timeout` like every write.
    */
   readOnly?: boolean;
-  /**
-   * Whether the route honours an `Idempotency-Key` request header (IETF draft
-   * `draft-ietf-httpapi-idempotency-key-header`), for routes that are not idempotent by nature.
-   * `'optional'`: a request with a key is executed at most once per key and caller, and a repeat gets
-   * the stored response; a request without one is executed as usual. `'required'`: a request without
-   * a key is refused (400). Absent: the header is ignored. Only with `idempotent: false`.
-   */
-  key?: IdempotencyKeyMode;
 }
 
-export type IdempotencyKeyMode = 'optional' | 'required';
-
-export type IdempotencyPolicy = Readonly<IdempotencyOptions>;
+export type UnitOfWorkPolicy = Readonly<UnitOfWorkOptions>;
 
 const NAME = /^[a-z_][a-z0-9_$]{0,62}$/;
 const REASON = /^[a-z][a-z0-9_]{0,62}$/;
 
 /** Throws when the options are malformed, so a typo fails when the module is loaded. */
-export function validateIdempotencyOptions(options: IdempotencyOptions): IdempotencyPolicy {
-  const where = '@Idempotency()';
+export function validateUnitOfWorkOptions(options: UnitOfWorkOptions): UnitOfWorkPolicy {
+  const where = '@UnitOfWork()';
   if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object`);
-  const known = new Set(['idempotent', 'constraints', 'maxAttempts', 'lockTimeout', 'readOnly', 'key']);
+  const known = new Set(['idempotent', 'constraints', 'maxAttempts', 'lockTimeout', 'readOnly']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new TypeError(`${where}: unknown option "${key}"`);
   }
@@ -68,12 +58,6 @@ export function validateIdempotencyOptions(options: IdempotencyOptions): Idempot
     throw new TypeError(`${where}: "lockTimeout" must be 'runner' or 'first-statement'`);
   }
   if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') throw new TypeError(`${where}: "readOnly" must be true or false`);
-  if (options.key !== undefined && options.key !== 'optional' && options.key !== 'required') {
-    throw new TypeError(`${where}: "key" must be 'optional' or 'required'`);
-  }
-  // Repeating an idempotent request is already harmless; a key there would only add a stored
-  // response that can go stale, and a 422 for a client that legitimately changes its body.
-  if (options.key !== undefined && options.idempotent) throw new TypeError(`${where}: "key" is for routes with idempotent: false`);
   for (const [constraint, action] of Object.entries(options.constraints ?? {})) {
     if (!NAME.test(constraint)) throw new TypeError(`${where}: "${constraint}" is not a PostgreSQL constraint name`);
     const isRetry = action === 'retry';
@@ -87,6 +71,6 @@ export function validateIdempotencyOptions(options: IdempotencyOptions): Idempot
 }
 
 /** Whether a route with this policy can answer 409. */
-export function canConflict(policy: IdempotencyPolicy): boolean {
+export function canConflict(policy: UnitOfWorkPolicy): boolean {
   return !policy.idempotent || Object.values(policy.constraints ?? {}).some((a) => a !== 'retry');
 }
