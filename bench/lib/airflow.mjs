@@ -146,3 +146,61 @@ export async function startAirflow({ root, processes, databaseUrl, logPath }) {
     },
   };
 }
+
+/**
+ * The replica's part of `npm run bench`: for each process count, start it, seed the same task
+ * instances as the service's (shapeTaskInstances, fresh ids), warm up, then per RTIF shape the same
+ * closed-loop run (driveRtif: bodies, connections, duration), the same CPU accounting (`cpuMeter`
+ * from run.mjs: the replica's process tree as "service" against PostgreSQL's), the open-loop run at
+ * 70 % of its own saturation, and the same integrity check. Returns entries shaped like the
+ * service's runs, with `target: 'airflow'`.
+ */
+export async function benchAirflow({ root, pgServer, settings, shapes, workDir, cpuMeter }) {
+  const { checkIntegrity, driveRtif, shapeTaskInstances, summarize } = await import('./workload.mjs');
+  const { mergeWrites, openLoopAfter } = await import('./open-loop.mjs');
+  const { addPerRequestFigures } = await import('./compare.mjs');
+  const databaseUrl = createAirflowDatabase(root, pgServer);
+  const entries = [];
+  for (const processes of settings.processes) {
+    const tag = `${processes}p_airflow`;
+    const seeded = {};
+    for (const shape of ['warmup', ...shapes]) {
+      const bodies = shapeTaskInstances(shape, tag);
+      seeded[shape] = bodies.map(() => randomUUID());
+      await seedAirflow(databaseUrl, bodies, seeded[shape]);
+    }
+    const af = await startAirflow({ root, processes, databaseUrl, logPath: join(workDir, `airflow-${tag}.log`) });
+    const own = [];
+    try {
+      const common = { baseUrl: af.baseUrl, connections: settings.connections, sign: signAirflowToken };
+      if (settings.warmup_seconds > 0) await driveRtif({ ...common, ids: seeded.warmup, seconds: settings.warmup_seconds });
+      for (const shape of shapes) {
+        const meter = cpuMeter({ service: af.pid, postgres: pgServer.pid });
+        const drive = await driveRtif({ ...common, ids: seeded[shape], seconds: settings.seconds });
+        const cpu = meter('autocannon');
+        const entry = { target: 'airflow', shape, processes, path: 'direct', ...summarize(drive.result, settings.seconds), cpu_cores: cpu };
+        const openLoop = await openLoopAfter(entry.rps, {
+          ...common,
+          ids: seeded[shape],
+          seconds: settings.open_loop_seconds,
+          share: settings.open_loop_share,
+        });
+        entry.open_loop = openLoop?.figures;
+        entry.integrity = await checkIntegrity(databaseUrl, seeded[shape], mergeWrites(drive, openLoop));
+        addPerRequestFigures(entry, cpu, settings);
+        own.push(entry);
+        log(
+          `${tag} ${shape}: ${entry.rps} req/s, p50 ${entry.latency_ms.p50} p99 ${entry.latency_ms.p99} ms, ${JSON.stringify(entry.status_codes)}, ` +
+            `integrity ${entry.integrity.clean ? 'clean' : JSON.stringify(entry.integrity.problems)}, cpu ms/request ${JSON.stringify(entry.cpu_ms_per_request)}, ` +
+            `replica/postgres ${entry.service_per_postgres_cpu}, open loop ${JSON.stringify(entry.open_loop ?? null)}`,
+        );
+      }
+      const rss = af.peakRss();
+      for (const e of own) e.peak_rss = rss;
+    } finally {
+      await af.stop();
+    }
+    entries.push(...own);
+  }
+  return entries;
+}

@@ -124,3 +124,19 @@ export async function driveOpenLoop({ baseUrl, ids, rate, seconds, connections, 
     },
   };
 }
+
+/**
+ * The open-loop run that follows a closed-loop saturation run of an RTIF shape: `share` (0.7) of the
+ * req/s it measured, for `seconds`, on the same task instances and connection count. Undefined when
+ * `seconds` is 0 or nothing was measured.
+ */
+export async function openLoopAfter(closedRps, { baseUrl, ids, seconds, share, connections, sign }) {
+  if (!(seconds > 0) || !(closedRps > 0)) return undefined;
+  return driveOpenLoop({ baseUrl, ids, rate: closedRps * share, seconds, connections, sign });
+}
+
+/** The writes of a closed-loop run and of the open-loop run after it, for one integrity check over both. */
+export function mergeWrites(drive, openLoop) {
+  if (!openLoop) return drive;
+  return { sent: new Set([...drive.sent, ...openLoop.sent]), acked: new Set([...drive.acked, ...openLoop.acked]) };
+}
