@@ -211,8 +211,8 @@ try {
                   connections: settings.connections,
                 });
           if (openLoop) entry.open_loop = openLoop.figures;
-          entry.integrity = reads ? drive.integrity : await checkIntegrity(pg.url, seeded[shape], mergeWrites(drive, openLoop));
-          const integrity = entry.integrity;
+          const integrity = reads ? drive.integrity : await checkIntegrity(pg.url, seeded[shape], mergeWrites(drive, openLoop));
+          entry.integrity = integrity;
           // CPU milliseconds per answered request (steadier than req/s on a shared machine), service ÷ postgres, p99 ÷ mean.
           addPerRequestFigures(entry, cpu, settings);
           results.runs.push(entry);
@@ -316,9 +316,11 @@ if (profileMode) {
   process.stdout.write(`\n${table}\n\nwritten: docs/bench/results.json, docs/bench/results.md, docs/bench/chart.svg\n`);
 }
 
-// Correctness is not a figure: a dirty integrity check, a 5xx or a 409 fails the command.
+// Correctness is not a figure: a dirty integrity check, a 5xx or a 409 fails the command. The
+// replica's own troubles (a Python server timing out under load) void its comparison, not the run.
 const failedCodes = (codes = {}) => Object.keys(codes).some((c) => c >= '500' || c === '409');
-const bad = results.runs.filter(
-  (r) => !r.integrity.clean || failedCodes(r.status_codes) || r.errors > 0 || failedCodes(r.open_loop?.status_codes) || r.open_loop?.errors > 0,
-);
+const troubled = (r) => !r.integrity.clean || failedCodes(r.status_codes) || r.errors > 0 || failedCodes(r.open_loop?.status_codes) || r.open_loop?.errors > 0;
+for (const r of results.runs.filter((x) => x.target === 'airflow' && troubled(x)))
+  log(`warning: the Airflow replica's ${r.processes}p ${r.shape} run had errors, timeouts, 5xx or integrity problems: its comparison row is suspect`);
+const bad = results.runs.filter((r) => r.target !== 'airflow' && troubled(r));
 if (bad.length > 0) fail(`${bad.length} run(s) with integrity problems, 5xx, 409 or connection errors (see the table)`);

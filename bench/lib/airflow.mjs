@@ -26,6 +26,14 @@ const AUDIENCE = 'urn:airflow.apache.org:task';
 const SECRET = randomBytes(64).toString('base64url');
 const secretKey = new TextEncoder().encode(SECRET);
 
+function cmdlineOf(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** Installs the replica's Python packages when one is missing (apt-get, as root), then reports their versions. */
 export function ensureAirflowPackages() {
   const probe = () => {
@@ -130,9 +138,9 @@ export async function startAirflow({ root, processes, databaseUrl, logPath }) {
     }
     await sleep(200);
   }
-  // uvicorn --workers: a supervisor and its worker processes (multiprocessing also starts a
-  // resource tracker, which is no worker: those run the app and so import it, and are the larger).
-  const workers = processes > 1 ? childrenOf(child.pid).filter((pid) => peakRssMiB(pid) > 30) : [child.pid];
+  // uvicorn --workers: a supervisor and its worker processes; multiprocessing also starts a
+  // resource tracker, which is no worker (its command line names it).
+  const workers = processes > 1 ? childrenOf(child.pid).filter((pid) => !cmdlineOf(pid).includes('resource_tracker')) : [child.pid];
   log(`Airflow replica: uvicorn, ${processes} worker(s) on 127.0.0.1:${port} (pids ${[child.pid, ...(processes > 1 ? workers : [])].join(', ')})`);
   return {
     baseUrl,

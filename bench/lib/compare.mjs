@@ -2,6 +2,8 @@
 // service against the Airflow replica on the same run, its CPU per write against PostgreSQL's,
 // and its open-loop tail.
 
+import { READ_SHAPES } from './workload.mjs';
+
 const round2 = (x) => Math.round(x * 100) / 100;
 
 /** The targets, each with the word the bench prints against it. */
@@ -36,7 +38,7 @@ const word = (ok) => (ok === null ? '–' : ok ? 'PASS' : 'FAIL');
  */
 export function compareTargets(results) {
   const rows = [];
-  const services = results.runs.filter((r) => (r.target ?? 'service') === 'service' && r.path === 'direct' && r.open_loop !== undefined);
+  const services = results.runs.filter((r) => r.target === 'service' && r.path === 'direct' && !READ_SHAPES.includes(r.shape));
   for (const s of services) {
     const a = results.runs.find((r) => r.target === 'airflow' && r.processes === s.processes && r.shape === s.shape);
     const multiple = a && a.rps > 0 ? round2(s.rps / a.rps) : null;
