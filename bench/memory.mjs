@@ -17,7 +17,7 @@ import './lib/pinned-node.mjs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fail, loadAverage, log, median, peakRssMiB, run, sleep } from './lib/system.mjs';
+import { fail, loadAverage, log, peakRssMiB, run, sleep } from './lib/system.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const env = process.env;
@@ -130,7 +130,13 @@ try {
 results.finished_at = new Date().toISOString();
 results.load_average_at_end = loadAverage();
 
-// Verdicts: medians per variant and shape (the machine is shared; one run proves little).
+// Verdicts: medians per variant and shape (the machine is shared; one run proves little). The
+// mean of the middle two for an even count: system.mjs's `median` takes the upper one, which with
+// the default 2 rounds would be each variant's best run.
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 const med = (variant, pick) => median(results.runs.filter((r) => r.variant === variant).map(pick));
 results.verdicts = {
   ratio_by_shape: Object.fromEntries(
