@@ -8,7 +8,9 @@
 // Settings (environment): BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_PROCESSES (1,2),
 // BENCH_PATHS (direct,pgbouncer), BENCH_SHAPES (contention,spread,variable-get,connection-get), BENCH_DB_POOL_MAX (10),
 // BENCH_PGBOUNCER_POOL (20), BENCH_WARMUP_SECONDS (3), BENCH_NODE_ARGS (extra flags for the service's
-// node), BENCH_LIMIT (1; 0 skips the pgbench limit). Requests carry real JWTs signed with a secret the bench gives the service (lib/service.mjs).
+// node), BENCH_LIMIT (1; 0 skips the pgbench limit), BENCH_AIRFLOW (1; 0 skips the Airflow replica,
+// lib/airflow.mjs), BENCH_OPEN_LOOP_SECONDS (10; 0 skips the open-loop run at 70 % of saturation after
+// each RTIF shape on the direct path, lib/open-loop.mjs). Requests carry real JWTs signed with a secret the bench gives the service (lib/service.mjs).
 import './lib/pinned-node.mjs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -36,9 +38,13 @@ const settings = {
   lock_timeout_ms: 2000,
   // 0: skip pgbench's limit (quick before/after comparisons of the service alone).
   limit: env.BENCH_LIMIT !== '0',
+  // The Airflow replica on the same run (direct path, the same process counts and RTIF shapes).
+  airflow: env.BENCH_AIRFLOW !== '0',
+  open_loop_seconds: Number(env.BENCH_OPEN_LOOP_SECONDS ?? 10),
+  open_loop_share: 0.7,
 };
 const profileMode = process.argv.includes('--profile');
-if (profileMode) Object.assign(settings, { processes: [1], paths: ['direct'], shapes: ['spread'] });
+if (profileMode) Object.assign(settings, { processes: [1], paths: ['direct'], shapes: ['spread'], airflow: false, open_loop_seconds: 0 });
 const outDir = join(root, 'docs/bench');
 const workDir = join(root, '.data/bench');
 
@@ -57,7 +63,11 @@ const BENCH_FERNET_KEY = `${randomBytes(32).toString('base64url')}=`;
 const { loadHelperTable, pgbenchScript, runPgbench } = await import('./lib/pgbench.mjs');
 const { markdownTable, svgChart } = await import('./lib/report.mjs');
 const { flameGraphSvg, profileMarkdown, readProfileWindow, summarizeProfile } = await import('./lib/profile.mjs');
+const { benchAirflow, ensureAirflowPackages } = await import('./lib/airflow.mjs');
+const { mergeWrites, openLoopAfter } = await import('./lib/open-loop.mjs');
+const { addPerRequestFigures, compareTargets, comparisonMarkdown } = await import('./lib/compare.mjs');
 ensureDatabaseTools();
+const airflowVersions = settings.airflow ? ensureAirflowPackages() : undefined;
 mkdirSync(workDir, { recursive: true });
 mkdirSync(outDir, { recursive: true });
 
@@ -141,6 +151,7 @@ const results = {
 const pg = await startPostgres();
 const bouncer = settings.paths.includes('pgbouncer') ? await startPgBouncer(pg, { poolSize: settings.pgbouncer_pool }) : undefined;
 results.machine.postgres = run('/usr/lib/postgresql/15/bin/postgres', ['--version']).trim();
+if (airflowVersions) results.machine.airflow_replica = airflowVersions;
 let profileDir;
 let profileWindow;
 const idsForLimit = {};
@@ -187,25 +198,30 @@ try {
           profileWindow = { start: driveStart, end: Date.now() };
           const cpu = meter('autocannon');
           const eventLoop = await loop();
-          const integrity = reads ? drive.integrity : await checkIntegrity(pg.url, seeded[shape], drive);
-          const entry = { shape, processes, path, ...summarize(drive.result, settings.seconds), integrity, cpu_cores: cpu, event_loop: eventLoop };
-          // CPU milliseconds per answered request: steadier than req/s on a machine shared with others.
-          entry.cpu_ms_per_request = {
-            service: Math.round(((cpu.service * settings.seconds) / entry.requests) * 1e5) / 100,
-            postgres: Math.round(((cpu.postgres * settings.seconds) / entry.requests) * 1e5) / 100,
-          };
-          // The two that hold across machines where req/s does not: the service's CPU per write
-          // against the database's, and how far the tail strays from the mean latency that the
-          // connection count implies (connections / throughput: every connection always waits).
-          entry.service_per_postgres_cpu =
-            entry.cpu_ms_per_request.postgres > 0 ? Math.round((entry.cpu_ms_per_request.service / entry.cpu_ms_per_request.postgres) * 100) / 100 : null;
-          entry.p99_per_mean_latency = entry.rps > 0 ? Math.round((entry.latency_ms.p99 / ((settings.connections / entry.rps) * 1000)) * 100) / 100 : null;
+          const entry = { target: 'service', shape, processes, path, ...summarize(drive.result, settings.seconds), cpu_cores: cpu, event_loop: eventLoop };
+          // Then the tail at 70 % of the saturation just measured, open-loop (direct path only).
+          const openLoop =
+            reads || path !== 'direct'
+              ? undefined
+              : await openLoopAfter(entry.rps, {
+                  baseUrl: svc.baseUrl,
+                  ids: seeded[shape],
+                  seconds: settings.open_loop_seconds,
+                  share: settings.open_loop_share,
+                  connections: settings.connections,
+                });
+          if (openLoop) entry.open_loop = openLoop.figures;
+          const integrity = reads ? drive.integrity : await checkIntegrity(pg.url, seeded[shape], mergeWrites(drive, openLoop));
+          entry.integrity = integrity;
+          // CPU milliseconds per answered request (steadier than req/s on a shared machine), service ÷ postgres, p99 ÷ mean.
+          addPerRequestFigures(entry, cpu, settings);
           results.runs.push(entry);
           if (!reads) idsForLimit[shape] ??= seeded[shape];
           log(
             `${tag} ${shape}: ${entry.rps} req/s, p50 ${entry.latency_ms.p50} p90 ${entry.latency_ms.p90} p99 ${entry.latency_ms.p99} ms, ` +
               `${JSON.stringify(entry.status_codes)}, integrity ${integrity.clean ? 'clean' : JSON.stringify(integrity.problems)}, cpu ${JSON.stringify(cpu)}, cpu ms/request ${JSON.stringify(entry.cpu_ms_per_request)}, ` +
-              `service/postgres ${entry.service_per_postgres_cpu}, p99/mean ${entry.p99_per_mean_latency}, event loop ${JSON.stringify(eventLoop)}`,
+              `service/postgres ${entry.service_per_postgres_cpu}, p99/mean ${entry.p99_per_mean_latency}, event loop ${JSON.stringify(eventLoop)}` +
+              (entry.open_loop ? `, open loop ${JSON.stringify(entry.open_loop)}` : ''),
           );
         }
         const rss = svc.peakRss();
@@ -216,6 +232,9 @@ try {
       }
     }
   }
+  const rtifShapes = settings.shapes.filter((s) => !READ_SHAPES.includes(s));
+  if (settings.airflow && rtifShapes.length > 0)
+    results.runs.push(...(await benchAirflow({ root, pgServer: pg, settings, shapes: rtifShapes, workDir, cpuMeter })));
   if (!profileMode && settings.limit) {
     // pgbench's limit is the RTIF write's SQL: the read shapes have none.
     for (const shape of settings.shapes.filter((s) => !READ_SHAPES.includes(s))) {
@@ -274,7 +293,9 @@ if (profileMode) {
     `${md}\nprofile: ${join(profileDir, file)} (open in Chrome DevTools); summary in docs/bench/profile.md, flame graph in docs/bench/flame.svg\n`,
   );
 } else {
-  const table = markdownTable(results);
+  results.comparison = compareTargets(results);
+  const comparison = results.comparison.length > 0 ? `\n\nAgainst the targets (issue 25):\n\n${comparisonMarkdown(results.comparison)}` : '';
+  const table = `${markdownTable(results)}${comparison}`;
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(outDir, 'results.md'), `${table}\n`);
   writeFileSync(join(outDir, 'chart.svg'), svgChart(results));
@@ -295,6 +316,11 @@ if (profileMode) {
   process.stdout.write(`\n${table}\n\nwritten: docs/bench/results.json, docs/bench/results.md, docs/bench/chart.svg\n`);
 }
 
-// Correctness is not a figure: a dirty integrity check, a 5xx or a 409 fails the command.
-const bad = results.runs.filter((r) => !r.integrity.clean || Object.keys(r.status_codes).some((c) => c >= '500' || c === '409') || r.errors > 0);
+// Correctness is not a figure: a dirty integrity check, a 5xx or a 409 fails the command. The
+// replica's own troubles (a Python server timing out under load) void its comparison, not the run.
+const failedCodes = (codes = {}) => Object.keys(codes).some((c) => c >= '500' || c === '409');
+const troubled = (r) => !r.integrity.clean || failedCodes(r.status_codes) || r.errors > 0 || failedCodes(r.open_loop?.status_codes) || r.open_loop?.errors > 0;
+for (const r of results.runs.filter((x) => x.target === 'airflow' && troubled(x)))
+  log(`warning: the Airflow replica's ${r.processes}p ${r.shape} run had errors, timeouts, 5xx or integrity problems: its comparison row is suspect`);
+const bad = results.runs.filter((r) => r.target !== 'airflow' && troubled(r));
 if (bad.length > 0) fail(`${bad.length} run(s) with integrity problems, 5xx, 409 or connection errors (see the table)`);

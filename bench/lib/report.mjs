@@ -8,23 +8,32 @@ function statusText(codes) {
     .join(' ');
 }
 
-/** One markdown table: every service run, then the pgbench limit of each shape. */
+/** The path cell: the service's path, or the Airflow replica (always direct). */
+const pathOf = (r) => (r.target === 'airflow' ? 'Airflow replica' : r.path);
+
+function openLoopText(ol) {
+  if (!ol) return '–';
+  const trouble = ol.errors || ol.dropped || ol.timeouts ? `, errors ${ol.errors} dropped ${ol.dropped} timeouts ${ol.timeouts}` : '';
+  return `${fmt(ol.latency_ms.p50)} / ${fmt(ol.latency_ms.p99)} / ${fmt(ol.latency_ms.mean)}, ${fmt(ol.p99_per_mean)}, ${ol.achieved_rps} of ${ol.target_rps}${trouble}`;
+}
+
+/** One markdown table: every service run (and the Airflow replica's), then the pgbench limit of each shape. */
 export function markdownTable(results) {
   const lines = [
-    '| shape | processes | path | req/s | vs limit | p50 ms | p90 ms | p99 ms | p99 ÷ mean | status codes | integrity | peak RSS MiB (per worker) | CPU ms/write: service / postgres | service ÷ postgres | event loop: utilisation / max delay ms | CPU cores: service / postgres / pgbouncer / load gen / other |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---|---|---:|---|---|',
+    '| shape | processes | path | req/s | vs limit | p50 ms | p90 ms | p99 ms | p99 ÷ mean | open-loop @70 %: p50 / p99 / mean ms, p99 ÷ mean, achieved of target req/s | status codes | integrity | peak RSS MiB (per worker) | CPU ms/write: service / postgres | service ÷ postgres | event loop: utilisation / max delay ms | CPU cores: service / postgres / pgbouncer / load gen / other |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---|---|---|---:|---|---|',
   ];
   for (const r of results.runs) {
     const limit = results.limits[r.shape]?.tps;
     const ratio = limit ? (r.rps / limit).toFixed(2) : '–';
     const c = r.cpu_cores;
     lines.push(
-      `| ${r.shape} | ${r.processes} | ${r.path} | ${r.rps} | ${ratio} | ${fmt(r.latency_ms.p50)} | ${fmt(r.latency_ms.p90)} | ${fmt(r.latency_ms.p99)} | ${fmt(r.p99_per_mean_latency)} | ${statusText(r.status_codes)}${r.errors ? ` errors×${r.errors}` : ''}${r.timeouts ? ` timeouts×${r.timeouts}` : ''} | ${r.integrity.clean ? `clean (${r.integrity.written} TIs)` : `**${r.integrity.problems.length} problems**`} | ${r.peak_rss.workers_mib.join(', ')}${r.peak_rss.primary_mib ? ` (primary ${r.peak_rss.primary_mib})` : ''} | ${fmt(r.cpu_ms_per_request?.service)} / ${fmt(r.cpu_ms_per_request?.postgres)} | ${fmt(r.service_per_postgres_cpu)} | ${fmt(r.event_loop?.utilization)} / ${fmt(r.event_loop?.max_delay_ms)} | ${c.service} / ${c.postgres} / ${c.pgbouncer} / ${c.load_generator} / ${c.other} |`,
+      `| ${r.shape} | ${r.processes} | ${pathOf(r)} | ${r.rps} | ${ratio} | ${fmt(r.latency_ms.p50)} | ${fmt(r.latency_ms.p90)} | ${fmt(r.latency_ms.p99)} | ${fmt(r.p99_per_mean_latency)} | ${openLoopText(r.open_loop)} | ${statusText(r.status_codes)}${r.errors ? ` errors×${r.errors}` : ''}${r.timeouts ? ` timeouts×${r.timeouts}` : ''} | ${r.integrity.clean ? `clean (${r.integrity.written} TIs)` : `**${r.integrity.problems.length} problems**`} | ${r.peak_rss.workers_mib.join(', ')}${r.peak_rss.primary_mib ? ` (primary ${r.peak_rss.primary_mib})` : ''} | ${fmt(r.cpu_ms_per_request?.service)} / ${fmt(r.cpu_ms_per_request?.postgres)} | ${fmt(r.service_per_postgres_cpu)} | ${fmt(r.event_loop?.utilization)} / ${fmt(r.event_loop?.max_delay_ms)} | ${c.service} / ${c.postgres} / ${c.pgbouncer} / ${c.load_generator} / ${c.other} |`,
     );
   }
   for (const [shape, l] of Object.entries(results.limits)) {
     lines.push(
-      `| ${shape} | pgbench | direct | ${l.tps} | 1.00 | ${fmt(l.latency_ms.p50)} | ${fmt(l.latency_ms.p90)} | ${fmt(l.latency_ms.p99)} | – | ${l.transactions} tx, ${l.failed} failed | – | – | – / ${fmt(l.cpu_ms_per_request?.postgres)} | – | – | postgres ${l.cpu_cores.postgres}, pgbench ${l.cpu_cores.load_generator}, other ${l.cpu_cores.other} |`,
+      `| ${shape} | pgbench | direct | ${l.tps} | 1.00 | ${fmt(l.latency_ms.p50)} | ${fmt(l.latency_ms.p90)} | ${fmt(l.latency_ms.p99)} | – | – | ${l.transactions} tx, ${l.failed} failed | – | – | – / ${fmt(l.cpu_ms_per_request?.postgres)} | – | – | postgres ${l.cpu_cores.postgres}, pgbench ${l.cpu_cores.load_generator}, other ${l.cpu_cores.other} |`,
     );
   }
   return lines.join('\n');
@@ -47,10 +56,10 @@ export function svgChart(results) {
     const rows = results.runs
       .filter((r) => r.shape === shape)
       .map((r) => ({
-        label: `${r.processes} process${r.processes > 1 ? 'es' : ''}, ${r.path}`,
+        label: `${r.processes} process${r.processes > 1 ? 'es' : ''}, ${pathOf(r)}`,
         value: r.rps,
         p99: r.latency_ms.p99,
-        color: r.path === 'direct' ? '#4e79a7' : '#f28e2b',
+        color: r.target === 'airflow' ? '#59a14f' : r.path === 'direct' ? '#4e79a7' : '#f28e2b',
       }));
     const limit = results.limits[shape];
     if (limit) rows.push({ label: 'pgbench limit (same SQL)', value: limit.tps, p99: limit.latency_ms.p99, color: '#9c9c9c' });

@@ -28,13 +28,15 @@ export function requestHeaders(token) {
 
 /**
  * `node dist/src/main.js` with WEB_CONCURRENCY=`processes` (a node:cluster primary and its
- * workers when > 1). Migrations run in the (primary) process over `migrationUrl`, never through
+ * workers when > 1), or `command` ([file, args]: `sh scripts/start.sh`, which execs Node in the
+ * same process). Migrations run in the (primary) process over `migrationUrl`, never through
  * PgBouncer. Ready when every worker logged that it listens.
  */
-export async function startService({ root, processes, databaseUrl, migrationUrl, poolMax, logPath, nodeArgs = [], env = {} }) {
+export async function startService({ root, processes, databaseUrl, migrationUrl, poolMax, logPath, nodeArgs = [], env = {}, command }) {
   const port = await freePort();
   const logFd = openSync(logPath, 'w');
-  const child = spawnLogged(process.execPath, [...nodeArgs, join(root, 'dist/src/main.js')], {
+  const [file, args] = command ?? [process.execPath, [...nodeArgs, join(root, 'dist/src/main.js')]];
+  const child = spawnLogged(file, args, {
     cwd: root,
     logFd,
     env: {

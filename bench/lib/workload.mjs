@@ -51,15 +51,16 @@ export function shapeTaskInstances(shape, tag) {
 
 /**
  * Drives PUT /execution/task-instances/{id}/rtif at `connections` for `seconds`, each request on a
- * task instance picked at random and with one of the body variants (or of `bodies`) in turn. Returns autocannon's
+ * task instance picked at random and with one of the body variants (or of `bodies`) in turn, each
+ * with its task instance's token (`sign`: the service's HS256 by default, the Airflow replica's HS512). Returns autocannon's
  * figures plus which task instances were sent a write and which were acknowledged with a 2xx.
  */
-export async function driveRtif({ baseUrl, ids, connections, seconds, bodies = SENT_BODIES }) {
+export async function driveRtif({ baseUrl, ids, connections, seconds, bodies = SENT_BODIES, sign = signToken }) {
   const sent = new Set();
   const acked = new Set();
   let counter = 0;
   const headersOf = new Map();
-  for (const id of ids) headersOf.set(id, requestHeaders(await signToken(id, 'execution')));
+  for (const id of ids) headersOf.set(id, requestHeaders(await sign(id, 'execution')));
   const result = await autocannon({
     url: baseUrl,
     connections,
@@ -87,14 +88,15 @@ export async function driveRtif({ baseUrl, ids, connections, seconds, bodies = S
 /**
  * After a run: every acknowledged task instance has exactly one RTIF row equal to one of the
  * redacted bodies; one that was sent a write whose answer the run's end cut off has at most one,
- * and if one, equal to a redacted body; one never written has none.
+ * and if one, equal to a redacted body; one never written has none. Also checks the Airflow
+ * replica's database: the same table and key names (its `json` column is compared as jsonb).
  */
 export async function checkIntegrity(databaseUrl, ids, { sent, acked }) {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     const { rows } = await client.query(
-      `select t.id, count(r.dag_id)::int as rows, coalesce(bool_and(r.rendered_fields = any($2::jsonb[])), true) as equal
+      `select t.id, count(r.dag_id)::int as rows, coalesce(bool_and(r.rendered_fields::jsonb = any($2::jsonb[])), true) as equal
          from task_instance t
          left join rendered_task_instance_fields r
            on r.dag_id = t.dag_id and r.task_id = t.task_id and r.run_id = t.run_id and r.map_index = t.map_index
