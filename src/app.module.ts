@@ -17,7 +17,7 @@ import { UnitOfWorkModule } from './common/unit-of-work/unit-of-work.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { buildOrmOptions } from './database/orm-options';
-import { LazyRequestContextMiddleware } from './database/request-context';
+import { LazyRequestContextMiddleware } from './common/unit-of-work/request-context';
 import { TaskStartHooksModule } from './common/task-start/task-start.hooks';
 import { TaskSuccessHooksModule } from './common/task-success/task-success.hooks';
 import { TaskInstancesModule } from './task-instances/task-instances.module';
@@ -52,7 +52,7 @@ export class AppModule implements NestModule {
         MikroOrmModule.forRoot({
           ...buildOrmOptions(options.config, options.databaseUrl, { warn: (m) => rootLogger.warn({ context: 'Database' }, m) }),
           // The request context is ours: lazy, so a route whose database work is all in its unit of
-          // work forks one EntityManager per request, not two (src/database/request-context.ts).
+          // work forks one EntityManager per request, not two (src/common/unit-of-work/request-context.ts).
           registerRequestContext: false,
         }),
         UnitOfWorkModule,

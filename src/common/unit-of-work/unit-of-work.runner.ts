@@ -11,7 +11,7 @@ import { RetryBudget } from './retry-budget';
 import { TransactionWatch } from './transaction-watch';
 import { classifyDbError, TRANSIENT_KINDS, unavailableCause, type DbErrorClass } from './sqlstate';
 import { UnitOfWorkStats } from './unit-of-work.stats';
-import { withoutRequestFork } from '../../database/request-context';
+import { withoutRequestFork } from './request-context';
 
 export type AttemptDecision = { action: 'retry'; failure: DbErrorClass } | { action: 'throw'; error: unknown };
 
