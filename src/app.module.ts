@@ -1,5 +1,5 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
-import { DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
+import { DynamicModule, type MiddlewareConsumer, Module, type ModuleMetadata, type NestModule, RequestMethod } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import type { Logger as PinoRoot } from 'pino';
 import { HealthModule } from './common/health/health.module';
@@ -17,6 +17,7 @@ import { UnitOfWorkModule } from './common/unit-of-work/unit-of-work.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { buildOrmOptions } from './database/orm-options';
+import { LazyRequestContextMiddleware } from './common/unit-of-work/request-context';
 import { TaskStartHooksModule } from './common/task-start/task-start.hooks';
 import { TaskSuccessHooksModule } from './common/task-success/task-success.hooks';
 import { TaskInstancesModule } from './task-instances/task-instances.module';
@@ -37,7 +38,11 @@ export interface AppModuleOptions {
 }
 
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(LazyRequestContextMiddleware).forRoutes({ path: '{*all}', method: RequestMethod.ALL });
+  }
+
   static forRoot(options: AppModuleOptions): DynamicModule {
     const rootLogger = options.rootLogger ?? createRootLogger(options.config);
     return {
@@ -46,7 +51,9 @@ export class AppModule {
         ConfigModule.forRoot(options.config),
         MikroOrmModule.forRoot({
           ...buildOrmOptions(options.config, options.databaseUrl, { warn: (m) => rootLogger.warn({ context: 'Database' }, m) }),
-          registerRequestContext: true,
+          // The request context is ours: lazy, so a route whose database work is all in its unit of
+          // work forks one EntityManager per request, not two (src/common/unit-of-work/request-context.ts).
+          registerRequestContext: false,
         }),
         UnitOfWorkModule,
         LoggingModule.forRoot(rootLogger),

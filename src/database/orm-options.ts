@@ -6,6 +6,7 @@ import { MIGRATIONS } from '../migrations';
 import { PgAdapterDialect } from './pg-adapter';
 import { ServicePostgreSqlDriver } from './postgresql-driver';
 import { FEATURES } from '../features';
+import { requestScopedEntityManager } from '../common/unit-of-work/request-context';
 
 /** Every entity of the service: what each feature module's manifest lists (`src/features.ts`). */
 export const ENTITIES = FEATURES.flatMap((feature) => feature.entities);
@@ -62,6 +63,8 @@ export function buildOrmOptions(config: AppConfig, clientUrl: string, driverLog?
     // The global EntityManager is never used directly: HTTP requests get a request context and
     // every write runs in a unit of work on its own fork.
     allowGlobalContext: false,
+    // A request's context fork is made on first use, not for every request (common/unit-of-work/request-context.ts).
+    context: requestScopedEntityManager,
     // Never the `query-params` namespace: parameters carry rendered-field values and would reach the logs.
     debug: process.env.MIKRO_ORM_DEBUG === 'true' ? ['query', 'info', 'discovery'] : false,
     // Entities are listed explicitly; folder-based discovery would break under jest and dist alike.

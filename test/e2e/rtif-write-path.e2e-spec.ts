@@ -85,6 +85,21 @@ describe('RTIF write path', () => {
     expect(row.rendered_fields).toEqual({ v: 2 });
   });
 
+  it('makes two EntityManager forks per write (the transaction and the upsert), none for the request context', async () => {
+    const orm = t.app.get(MikroORM);
+    // Every EntityManager takes the next number of one process-wide counter (its public `id`), so
+    // the forks made between two probes are the difference, less the second probe itself.
+    const probe = (): number => orm.em.fork().id;
+    const ti = await createTaskInstance(t.baseUrl, { dag_id: uniqueId('forks'), run_id: 'r1', task_id: 't' });
+    expect((await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v: 0 })).status).toBe(201);
+    const before = probe();
+    for (let v = 1; v <= 5; v++) {
+      expect((await problemHttp(t.baseUrl, 'PUT', `/execution/task-instances/${ti.id}/rtif`, { v })).status).toBe(201);
+    }
+    // MikroORM's own request context forked once more per request (3 per write).
+    expect(probe() - before - 1).toBe(5 * 2);
+  });
+
   it("runs on the service's PostgreSQL platform (MikroORM's, with the faster literal escaping)", () => {
     expect(t.app.get(MikroORM).em.getPlatform()).toBeInstanceOf(ServicePostgreSqlPlatform);
   });

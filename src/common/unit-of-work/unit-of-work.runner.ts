@@ -11,6 +11,7 @@ import { RetryBudget } from './retry-budget';
 import { TransactionWatch } from './transaction-watch';
 import { classifyDbError, TRANSIENT_KINDS, unavailableCause, type DbErrorClass } from './sqlstate';
 import { UnitOfWorkStats } from './unit-of-work.stats';
+import { withoutRequestFork } from './request-context';
 
 export type AttemptDecision = { action: 'retry'; failure: DbErrorClass } | { action: 'throw'; error: unknown };
 
@@ -102,32 +103,34 @@ export class UnitOfWorkRunner {
     const maxAttempts = policy.maxAttempts ?? this.config.retry.maxAttempts;
     const bounds = statementBoundsSql(this.config.database.lockTimeoutMs, this.config.database.statementTimeoutMs);
     for (let attempt = 1; ; attempt++) {
-      // `transactional` makes the attempt's fork itself; `clear: true` keeps it empty of whatever
-      // the request's context holds (a guard's resolver may have loaded entities), as a fork of its
-      // own did, one EntityManager fewer per request.
+      // `transactional` makes the attempt's fork itself, from the global EntityManager
+      // (`withoutRequestFork`: the request's lazy context is not forked for it); `clear: true`
+      // keeps it empty, as a fork of its own did, one EntityManager fewer per request.
       const em = this.orm.em as EntityManager;
       try {
         const watch = new TransactionWatch(policy.lockTimeout === 'first-statement' ? LOCK_TIMEOUT_SETTING_START : undefined);
         return await UnitOfWorkRunner.active.run(true, () =>
           watch.run(() =>
-            em.transactional(
-              async (tx) => {
-                if (policy.lockTimeout !== 'first-statement') await tx.execute(bounds);
-                const result = await work(tx);
-                // A handler that caught a database error and carried on would otherwise commit an
-                // aborted transaction (PostgreSQL rolls it back silently) and answer 2xx.
-                const failure = watch.failure();
-                if (failure !== undefined) {
-                  this.logger.error({
-                    msg: 'the handler caught a database error and carried on; the transaction was aborted, so the unit of work fails with that error',
-                    route,
-                    sqlstate: classifyDbError(failure)?.code,
-                  });
-                  throw failure;
-                }
-                return result;
-              },
-              { isolationLevel: ISOLATION_LEVELS[this.config.database.isolation], clear: true, ...(policy.readOnly ? { readOnly: true } : {}) },
+            withoutRequestFork(() =>
+              em.transactional(
+                async (tx) => {
+                  if (policy.lockTimeout !== 'first-statement') await tx.execute(bounds);
+                  const result = await work(tx);
+                  // A handler that caught a database error and carried on would otherwise commit an
+                  // aborted transaction (PostgreSQL rolls it back silently) and answer 2xx.
+                  const failure = watch.failure();
+                  if (failure !== undefined) {
+                    this.logger.error({
+                      msg: 'the handler caught a database error and carried on; the transaction was aborted, so the unit of work fails with that error',
+                      route,
+                      sqlstate: classifyDbError(failure)?.code,
+                    });
+                    throw failure;
+                  }
+                  return result;
+                },
+                { isolationLevel: ISOLATION_LEVELS[this.config.database.isolation], clear: true, ...(policy.readOnly ? { readOnly: true } : {}) },
+              ),
             ),
           ),
         );
