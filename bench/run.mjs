@@ -10,7 +10,10 @@
 // BENCH_PGBOUNCER_POOL (20), BENCH_WARMUP_SECONDS (3), BENCH_NODE_ARGS (extra flags for the service's
 // node), BENCH_LIMIT (1; 0 skips the pgbench limit), BENCH_AIRFLOW (1; 0 skips the Airflow replica,
 // lib/airflow.mjs), BENCH_OPEN_LOOP_SECONDS (10; 0 skips the open-loop run at 70 % of saturation after
-// each RTIF shape on the direct path, lib/open-loop.mjs). Requests carry real JWTs signed with a secret the bench gives the service (lib/service.mjs).
+// each RTIF shape on the direct path, lib/open-loop.mjs), BENCH_START (script: the service starts as
+// `npm start` and the image do, through scripts/start.sh with its shipped memory defaults, so the
+// peak RSS shown is the shipped configuration's; node: bare `node dist/src/main.js`, no flags; the
+// profile always uses node, for --cpu-prof). Requests carry real JWTs signed with a secret the bench gives the service (lib/service.mjs).
 import './lib/pinned-node.mjs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -42,7 +45,9 @@ const settings = {
   airflow: env.BENCH_AIRFLOW !== '0',
   open_loop_seconds: Number(env.BENCH_OPEN_LOOP_SECONDS ?? 10),
   open_loop_share: 0.7,
+  start: env.BENCH_START ?? 'script',
 };
+if (!['script', 'node'].includes(settings.start)) fail(`BENCH_START must be script or node, not ${settings.start}`);
 const profileMode = process.argv.includes('--profile');
 if (profileMode) Object.assign(settings, { processes: [1], paths: ['direct'], shapes: ['spread'], airflow: false, open_loop_seconds: 0 });
 const outDir = join(root, 'docs/bench');
@@ -167,8 +172,16 @@ try {
         migrationUrl: pg.url,
         poolMax: settings.db_pool_max,
         logPath: join(workDir, `service-${tag}.log`),
-        env: { FERNET_KEY: BENCH_FERNET_KEY },
-        nodeArgs: [...(env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+        ...(settings.start === 'script' && !profileDir
+          ? {
+              // start.sh puts its defaults first and the operator's NODE_OPTIONS after them (later wins).
+              command: ['sh', [join(root, 'scripts/start.sh')]],
+              env: { FERNET_KEY: BENCH_FERNET_KEY, ...(env.BENCH_NODE_ARGS ? { NODE_OPTIONS: env.BENCH_NODE_ARGS } : {}) },
+            }
+          : {
+              env: { FERNET_KEY: BENCH_FERNET_KEY },
+              nodeArgs: [...(env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+            }),
       });
       try {
         const seeded = {};

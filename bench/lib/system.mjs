@@ -51,7 +51,12 @@ export function freePort() {
 }
 
 /** The middle value (the upper middle of an even count). */
-export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** The median; for an even count the mean of the middle two (not the better of them). */
+export const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
