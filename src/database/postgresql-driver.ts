@@ -1,4 +1,4 @@
-import { EntityManagerType, type Configuration } from '@mikro-orm/core';
+import { EntityManagerType, type Configuration, type Connection } from '@mikro-orm/core';
 import { AbstractSqlDriver, EntityManager, MikroORM, PostgreSqlConnection, PostgreSqlPlatform } from '@mikro-orm/postgresql';
 
 /**
@@ -48,5 +48,14 @@ export class ServicePostgreSqlDriver extends AbstractSqlDriver<PostgreSqlConnect
 
   override getORMClass(): typeof MikroORM {
     return MikroORM;
+  }
+
+  /**
+   * The read replicas' connections (MikroORM's `replicas` option), in `DB_READ_REPLICA_URLS`
+   * order. `getConnection('read')` picks one at random whatever its state; the replica monitor
+   * needs each one by position to sample it and to pick a fresh one.
+   */
+  readReplicas(): readonly Connection[] {
+    return this.replicas;
   }
 }
