@@ -6,6 +6,7 @@ import { MIGRATIONS } from '../migrations';
 import { PgAdapterDialect } from './pg-adapter';
 import { ServicePostgreSqlDriver } from './postgresql-driver';
 import { FEATURES } from '../features';
+import { replicaName } from '../common/unit-of-work/replica-monitor';
 
 /** Every entity of the service: what each feature module's manifest lists (`src/features.ts`). */
 export const ENTITIES = FEATURES.flatMap((feature) => feature.entities);
@@ -24,11 +25,6 @@ export interface DriverLog {
 export const POOL_ACQUIRE_GRACE_MS = 1000;
 
 const POOL_IDLE_TIMEOUT_MS = 30_000;
-
-/** The name a replica goes by in metrics and logs: its position in `DB_READ_REPLICA_URLS`, never its URL (which may hold a password). */
-export function replicaName(index: number): string {
-  return `replica${index + 1}`;
-}
 
 /**
  * MikroORM options for `clientUrl`. Nothing here relies on session state across transactions

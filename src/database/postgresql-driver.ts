@@ -1,4 +1,5 @@
 import { EntityManagerType, type Configuration, type Connection } from '@mikro-orm/core';
+import type { ReplicaSource } from '../common/unit-of-work/replica-monitor';
 import { AbstractSqlDriver, EntityManager, MikroORM, PostgreSqlConnection, PostgreSqlPlatform } from '@mikro-orm/postgresql';
 
 /**
@@ -34,7 +35,7 @@ export function escapeLiteral(text: string): string {
  * `PostgreSqlDriver` fixes its platform in its constructor, so this is its three members again on
  * their public base class, which takes the platform as an argument (no write to a protected field).
  */
-export class ServicePostgreSqlDriver extends AbstractSqlDriver<PostgreSqlConnection, PostgreSqlPlatform> {
+export class ServicePostgreSqlDriver extends AbstractSqlDriver<PostgreSqlConnection, PostgreSqlPlatform> implements ReplicaSource {
   declare [EntityManagerType]: EntityManager<this>;
 
   constructor(config: Configuration) {

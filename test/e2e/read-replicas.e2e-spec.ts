@@ -1,3 +1,6 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Controller, Get, Module } from '@nestjs/common';
+import { UnitOfWork } from '../../src/common/unit-of-work/unit-of-work.decorator';
 import { loadConfig } from '../../src/config/app-config';
 import { runMigrations } from '../../src/database/migrate';
 import { parseMetrics, sampleValue, type Sample } from '../support/metrics-text';
@@ -5,6 +8,27 @@ import { ReplicationPair } from '../support/replication-pair';
 import { createTaskInstance, http, startTestApp, uniqueId, type TestApp } from '../support/test-app';
 import { bearer, executionToken } from '../support/tokens';
 import { xcoms } from './xcom.helpers';
+
+/**
+ * A test-only replica read that holds a lock on a scratch table for 1.5 s and says where it ran:
+ * a TRUNCATE on the primary, replayed on the standby, must cancel it ("conflict with recovery").
+ */
+@Controller('test-replica')
+class ReplicaProbeController {
+  constructor(private readonly em: EntityManager) {}
+
+  @Get('slow-count')
+  @UnitOfWork({ idempotent: true, reads: 'replica' })
+  async slowCount(): Promise<{ rows: number; in_recovery: boolean }> {
+    const [row] = await this.em.execute<{ rows: number; in_recovery: boolean }[]>(
+      'select (select count(*)::int from rr_conflict) as rows, pg_is_in_recovery() as in_recovery, pg_sleep(1.5) is null as slept',
+    );
+    return { rows: row.rows, in_recovery: row.in_recovery };
+  }
+}
+
+@Module({ controllers: [ReplicaProbeController] })
+class ReplicaProbeModule {}
 
 /**
  * Read replicas on real streaming replication: a PostgreSQL 15 primary and a hot standby of the
@@ -46,7 +70,9 @@ describe('read replicas (hot standby, MikroORM replicas)', () => {
     await runMigrations(loadConfig({ DATABASE_URL: url }), url);
     await pair.waitForReplay();
     const replicaEnv = (maxLagMs: number) => ({ DB_READ_REPLICA_URLS: pair.standbyUrl(DATABASE), DB_REPLICA_MAX_LAG_MS: String(maxLagMs) });
-    relaxed = await startTestApp({ databaseUrl: url, env: replicaEnv(600_000) });
+    await pair.onPrimary((c) => c.query('create table rr_conflict (id int primary key); insert into rr_conflict values (1), (2)'), DATABASE);
+    await pair.waitForReplay();
+    relaxed = await startTestApp({ databaseUrl: url, env: replicaEnv(600_000), imports: [ReplicaProbeModule] });
     strict = await startTestApp({ databaseUrl: url, env: replicaEnv(200) });
     await eligible(relaxed, 1);
     await eligible(strict, 1);
@@ -148,6 +174,31 @@ describe('read replicas (hot standby, MikroORM replicas)', () => {
     expect(await replicaReads(strict, '/execution/variables/*key')).toBe(reads + 1);
   });
 
+  it('a recovery conflict on the standby (40001, "conflict with recovery") is answered from the primary, never surfaced', async () => {
+    // Unhindered, the read runs on the standby: the read path itself sees pg_is_in_recovery().
+    expect((await http(relaxed.baseUrl, 'GET', '/test-replica/slow-count')).body).toEqual({ rows: 2, in_recovery: true });
+    const conflicts = await fallbacks(relaxed, '/test-replica/slow-count', 'recovery_conflict');
+    const pending = http(relaxed.baseUrl, 'GET', '/test-replica/slow-count');
+    // Once the read holds its lock on the standby, the primary truncates the table: replaying that
+    // ACCESS EXCLUSIVE lock waits max_standby_streaming_delay (500 ms here), then cancels the read.
+    const deadline = Date.now() + 10_000;
+    while (
+      !(await pair.onStandby(
+        async (c) =>
+          (await c.query("select 1 from pg_stat_activity where query like '%from rr_conflict%' and state = 'active' and pid <> pg_backend_pid()")).rowCount! >
+          0,
+        DATABASE,
+      ))
+    ) {
+      if (Date.now() > deadline) throw new Error('the replica read never started on the standby');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await pair.onPrimary((c) => c.query('truncate rr_conflict'), DATABASE);
+    const res = await pending;
+    expect([res.status, res.body]).toEqual([200, { rows: 0, in_recovery: false }]);
+    expect(await fallbacks(relaxed, '/test-replica/slow-count', 'recovery_conflict')).toBe(conflicts + 1);
+  });
+
   // Last: the standby stays down.
   it('a standby stopped mid-test fails no request: concurrent reads answer 200 from the primary', async () => {
     const ti = await createTaskInstance(relaxed.baseUrl, { dag_id: uniqueId('rr'), run_id: 'run_1', task_id: 't' });
@@ -169,7 +220,8 @@ describe('read replicas (hot standby, MikroORM replicas)', () => {
     expect(results.filter((_, i) => i % 3 === 1).every((r) => r.body.value === 'kept')).toBe(true);
     // Every one fell back (the replica was lost, or already known down), and readiness stays up.
     const samples = await metrics(relaxed);
-    const down = sampleValue(samples, 'db_replica_fallbacks_total', { reason: 'unavailable' }) + sampleValue(samples, 'db_replica_fallbacks_total', { reason: 'down' });
+    const down =
+      sampleValue(samples, 'db_replica_fallbacks_total', { reason: 'unavailable' }) + sampleValue(samples, 'db_replica_fallbacks_total', { reason: 'down' });
     expect(down).toBeGreaterThanOrEqual(24);
     await eligible(relaxed, 0);
     expect((await http(relaxed.baseUrl, 'GET', '/health/ready')).status).toBe(200);

@@ -34,7 +34,21 @@ export class ReplicationPair {
       asPostgres('initdb', ['-D', pair.data('primary'), '--auth=trust', '-U', 'postgres', '--no-sync']);
       pair.pgCtl('primary', pair.primaryPort, 'start');
       pair.primaryRunning = true;
-      asPostgres('pg_basebackup', ['-h', '127.0.0.1', '-p', String(pair.primaryPort), '-U', 'postgres', '-D', pair.data('standby'), '-R', '-X', 'stream', '-c', 'fast']);
+      asPostgres('pg_basebackup', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(pair.primaryPort),
+        '-U',
+        'postgres',
+        '-D',
+        pair.data('standby'),
+        '-R',
+        '-X',
+        'stream',
+        '-c',
+        'fast',
+      ]);
       pair.pgCtl('standby', pair.standbyPort, 'start');
       pair.standbyRunning = true;
     } catch (error) {
@@ -114,9 +128,23 @@ export class ReplicationPair {
   }
 
   private pgCtl(server: 'primary' | 'standby', port: number, action: 'start' | 'stop'): void {
+    // A standby cancels a query that holds back replay after 500 ms (default 30 s): the recovery
+    // conflict test waits that long.
+    const standby = server === 'standby' ? ' -c max_standby_streaming_delay=500' : '';
     const args =
       action === 'start'
-        ? ['-D', this.data(server), '-l', join(this.dir, `${server}.log`), '-w', '-t', '60', '-o', `-p ${port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c max_connections=60 -c fsync=off`, 'start']
+        ? [
+            '-D',
+            this.data(server),
+            '-l',
+            join(this.dir, `${server}.log`),
+            '-w',
+            '-t',
+            '60',
+            '-o',
+            `-p ${port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c max_connections=60 -c fsync=off${standby}`,
+            'start',
+          ]
         : ['-D', this.data(server), '-m', 'fast', '-w', 'stop'];
     asPostgres('pg_ctl', args);
   }

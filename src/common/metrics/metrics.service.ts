@@ -9,7 +9,7 @@ import { ClusterMetricsClient, isClusterWorker } from './cluster-metrics';
 import { isPoolStatsSource, type PoolStats } from './pool-stats';
 import { UnitOfWorkStats, type IdempotencyOutcome, type UnitOfWorkEvent } from '../unit-of-work/unit-of-work.stats';
 import { TokenVerifier } from '../auth/token-verifier';
-import { ReplicaMonitor } from '../../database/replica-monitor';
+import { ReplicaMonitor } from '../unit-of-work/replica-monitor';
 
 /** Latency buckets in seconds: a fast RTIF upsert is a few ms; 5 s is the default connect timeout. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -94,7 +94,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
 
   private readonly replicaFallbacks = new Counter({
     name: 'db_replica_fallbacks_total',
-    help: "Reads of routes whose policy allows a replica answered from the primary instead, by route and reason: down, lagging (none within DB_REPLICA_MAX_LAG_MS), refusal (a 4xx on the replica, re-read), unavailable, recovery_conflict, timeout, error.",
+    help: 'Reads of routes whose policy allows a replica answered from the primary instead, by route and reason: down, lagging (none within DB_REPLICA_MAX_LAG_MS), refusal (a 4xx on the replica, re-read), unavailable, recovery_conflict, timeout, error.',
     labelNames: ['method', 'route', 'reason'] as const,
     registers: [this.registry],
   });

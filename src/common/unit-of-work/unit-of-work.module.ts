@@ -7,7 +7,7 @@ import { RetryBudget } from './retry-budget';
 import { UnitOfWorkInterceptor } from './unit-of-work.interceptor';
 import { UnitOfWorkRunner } from './unit-of-work.runner';
 import { UnitOfWorkStats } from './unit-of-work.stats';
-import { ReplicaMonitor } from '../../database/replica-monitor';
+import { ReplicaMonitor } from './replica-monitor';
 
 /** Global so that `@UnitOfWork()` works in any feature module without importing anything. */
 @Global()

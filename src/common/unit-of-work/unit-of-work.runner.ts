@@ -11,7 +11,7 @@ import { RetryBudget } from './retry-budget';
 import { TransactionWatch } from './transaction-watch';
 import { classifyDbError, TRANSIENT_KINDS, unavailableCause, type DbErrorClass } from './sqlstate';
 import { UnitOfWorkStats, type ReplicaFallbackReason } from './unit-of-work.stats';
-import { ReplicaMonitor, type ReplicaState } from '../../database/replica-monitor';
+import { ReplicaMonitor, type ReplicaState } from './replica-monitor';
 
 export type AttemptDecision = { action: 'retry'; failure: DbErrorClass } | { action: 'throw'; error: unknown };
 
@@ -230,7 +230,14 @@ export class UnitOfWorkRunner {
       if (error instanceof HttpException) throw error;
       const reason = this.replicaFailure(error, replica);
       this.stats.record({ type: 'replica_fallback', route, reason });
-      if (reason !== 'refusal') this.logger.warn({ msg: 'read on a replica failed; answered from the primary', route, replica: replica.name, reason, sqlstate: classifyDbError(error)?.code });
+      if (reason !== 'refusal')
+        this.logger.warn({
+          msg: 'read on a replica failed; answered from the primary',
+          route,
+          replica: replica.name,
+          reason,
+          sqlstate: classifyDbError(error)?.code,
+        });
       return { ok: false };
     }
   }

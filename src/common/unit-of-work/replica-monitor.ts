@@ -1,9 +1,24 @@
 import { MikroORM, type Connection } from '@mikro-orm/core';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { classifyDbError } from '../common/unit-of-work/sqlstate';
-import { replicaName } from './orm-options';
-import { ServicePostgreSqlDriver } from './postgresql-driver';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { classifyDbError } from './sqlstate';
+
+/** The name a replica goes by in metrics and logs: its position in `DB_READ_REPLICA_URLS`, never its URL (which may hold a password). */
+export function replicaName(index: number): string {
+  return `replica${index + 1}`;
+}
+
+/**
+ * A driver that hands out its read replicas' connections one by one (the service's driver,
+ * `src/database/postgresql-driver.ts`): MikroORM's own `getConnection('read')` picks one at random.
+ */
+export interface ReplicaSource {
+  readReplicas(): readonly Connection[];
+}
+
+function isReplicaSource(driver: unknown): driver is ReplicaSource {
+  return typeof (driver as Partial<ReplicaSource> | null)?.readReplicas === 'function';
+}
 
 /** A write-ahead log position (`pg_lsn` as text, `X/Y` in hex) as one comparable number. */
 export function parseLsn(text: string): bigint {
@@ -74,7 +89,7 @@ export class ReplicaMonitor implements OnModuleInit, OnApplicationShutdown {
   constructor(orm: MikroORM, @Inject(APP_CONFIG) config: AppConfig) {
     const driver = orm.em.getDriver();
     this.primary = driver.getConnection('write');
-    const connections = driver instanceof ServicePostgreSqlDriver ? driver.readReplicas() : [];
+    const connections = isReplicaSource(driver) ? driver.readReplicas() : [];
     this.replicas = connections.map((connection, i) => ({ name: replicaName(i), connection, reachable: false, freshAsOf: undefined }));
     this.maxLagMs = config.database.replicas.maxLagMs;
     this.intervalMs = Math.max(10, Math.min(1000, Math.floor(this.maxLagMs / 4)));
@@ -155,11 +170,10 @@ export class ReplicaMonitor implements OnModuleInit, OnApplicationShutdown {
 
   private async sampleReplica(replica: ReplicaState, at: number): Promise<void> {
     try {
-      const [row] = (await replica.connection.execute(
-        'select pg_is_in_recovery() as recovery, pg_last_wal_replay_lsn()::text as lsn',
-        [],
-        'all',
-      )) as { recovery: boolean; lsn: string | null }[];
+      const [row] = (await replica.connection.execute('select pg_is_in_recovery() as recovery, pg_last_wal_replay_lsn()::text as lsn', [], 'all')) as {
+        recovery: boolean;
+        lsn: string | null;
+      }[];
       const wasReachable = replica.reachable;
       replica.reachable = true;
       // Not in recovery: a server that is no standby (promoted, or the primary itself) holds every
@@ -171,7 +185,8 @@ export class ReplicaMonitor implements OnModuleInit, OnApplicationShutdown {
       }
       if (!wasReachable) this.logger.log({ msg: 'read replica reachable', replica: replica.name });
     } catch (error) {
-      if (replica.reachable) this.logger.warn({ msg: 'read replica unreachable; its reads go to the primary', replica: replica.name, sqlstate: classifyDbError(error)?.code });
+      if (replica.reachable)
+        this.logger.warn({ msg: 'read replica unreachable; its reads go to the primary', replica: replica.name, sqlstate: classifyDbError(error)?.code });
       replica.reachable = false;
     }
   }
