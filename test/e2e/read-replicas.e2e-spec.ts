@@ -35,7 +35,7 @@ class ReplicaProbeModule {}
  * file's own (test/support/replication-pair.ts), whatever server the rest of the suite runs on.
  * Two applications share them: `relaxed` tolerates any lag (DB_REPLICA_MAX_LAG_MS at its maximum),
  * so a paused standby keeps serving it and shows which answers came from the standby; `strict`
- * (200 ms) must stop using a standby that falls behind.
+ * (1000 ms, the default) must stop using a standby that falls behind.
  */
 describe('read replicas (hot standby, MikroORM replicas)', () => {
   const DATABASE = 'tea_replicas';
@@ -73,7 +73,7 @@ describe('read replicas (hot standby, MikroORM replicas)', () => {
     await pair.onPrimary((c) => c.query('create table rr_conflict (id int primary key); insert into rr_conflict values (1), (2)'), DATABASE);
     await pair.waitForReplay();
     relaxed = await startTestApp({ databaseUrl: url, env: replicaEnv(600_000), imports: [ReplicaProbeModule] });
-    strict = await startTestApp({ databaseUrl: url, env: replicaEnv(200) });
+    strict = await startTestApp({ databaseUrl: url, env: replicaEnv(1000) });
     await eligible(relaxed, 1);
     await eligible(strict, 1);
   }, 120_000);

@@ -185,6 +185,8 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
         help: 'Whether the read replica is reachable and within DB_REPLICA_MAX_LAG_MS (1) or skipped (0), by replica.',
         labelNames: ['replica'] as const,
         registers: [this.registry],
+        // Under WEB_CONCURRENCY each worker samples on its own: 1 only when every worker uses it.
+        aggregator: 'min',
         collect() {
           for (const r of replicas.replicas) this.set({ replica: r.name }, replicas.isFresh(r) ? 1 : 0);
         },
@@ -194,6 +196,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
         help: 'How old the read replica’s data may be (time since the newest primary WAL position it has replayed was sampled); +Inf when unknown or unreachable.',
         labelNames: ['replica'] as const,
         registers: [this.registry],
+        aggregator: 'max',
         collect() {
           for (const r of replicas.replicas) this.set({ replica: r.name }, replicas.stalenessSeconds(r));
         },

@@ -1,4 +1,5 @@
 import { MikroORM, type Connection } from '@mikro-orm/core';
+import { Client } from 'pg';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { classifyDbError } from './sqlstate';
@@ -45,10 +46,57 @@ export function freshAsOf(history: readonly PrimarySample[], replayed: bigint): 
   return best;
 }
 
+/**
+ * One connection of the monitor's own to one server, opened when first needed and again after it
+ * failed. Not a pooled connection: under load a sample waiting in the pool's queue behind the
+ * requests would be dated from before that wait, and every replica would look as old as the queue
+ * is long (a bench run on a saturated machine fell back on two reads in three that way).
+ */
+class Probe {
+  private client: Client | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async row<T>(sql: string): Promise<T> {
+    let client = this.client;
+    if (client === undefined) {
+      const fresh = new Client({ connectionString: this.url, connectionTimeoutMillis: this.timeoutMs, query_timeout: this.timeoutMs, keepAlive: true });
+      // An 'error' event without a listener would crash the process; the next query finds out.
+      fresh.on('error', () => this.drop(fresh));
+      try {
+        await fresh.connect();
+      } catch (error) {
+        void fresh.end().catch(() => undefined);
+        throw error;
+      }
+      this.client = client = fresh;
+    }
+    try {
+      return (await client.query(sql)).rows[0] as T;
+    } catch (error) {
+      this.drop(client);
+      throw error;
+    }
+  }
+
+  private drop(client: Client): void {
+    if (this.client === client) this.client = undefined;
+    void client.end().catch(() => undefined);
+  }
+
+  close(): void {
+    if (this.client) this.drop(this.client);
+  }
+}
+
 /** What the monitor knows of one replica. */
 export interface ReplicaState {
   /** `replica1`, `replica2`, …: the position in `DB_READ_REPLICA_URLS`, never the URL. */
   readonly name: string;
+  /** Where its reads go (MikroORM's replica connection and pool). */
   readonly connection: Connection;
   /** Its last sample succeeded (a failed read on it also clears this until the next success). */
   reachable: boolean;
@@ -86,16 +134,21 @@ export class ReplicaMonitor implements OnModuleInit, OnApplicationShutdown {
   private sampling = false;
   private next = 0;
 
+  private readonly primary: Probe | undefined;
+  private readonly probes = new Map<ReplicaState, Probe>();
+
   constructor(orm: MikroORM, @Inject(APP_CONFIG) config: AppConfig) {
     const driver = orm.em.getDriver();
-    this.primary = driver.getConnection('write');
     const connections = isReplicaSource(driver) ? driver.readReplicas() : [];
     this.replicas = connections.map((connection, i) => ({ name: replicaName(i), connection, reachable: false, freshAsOf: undefined }));
     this.maxLagMs = config.database.replicas.maxLagMs;
     this.intervalMs = Math.max(10, Math.min(1000, Math.floor(this.maxLagMs / 4)));
+    const timeoutMs = config.database.connectTimeoutMs;
+    const urls = config.database.replicas.urls;
+    const primaryUrl = orm.config.get('clientUrl');
+    this.primary = this.replicas.length > 0 && primaryUrl ? new Probe(primaryUrl, timeoutMs) : undefined;
+    this.replicas.forEach((replica, i) => this.probes.set(replica, new Probe(urls[i], timeoutMs)));
   }
-
-  private readonly primary: Connection;
 
   onModuleInit(): void {
     if (this.replicas.length === 0) return;
@@ -109,6 +162,8 @@ export class ReplicaMonitor implements OnModuleInit, OnApplicationShutdown {
   onApplicationShutdown(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.primary?.close();
+    for (const probe of this.probes.values()) probe.close();
   }
 
   /**
@@ -140,7 +195,7 @@ export class ReplicaMonitor implements OnModuleInit, OnApplicationShutdown {
     return replica.reachable && replica.freshAsOf !== undefined ? Math.max(0, now - replica.freshAsOf) / 1000 : Infinity;
   }
 
-  /** A read on `replica` lost its connection: skip it until a sample reaches it again. */
+  /** A read on `replica` lost its connection: skip it until a sample (on the monitor's own connection) reaches it again. */
   markDown(replica: ReplicaState): void {
     replica.reachable = false;
   }
@@ -152,7 +207,8 @@ export class ReplicaMonitor implements OnModuleInit, OnApplicationShutdown {
     try {
       const at = Date.now();
       try {
-        const [row] = (await this.primary.execute('select pg_current_wal_insert_lsn()::text as lsn', [], 'all')) as { lsn: string }[];
+        if (this.primary === undefined) throw new Error('no primary URL to sample');
+        const row = await this.primary.row<{ lsn: string }>('select pg_current_wal_insert_lsn()::text as lsn');
         this.history.push({ at, lsn: parseLsn(row.lsn) });
       } catch (error) {
         // Without the primary's position no replica can be shown fresh; each ages out by itself.
@@ -170,10 +226,9 @@ export class ReplicaMonitor implements OnModuleInit, OnApplicationShutdown {
 
   private async sampleReplica(replica: ReplicaState, at: number): Promise<void> {
     try {
-      const [row] = (await replica.connection.execute('select pg_is_in_recovery() as recovery, pg_last_wal_replay_lsn()::text as lsn', [], 'all')) as {
-        recovery: boolean;
-        lsn: string | null;
-      }[];
+      const row = await this.probes
+        .get(replica)!
+        .row<{ recovery: boolean; lsn: string | null }>('select pg_is_in_recovery() as recovery, pg_last_wal_replay_lsn()::text as lsn');
       const wasReachable = replica.reachable;
       replica.reachable = true;
       // Not in recovery: a server that is no standby (promoted, or the primary itself) holds every
