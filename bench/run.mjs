@@ -13,7 +13,9 @@
 // each RTIF shape on the direct path, lib/open-loop.mjs), BENCH_START (script: the service starts as
 // `npm start` and the image do, through scripts/start.sh with its shipped memory defaults, so the
 // peak RSS shown is the shipped configuration's; node: bare `node dist/src/main.js`, no flags; the
-// profile always uses node, for --cpu-prof). Requests carry real JWTs signed with a secret the bench gives the service (lib/service.mjs).
+// profile always uses node, for --cpu-prof), BENCH_REPLICA (1: the read shapes once more on a
+// path "direct+replica", the service reading from a hot standby through DB_READ_REPLICA_URLS; see
+// lib/replica.mjs), DB_ISOLATION (passed to the service; recorded). Requests carry real JWTs signed with a secret the bench gives the service (lib/service.mjs).
 import './lib/pinned-node.mjs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -46,6 +48,8 @@ const settings = {
   open_loop_seconds: Number(env.BENCH_OPEN_LOOP_SECONDS ?? 10),
   open_loop_share: 0.7,
   start: env.BENCH_START ?? 'script',
+  replica: env.BENCH_REPLICA === '1',
+  isolation: env.DB_ISOLATION ?? 'read_committed',
 };
 if (!['script', 'node'].includes(settings.start)) fail(`BENCH_START must be script or node, not ${settings.start}`);
 const profileMode = process.argv.includes('--profile');
@@ -66,6 +70,7 @@ const { checkIntegrity, driveReads, driveRtif, READ_SHAPES, seedReadTargets, sha
 // Variables and connections stored encrypted, as in a deployment with a fernet_key.
 const BENCH_FERNET_KEY = `${randomBytes(32).toString('base64url')}=`;
 const { loadHelperTable, pgbenchScript, runPgbench } = await import('./lib/pgbench.mjs');
+const { counterDelta, metricSums, RUN_COUNTERS, startStandby } = await import('./lib/replica.mjs');
 const { markdownTable, svgChart } = await import('./lib/report.mjs');
 const { flameGraphSvg, profileMarkdown, readProfileWindow, summarizeProfile } = await import('./lib/profile.mjs');
 const { benchAirflow, ensureAirflowPackages } = await import('./lib/airflow.mjs');
@@ -117,6 +122,7 @@ function cpuMeter(pids) {
     machine: machineCpuSeconds().busy,
     service: pids.service ? treeCpuSeconds(pids.service) : 0,
     postgres: treeCpuSeconds(pids.postgres),
+    standby: pids.standby ? treeCpuSeconds(pids.standby) : 0,
     pgbouncer: pids.pgbouncer ? treeCpuSeconds(pids.pgbouncer) : 0,
     self: selfStat(),
   });
@@ -126,11 +132,13 @@ function cpuMeter(pids) {
     const wall = Number(end.at - start.at) / 1e9;
     const d = (k) => end[k] - start[k];
     const gen = loadGenerator === 'pgbench' ? end.self.children - start.self.children : end.self.own - start.self.own;
-    const ours = d('service') + d('postgres') + d('pgbouncer') + gen;
+    const ours = d('service') + d('postgres') + d('standby') + d('pgbouncer') + gen;
     const r = (x) => Math.round((x / wall) * 100) / 100;
     return {
       service: r(d('service')),
-      postgres: r(d('postgres')),
+      // Both servers when the service reads from a standby: the database's whole cost per request.
+      postgres: r(d('postgres') + d('standby')),
+      ...(pids.standby ? { standby: r(d('standby')) } : {}),
       pgbouncer: r(d('pgbouncer')),
       load_generator: r(gen),
       other: r(Math.max(0, d('machine') - ours)),
@@ -155,14 +163,20 @@ const results = {
 
 const pg = await startPostgres();
 const bouncer = settings.paths.includes('pgbouncer') ? await startPgBouncer(pg, { poolSize: settings.pgbouncer_pool }) : undefined;
+const standby = settings.replica ? await startStandby(pg) : undefined;
+// With a standby, the read shapes run once more with the service reading from it.
+const paths = standby ? [...settings.paths, 'direct+replica'] : settings.paths;
 results.machine.postgres = run('/usr/lib/postgresql/15/bin/postgres', ['--version']).trim();
 if (airflowVersions) results.machine.airflow_replica = airflowVersions;
 let profileDir;
 let profileWindow;
 const idsForLimit = {};
 try {
-  for (const path of settings.paths) {
+  for (const path of paths) {
+    const replicaPath = path === 'direct+replica';
+    const shapes = replicaPath ? settings.shapes.filter((s) => READ_SHAPES.includes(s)) : settings.shapes;
     for (const processes of settings.processes) {
+      if (shapes.length === 0) break;
       const tag = `${processes}p_${path}`;
       profileDir = profileMode ? join(workDir, `profile-${Date.now()}`) : undefined;
       const svc = await startService({
@@ -176,27 +190,39 @@ try {
           ? {
               // start.sh puts its defaults first and the operator's NODE_OPTIONS after them (later wins).
               command: ['sh', [join(root, 'scripts/start.sh')]],
-              env: { FERNET_KEY: BENCH_FERNET_KEY, ...(env.BENCH_NODE_ARGS ? { NODE_OPTIONS: env.BENCH_NODE_ARGS } : {}) },
+              env: {
+                FERNET_KEY: BENCH_FERNET_KEY,
+                ...(replicaPath ? { DB_READ_REPLICA_URLS: standby.url } : {}),
+                ...(env.BENCH_NODE_ARGS ? { NODE_OPTIONS: env.BENCH_NODE_ARGS } : {}),
+              },
             }
           : {
-              env: { FERNET_KEY: BENCH_FERNET_KEY },
+              env: { FERNET_KEY: BENCH_FERNET_KEY, ...(replicaPath ? { DB_READ_REPLICA_URLS: standby.url } : {}) },
               nodeArgs: [...(env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
             }),
       });
       try {
         const seeded = {};
-        for (const shape of ['warmup', ...settings.shapes])
+        for (const shape of ['warmup', ...shapes])
           seeded[shape] = READ_SHAPES.includes(shape)
             ? await seedReadTargets(svc.baseUrl, shape, tag)
             : await seedTaskInstances(svc.baseUrl, shapeTaskInstances(shape, tag));
         log(
           `${tag}: seeded ${Object.values(seeded).reduce((a, b) => a + b.length, 0)} task instances through the API; warming up ${settings.warmup_seconds} s`,
         );
+        // Every seeded row on the standby before the first read, so no read falls back for want of it.
+        if (replicaPath) await standby.waitForReplay();
         if (settings.warmup_seconds > 0)
           await driveRtif({ baseUrl: svc.baseUrl, ids: seeded.warmup, connections: settings.connections, seconds: settings.warmup_seconds });
-        for (const shape of settings.shapes) {
+        for (const shape of shapes) {
+          const countersBefore = await metricSums(svc.baseUrl, RUN_COUNTERS);
           const loop = await eventLoopMeter(svc.baseUrl, processes);
-          const meter = cpuMeter({ service: svc.pid, postgres: pg.pid, pgbouncer: path === 'pgbouncer' ? bouncer.pid : undefined });
+          const meter = cpuMeter({
+            service: svc.pid,
+            postgres: pg.pid,
+            standby: replicaPath ? standby.pid : undefined,
+            pgbouncer: path === 'pgbouncer' ? bouncer.pid : undefined,
+          });
           const driveStart = Date.now();
           const reads = READ_SHAPES.includes(shape);
           const drive = reads
@@ -211,7 +237,18 @@ try {
           profileWindow = { start: driveStart, end: Date.now() };
           const cpu = meter('autocannon');
           const eventLoop = await loop();
-          const entry = { target: 'service', shape, processes, path, ...summarize(drive.result, settings.seconds), cpu_cores: cpu, event_loop: eventLoop };
+          // Replica reads and fallbacks (read shapes), retries (writes; 40001 under DB_ISOLATION=serializable), from /metrics.
+          const counters = counterDelta(countersBefore, await metricSums(svc.baseUrl, RUN_COUNTERS));
+          const entry = {
+            target: 'service',
+            shape,
+            processes,
+            path,
+            ...summarize(drive.result, settings.seconds),
+            cpu_cores: cpu,
+            event_loop: eventLoop,
+            counters,
+          };
           // Then the tail at 70 % of the saturation just measured, open-loop (direct path only).
           const openLoop =
             reads || path !== 'direct'
@@ -233,7 +270,7 @@ try {
           log(
             `${tag} ${shape}: ${entry.rps} req/s, p50 ${entry.latency_ms.p50} p90 ${entry.latency_ms.p90} p99 ${entry.latency_ms.p99} ms, ` +
               `${JSON.stringify(entry.status_codes)}, integrity ${integrity.clean ? 'clean' : JSON.stringify(integrity.problems)}, cpu ${JSON.stringify(cpu)}, cpu ms/request ${JSON.stringify(entry.cpu_ms_per_request)}, ` +
-              `service/postgres ${entry.service_per_postgres_cpu}, p99/mean ${entry.p99_per_mean_latency}, event loop ${JSON.stringify(eventLoop)}` +
+              `service/postgres ${entry.service_per_postgres_cpu}, p99/mean ${entry.p99_per_mean_latency}, event loop ${JSON.stringify(eventLoop)}, counters ${JSON.stringify(counters)}` +
               (entry.open_loop ? `, open loop ${JSON.stringify(entry.open_loop)}` : ''),
           );
         }
@@ -277,6 +314,7 @@ try {
   }
 } finally {
   await bouncer?.stop();
+  standby?.stop();
   pg.stop();
   removeDir(pg.dir);
 }

@@ -67,6 +67,18 @@ const schema = z.object({
   DB_LOCK_TIMEOUT_MS: integer(1, 600_000).prefault('2000'),
   DB_STATEMENT_TIMEOUT_MS: integer(1, 3_600_000).prefault('5000'),
   DB_ISOLATION: z.enum(['read_committed', 'repeatable_read', 'serializable']).prefault('read_committed'),
+  // Hot standbys for the routes whose policy reads from a replica (docs/operations.md, "Read replicas").
+  DB_READ_REPLICA_URLS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    )
+    .pipe(z.array(postgresUrl).max(16, 'at most 16 replicas'))
+    .prefault(''),
+  DB_REPLICA_MAX_LAG_MS: integer(50, 600_000).prefault('1000'),
 
   // Defaults depend on DB_ISOLATION (SERIALIZABLE_RETRY_DEFAULTS): unset here.
   DB_RETRY_MAX_ATTEMPTS: integer(1, 20).optional(),
@@ -195,6 +207,16 @@ export interface AppConfig {
      * run serializable only: every 40001 is retried on a fresh unit of work (docs/operations.md).
      */
     isolation: DatabaseIsolation;
+    /** Read replicas (hot standbys); none: every statement goes to `url`, as before replicas existed. */
+    replicas: {
+      /** `DB_READ_REPLICA_URLS`: where the routes declared `reads: 'replica'` may read. */
+      urls: string[];
+      /**
+       * `DB_REPLICA_MAX_LAG_MS`: a replica whose data may be older than this is skipped (the read
+       * goes to the primary); also the bound on how stale an answer from a replica can be.
+       */
+      maxLagMs: number;
+    };
   };
   retry: {
     maxAttempts: number;
@@ -323,6 +345,7 @@ export function loadConfig(
       lockTimeoutMs: e.DB_LOCK_TIMEOUT_MS,
       statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
       isolation: e.DB_ISOLATION,
+      replicas: { urls: e.DB_READ_REPLICA_URLS, maxLagMs: e.DB_REPLICA_MAX_LAG_MS },
     },
     retry: {
       maxAttempts: e.DB_RETRY_MAX_ATTEMPTS ?? RETRY_DEFAULTS[e.DB_ISOLATION].maxAttempts,

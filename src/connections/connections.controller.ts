@@ -33,8 +33,9 @@ export class ConnectionsController {
 
   @Get('*conn_id')
   @connIdParam('warehouse')
-  // A read, in a unit of work so a transient failure is retried like on the other routes.
-  @UnitOfWork({ idempotent: true })
+  // A read, in a unit of work so a transient failure is retried like on the other routes; from a
+  // fresh replica when one is configured (docs/operations.md, "Read replicas").
+  @UnitOfWork({ idempotent: true, reads: 'replica' })
   @Endpoint({
     operationId: 'get_connection',
     summary: 'Get Connection',

@@ -67,6 +67,7 @@ export class DagRunsController {
   constructor(private readonly dagRuns: DagRunsService) {}
 
   @Get('count')
+  @UnitOfWork({ idempotent: true, reads: 'replica' })
   @Endpoint({
     problem: ProblemDto,
     operationId: 'get_dr_count',
@@ -83,6 +84,7 @@ export class DagRunsController {
   }
 
   @Get('previous')
+  @UnitOfWork({ idempotent: true, reads: 'replica' })
   @Endpoint({
     problem: ProblemDto,
     operationId: 'get_previous_dagrun',
@@ -101,6 +103,7 @@ export class DagRunsController {
   }
 
   @Get(':dag_id/previous')
+  @UnitOfWork({ idempotent: true, reads: 'replica' })
   @ApiParam({ name: 'dag_id', schema: { type: 'string', maxLength: 250, example: 'example_dag' } })
   // The query is validated in the handler (only the older versions have it), so it is documented here.
   @ApiQuery({
@@ -138,6 +141,7 @@ export class DagRunsController {
   }
 
   @Get(':dag_id/:run_id/state')
+  @UnitOfWork({ idempotent: true, reads: 'replica' })
   @RunParams()
   @Endpoint({
     problem: ProblemDto,
@@ -151,6 +155,7 @@ export class DagRunsController {
   }
 
   @Get(':dag_id/:run_id')
+  @UnitOfWork({ idempotent: true, reads: 'replica' })
   @RunParams()
   @Endpoint({
     problem: ProblemDto,

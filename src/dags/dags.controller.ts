@@ -32,6 +32,7 @@ export class DagsController {
   constructor(private readonly dags: DagsService) {}
 
   @Get(':dag_id')
+  @UnitOfWork({ idempotent: true, reads: 'replica' })
   @DAG_ID
   @Endpoint({
     problem: ProblemDto,
@@ -82,7 +83,7 @@ export class DagsAdminController {
 
   @Get('dags/:dag_id')
   @DAG_ID
-  @ReadUnitOfWork()
+  @ReadUnitOfWork({ reads: 'replica' })
   @Endpoint({
     problem: ProblemDto,
     operationId: 'get_registered_dag',
@@ -100,7 +101,7 @@ export class DagsAdminController {
   @Get('dag-runs/:dag_id/:run_id')
   @DAG_ID
   @ApiParam({ name: 'run_id', schema: { type: 'string', maxLength: 250, example: 'manual__2026-12-06' } })
-  @ReadUnitOfWork()
+  @ReadUnitOfWork({ reads: 'replica' })
   @Endpoint({
     problem: ProblemDto,
     operationId: 'get_dag_run_admin',

@@ -18,7 +18,7 @@ export async function runMigrations(config: AppConfig, url: string): Promise<str
   await lock.connect();
   try {
     await lock.query(`select pg_advisory_lock(${MIGRATION_LOCK_SQL_KEY})`);
-    const orm = await MikroORM.init(buildOrmOptions(config, url, undefined, 1));
+    const orm = await MikroORM.init(buildOrmOptions(config, url, undefined, 1, { withReplicas: false }));
     try {
       const applied = await orm.migrator.up();
       return applied.map((m) => m.name);

@@ -6,6 +6,7 @@ import { MIGRATIONS } from '../migrations';
 import { PgAdapterDialect } from './pg-adapter';
 import { ServicePostgreSqlDriver } from './postgresql-driver';
 import { FEATURES } from '../features';
+import { replicaName } from '../common/unit-of-work/replica-monitor';
 import { requestScopedEntityManager } from '../common/unit-of-work/request-context';
 
 /** Every entity of the service: what each feature module's manifest lists (`src/features.ts`). */
@@ -30,8 +31,30 @@ const POOL_IDLE_TIMEOUT_MS = 30_000;
  * MikroORM options for `clientUrl`. Nothing here relies on session state across transactions
  * (no prepared statements, no session-level SET), so it works through PgBouncer in transaction
  * pooling mode.
+ *
+ * `withReplicas` (the application; not the migration CLI) adds `DB_READ_REPLICA_URLS` as MikroORM
+ * `replicas`, each with a dialect and pool of its own. `preferReadReplicas` stays off: MikroORM
+ * would otherwise send every query made outside a transaction to a random replica, whatever its
+ * lag; the only reads that reach a replica are the units of work whose policy says so
+ * (`UnitOfWorkRunner`, `ReplicaMonitor`).
  */
-export function buildOrmOptions(config: AppConfig, clientUrl: string, driverLog?: DriverLog, poolMax = config.database.poolMax): Options {
+export function buildOrmOptions(
+  config: AppConfig,
+  clientUrl: string,
+  driverLog?: DriverLog,
+  poolMax = config.database.poolMax,
+  { withReplicas = true }: { withReplicas?: boolean } = {},
+): Options {
+  const dialect = (url: string) =>
+    new PgAdapterDialect({
+      url,
+      max: poolMax,
+      idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS,
+      connectTimeoutMs: config.database.connectTimeoutMs,
+      acquireTimeoutMs: config.database.connectTimeoutMs + POOL_ACQUIRE_GRACE_MS,
+      warn: driverLog ? (message) => driverLog.warn(message) : undefined,
+    });
+  const replicaUrls = withReplicas ? config.database.replicas.urls : [];
   return defineConfig({
     clientUrl,
     // MikroORM's PostgreSQL driver, with a faster literal escaping of the same output.
@@ -52,14 +75,12 @@ export function buildOrmOptions(config: AppConfig, clientUrl: string, driverLog?
     pool: { max: poolMax, idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS },
     // The service's own kysely dialect (src/database/pg-adapter.ts): MikroORM uses a dialect given
     // here as it is, and makes no pool of its own.
-    driverOptions: new PgAdapterDialect({
-      url: clientUrl,
-      max: poolMax,
-      idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS,
-      connectTimeoutMs: config.database.connectTimeoutMs,
-      acquireTimeoutMs: config.database.connectTimeoutMs + POOL_ACQUIRE_GRACE_MS,
-      warn: driverLog ? (message) => driverLog.warn(message) : undefined,
-    }),
+    driverOptions: dialect(clientUrl),
+    // A replica's pool opens no connection until a read asks for one: a replica that is down at
+    // start-up delays nothing (the monitor finds it down and the reads go to the primary).
+    ...(replicaUrls.length > 0
+      ? { replicas: replicaUrls.map((url, i) => ({ name: replicaName(i), clientUrl: url, driverOptions: dialect(url) })), preferReadReplicas: false }
+      : { preferReadReplicas: false }),
     // The global EntityManager is never used directly: HTTP requests get a request context and
     // every write runs in a unit of work on its own fork.
     allowGlobalContext: false,

@@ -1,4 +1,5 @@
-import { EntityManagerType, type Configuration } from '@mikro-orm/core';
+import { EntityManagerType, type Configuration, type Connection } from '@mikro-orm/core';
+import type { ReplicaSource } from '../common/unit-of-work/replica-monitor';
 import { AbstractSqlDriver, EntityManager, MikroORM, PostgreSqlConnection, PostgreSqlPlatform } from '@mikro-orm/postgresql';
 
 /**
@@ -34,7 +35,7 @@ export function escapeLiteral(text: string): string {
  * `PostgreSqlDriver` fixes its platform in its constructor, so this is its three members again on
  * their public base class, which takes the platform as an argument (no write to a protected field).
  */
-export class ServicePostgreSqlDriver extends AbstractSqlDriver<PostgreSqlConnection, PostgreSqlPlatform> {
+export class ServicePostgreSqlDriver extends AbstractSqlDriver<PostgreSqlConnection, PostgreSqlPlatform> implements ReplicaSource {
   declare [EntityManagerType]: EntityManager<this>;
 
   constructor(config: Configuration) {
@@ -48,5 +49,14 @@ export class ServicePostgreSqlDriver extends AbstractSqlDriver<PostgreSqlConnect
 
   override getORMClass(): typeof MikroORM {
     return MikroORM;
+  }
+
+  /**
+   * The read replicas' connections (MikroORM's `replicas` option), in `DB_READ_REPLICA_URLS`
+   * order. `getConnection('read')` picks one at random whatever its state; the replica monitor
+   * needs each one by position to sample it and to pick a fresh one.
+   */
+  readReplicas(): readonly Connection[] {
+    return this.replicas;
   }
 }

@@ -49,6 +49,7 @@ export class VariablesController {
   constructor(private readonly variables: VariablesService) {}
 
   @Get('keys')
+  @UnitOfWork({ idempotent: true, reads: 'replica' })
   @Endpoint({
     operationId: 'get_variable_keys',
     summary: 'Get Variable Keys',
@@ -69,6 +70,7 @@ export class VariablesController {
   }
 
   @Get('*key')
+  @UnitOfWork({ idempotent: true, reads: 'replica' })
   @KEY_PARAM
   @Endpoint({
     operationId: 'get_variable',

@@ -53,6 +53,33 @@ describe('route inventory (every route of the application, from the router)', ()
     ]);
   });
 
+  it("reads from a replica (reads: 'replica') only on GET routes, exactly those docs/operations.md lists", () => {
+    const replica = routes.filter((r) => r.unitOfWork?.reads === 'replica');
+    expect(replica.filter((r) => r.method !== 'GET').map((r) => r.key)).toEqual([]);
+    expect(replica.map((r) => r.key).sort()).toEqual([
+      'GET /api/v1/dag-runs/:dag_id/:run_id',
+      'GET /api/v1/dags/:dag_id',
+      'GET /api/v1/rendered-fields',
+      'GET /api/v1/task-instances',
+      'GET /api/v1/task-instances/:task_instance_id',
+      'GET /api/v1/task-instances/:task_instance_id/rendered-fields',
+      'GET /api/v1/task-instances/:task_instance_id/tries',
+      'GET /execution/connections/*conn_id',
+      'GET /execution/dag-runs/:dag_id/:run_id',
+      'GET /execution/dag-runs/:dag_id/:run_id/state',
+      'GET /execution/dag-runs/:dag_id/previous',
+      'GET /execution/dag-runs/count',
+      'GET /execution/dag-runs/previous',
+      'GET /execution/dags/:dag_id',
+      'GET /execution/task-instances/breadcrumbs',
+      'GET /execution/task-instances/count',
+      'GET /execution/task-instances/previous/:dag_id/:task_id',
+      'GET /execution/task-instances/states',
+      'GET /execution/variables/*key',
+      'GET /execution/variables/keys',
+    ]);
+  });
+
   it('lists every route that takes a body in the hostile-input table, and nothing else', () => {
     const bodyRoutes = routes
       .filter((r) => r.takesBody)

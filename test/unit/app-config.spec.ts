@@ -29,6 +29,22 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DB_ISOLATION: 'snapshot' })).toThrow(/DB_ISOLATION/);
   });
 
+  it('reads DB_READ_REPLICA_URLS (default none) and DB_REPLICA_MAX_LAG_MS, naming a bad one without echoing it', () => {
+    expect(loadConfig({}).database.replicas).toEqual({ urls: [], maxLagMs: 1000 });
+    const two = loadConfig({ DB_READ_REPLICA_URLS: ' postgres://r1:5432/db , postgresql://r2/db ', DB_REPLICA_MAX_LAG_MS: '250' });
+    expect(two.database.replicas).toEqual({ urls: ['postgres://r1:5432/db', 'postgresql://r2/db'], maxLagMs: 250 });
+    let error: unknown;
+    try {
+      loadConfig({ DB_READ_REPLICA_URLS: 'postgres://r1/db,mysql://u:hunter2@r2/db', DB_REPLICA_MAX_LAG_MS: '5' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems.map((p) => p.split(/[.:]/)[0]).sort()).toEqual(['DB_READ_REPLICA_URLS', 'DB_REPLICA_MAX_LAG_MS']);
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
   it('adds extra sensitive words to the defaults', () => {
     expect(loadConfig({ RTIF_EXTRA_SENSITIVE_FIELDS: 'Conn_URI, dsn' }).rtif.sensitiveFields).toEqual(expect.arrayContaining(['password', 'conn_uri', 'dsn']));
   });

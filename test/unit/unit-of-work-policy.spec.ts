@@ -22,6 +22,13 @@ describe('@UnitOfWork options are validated when the decorator is applied', () =
     ['an extra key next to conflict', { idempotent: false, constraints: { k: { conflict: 'already_exists', status: 400 } } }, "must map to 'retry'"],
     ['no options', undefined, 'options must be an object'],
     ['the old key option, now @IdempotencyKey()', { idempotent: false, key: 'optional' }, 'unknown option "key"'],
+    ['a misspelt reads', { idempotent: true, reads: 'replicas' }, `"reads" must be 'primary' or 'replica'`],
+    [
+      'a replica read with the locking-write optimisation',
+      { idempotent: true, reads: 'replica', lockTimeout: 'first-statement' },
+      `"reads: 'replica'" is for reads`,
+    ],
+    ['a replica read that is not idempotent', { idempotent: false, reads: 'replica' }, `"reads: 'replica'" needs "idempotent: true"`],
   ])('%s throws at decoration time', (_, options, message) => {
     const decorate = () => {
       class Controller {
@@ -192,5 +199,20 @@ describe('decideAfterFailure', () => {
     expect(decideAfterFailure(http, idempotent)).toEqual({ action: 'throw', error: http });
     const plain = new TypeError('x is undefined');
     expect(decideAfterFailure(plain, idempotent)).toEqual({ action: 'throw', error: plain });
+  });
+});
+
+describe('@ReadUnitOfWork({ reads })', () => {
+  it('stores the replica read policy, and refuses anything else', () => {
+    class Controller {
+      @ReadUnitOfWork({ reads: 'replica' })
+      list(): void {}
+      @ReadUnitOfWork()
+      one(): void {}
+    }
+    expect(Reflect.getMetadata(UNIT_OF_WORK_POLICY, Controller.prototype.list)).toMatchObject({ readOnly: true, reads: 'replica', maxAttempts: 1 });
+    expect(Reflect.getMetadata(UNIT_OF_WORK_POLICY, Controller.prototype.one).reads).toBeUndefined();
+    expect(() => ReadUnitOfWork({ reads: 'standby' } as never)).toThrow(`"reads" must be 'primary' or 'replica'`);
+    expect(() => ReadUnitOfWork({ read: 'replica' } as never)).toThrow('the only option is "reads"');
   });
 });

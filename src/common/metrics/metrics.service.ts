@@ -9,6 +9,7 @@ import { ClusterMetricsClient, isClusterWorker } from './cluster-metrics';
 import { isPoolStatsSource, type PoolStats } from './pool-stats';
 import { UnitOfWorkStats, type IdempotencyOutcome, type UnitOfWorkEvent } from '../unit-of-work/unit-of-work.stats';
 import { TokenVerifier } from '../auth/token-verifier';
+import { ReplicaMonitor } from '../unit-of-work/replica-monitor';
 
 /** Latency buckets in seconds: a fast RTIF upsert is a few ms; 5 s is the default connect timeout. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -84,6 +85,20 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     labelNames: ['method', 'route', 'reason'] as const,
     registers: [this.registry],
   });
+  private readonly replicaReads = new Counter({
+    name: 'db_replica_reads_total',
+    help: "Reads of routes whose policy allows a replica (reads: 'replica') answered from a read replica, by route and replica (its position in DB_READ_REPLICA_URLS).",
+    labelNames: ['method', 'route', 'replica'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly replicaFallbacks = new Counter({
+    name: 'db_replica_fallbacks_total',
+    help: 'Reads of routes whose policy allows a replica answered from the primary instead, by route and reason: down, lagging (none within DB_REPLICA_MAX_LAG_MS), refusal (a 4xx on the replica, re-read), unavailable, recovery_conflict, timeout, error.',
+    labelNames: ['method', 'route', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   private readonly idempotency = {
     replayed: new Counter({
       name: 'idempotency_replays_total',
@@ -109,6 +124,7 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     private readonly stats: UnitOfWorkStats,
     private readonly orm: MikroORM,
     tokens: TokenVerifier,
+    replicas: ReplicaMonitor,
   ) {
     collectDefaultMetrics({ register: this.registry });
     // Read on scrape from the verifier's own tallies: nothing is added to the request path.
@@ -162,6 +178,30 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     gauge('db_pool_connections_free', 'Idle pool connections.', (p) => p.free);
     gauge('db_pool_pending_acquires', 'Requests waiting for a pool connection.', (p) => p.pendingAcquires);
     gauge('db_pool_pending_creates', 'Connections being opened.', (p) => p.pendingCreates);
+    // Per replica, read on scrape from the monitor's last samples (none without replicas).
+    if (replicas.replicas.length > 0) {
+      new Gauge({
+        name: 'db_replica_eligible',
+        help: 'Whether the read replica is reachable and within DB_REPLICA_MAX_LAG_MS (1) or skipped (0), by replica.',
+        labelNames: ['replica'] as const,
+        registers: [this.registry],
+        // Under WEB_CONCURRENCY each worker samples on its own: 1 only when every worker uses it.
+        aggregator: 'min',
+        collect() {
+          for (const r of replicas.replicas) this.set({ replica: r.name }, replicas.isFresh(r) ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: 'db_replica_staleness_seconds',
+        help: 'How old the read replica’s data may be (time since the newest primary WAL position it has replayed was sampled); +Inf when unknown or unreachable.',
+        labelNames: ['replica'] as const,
+        registers: [this.registry],
+        aggregator: 'max',
+        collect() {
+          for (const r of replicas.replicas) this.set({ replica: r.name }, replicas.stalenessSeconds(r));
+        },
+      });
+    }
     const max = new Gauge({ name: 'db_pool_connections_max', help: 'Configured pool size (DB_POOL_MAX).', registers: [this.registry] });
     max.set(Number((orm.config.get('pool') as { max?: number } | undefined)?.max ?? 0));
   }
@@ -229,6 +269,12 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
         break;
       case 'idempotency':
         this.idempotency[event.outcome].inc({ method, route });
+        break;
+      case 'replica_read':
+        this.replicaReads.inc({ method, route, replica: event.replica });
+        break;
+      case 'replica_fallback':
+        this.replicaFallbacks.inc({ method, route, reason: event.reason });
         break;
       default: {
         const never: never = event;

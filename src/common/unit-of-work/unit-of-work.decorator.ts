@@ -51,7 +51,10 @@ function keyModeOf(handler: unknown): IdempotencyKeyMode | undefined {
   return typeof handler === 'function' ? (Reflect.getMetadata(IDEMPOTENCY_KEY_MODE, handler) as IdempotencyKeyMode | undefined) : undefined;
 }
 
-const READ_POLICY = validateUnitOfWorkOptions({ idempotent: true, readOnly: true, maxAttempts: 1 });
+const READ_POLICIES = {
+  primary: validateUnitOfWorkOptions({ idempotent: true, readOnly: true, maxAttempts: 1 }),
+  replica: validateUnitOfWorkOptions({ idempotent: true, readOnly: true, maxAttempts: 1, reads: 'replica' }),
+};
 
 /**
  * Runs a read route in a read-only unit of work: `BEGIN READ ONLY`, the transaction-local
@@ -59,10 +62,20 @@ const READ_POLICY = validateUnitOfWorkOptions({ idempotent: true, readOnly: true
  * autocommit mode had no bound at all (a read queued behind a migration's lock waited until the
  * client gave up). Not retried: a read that hit a bound answers 503 at once with `Retry-After`
  * (`lock_timeout`, `statement_timeout`), as does one that lost the database.
+ *
+ * `{ reads: 'replica' }`: the read may be answered from a read replica within
+ * `DB_REPLICA_MAX_LAG_MS` (see `UnitOfWorkOptions.reads`); a refusal or failure there is read again
+ * on the primary.
  */
-export function ReadUnitOfWork(): MethodDecorator {
+export function ReadUnitOfWork(options: { reads?: 'primary' | 'replica' } = {}): MethodDecorator {
+  if (options === null || typeof options !== 'object' || Object.keys(options).some((k) => k !== 'reads')) {
+    throw new TypeError('@ReadUnitOfWork(): the only option is "reads"');
+  }
+  const reads = options.reads ?? 'primary';
+  if (reads !== 'primary' && reads !== 'replica') throw new TypeError(`@ReadUnitOfWork(): "reads" must be 'primary' or 'replica'`);
+  const policy = READ_POLICIES[reads];
   const decorators = applyDecorators(
-    SetMetadata(UNIT_OF_WORK_POLICY, READ_POLICY),
+    SetMetadata(UNIT_OF_WORK_POLICY, policy),
     UseInterceptors(UnitOfWorkInterceptor),
     ApiProblemResponse(
       503,
@@ -80,7 +93,7 @@ export function ReadUnitOfWork(): MethodDecorator {
     ),
   );
   return (target: object, key: string | symbol, descriptor: PropertyDescriptor) => {
-    assertKeyFitsPolicy(keyModeOf(descriptor.value), READ_POLICY, String(key));
+    assertKeyFitsPolicy(keyModeOf(descriptor.value), policy, String(key));
     decorators(target, key, descriptor);
     return descriptor;
   };

@@ -7,6 +7,7 @@ import { RetryBudget } from './retry-budget';
 import { UnitOfWorkInterceptor } from './unit-of-work.interceptor';
 import { UnitOfWorkRunner } from './unit-of-work.runner';
 import { UnitOfWorkStats } from './unit-of-work.stats';
+import { ReplicaMonitor } from './replica-monitor';
 
 /** Global so that `@UnitOfWork()` works in any feature module without importing anything. */
 @Global()
@@ -18,12 +19,13 @@ import { UnitOfWorkStats } from './unit-of-work.stats';
       useFactory: (config: AppConfig) => new RetryBudget(config.retry.budgetCapacity, config.retry.budgetRefillPerSecond),
     },
     UnitOfWorkStats,
+    ReplicaMonitor,
     UnitOfWorkRunner,
     UnitOfWorkInterceptor,
     IdempotencyKeyStore,
     IdempotencyKeys,
     IdempotencyKeyPurger,
   ],
-  exports: [RetryBudget, UnitOfWorkStats, UnitOfWorkRunner, UnitOfWorkInterceptor, IdempotencyKeyStore, IdempotencyKeys],
+  exports: [RetryBudget, UnitOfWorkStats, ReplicaMonitor, UnitOfWorkRunner, UnitOfWorkInterceptor, IdempotencyKeyStore, IdempotencyKeys],
 })
 export class UnitOfWorkModule {}

@@ -35,6 +35,17 @@ export interface UnitOfWorkOptions {
    * under the transaction-local `statement_timeout` and `lock_timeout` like every write.
    */
   readOnly?: boolean;
+  /**
+   * Where the route may read. `'primary'` (the default): every statement goes to `DATABASE_URL`.
+   * `'replica'`: a read route that tolerates data up to `DB_REPLICA_MAX_LAG_MS` old runs on a fresh
+   * read replica when one is configured and eligible, in a `READ ONLY` transaction; anything but a
+   * success there (a refusal such as a 404, a database error, a replica that went away) is
+   * answered by running the unit of work again on the primary, so a replica can make an answer
+   * older, never a miss and never a failure. Only for GET routes (the route inventory checks it)
+   * and not with `lockTimeout: 'first-statement'` (a locking write's optimisation). Which routes
+   * say so, and why: docs/operations.md, "Read replicas".
+   */
+  reads?: 'primary' | 'replica';
 }
 
 export type UnitOfWorkPolicy = Readonly<UnitOfWorkOptions>;
@@ -46,7 +57,7 @@ const REASON = /^[a-z][a-z0-9_]{0,62}$/;
 export function validateUnitOfWorkOptions(options: UnitOfWorkOptions): UnitOfWorkPolicy {
   const where = '@UnitOfWork()';
   if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object`);
-  const known = new Set(['idempotent', 'constraints', 'maxAttempts', 'lockTimeout', 'readOnly']);
+  const known = new Set(['idempotent', 'constraints', 'maxAttempts', 'lockTimeout', 'readOnly', 'reads']);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new TypeError(`${where}: unknown option "${key}"`);
   }
@@ -58,6 +69,15 @@ export function validateUnitOfWorkOptions(options: UnitOfWorkOptions): UnitOfWor
     throw new TypeError(`${where}: "lockTimeout" must be 'runner' or 'first-statement'`);
   }
   if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') throw new TypeError(`${where}: "readOnly" must be true or false`);
+  if (options.reads !== undefined && options.reads !== 'primary' && options.reads !== 'replica') {
+    throw new TypeError(`${where}: "reads" must be 'primary' or 'replica'`);
+  }
+  if (options.reads === 'replica' && options.lockTimeout === 'first-statement') {
+    throw new TypeError(`${where}: "reads: 'replica'" is for reads; "lockTimeout: 'first-statement'" is for a locking write`);
+  }
+  if (options.reads === 'replica' && !options.idempotent) {
+    throw new TypeError(`${where}: "reads: 'replica'" needs "idempotent: true" (a read is run again on the primary when the replica cannot answer)`);
+  }
   for (const [constraint, action] of Object.entries(options.constraints ?? {})) {
     if (!NAME.test(constraint)) throw new TypeError(`${where}: "${constraint}" is not a PostgreSQL constraint name`);
     const isRetry = action === 'retry';

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { IsolationLevel, MikroORM } from '@mikro-orm/core';
+import { IsolationLevel, MikroORM, TransactionContext } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { HttpException, Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, type DatabaseIsolation } from '../../config/app-config';
@@ -10,7 +10,8 @@ import type { UnitOfWorkPolicy } from './unit-of-work.policy';
 import { RetryBudget } from './retry-budget';
 import { TransactionWatch } from './transaction-watch';
 import { classifyDbError, TRANSIENT_KINDS, unavailableCause, type DbErrorClass } from './sqlstate';
-import { UnitOfWorkStats } from './unit-of-work.stats';
+import { UnitOfWorkStats, type ReplicaFallbackReason } from './unit-of-work.stats';
+import { ReplicaMonitor, type ReplicaState } from './replica-monitor';
 import { withoutRequestFork } from './request-context';
 
 export type AttemptDecision = { action: 'retry'; failure: DbErrorClass } | { action: 'throw'; error: unknown };
@@ -88,6 +89,7 @@ export class UnitOfWorkRunner {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly budget: RetryBudget,
     private readonly stats: UnitOfWorkStats,
+    private readonly replicas: ReplicaMonitor,
   ) {}
 
   /** True inside a unit of work: nested decorators and interceptors then join the outer one. */
@@ -100,6 +102,10 @@ export class UnitOfWorkRunner {
     // connection, invisible to the first (it could wait on the first's locks until lock_timeout),
     // and a retry of the inner part alone could not undo what the outer part already did.
     if (UnitOfWorkRunner.isActive()) return work(this.orm.em.getContext() as EntityManager);
+    if (policy.reads === 'replica' && this.replicas.replicas.length > 0) {
+      const served = await this.runOnReplica(route, work);
+      if (served.ok) return served.value;
+    }
     const maxAttempts = policy.maxAttempts ?? this.config.retry.maxAttempts;
     const bounds = statementBoundsSql(this.config.database.lockTimeoutMs, this.config.database.statementTimeoutMs);
     for (let attempt = 1; ; attempt++) {
@@ -180,6 +186,81 @@ export class UnitOfWorkRunner {
     }
   }
 
+  /**
+   * One attempt of a read on a fresh replica: a `READ ONLY` transaction on the replica's own pool,
+   * with the same statement bounds, on a fork whose transaction context is that transaction (so the
+   * injected EntityManager resolves to it, as in `em.transactional`). Only a success is kept:
+   * a refusal (a `DomainError`: a 404 may only mean the replica has not replayed the row yet), a
+   * database error (the replica went away, a recovery conflict's 40001, a timeout, a write on a
+   * read-only standby) or no fresh replica at all is answered by the caller on the primary, with the
+   * primary's retries. A request error (`HttpException`: a pipe refused the input) is final.
+   */
+  private async runOnReplica<T>(route: string, work: (em: EntityManager) => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> {
+    const choice = this.replicas.pick();
+    if ('skipped' in choice) {
+      this.stats.record({ type: 'replica_fallback', route, reason: choice.skipped });
+      return { ok: false };
+    }
+    const { replica } = choice;
+    const fork = withoutRequestFork(() => this.orm.em.fork({ clear: true, useContext: false })) as EntityManager;
+    const watch = new TransactionWatch();
+    const bounds = statementBoundsSql(this.config.database.lockTimeoutMs, this.config.database.statementTimeoutMs);
+    try {
+      const value = await UnitOfWorkRunner.active.run(true, () =>
+        watch.run(() =>
+          TransactionContext.create(fork, () =>
+            replica.connection.transactional(
+              async (trx) => {
+                fork.setTransactionContext(trx);
+                try {
+                  await fork.execute(bounds);
+                  const result = await work(fork);
+                  const failure = watch.failure();
+                  if (failure !== undefined) throw failure;
+                  return result;
+                } finally {
+                  fork.resetTransactionContext();
+                }
+              },
+              { isolationLevel: REPLICA_ISOLATION_LEVELS[this.config.database.isolation], readOnly: true },
+            ),
+          ),
+        ),
+      );
+      this.stats.record({ type: 'replica_read', route, replica: replica.name });
+      return { ok: true, value };
+    } catch (error) {
+      if (error instanceof HttpException) throw error;
+      const reason = this.replicaFailure(error, replica);
+      this.stats.record({ type: 'replica_fallback', route, reason });
+      if (reason !== 'refusal')
+        this.logger.warn({
+          msg: 'read on a replica failed; answered from the primary',
+          route,
+          replica: replica.name,
+          reason,
+          sqlstate: classifyDbError(error)?.code,
+        });
+      return { ok: false };
+    }
+  }
+
+  /** Why a replica read failed, for the metrics; a lost replica is skipped until a sample reaches it again. */
+  private replicaFailure(error: unknown, replica: ReplicaState): ReplicaFallbackReason {
+    if (error instanceof DomainError) return 'refusal';
+    const failure = classifyDbError(error);
+    if (failure === undefined) return 'error';
+    if (failure.kind === 'unavailable' || failure.kind === 'pool_exhausted') {
+      this.replicas.markDown(replica);
+      return 'unavailable';
+    }
+    // A hot standby cancels a query that holds back WAL replay ("conflict with recovery") with 40001
+    // (40P01 for a buffer-pin deadlock): on the primary the same read has no such conflict.
+    if (failure.kind === 'serialization_failure' || failure.kind === 'deadlock') return 'recovery_conflict';
+    if (failure.kind === 'statement_timeout' || failure.kind === 'lock_timeout') return 'timeout';
+    return 'error';
+  }
+
   /** Counts the database going away and the statement bounds firing, by cause, for the metrics. */
   private recordDatabaseFailure(error: unknown, route: string): void {
     if (error instanceof DomainError || error instanceof HttpException) return;
@@ -195,6 +276,18 @@ const ISOLATION_LEVELS: Record<DatabaseIsolation, IsolationLevel> = {
   read_committed: IsolationLevel.READ_COMMITTED,
   repeatable_read: IsolationLevel.REPEATABLE_READ,
   serializable: IsolationLevel.SERIALIZABLE,
+};
+
+/**
+ * Isolation on a replica: a hot standby refuses SERIALIZABLE ("cannot use serializable mode in a hot
+ * standby"); REPEATABLE READ is its strongest, one snapshot for the whole read, which is what a
+ * read-only unit of work needs. A serializable deployment's replica reads are therefore snapshot
+ * reads (docs/operations.md, "Read replicas").
+ */
+const REPLICA_ISOLATION_LEVELS: Record<DatabaseIsolation, IsolationLevel> = {
+  read_committed: IsolationLevel.READ_COMMITTED,
+  repeatable_read: IsolationLevel.REPEATABLE_READ,
+  serializable: IsolationLevel.REPEATABLE_READ,
 };
 
 function lockTimeoutError(failure: DbErrorClass): DomainError {

@@ -10,9 +10,22 @@ export type UnitOfWorkEvent =
   /** A statement hit `statement_timeout` or `lock_timeout` (every attempt counts). */
   | { type: 'timeout'; route: string; reason: 'statement_timeout' | 'lock_timeout' }
   /** A request with an `Idempotency-Key` answered from its stored outcome, or refused (422 / 409). */
-  | { type: 'idempotency'; route: string; outcome: IdempotencyOutcome };
+  | { type: 'idempotency'; route: string; outcome: IdempotencyOutcome }
+  /** A read whose policy says `reads: 'replica'` was answered from the replica named `replica`. */
+  | { type: 'replica_read'; route: string; replica: string }
+  /** Such a read was answered from the primary instead, and why. */
+  | { type: 'replica_fallback'; route: string; reason: ReplicaFallbackReason };
 
 export type IdempotencyOutcome = 'replayed' | 'key_reused' | 'key_in_use';
+
+/**
+ * Why a read that may use a replica was answered from the primary: no replica reachable (`down`),
+ * none within `DB_REPLICA_MAX_LAG_MS` (`lagging`), or the replica's attempt ended otherwise than in
+ * a success: a refusal such as a 404 (`refusal`, re-read because the row may not be replayed yet),
+ * the replica lost (`unavailable`), a recovery conflict (`recovery_conflict`), a statement or lock
+ * timeout (`timeout`), any other error (`error`).
+ */
+export type ReplicaFallbackReason = 'down' | 'lagging' | 'refusal' | 'unavailable' | 'recovery_conflict' | 'timeout' | 'error';
 
 export interface UnitOfWorkStatsSnapshot {
   retries: { route: string; sqlstate: string; count: number }[];
@@ -55,6 +68,8 @@ export class UnitOfWorkStats {
         break;
       case 'unavailable':
       case 'timeout':
+      case 'replica_read':
+      case 'replica_fallback':
         // Counted by the metrics, which subscribe; nothing here reads them.
         break;
       case 'idempotency': {

@@ -29,7 +29,7 @@ export class TaskInstanceSearchController {
   constructor(private readonly search: TaskInstanceSearchService) {}
 
   @Get('task-instances')
-  @ReadUnitOfWork()
+  @ReadUnitOfWork({ reads: 'replica' })
   @Endpoint({
     operationId: 'list_task_instances',
     summary: 'List task instances',
@@ -62,7 +62,7 @@ export class TaskInstanceSearchController {
   }
 
   @Get('task-instances/:task_instance_id/tries')
-  @ReadUnitOfWork()
+  @ReadUnitOfWork({ reads: 'replica' })
   @Endpoint({
     operationId: 'get_task_instance_tries',
     summary: 'Get the tries of a task instance',
@@ -83,7 +83,7 @@ export class TaskInstanceSearchController {
   }
 
   @Get('rendered-fields')
-  @ReadUnitOfWork()
+  @ReadUnitOfWork({ reads: 'replica' })
   @Endpoint({
     operationId: 'get_rendered_fields_by_key',
     summary: 'Get rendered fields by task instance key',

@@ -79,7 +79,7 @@ export class TaskInstancesController {
   }
 
   @Get(':task_instance_id')
-  @ReadUnitOfWork()
+  @ReadUnitOfWork({ reads: 'replica' })
   @Endpoint({
     problem: TaskInstanceProblemDto,
     operationId: 'get_task_instance',
@@ -92,7 +92,7 @@ export class TaskInstancesController {
   }
 
   @Get(':task_instance_id/rendered-fields')
-  @ReadUnitOfWork()
+  @ReadUnitOfWork({ reads: 'replica' })
   @Endpoint({
     problem: TaskInstanceProblemDto,
     operationId: 'get_rendered_fields',

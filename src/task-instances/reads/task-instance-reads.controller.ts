@@ -57,6 +57,7 @@ export class TaskInstanceReadsController {
   constructor(private readonly reads: TaskInstanceReadsService) {}
 
   @Get('count')
+  @UnitOfWork({ idempotent: true, reads: 'replica' })
   @TaskInstanceFrom({ resolver: AnyTaskInstanceToken })
   @Endpoint({
     problem: TaskInstanceProblemDto,
@@ -75,6 +76,7 @@ export class TaskInstanceReadsController {
   }
 
   @Get('states')
+  @UnitOfWork({ idempotent: true, reads: 'replica' })
   @TaskInstanceFrom({ resolver: AnyTaskInstanceToken })
   @Endpoint({
     problem: TaskInstanceProblemDto,
@@ -90,6 +92,7 @@ export class TaskInstanceReadsController {
   }
 
   @Get('previous/:dag_id/:task_id')
+  @UnitOfWork({ idempotent: true, reads: 'replica' })
   @TaskInstanceFrom({ resolver: AnyTaskInstanceToken })
   @ApiParam({ name: 'dag_id', schema: { type: 'string', maxLength: 250, example: 'example_dag' } })
   @ApiParam({ name: 'task_id', schema: { type: 'string', maxLength: 250, example: 'extract' } })
@@ -112,6 +115,7 @@ export class TaskInstanceReadsController {
   }
 
   @Get('breadcrumbs')
+  @UnitOfWork({ idempotent: true, reads: 'replica' })
   @TaskInstanceFrom({ resolver: AnyTaskInstanceToken })
   @Endpoint({
     problem: TaskInstanceProblemDto,
