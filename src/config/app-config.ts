@@ -97,7 +97,9 @@ class CoreEnv {
   @EnvInteger(0, 600_000) SHUTDOWN_DELAY_MS: number = 0;
   @EnvInteger(0, 3_600_000) SHUTDOWN_GRACE_MS: number = 20000;
   @EnvVariable((text) =>
-    Buffer.byteLength(text) >= JWT_SECRET_MIN_BYTES ? text : new EnvProblem(`must be at least ${JWT_SECRET_MIN_BYTES} bytes (fewer cannot hold 128 random bits)`),
+    Buffer.byteLength(text) >= JWT_SECRET_MIN_BYTES
+      ? text
+      : new EnvProblem(`must be at least ${JWT_SECRET_MIN_BYTES} bytes (fewer cannot hold 128 random bits)`),
   )
   JWT_SECRET?: string;
   @EnvText() JWT_PRIVATE_KEY_FILE?: string;
@@ -111,7 +113,9 @@ class CoreEnv {
   @EnvInteger(0, 1_000_000) JWT_VERIFY_CACHE_SIZE: number = 10000;
   @EnvInteger(60, 86_400) JWT_EXECUTION_TOKEN_TTL_SECONDS: number = 600;
   @EnvInteger(60, 30 * 86_400) JWT_WORKLOAD_TOKEN_TTL_SECONDS: number = 86400;
-  @EnvVariable(parseList((origin) => (URL.canParse(origin) ? origin : new EnvProblem('must be a comma-separated list of origins such as https://ui.example.com'))))
+  @EnvVariable(
+    parseList((origin) => (URL.canParse(origin) ? origin : new EnvProblem('must be a comma-separated list of origins such as https://ui.example.com'))),
+  )
   CORS_ORIGINS: string[] = [];
 }
 

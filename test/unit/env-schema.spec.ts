@@ -17,9 +17,7 @@ describe('environment variables declared with the Env… decorators (class-trans
   it('keeps the initializers as defaults and leaves optional variables unset', () => {
     const { value, problems } = validateEnv(SampleEnv, { UNRELATED: 'ignored' });
     expect(problems).toEqual([]);
-    expect(value).toEqual(
-      expect.objectContaining({ COUNT: 3, OPTIONAL_COUNT: undefined, FLAG: true, CHOICE: 'a', NAME: undefined, WORDS: [], XS: undefined }),
-    );
+    expect(value).toEqual(expect.objectContaining({ COUNT: 3, OPTIONAL_COUNT: undefined, FLAG: true, CHOICE: 'a', NAME: undefined, WORDS: [], XS: undefined }));
   });
 
   it('parses each kind from its text', () => {
@@ -33,7 +31,9 @@ describe('environment variables declared with the Env… decorators (class-trans
       XS: 'x1, x2',
     });
     expect(problems).toEqual([]);
-    expect(value).toEqual(expect.objectContaining({ COUNT: -1, OPTIONAL_COUNT: 5, FLAG: false, CHOICE: 'b', NAME: 'abc', WORDS: ['conn_uri', 'dsn'], XS: ['x1', 'x2'] }));
+    expect(value).toEqual(
+      expect.objectContaining({ COUNT: -1, OPTIONAL_COUNT: 5, FLAG: false, CHOICE: 'b', NAME: 'abc', WORDS: ['conn_uri', 'dsn'], XS: ['x1', 'x2'] }),
+    );
   });
 
   it.each([

@@ -35,12 +35,14 @@ function locatedAt(error: RequestValidationException, location: IssueLocation): 
  */
 const TYPE_RULES = ['isString', 'isInt', 'isNumber', 'isBoolean', 'isObject', 'isArray', 'isIn', 'isEnum', 'isUUID', 'isISO8601', 'isLength', 'min', 'max'];
 
+const UNKNOWN_FIELD = 'is not allowed';
+
 /** One message per mistake: an unknown field, a missing field, or the first rule a value breaks. */
 function messageFor(e: ValidationError, path: string): string | undefined {
   const constraints = e.constraints ?? {};
   const names = Object.keys(constraints);
   if (names.length === 0) return undefined;
-  if (names.includes('whitelistValidation')) return `${path} is not allowed`;
+  if (names.includes('whitelistValidation')) return `${path} ${UNKNOWN_FIELD}`;
   if (e.value === undefined) return `${path} is required`;
   return constraints[TYPE_RULES.find((rule) => rule in constraints) ?? names[0]];
 }
@@ -49,8 +51,44 @@ function flatten(errors: ValidationError[], parent = ''): ValidationIssue[] {
   return errors.flatMap((e) => {
     const path = parent ? `${parent}.${e.property}` : e.property;
     const message = messageFor(e, path);
-    return [...(message !== undefined ? [{ path, message }] : []), ...flatten(e.children ?? [], path)];
+    // Pydantic's type for an unknown field, as the Airflow format derives it from the message anyway;
+    // set here so `@RefusalWording` can find these issues without reading their words.
+    const type = e.constraints && 'whitelistValidation' in e.constraints ? { type: 'extra_forbidden' } : {};
+    return [...(message !== undefined ? [{ path, message, ...type }] : []), ...flatten(e.children ?? [], path)];
   });
+}
+
+const WORDING = Symbol('refusal wording');
+
+/** How a DTO's refusals are worded where they differ from the global default (`@RefusalWording`). */
+export interface RefusalWording {
+  /** The problem's `detail` (default "The request is not valid."). */
+  detail: string;
+  /** One issue naming every unknown field, with this message (default: one `<name> is not allowed` each). */
+  unknownFields?: string;
+}
+
+/**
+ * Class decorator: the wording of this DTO's refusals, for a route whose answers predate the
+ * global pipe (the task-instance search's query parameters). Read by the global pipe only.
+ */
+export function RefusalWording(wording: RefusalWording): ClassDecorator {
+  return (target) => {
+    Reflect.defineMetadata(WORDING, wording, target);
+  };
+}
+
+/** `error` reworded as `metatype` asks (`@RefusalWording`), or unchanged. */
+function worded(error: RequestValidationException, metatype: unknown): RequestValidationException {
+  const wording = typeof metatype === 'function' ? (Reflect.getMetadata(WORDING, metatype) as RefusalWording | undefined) : undefined;
+  if (!wording) return error;
+  let issues = error.issues;
+  if (wording.unknownFields !== undefined) {
+    const unknown = issues.filter((i) => i.type === 'extra_forbidden');
+    issues = issues.filter((i) => !unknown.includes(i));
+    if (unknown.length > 0) issues.push({ path: unknown.map((i) => i.path).join(', '), message: wording.unknownFields });
+  }
+  return new RequestValidationException(issues, wording.detail);
 }
 
 /** Keys class-transformer skips without a word (prototype-pollution guard), so whitelisting never sees them. */
@@ -75,7 +113,7 @@ class StrictValidationPipe extends ValidationPipe {
     try {
       return await super.transform(value, metadata);
     } catch (error) {
-      throw error instanceof RequestValidationException ? locatedAt(error, issueLocationOf(metadata.type)) : error;
+      throw error instanceof RequestValidationException ? worded(locatedAt(error, issueLocationOf(metadata.type)), metadata.metatype) : error;
     }
   }
 }
