@@ -1,4 +1,7 @@
+import { applyDecorators } from '@nestjs/common';
+import { Transform } from 'class-transformer';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
+import type { RuleContext } from '../problem/validation';
 
 /**
  * class-validator rules for query and path values that answer one message per mistake. A stack of
@@ -73,3 +76,23 @@ export const integerText =
   (pattern: RegExp) =>
   ({ value }: { value: unknown }): unknown =>
     typeof value === 'string' && pattern.test(value) ? Number(value) : value;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A UUID path parameter (any version), answered in lower case: 422 "must be a UUID" with
+ * Pydantic's `uuid_parsing` type (what FastAPI answers for Airflow's `UUID` path parameters),
+ * never echoing the value. class-validator's `IsUUID` would check a version and say more.
+ */
+export function IsUuidParam(): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : value)),
+    ValidateBy(
+      {
+        name: 'isUuidParam',
+        validator: { validate: (value: unknown) => typeof value === 'string' && UUID.test(value), defaultMessage: () => 'must be a UUID' },
+      },
+      { context: { type: 'uuid_parsing', detail: 'The path parameter is not a valid UUID.' } satisfies RuleContext },
+    ),
+  ) as PropertyDecorator;
+}

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
+import { TaskInstanceIdParams } from '../task-instance-id.params';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import { ReadUnitOfWork } from '../../common/unit-of-work/unit-of-work.decorator';
 import { RenderedFieldsDto } from '../rtif/dto/rendered-fields.dto';
@@ -87,7 +87,7 @@ export class TaskInstanceSearchController {
       { status: 422, description: 'The path id is not a UUID.', examples: [{ reason: 'validation_error', detail: 'The path parameter is not a valid UUID.' }] },
     ],
   })
-  async tries(@Param('task_instance_id', UuidParamPipe) id: string): Promise<TaskInstanceTriesDto> {
+  async tries(@Param() { task_instance_id: id }: TaskInstanceIdParams): Promise<TaskInstanceTriesDto> {
     return this.search.tries(id);
   }
 
