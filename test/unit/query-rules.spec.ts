@@ -3,6 +3,7 @@ import { IsOptional, validateSync } from 'class-validator';
 import { integerText, IsIntegerIn, IsKeyText } from '../../src/common/http/query-rules';
 import { createValidationPipe, RefusalWording, RequestValidationException } from '../../src/common/problem/validation';
 import { decodeCursor, encodeCursor, TaskInstanceListQueryDto } from '../../src/task-instances/control-plane/dto/task-instance-search.dto';
+import { TaskInstanceIdParams } from '../../src/task-instances/task-instance-id.params';
 
 class Sample {
   @IsOptional() @IsKeyText(5) key?: string;
@@ -98,5 +99,35 @@ describe('RefusalWording on the global pipe', () => {
     expect((await refusal(TaskInstanceListQueryDto, { cursor: 'not*a*cursor' })).issues).toEqual([
       { path: 'cursor', message: 'is not a cursor this service issued' },
     ]);
+  });
+});
+
+describe('IsUuidParam on TaskInstanceIdParams, through the global pipe', () => {
+  const pipe = createValidationPipe();
+  const param = (value: unknown) => pipe.transform(value, { type: 'param', metatype: TaskInstanceIdParams, data: undefined });
+
+  it('answers the id in lower case', async () => {
+    expect(await param({ task_instance_id: '0193A1F2-7C3E-7B7A-9B1E-1F2E3D4C5B6A' })).toEqual({ task_instance_id: '0193a1f2-7c3e-7b7a-9b1e-1f2e3d4c5b6a' });
+  });
+
+  it.each(['not-a-uuid', '0193a1f2-7c3e-7b7a-9b1e-1f2e3d4c5b6', '0193a1f2-7c3e-7b7a-9b1e-1f2e3d4c5b6g', ''])(
+    '%j: Pydantic uuid_parsing at the path, with the detail from the rule context',
+    async (id) => {
+      await expect(param({ task_instance_id: id })).rejects.toEqual(
+        expect.objectContaining({
+          message: 'The path parameter is not a valid UUID.',
+          issues: [{ path: 'task_instance_id', message: 'must be a UUID', location: 'path', type: 'uuid_parsing' }],
+        }),
+      );
+    },
+  );
+
+  it('refuses before the call yields (synchronous rules), so the path is answered before any body', async () => {
+    let settled = false;
+    const refusal = param({ task_instance_id: 'x' }).catch(() => (settled = true));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(settled).toBe(true);
+    await refusal;
   });
 });
