@@ -37,7 +37,11 @@ const MECHANISMS = [
   ['Nest pipes (PipeTransform implementations)', /implements PipeTransform/],
   ['hand-written assert/parse functions throwing RequestValidationException', /throw new RequestValidationException\(/],
   ['JSON depth guards after parsing (jsonDepth)', /jsonDepth\(/, { notParsing: true }],
-  ['Express middleware refusing bodies before Nest (sendProblem in a middleware)', /sendProblem\(req, res[\s\S]*NextFunction|NextFunction[\s\S]*sendProblem\(req, res/, { notParsing: true }],
+  [
+    'Express middleware refusing bodies before Nest (sendProblem in a middleware)',
+    /sendProblem\(req, res[\s\S]*NextFunction|NextFunction[\s\S]*sendProblem\(req, res/,
+    { notParsing: true },
+  ],
   ['param decorators that validate what they extract (createParamDecorator)', /createParamDecorator\(/],
 ];
 const PARSING = ['body parsing limits before the router (not validation: see the header)', /bodyParserErrorHandler|hostileJsonGuard\(/];
