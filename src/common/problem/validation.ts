@@ -161,10 +161,10 @@ class StrictValidationPipe extends ValidationPipe {
 
   /**
    * Path parameters are validated synchronously, before this call yields: Nest resolves a
-   * handler's arguments concurrently and answers the first refusal, and a request wrong in both
-   * its path and its body has always been answered about the path (Airflow's order too: FastAPI
-   * reads the path first). Their rules are synchronous, and this is also the cheaper path on every
-   * route that names a task instance by id.
+   * handler's arguments concurrently and answers the first refusal, so an asynchronous check here
+   * would let a bad body's refusal overtake a bad path's, and which one a client saw would depend
+   * on each pipe's microtask count. Settled first, the path is answered on every route (FastAPI
+   * reads the path first too). Path DTOs must therefore hold synchronous rules only.
    */
   private validatePath(value: unknown, metatype: new () => object): object {
     const instance = plainToInstance(metatype, value ?? {}, TRANSFORM_OPTIONS);
