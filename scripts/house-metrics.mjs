@@ -10,6 +10,14 @@
 //                         mechanism counts when at least one file under dir carries it, and the
 //                         table lists how many files do, so a migration shows up as a row falling
 //                         to zero
+//   body parsing limits   its own row, not a validation mechanism: the body parser refuses bytes that
+//                         are no JSON document this service reads (413 size, 415 media type,
+//                         malformed JSON or UTF-8, nesting depth while parsing) before any route, and
+//                         so any DTO, exists to validate against. A file carrying it is not counted
+//                         again in the depth-guard and middleware rows, whose signatures its parser
+//                         shares; the signatures of those two rows also no longer match a setting's
+//                         name (`maxJsonDepth`, `RTIF_MAX_DEPTH` in app-config.ts) or the exception
+//                         filter that renders every error (`sendProblem(req, res` without `next`).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -28,22 +36,30 @@ const MECHANISMS = [
   ['zod schemas (config, query DTOs)', /from 'zod'/],
   ['Nest pipes (PipeTransform implementations)', /implements PipeTransform/],
   ['hand-written assert/parse functions throwing RequestValidationException', /throw new RequestValidationException\(/],
-  ['JSON depth guards (jsonDepth / maxJsonDepth / *_MAX_DEPTH)', /jsonDepth\(|maxJsonDepth|_MAX_DEPTH\b/],
-  ['Express middleware refusing bodies before Nest (sendProblem)', /sendProblem\(req, res/],
+  ['JSON depth guards after parsing (jsonDepth)', /jsonDepth\(/, { notParsing: true }],
+  [
+    'Express middleware refusing bodies before Nest (sendProblem in a middleware)',
+    /sendProblem\(req, res[\s\S]*NextFunction|NextFunction[\s\S]*sendProblem\(req, res/,
+    { notParsing: true },
+  ],
   ['param decorators that validate what they extract (createParamDecorator)', /createParamDecorator\(/],
 ];
+const PARSING = ['body parsing limits before the router (not validation: see the header)', /bodyParserErrorHandler|hostileJsonGuard\(/];
 
 let files = 0;
 let lines = 0;
 let casts = 0;
 const carriers = MECHANISMS.map(() => []);
+const parsers = [];
 for (const path of walk(root)) {
   const text = readFileSync(path, 'utf8');
   files++;
   lines += (text.match(/\n/g) ?? []).length;
   casts += (text.match(/as unknown as/g) ?? []).length;
-  MECHANISMS.forEach(([, signature], i) => {
-    if (signature.test(text)) carriers[i].push(relative(root, path));
+  const parsing = PARSING[1].test(text);
+  if (parsing) parsers.push(relative(root, path));
+  MECHANISMS.forEach(([, signature, options], i) => {
+    if (signature.test(text) && !(options?.notParsing && parsing)) carriers[i].push(relative(root, path));
   });
 }
 
@@ -58,6 +74,8 @@ console.log();
 console.log('| validation mechanism | files |');
 console.log('| --- | --- |');
 MECHANISMS.forEach(([name], i) => console.log(`| ${name} | ${carriers[i].length} |`));
+console.log(`| ${PARSING[0]} | ${parsers.length} |`);
 if (process.argv.includes('--files')) {
   MECHANISMS.forEach(([name], i) => console.log(`\n${name}:\n  ${carriers[i].join('\n  ') || '(none)'}`));
+  console.log(`\n${PARSING[0]}:\n  ${parsers.join('\n  ') || '(none)'}`);
 }

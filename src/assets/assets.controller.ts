@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { TaskInstanceFrom } from '../common/auth/task-instance-source';
-import { UuidParamPipe } from '../common/http/pipes/uuid-param.pipe';
+import { TaskInstanceIdParams } from '../task-instances/task-instance-id.params';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
 import { MOVED_TO_HISTORY_MESSAGE } from '../task-instances/task-instances.errors';
@@ -78,7 +78,7 @@ export class InletsOutletsController {
       { status: 422, description: 'The path id is not a UUID.', examples: [{ reason: 'validation_error', detail: 'The path parameter is not a valid UUID.' }] },
     ],
   })
-  async validate(@Param('task_instance_id', UuidParamPipe) id: string): Promise<InactiveAssetsResponse> {
+  async validate(@Param() { task_instance_id: id }: TaskInstanceIdParams): Promise<InactiveAssetsResponse> {
     return { inactive_assets: await this.assets.inactiveAssets(id) };
   }
 }

@@ -1,6 +1,18 @@
-import { z } from 'zod';
 import { FEATURES } from '../features';
-import { boolean, integer, list, type ModuleSettingsDefinition } from './env-schema';
+import {
+  EnvBoolean,
+  EnvInteger,
+  EnvOneOf,
+  EnvProblem,
+  EnvText,
+  EnvVariable,
+  EnvWordList,
+  parseList,
+  parseOneOf,
+  validateEnv,
+  type EnvParse,
+  type ModuleSettingsDefinition,
+} from './env-schema';
 
 /**
  * Every setting the service reads, parsed once at boot from environment variables.
@@ -8,16 +20,16 @@ import { boolean, integer, list, type ModuleSettingsDefinition } from './env-sch
  * A bad value stops the process with a message that names the variable (`loadConfig` throws
  * `ConfigError`), so a typo in a deployment manifest fails fast instead of at the first request.
  */
-const postgresUrl = z
-  .string()
-  .trim()
-  .refine((v) => {
-    try {
-      return ['postgres:', 'postgresql:'].includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, 'must be a postgres:// or postgresql:// URL');
+const parsePostgresUrl: EnvParse<string> = (text) => {
+  const url = text.trim();
+  return ['postgres:', 'postgresql:'].includes(URL.parse(url)?.protocol ?? '') ? url : new EnvProblem('must be a postgres:// or postgresql:// URL');
+};
+
+/** `DB_READ_REPLICA_URLS`: comma-separated PostgreSQL URLs, at most 16 (each its own pool). */
+const parseReplicaUrls: EnvParse<string[]> = (text) => {
+  const urls = parseList(parsePostgresUrl)(text);
+  return Array.isArray(urls) && urls.length > 16 ? new EnvProblem('at most 16 replicas') : urls;
+};
 
 /**
  * The JWS algorithms the service can verify (and sign with). HS512, RS512 and EdDSA are what an
@@ -40,108 +52,81 @@ export const JWT_SECRET_RECOMMENDED_BYTES = 32;
 export const AIRFLOW_TASK_AUDIENCE = 'urn:airflow.apache.org:task';
 
 /** A comma-separated list of claim values, as Airflow reads `jwt_audience` and `jwt_issuer` (case kept). */
-const claimList = z
-  .string()
-  .transform((v) =>
-    v
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0),
-  )
-  .pipe(z.array(z.string()).min(1, 'must name at least one value'));
+const parseClaimList = parseList((value) => value, { min: 1 });
 
-const schema = z.object({
-  HOST: z.string().trim().min(1).prefault('0.0.0.0'),
-  PORT: integer(0, 65535).prefault('8080'),
-  WEB_CONCURRENCY: integer(1, 64).prefault('1'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).prefault('info'),
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+const ISOLATION_LEVELS = ['read_committed', 'repeatable_read', 'serializable'] as const;
 
-  DATABASE_URL: postgresUrl.optional(),
-  MIGRATION_DATABASE_URL: postgresUrl.optional(),
-  EMBEDDED_PG_DATA_DIR: z.string().trim().min(1).prefault('.data/postgres'),
-  EMBEDDED_PG_PORT: integer(1, 65535).prefault('54329'),
-  MIGRATIONS_RUN_ON_START: boolean.prefault('true'),
+/**
+ * The core's environment variables: each property is one variable, its initializer the default
+ * (declared as `env-schema.ts` describes). Feature modules declare theirs the same way.
+ */
+class CoreEnv {
+  @EnvText() HOST: string = '0.0.0.0';
+  @EnvInteger(0, 65535) PORT: number = 8080;
+  @EnvInteger(1, 64) WEB_CONCURRENCY: number = 1;
+  @EnvOneOf(LOG_LEVELS) LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
 
-  DB_POOL_MAX: integer(1, 1000).prefault('10'),
-  DB_CONNECT_TIMEOUT_MS: integer(100, 600_000).prefault('5000'),
-  DB_LOCK_TIMEOUT_MS: integer(1, 600_000).prefault('2000'),
-  DB_STATEMENT_TIMEOUT_MS: integer(1, 3_600_000).prefault('5000'),
-  DB_ISOLATION: z.enum(['read_committed', 'repeatable_read', 'serializable']).prefault('read_committed'),
+  @EnvVariable(parsePostgresUrl) DATABASE_URL?: string;
+  @EnvVariable(parsePostgresUrl) MIGRATION_DATABASE_URL?: string;
+  @EnvText() EMBEDDED_PG_DATA_DIR: string = '.data/postgres';
+  @EnvInteger(1, 65535) EMBEDDED_PG_PORT: number = 54329;
+  @EnvBoolean() MIGRATIONS_RUN_ON_START: boolean = true;
+
+  @EnvInteger(1, 1000) DB_POOL_MAX: number = 10;
+  @EnvInteger(100, 600_000) DB_CONNECT_TIMEOUT_MS: number = 5000;
+  @EnvInteger(1, 600_000) DB_LOCK_TIMEOUT_MS: number = 2000;
+  @EnvInteger(1, 3_600_000) DB_STATEMENT_TIMEOUT_MS: number = 5000;
+  @EnvOneOf(ISOLATION_LEVELS) DB_ISOLATION: DatabaseIsolation = 'read_committed';
   // Hot standbys for the routes whose policy reads from a replica (docs/operations.md, "Read replicas").
-  DB_READ_REPLICA_URLS: z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s.length > 0),
-    )
-    .pipe(z.array(postgresUrl).max(16, 'at most 16 replicas'))
-    .prefault(''),
-  DB_REPLICA_MAX_LAG_MS: integer(50, 600_000).prefault('1000'),
+  @EnvVariable(parseReplicaUrls) DB_READ_REPLICA_URLS: string[] = [];
+  @EnvInteger(50, 600_000) DB_REPLICA_MAX_LAG_MS: number = 1000;
 
-  // Defaults depend on DB_ISOLATION (SERIALIZABLE_RETRY_DEFAULTS): unset here.
-  DB_RETRY_MAX_ATTEMPTS: integer(1, 20).optional(),
-  DB_RETRY_BASE_DELAY_MS: integer(0, 10_000).prefault('10'),
-  DB_RETRY_MAX_DELAY_MS: integer(0, 60_000).optional(),
-  DB_RETRY_BUDGET_CAPACITY: integer(0, 1_000_000).optional(),
-  DB_RETRY_BUDGET_REFILL_PER_SECOND: integer(0, 1_000_000).optional(),
+  // Defaults depend on DB_ISOLATION (RETRY_DEFAULTS): unset here.
+  @EnvInteger(1, 20) DB_RETRY_MAX_ATTEMPTS?: number;
+  @EnvInteger(0, 10_000) DB_RETRY_BASE_DELAY_MS: number = 10;
+  @EnvInteger(0, 60_000) DB_RETRY_MAX_DELAY_MS?: number;
+  @EnvInteger(0, 1_000_000) DB_RETRY_BUDGET_CAPACITY?: number;
+  @EnvInteger(0, 1_000_000) DB_RETRY_BUDGET_REFILL_PER_SECOND?: number;
 
   // Limits of every request body, whatever the route (a module may set a lower one of its own).
   // RTIF_MAX_BODY_BYTES and RTIF_MAX_DEPTH are the names from when RTIF was the only body route:
   // still accepted as aliases (see loadConfig).
-  HTTP_MAX_BODY_BYTES: integer(1024, 64 * 1024 * 1024).optional(),
-  HTTP_MAX_JSON_DEPTH: integer(1, 1000).optional(),
-  RTIF_MAX_BODY_BYTES: integer(1024, 64 * 1024 * 1024).optional(),
-  RTIF_MAX_DEPTH: integer(1, 1000).optional(),
-  RTIF_RETENTION_DAG_RUNS: integer(-1_000_000, 1_000_000).prefault('30'),
-  RTIF_EXTRA_SENSITIVE_FIELDS: list.prefault(''),
+  @EnvInteger(1024, 64 * 1024 * 1024) HTTP_MAX_BODY_BYTES?: number;
+  @EnvInteger(1, 1000) HTTP_MAX_JSON_DEPTH?: number;
+  @EnvInteger(1024, 64 * 1024 * 1024) RTIF_MAX_BODY_BYTES?: number;
+  @EnvInteger(1, 1000) RTIF_MAX_DEPTH?: number;
+  @EnvInteger(-1_000_000, 1_000_000) RTIF_RETENTION_DAG_RUNS: number = 30;
+  @EnvWordList() RTIF_EXTRA_SENSITIVE_FIELDS: string[] = [];
 
-  IDEMPOTENCY_KEY_TTL_SECONDS: integer(60, 30 * 86_400).prefault('86400'),
-  IDEMPOTENCY_PURGE_INTERVAL_SECONDS: integer(0, 86_400).prefault('300'),
+  @EnvInteger(60, 30 * 86_400) IDEMPOTENCY_KEY_TTL_SECONDS: number = 86400;
+  @EnvInteger(0, 86_400) IDEMPOTENCY_PURGE_INTERVAL_SECONDS: number = 300;
 
-  HEALTH_CHECK_TIMEOUT_MS: integer(50, 60_000).prefault('1000'),
-  SHUTDOWN_DELAY_MS: integer(0, 600_000).prefault('0'),
-  SHUTDOWN_GRACE_MS: integer(0, 3_600_000).prefault('20000'),
-  JWT_SECRET: z
-    .string()
-    .refine((v) => Buffer.byteLength(v) >= JWT_SECRET_MIN_BYTES, `must be at least ${JWT_SECRET_MIN_BYTES} bytes (fewer cannot hold 128 random bits)`)
-    .optional(),
-  JWT_PRIVATE_KEY_FILE: z.string().trim().min(1).optional(),
-  JWT_PUBLIC_KEY_FILE: z.string().trim().min(1).optional(),
-  JWT_JWKS_FILE: z.string().trim().min(1).optional(),
-  JWT_SIGNING_KID: z
-    .string()
-    .trim()
-    .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 of A-Z a-z 0-9 . _ : -')
-    .optional(),
-  JWT_ALGORITHMS: z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s.length > 0),
-    )
-    .pipe(z.array(z.enum(JWT_ALGORITHMS)).min(1))
-    .optional(),
-  JWT_AUDIENCE: claimList.prefault(AIRFLOW_TASK_AUDIENCE),
-  JWT_ISSUER: claimList.optional(),
-  JWT_LEEWAY_SECONDS: integer(0, 300).prefault('10'),
-  JWT_VERIFY_CACHE_SIZE: integer(0, 1_000_000).prefault('10000'),
-  JWT_EXECUTION_TOKEN_TTL_SECONDS: integer(60, 86_400).prefault('600'),
-  JWT_WORKLOAD_TOKEN_TTL_SECONDS: integer(60, 30 * 86_400).prefault('86400'),
-  CORS_ORIGINS: z
-    .string()
-    .transform((v) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s.length > 0),
-    )
-    .pipe(z.array(z.string().url('must be a comma-separated list of origins such as https://ui.example.com')))
-    .prefault(''),
-});
+  @EnvInteger(50, 60_000) HEALTH_CHECK_TIMEOUT_MS: number = 1000;
+  @EnvInteger(0, 600_000) SHUTDOWN_DELAY_MS: number = 0;
+  @EnvInteger(0, 3_600_000) SHUTDOWN_GRACE_MS: number = 20000;
+  @EnvVariable((text) =>
+    Buffer.byteLength(text) >= JWT_SECRET_MIN_BYTES
+      ? text
+      : new EnvProblem(`must be at least ${JWT_SECRET_MIN_BYTES} bytes (fewer cannot hold 128 random bits)`),
+  )
+  JWT_SECRET?: string;
+  @EnvText() JWT_PRIVATE_KEY_FILE?: string;
+  @EnvText() JWT_PUBLIC_KEY_FILE?: string;
+  @EnvText() JWT_JWKS_FILE?: string;
+  @EnvText(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1-128 of A-Z a-z 0-9 . _ : -') JWT_SIGNING_KID?: string;
+  @EnvVariable(parseList(parseOneOf(JWT_ALGORITHMS), { min: 1 })) JWT_ALGORITHMS?: JwtAlgorithm[];
+  @EnvVariable(parseClaimList) JWT_AUDIENCE: string[] = [AIRFLOW_TASK_AUDIENCE];
+  @EnvVariable(parseClaimList) JWT_ISSUER?: string[];
+  @EnvInteger(0, 300) JWT_LEEWAY_SECONDS: number = 10;
+  @EnvInteger(0, 1_000_000) JWT_VERIFY_CACHE_SIZE: number = 10000;
+  @EnvInteger(60, 86_400) JWT_EXECUTION_TOKEN_TTL_SECONDS: number = 600;
+  @EnvInteger(60, 30 * 86_400) JWT_WORKLOAD_TOKEN_TTL_SECONDS: number = 86400;
+  @EnvVariable(
+    parseList((origin) => (URL.canParse(origin) ? origin : new EnvProblem('must be a comma-separated list of origins such as https://ui.example.com'))),
+  )
+  CORS_ORIGINS: string[] = [];
+}
 
 export const DEFAULT_SENSITIVE_FIELDS = [
   'access_token',
@@ -302,14 +287,11 @@ export function loadConfig(
   modules: readonly ModuleSettingsDefinition[] = FEATURES.flatMap((f) => f.settings ?? []),
 ): AppConfig {
   // Empty strings count as unset, as most deployment tools write them for blank values.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  let full = schema as z.ZodObject<z.ZodRawShape>;
-  for (const m of modules) full = full.extend(m.shape);
-  const parsed = full.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const e = parsed.data as unknown as z.output<typeof schema>;
+  const present = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+  const { value: e, problems: envProblems } = validateEnv(CoreEnv, present);
+  const moduleEnvs = modules.map((m) => validateEnv(m.env, present));
+  const invalid = [...envProblems, ...moduleEnvs.flatMap((m) => m.problems)];
+  if (invalid.length > 0) throw new ConfigError(invalid);
   const problems: string[] = [];
   const maxDelayMs = e.DB_RETRY_MAX_DELAY_MS ?? RETRY_DEFAULTS[e.DB_ISOLATION].maxDelayMs;
   if (maxDelayMs < e.DB_RETRY_BASE_DELAY_MS) problems.push('DB_RETRY_MAX_DELAY_MS: must be at least DB_RETRY_BASE_DELAY_MS');
@@ -318,9 +300,9 @@ export function loadConfig(
   for (const v of [maxBodyBytes, maxJsonDepth]) if (typeof v === 'string') problems.push(v);
   const core = { http: { maxBodyBytes: maxBodyBytes as number } };
   const moduleSettings: Record<string, unknown> = {};
-  for (const m of modules) {
+  for (const [i, m] of modules.entries()) {
     if (m.name in moduleSettings) throw new Error(`two feature modules declare settings named ${m.name}`);
-    const settings = m.map(parsed.data as never, core);
+    const settings = m.map(moduleEnvs[i].value, core);
     problems.push(...(m.check?.(settings, core) ?? []));
     moduleSettings[m.name] = Object.freeze(settings);
   }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { UuidParamPipe } from '../common/http/pipes/uuid-param.pipe';
+import { TaskInstanceIdParams } from '../task-instances/task-instance-id.params';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
 import { UnitOfWork, ReadUnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
 import { HITLAnswer, HITLDetailDto } from './dto/hitl-detail.dto';
@@ -37,7 +37,7 @@ export class HitlAnswersController {
     success: { status: 200, type: HITLDetailDto, description: 'The detail.' },
     errors: [NOT_FOUND, { status: 422, description: 'Path id not a UUID.' }],
   })
-  async detail(@Param('task_instance_id', UuidParamPipe) id: string): Promise<HITLDetailDto> {
+  async detail(@Param() { task_instance_id: id }: TaskInstanceIdParams): Promise<HITLDetailDto> {
     return this.hitl.detail(id);
   }
 
@@ -87,7 +87,7 @@ export class HitlAnswersController {
     type: HITLAnswer,
     examples: { approve: { summary: 'Approve, with a comment', value: { chosen_options: ['Approve'], params_input: { comment: 'looks good' } } } },
   })
-  async answer(@Req() req: Request, @Param('task_instance_id', UuidParamPipe) id: string, @Body() body: HITLAnswer): Promise<HITLDetailDto> {
+  async answer(@Req() req: Request, @Param() { task_instance_id: id }: TaskInstanceIdParams, @Body() body: HITLAnswer): Promise<HITLDetailDto> {
     const who = req.token!.sub;
     return this.hitl.answer(
       id,

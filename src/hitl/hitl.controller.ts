@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiParam, ApiTags } from '@nestjs/swagger';
 import { VersionedResponse } from '../common/api-version/versioned-response';
 import { TaskInstanceFrom } from '../common/auth/task-instance-source';
-import { UuidParamPipe } from '../common/http/pipes/uuid-param.pipe';
+import { TaskInstanceIdParams } from '../task-instances/task-instance-id.params';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
 import { MOVED_TO_HISTORY_MESSAGE } from '../task-instances/task-instances.errors';
@@ -77,7 +77,7 @@ export class HitlController {
     ],
   })
   @ApiBody({ type: HITLDetailRequest, examples: { approval: { summary: 'An approval with a comment field', value: HITL_REQUEST_EXAMPLE } } })
-  async upsert(@Param('task_instance_id', UuidParamPipe) id: string, @Body() payload: HITLDetailRequest): Promise<HITLDetailEcho> {
+  async upsert(@Param() { task_instance_id: id }: TaskInstanceIdParams, @Body() payload: HITLDetailRequest): Promise<HITLDetailEcho> {
     return this.hitl.upsert(id, payload);
   }
 
@@ -118,7 +118,7 @@ export class HitlController {
     type: UpdateHITLDetailPayload,
     examples: { approve: { summary: 'Approve', value: { ti_id: ID, chosen_options: ['Approve'], params_input: { comment: 'looks good' } } } },
   })
-  async update(@Param('task_instance_id', UuidParamPipe) id: string, @Body() payload: UpdateHITLDetailPayload): Promise<HITLDetailResponse> {
+  async update(@Param() { task_instance_id: id }: TaskInstanceIdParams, @Body() payload: UpdateHITLDetailPayload): Promise<HITLDetailResponse> {
     const answered = await this.hitl.answer(
       id,
       { chosenOptions: payload.chosen_options, paramsInput: payload.params_input, respondedBy: null },
@@ -145,7 +145,7 @@ export class HitlController {
     success: { status: 200, type: HITLDetailResponse, description: 'The answer, or its absence.' },
     errors: [DETAIL_NOT_FOUND, { status: 422, description: 'Path id not a UUID.' }],
   })
-  async get(@Param('task_instance_id', UuidParamPipe) id: string): Promise<HITLDetailResponse> {
+  async get(@Param() { task_instance_id: id }: TaskInstanceIdParams): Promise<HITLDetailResponse> {
     return this.hitl.response(id);
   }
 }

@@ -1,17 +1,19 @@
-import { z } from 'zod';
-import { defineModuleSettings } from '../config/env-schema';
+import { defineModuleSettings, EnvString } from '../config/env-schema';
 import { decodeFernetKey } from './fernet';
+
+/** The variables of the encryption at rest (declared as `src/config/env-schema.ts` describes). */
+class SecretsEnv {
+  /**
+   * Airflow's `[core] fernet_key`: one Fernet key, or several separated by commas (the first
+   * encrypts, any decrypts: rotation). Empty: values are stored in clear, as Airflow does without a key.
+   */
+  @EnvString() FERNET_KEY: string = '';
+}
 
 /** Settings of the encryption at rest of variables and connections. */
 export const SECRETS_SETTINGS = defineModuleSettings({
   name: 'secrets',
-  shape: {
-    /**
-     * Airflow's `[core] fernet_key`: one Fernet key, or several separated by commas (the first
-     * encrypts, any decrypts: rotation). Empty: values are stored in clear, as Airflow does without a key.
-     */
-    FERNET_KEY: z.string().prefault(''),
-  },
+  env: SecretsEnv,
   map: (env) => ({
     fernetKeys: env.FERNET_KEY.split(',')
       .map((k) => k.trim())

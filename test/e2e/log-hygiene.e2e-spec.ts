@@ -1,7 +1,7 @@
 import { Body, Controller, Logger, Module, Param, Put, type LoggerService } from '@nestjs/common';
 import { TaskInstanceFrom } from '../../src/common/auth/task-instance-source';
 import { inspect } from 'node:util';
-import { UuidParamPipe } from '../../src/common/http/pipes/uuid-param.pipe';
+import { TaskInstanceIdParams } from '../../src/task-instances/task-instance-id.params';
 import { createTaskInstance, problemHttp, startTestApp, type TestApp, uniqueId } from '../support/test-app';
 import { adminToken, bearer, executionToken, nowSeconds, workloadToken } from '../support/tokens';
 
@@ -12,7 +12,7 @@ const SECRET_VALUE = 'rendered-secret-value-4f2a9c';
 @TaskInstanceFrom({ param: 'task_instance_id' })
 class ExplodingController {
   @Put(':task_instance_id/explode')
-  explode(@Param('task_instance_id', UuidParamPipe) id: string, @Body() body: unknown): never {
+  explode(@Param() { task_instance_id: id }: TaskInstanceIdParams, @Body() body: unknown): never {
     throw new Error(`cannot process ${id}: ${JSON.stringify(body)}`);
   }
 }

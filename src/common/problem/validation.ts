@@ -1,4 +1,6 @@
 import { UnprocessableEntityException, ValidationError, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import { plainToInstance, type ClassTransformOptions } from 'class-transformer';
+import { validateSync, type ValidatorOptions } from 'class-validator';
 import { findNul } from '../json/json-inspection';
 import type { IssueLocation, ProblemIssue } from './problem';
 
@@ -35,23 +37,100 @@ function locatedAt(error: RequestValidationException, location: IssueLocation): 
  */
 const TYPE_RULES = ['isString', 'isInt', 'isNumber', 'isBoolean', 'isObject', 'isArray', 'isIn', 'isEnum', 'isUUID', 'isISO8601', 'isLength', 'min', 'max'];
 
-/** One message per mistake: an unknown field, a missing field, or the first rule a value breaks. */
-function messageFor(e: ValidationError, path: string): string | undefined {
+const UNKNOWN_FIELD = 'is not allowed';
+
+/**
+ * What a rule may add to its issue through class-validator's `context` option: Pydantic's error
+ * `type` (Airflow's wire format shows it) and the problem's `detail` when this rule alone fails.
+ */
+export interface RuleContext {
+  type?: string;
+  detail?: string;
+}
+
+/** A flattened issue and the context of the rule that speaks for it. */
+type Located = { issue: ValidationIssue; context?: RuleContext };
+
+/** The rule that speaks for a property (one message per mistake), or none for a parent without its own. */
+function ruleFor(e: ValidationError): string | undefined {
   const constraints = e.constraints ?? {};
   const names = Object.keys(constraints);
   if (names.length === 0) return undefined;
-  if (names.includes('whitelistValidation')) return `${path} is not allowed`;
-  if (e.value === undefined) return `${path} is required`;
-  return constraints[TYPE_RULES.find((rule) => rule in constraints) ?? names[0]];
+  if (names.includes('whitelistValidation')) return 'whitelistValidation';
+  return TYPE_RULES.find((rule) => rule in constraints) ?? names[0];
 }
 
-function flatten(errors: ValidationError[], parent = ''): ValidationIssue[] {
+/** One message per mistake: an unknown field, a missing field, or the first rule a value breaks. */
+function issueFor(e: ValidationError, path: string): Located | undefined {
+  const rule = ruleFor(e);
+  if (rule === undefined) return undefined;
+  // Pydantic's type for an unknown field, as the Airflow format derives it from the message anyway;
+  // set here so `@RefusalWording` can find these issues without reading their words.
+  if (rule === 'whitelistValidation') return { issue: { path, message: `${path} ${UNKNOWN_FIELD}`, type: 'extra_forbidden' } };
+  if (e.value === undefined) return { issue: { path, message: `${path} is required` } };
+  const context = e.contexts?.[rule] as RuleContext | undefined;
+  return { issue: { path, message: e.constraints![rule], ...(context?.type ? { type: context.type } : {}) }, context };
+}
+
+function flatten(errors: ValidationError[], parent = ''): Located[] {
   return errors.flatMap((e) => {
     const path = parent ? `${parent}.${e.property}` : e.property;
-    const message = messageFor(e, path);
-    return [...(message !== undefined ? [{ path, message }] : []), ...flatten(e.children ?? [], path)];
+    const located = issueFor(e, path);
+    return [...(located ? [located] : []), ...flatten(e.children ?? [], path)];
   });
 }
+
+/** The refusal of `errors`: the `detail` their rules' contexts agree on, else the default one. */
+function refusalOf(errors: ValidationError[]): RequestValidationException {
+  const located = flatten(errors);
+  const details = new Set(located.map((l) => l.context?.detail));
+  const [detail] = details;
+  return new RequestValidationException(
+    located.map((l) => l.issue),
+    details.size === 1 && detail !== undefined ? detail : undefined,
+  );
+}
+
+const WORDING = Symbol('refusal wording');
+
+/** How a DTO's refusals are worded where they differ from the global default (`@RefusalWording`). */
+export interface RefusalWording {
+  /** The problem's `detail` (default "The request is not valid."). */
+  detail: string;
+  /** One issue naming every unknown field, with this message (default: one `<name> is not allowed` each). */
+  unknownFields?: string;
+}
+
+/**
+ * Class decorator: the wording of this DTO's refusals, for a route whose answers predate the
+ * global pipe (the task-instance search's query parameters). Read by the global pipe only.
+ */
+export function RefusalWording(wording: RefusalWording): ClassDecorator {
+  return (target) => {
+    Reflect.defineMetadata(WORDING, wording, target);
+  };
+}
+
+/** `error` reworded as `metatype` asks (`@RefusalWording`), or unchanged. */
+function worded(error: RequestValidationException, metatype: unknown): RequestValidationException {
+  const wording = typeof metatype === 'function' ? (Reflect.getMetadata(WORDING, metatype) as RefusalWording | undefined) : undefined;
+  if (!wording) return error;
+  let issues = error.issues;
+  if (wording.unknownFields !== undefined) {
+    const unknown = issues.filter((i) => i.type === 'extra_forbidden');
+    issues = issues.filter((i) => !unknown.includes(i));
+    if (unknown.length > 0) issues.push({ path: unknown.map((i) => i.path).join(', '), message: wording.unknownFields });
+  }
+  return new RequestValidationException(issues, wording.detail);
+}
+
+const TRANSFORM_OPTIONS: ClassTransformOptions = { enableImplicitConversion: false };
+const VALIDATOR_OPTIONS = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  // The value is read to tell a missing field from a wrong one; no message repeats it.
+  validationError: { target: false, value: true },
+} satisfies ValidatorOptions;
 
 /** Keys class-transformer skips without a word (prototype-pollution guard), so whitelisting never sees them. */
 const DROPPED_KEYS = ['constructor', '__proto__'];
@@ -66,6 +145,7 @@ const DROPPED_KEYS = ['constructor', '__proto__'];
  */
 class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'param' && this.toValidate(metadata)) return this.validatePath(value, metadata.metatype!);
     if (metadata.type === 'body' && this.toValidate(metadata) && value !== null && typeof value === 'object') {
       const dropped = Array.isArray(value) ? [] : DROPPED_KEYS.filter((key) => Object.prototype.hasOwnProperty.call(value, key));
       if (dropped.length > 0) throw new RequestValidationException(dropped.map((key) => ({ path: key, message: `${key} is not allowed` })));
@@ -75,8 +155,22 @@ class StrictValidationPipe extends ValidationPipe {
     try {
       return await super.transform(value, metadata);
     } catch (error) {
-      throw error instanceof RequestValidationException ? locatedAt(error, issueLocationOf(metadata.type)) : error;
+      throw error instanceof RequestValidationException ? worded(locatedAt(error, issueLocationOf(metadata.type)), metadata.metatype) : error;
     }
+  }
+
+  /**
+   * Path parameters are validated synchronously, before this call yields: Nest resolves a
+   * handler's arguments concurrently and answers the first refusal, so an asynchronous check here
+   * would let a bad body's refusal overtake a bad path's, and which one a client saw would depend
+   * on each pipe's microtask count. Settled first, the path is answered on every route (FastAPI
+   * reads the path first too). Path DTOs must therefore hold synchronous rules only.
+   */
+  private validatePath(value: unknown, metatype: new () => object): object {
+    const instance = plainToInstance(metatype, value ?? {}, TRANSFORM_OPTIONS);
+    const errors = validateSync(instance, VALIDATOR_OPTIONS);
+    if (errors.length > 0) throw worded(locatedAt(refusalOf(errors), 'path'), metatype);
+    return instance;
   }
 }
 
@@ -85,13 +179,5 @@ class StrictValidationPipe extends ValidationPipe {
  * problems with one message per failing path. Messages never echo the rejected value.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new StrictValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    transformOptions: { enableImplicitConversion: false },
-    // The value is read to tell a missing field from a wrong one; no message repeats it.
-    validationError: { target: false, value: true },
-    exceptionFactory: (errors) => new RequestValidationException(flatten(errors)),
-  });
+  return new StrictValidationPipe({ ...VALIDATOR_OPTIONS, transform: true, transformOptions: TRANSFORM_OPTIONS, exceptionFactory: refusalOf });
 }

@@ -1,12 +1,21 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
+import { TaskInstanceIdParams } from '../task-instance-id.params';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import { ReadUnitOfWork } from '../../common/unit-of-work/unit-of-work.decorator';
 import { RenderedFieldsDto } from '../rtif/dto/rendered-fields.dto';
 import { TASK_INSTANCE_STATES } from '../task-instance-state';
 import { TaskInstanceDto } from './dto/task-instance.dto';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parseKeyQuery, parseListQuery, TaskInstancePageDto, TaskInstanceTriesDto } from './dto/task-instance-search.dto';
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  keyOf,
+  listQueryOf,
+  TaskInstanceKeyQueryDto,
+  TaskInstanceListQueryDto,
+  TaskInstancePageDto,
+  TaskInstanceTriesDto,
+} from './dto/task-instance-search.dto';
 import { TaskInstanceSearchService } from './task-instance-search.service';
 
 const BAD_QUERY = {
@@ -56,8 +65,8 @@ export class TaskInstanceSearchController {
     example: 'dGk6MDE5M2ExZjItN2MzZS03YjdhLTliMWUtMWYyZTNkNGM1YjZh',
     description: '`next_cursor` of the previous page.',
   })
-  async list(@Query() query: Record<string, unknown>): Promise<TaskInstancePageDto> {
-    const page = await this.search.list(parseListQuery(query));
+  async list(@Query() query: TaskInstanceListQueryDto): Promise<TaskInstancePageDto> {
+    const page = await this.search.list(listQueryOf(query));
     return { task_instances: page.rows.map((ti) => TaskInstanceDto.from(ti)), next_cursor: page.nextCursor };
   }
 
@@ -78,7 +87,7 @@ export class TaskInstanceSearchController {
       { status: 422, description: 'The path id is not a UUID.', examples: [{ reason: 'validation_error', detail: 'The path parameter is not a valid UUID.' }] },
     ],
   })
-  async tries(@Param('task_instance_id', UuidParamPipe) id: string): Promise<TaskInstanceTriesDto> {
+  async tries(@Param() { task_instance_id: id }: TaskInstanceIdParams): Promise<TaskInstanceTriesDto> {
     return this.search.tries(id);
   }
 
@@ -102,7 +111,7 @@ export class TaskInstanceSearchController {
   @ApiQuery({ ...RUN_ID, required: true })
   @ApiQuery({ ...TASK_ID, required: true })
   @ApiQuery({ name: 'map_index', required: false, type: 'integer', example: -1, description: 'Map index (default -1: not mapped).' })
-  async renderedFields(@Query() query: Record<string, unknown>): Promise<RenderedFieldsDto> {
-    return RenderedFieldsDto.from(await this.search.renderedFields(parseKeyQuery(query)));
+  async renderedFields(@Query() query: TaskInstanceKeyQueryDto): Promise<RenderedFieldsDto> {
+    return RenderedFieldsDto.from(await this.search.renderedFields(keyOf(query)));
   }
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { TokenIssuer } from '../../common/auth/token-issuer';
-import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
+import { TaskInstanceIdParams } from '../task-instance-id.params';
 import { DATABASE_UNAVAILABLE } from '../../common/openapi/api-problem-response';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import { ReadUnitOfWork } from '../../common/unit-of-work/unit-of-work.decorator';
@@ -56,7 +56,7 @@ export class TaskInstanceTokenController {
       workload: { summary: 'A workload token, as a scheduler queues it (accepted by PATCH …/run only)', value: { scope: 'workload' } },
     },
   })
-  async issue(@Param('task_instance_id', UuidParamPipe) id: string, @Body() dto: IssueTokenDto): Promise<TaskInstanceTokenDto> {
+  async issue(@Param() { task_instance_id: id }: TaskInstanceIdParams, @Body() dto: IssueTokenDto): Promise<TaskInstanceTokenDto> {
     const ti = await this.taskInstances.get(id);
     const issued = dto.scope === 'execution' ? await this.issuer.executionToken(ti.id) : await this.issuer.workloadToken(ti.id);
     return TaskInstanceTokenDto.from(ti.id, issued);

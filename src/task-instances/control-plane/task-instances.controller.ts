@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
-import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
+import { TaskInstanceIdParams } from '../task-instance-id.params';
 import { DATABASE_UNAVAILABLE } from '../../common/openapi/api-problem-response';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import { IdempotencyKey } from '../../common/idempotency-keys/idempotency-key.decorator';
@@ -87,7 +87,7 @@ export class TaskInstancesController {
     success: { status: 200, type: TaskInstanceDto, description: 'The task instance.' },
     errors: [NOT_FOUND, BAD_ID, DATABASE_UNAVAILABLE],
   })
-  async get(@Param('task_instance_id', UuidParamPipe) id: string): Promise<TaskInstanceDto> {
+  async get(@Param() { task_instance_id: id }: TaskInstanceIdParams): Promise<TaskInstanceDto> {
     return TaskInstanceDto.from(await this.taskInstances.get(id));
   }
 
@@ -111,7 +111,7 @@ export class TaskInstancesController {
       DATABASE_UNAVAILABLE,
     ],
   })
-  async renderedFields(@Param('task_instance_id', UuidParamPipe) id: string): Promise<RenderedFieldsDto> {
+  async renderedFields(@Param() { task_instance_id: id }: TaskInstanceIdParams): Promise<RenderedFieldsDto> {
     return RenderedFieldsDto.from(await this.rtif.read(id));
   }
 }

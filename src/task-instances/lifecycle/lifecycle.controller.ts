@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiResponse, ApiTags } from '@n
 import type { Response } from 'express';
 import { AcceptTokenScopes } from '../../common/auth/auth.decorators';
 import { TaskInstanceFrom } from '../../common/auth/task-instance-source';
-import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
+import { TaskInstanceIdParams } from '../task-instance-id.params';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import type { ProblemExample } from '../../common/openapi/api-problem-response';
 import { UnitOfWork } from '../../common/unit-of-work/unit-of-work.decorator';
@@ -91,7 +91,7 @@ export class LifecycleController {
   })
   @ApiBody({ type: TIEnterRunningPayload, examples: { running: { summary: 'worker-1.example.com starts the task', value: RUN_EXAMPLE } } })
   async run(
-    @Param('task_instance_id', UuidParamPipe) id: string,
+    @Param() { task_instance_id: id }: TaskInstanceIdParams,
     // Readonly<>: see StrictBodyPipe (the depth bound runs before class-transformer).
     @Body(new StrictBodyPipe(TIEnterRunningPayload)) body: Readonly<TIEnterRunningPayload>,
   ): Promise<TIRunContext> {
@@ -158,7 +158,7 @@ export class LifecycleController {
     },
   })
   async updateState(
-    @Param('task_instance_id', UuidParamPipe) id: string,
+    @Param() { task_instance_id: id }: TaskInstanceIdParams,
     @Body(StateUpdatePipe) body: TIStateUpdate,
     @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
@@ -193,7 +193,7 @@ export class LifecycleController {
   })
   @ApiBody({ type: TIHeartbeatInfo, examples: { alive: { summary: 'The worker that ran /run', value: WORKER } } })
   async heartbeat(
-    @Param('task_instance_id', UuidParamPipe) id: string,
+    @Param() { task_instance_id: id }: TaskInstanceIdParams,
     @Body(new StrictBodyPipe(TIHeartbeatInfo)) body: Readonly<TIHeartbeatInfo>,
   ): Promise<void> {
     await this.lifecycle.heartbeat(id, body);
@@ -226,7 +226,7 @@ export class LifecycleController {
     examples: { skip: { summary: 'A task id, and a [task_id, map_index] pair', value: { tasks: ['load', ['transform', 2]] } } },
   })
   async skipDownstream(
-    @Param('task_instance_id', UuidParamPipe) id: string,
+    @Param() { task_instance_id: id }: TaskInstanceIdParams,
     @Body(new StrictBodyPipe(TISkippedDownstreamTasksStatePayload)) body: Readonly<TISkippedDownstreamTasksStatePayload>,
   ): Promise<void> {
     await this.lifecycle.skipDownstream(id, body);
@@ -248,7 +248,7 @@ export class LifecycleController {
       { status: 422, description: 'The path id is not a UUID.', examples: [{ reason: 'validation_error', detail: 'The path parameter is not a valid UUID.' }] },
     ],
   })
-  async previousSuccessfulDagRun(@Param('task_instance_id', UuidParamPipe) id: string): Promise<PrevSuccessfulDagRunResponse> {
+  async previousSuccessfulDagRun(@Param() { task_instance_id: id }: TaskInstanceIdParams): Promise<PrevSuccessfulDagRunResponse> {
     return this.lifecycle.previousSuccessfulDagRun(id);
   }
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Header, Param, Patch, Query } from '@nestjs/comm
 import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiParam, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { TaskInstanceFrom } from '../../common/auth/task-instance-source';
 import { TextParamPipe } from '../../common/http/pipes/text-param.pipe';
-import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
+import { TaskInstanceIdParams } from '../task-instance-id.params';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import { UnitOfWork } from '../../common/unit-of-work/unit-of-work.decorator';
 import { MOVED_TO_HISTORY_MESSAGE } from '../task-instances.errors';
@@ -157,7 +157,7 @@ export class TaskInstanceReadsController {
     schema: { type: 'string', minLength: 1, maxLength: 250, example: 'order 42' },
     examples: { label: { summary: 'The label of this map index', value: 'order 42' } },
   })
-  async setRenderedMapIndex(@Param('task_instance_id', UuidParamPipe) id: string, @Body(RenderedMapIndexPipe) label: string): Promise<void> {
+  async setRenderedMapIndex(@Param() { task_instance_id: id }: TaskInstanceIdParams, @Body(RenderedMapIndexPipe) label: string): Promise<void> {
     await this.reads.setRenderedMapIndex(id, label);
   }
 }
@@ -193,7 +193,7 @@ export class TaskReschedulesController {
   })
   // A bare string or null is the body: serialised here (Nest would send text/html, or nothing).
   @Header('Content-Type', 'application/json; charset=utf-8')
-  async startDate(@Param('task_instance_id', UuidParamPipe) id: string, @Query() query: RescheduleStartDateQuery): Promise<string> {
+  async startDate(@Param() { task_instance_id: id }: TaskInstanceIdParams, @Query() query: RescheduleStartDateQuery): Promise<string> {
     return JSON.stringify(await this.reads.rescheduleStartDate(id, query.try_number));
   }
 }

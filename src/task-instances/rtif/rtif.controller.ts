@@ -1,7 +1,7 @@
 import { Body, Controller, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
 import { TaskInstanceFrom } from '../../common/auth/task-instance-source';
-import { UuidParamPipe } from '../../common/http/pipes/uuid-param.pipe';
+import { TaskInstanceIdParams } from '../task-instance-id.params';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import { UnitOfWork } from '../../common/unit-of-work/unit-of-work.decorator';
 import { JsonObjectBodyPipe } from '../../common/http/pipes/json-object-body.pipe';
@@ -66,7 +66,7 @@ export class RtifController {
     description: 'Template field name → rendered value (any JSON).',
     schema: { type: 'object', additionalProperties: JSON_VALUE_SCHEMA, example: RTIF_BODY_EXAMPLE },
   })
-  async putRtif(@Param('task_instance_id', UuidParamPipe) id: string, @Body(JsonObjectBodyPipe) body: ExactJsonObject): Promise<RtifWrittenDto> {
+  async putRtif(@Param() { task_instance_id: id }: TaskInstanceIdParams, @Body(JsonObjectBodyPipe) body: ExactJsonObject): Promise<RtifWrittenDto> {
     await this.rtif.write(id, body);
     return { message: RTIF_WRITTEN_MESSAGE };
   }

@@ -1,6 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { z } from 'zod';
-import { RequestValidationException } from '../../../common/problem/validation';
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, ValidateBy } from 'class-validator';
+import { integerText, IsIntegerIn, IsKeyText } from '../../../common/http/query-rules';
+import { RefusalWording } from '../../../common/problem/validation';
 import { TASK_INSTANCE_STATES, type TaskInstanceState } from '../../task-instance-state';
 import type { TaskInstance } from '../../task-instance.entity';
 import type { TaskInstanceHistory } from '../../task-instance-history.entity';
@@ -10,39 +12,62 @@ import { TaskInstanceDto } from './task-instance.dto';
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 
-/** Printable, no control characters, at most the column's 250 characters (as the create route accepts). */
+/** The column's 250 characters, printable (as the create route accepts). */
+const KEY_LENGTH = 250;
+const INT32_MAX = 2_147_483_647;
+const MAP_INDEX_MESSAGES = { below: 'must be -1 or more', above: 'must fit a 32-bit integer' };
 
-const KEY = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(250, 'must be at most 250 characters')
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
-const MAP_INDEX = z
-  .string()
-  .regex(/^-?\d{1,10}$/, 'must be an integer')
-  .transform(Number)
-  .pipe(z.number().int().min(-1, 'must be -1 or more').max(2_147_483_647, 'must fit a 32-bit integer'));
+/** The answers these routes gave before the global pipe ran them: kept, so clients see the same body. */
+const SEARCH_WORDING = { detail: 'The query parameters are not valid.', unknownFields: 'is not a parameter of this route' };
 
-/** Everything the key routes accept; a repeated or unknown parameter is a 422 too. */
-const keySchema = { dag_id: KEY, run_id: KEY, task_id: KEY, map_index: MAP_INDEX };
+const CURSOR_PREFIX = 'ti:';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const listSchema = z.strictObject({
-  dag_id: KEY.optional(),
-  run_id: KEY.optional(),
-  task_id: KEY.optional(),
-  map_index: MAP_INDEX.optional(),
-  state: z.enum(TASK_INSTANCE_STATES, { error: `must be one of ${TASK_INSTANCE_STATES.join(', ')}` }).optional(),
-  limit: z
-    .string()
-    .regex(/^\d{1,4}$/, 'must be an integer')
-    .transform(Number)
-    .pipe(z.number().int().min(1, 'must be 1 or more').max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`))
-    .optional(),
-  cursor: z.string().max(200, 'is not a cursor this service issued').optional(),
-});
+/** The opaque cursor of the page after the one ending with task instance `id`. */
+export function encodeCursor(id: string): string {
+  return Buffer.from(`${CURSOR_PREFIX}${id}`, 'utf8').toString('base64url');
+}
 
-const keyQuerySchema = z.strictObject({ ...keySchema, map_index: MAP_INDEX.optional() });
+/** The task-instance id `cursor` holds, or `undefined` when this service did not issue it. */
+export function decodeCursor(cursor: unknown): string | undefined {
+  if (typeof cursor !== 'string' || cursor.length > 200 || !/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const id = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : '';
+  return UUID.test(id) ? id : undefined;
+}
+
+/** A `next_cursor` this service issued (`encodeCursor`); anything else is refused without a word about why. */
+function IsIssuedCursor(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isIssuedCursor',
+    validator: { validate: (value: unknown) => decodeCursor(value) !== undefined, defaultMessage: () => 'is not a cursor this service issued' },
+  });
+}
+
+/**
+ * The query of `GET /api/v1/task-instances`: every filter optional; a repeated or unknown
+ * parameter is a 422 too. Documented by the route's `@ApiQuery` list.
+ */
+@RefusalWording(SEARCH_WORDING)
+export class TaskInstanceListQueryDto {
+  @IsOptional() @IsKeyText(KEY_LENGTH) dag_id?: string;
+  @IsOptional() @IsKeyText(KEY_LENGTH) run_id?: string;
+  @IsOptional() @IsKeyText(KEY_LENGTH) task_id?: string;
+  @IsOptional() @Transform(integerText(/^-?\d{1,10}$/)) @IsIntegerIn(-1, INT32_MAX, MAP_INDEX_MESSAGES) map_index?: number;
+  @IsOptional() @IsIn(TASK_INSTANCE_STATES, { message: `must be one of ${TASK_INSTANCE_STATES.join(', ')}` }) state?: TaskInstanceState;
+  // Four digits at most: a longer number is no page size, whatever its value.
+  @IsOptional() @Transform(integerText(/^\d{1,4}$/)) @IsIntegerIn(1, MAX_PAGE_SIZE) limit?: number;
+  @IsOptional() @IsIssuedCursor() cursor?: string;
+}
+
+/** `dag_id`, `run_id`, `task_id` (required) and `map_index` (default -1): one task instance's key. */
+@RefusalWording(SEARCH_WORDING)
+export class TaskInstanceKeyQueryDto {
+  @IsKeyText(KEY_LENGTH) dag_id: string;
+  @IsKeyText(KEY_LENGTH) run_id: string;
+  @IsKeyText(KEY_LENGTH) task_id: string;
+  @IsOptional() @Transform(integerText(/^-?\d{1,10}$/)) @IsIntegerIn(-1, INT32_MAX, MAP_INDEX_MESSAGES) map_index?: number;
+}
 
 export interface TaskInstanceFilter {
   dagId?: string;
@@ -66,47 +91,18 @@ export interface TaskInstanceKey {
   mapIndex: number;
 }
 
-function issuesOf(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((i) =>
-    i.code === 'unrecognized_keys' ? { path: i.keys.join(', '), message: 'is not a parameter of this route' } : { path: i.path.join('.'), message: i.message },
-  );
-}
-
-/** Non-strings (a repeated parameter arrives as an array) fail the string schemas. */
-function parse<T>(schema: z.ZodType<T>, query: unknown): T {
-  const parsed = schema.safeParse(query ?? {});
-  if (!parsed.success) throw new RequestValidationException(issuesOf(parsed.error), 'The query parameters are not valid.');
-  return parsed.data;
-}
-
-const CURSOR_PREFIX = 'ti:';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** The opaque cursor of the page after the one ending with task instance `id`. */
-export function encodeCursor(id: string): string {
-  return Buffer.from(`${CURSOR_PREFIX}${id}`, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const text = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  const id = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : '';
-  if (!UUID.test(id))
-    throw new RequestValidationException([{ path: 'cursor', message: 'is not a cursor this service issued' }], 'The query parameters are not valid.');
-  return id;
-}
-
-export function parseListQuery(query: unknown): TaskInstanceListQuery {
-  const q = parse(listSchema, query);
+/** The service's view of a validated list query. */
+export function listQueryOf(q: TaskInstanceListQueryDto): TaskInstanceListQuery {
+  const before = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
   return {
     filter: { dagId: q.dag_id, runId: q.run_id, taskId: q.task_id, mapIndex: q.map_index, state: q.state },
     limit: q.limit ?? DEFAULT_PAGE_SIZE,
-    ...(q.cursor !== undefined ? { before: decodeCursor(q.cursor) } : {}),
+    ...(before !== undefined ? { before } : {}),
   };
 }
 
-/** `dag_id`, `run_id`, `task_id` (required) and `map_index` (default -1). */
-export function parseKeyQuery(query: unknown): TaskInstanceKey {
-  const q = parse(keyQuerySchema, query);
+/** The service's view of a validated key query (`map_index` default -1). */
+export function keyOf(q: TaskInstanceKeyQueryDto): TaskInstanceKey {
   return { dagId: q.dag_id, runId: q.run_id, taskId: q.task_id, mapIndex: q.map_index ?? -1 };
 }
 
