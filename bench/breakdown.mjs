@@ -59,7 +59,7 @@ let app;
 let pool;
 try {
   require('reflect-metadata');
-  const { loadConfig } = require('../dist/src/config/app-config');
+  const { loadAppConfig: loadConfig } = require('../dist/src/settings');
   const { runMigrations } = require('../dist/src/database/migrate');
   const { createApp } = require('../dist/src/bootstrap');
   const { UnitOfWorkRunner } = require('../dist/src/common/unit-of-work/unit-of-work.runner');

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { FEATURES } from '../features';
 import { boolean, integer, list, type ModuleSettingsDefinition } from './env-schema';
 
 /**
@@ -274,11 +273,12 @@ function aliased(name: string, alias: string, value: number | undefined, aliasVa
   return value ?? aliasValue ?? fallback;
 }
 
-/** Parses and validates `env` (core settings and every feature module's); throws `ConfigError` naming every bad variable. */
-export function loadConfig(
-  env: NodeJS.ProcessEnv = process.env,
-  modules: readonly ModuleSettingsDefinition[] = FEATURES.flatMap((f) => f.settings ?? []),
-): AppConfig {
+/**
+ * Parses and validates `env`: the core settings and the feature settings `modules` (the
+ * composition root passes every manifest's: `loadAppConfig` in `src/settings.ts`); throws
+ * `ConfigError` naming every bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, modules: readonly ModuleSettingsDefinition[]): AppConfig {
   // Empty strings count as unset, as most deployment tools write them for blank values.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   let full = schema as z.ZodObject<z.ZodRawShape>;

@@ -1,5 +1,5 @@
 import { MikroORM } from '@mikro-orm/postgresql';
-import { loadConfig } from '../../src/config/app-config';
+import { loadAppConfig } from '../../src/settings';
 import { buildOrmOptions } from '../../src/database/orm-options';
 import { testDatabaseUrl } from '../support/test-database';
 
@@ -38,7 +38,7 @@ const TEST_FIXTURE_TABLE = /^(alter table|drop table if exists) "(fault_|idem_te
 describe('entity ↔ migration drift', () => {
   it('leaves the schema generator nothing to change after the migrations but the known differences', async () => {
     const url = testDatabaseUrl();
-    const orm = await MikroORM.init(buildOrmOptions(loadConfig({ DATABASE_URL: url }), url));
+    const orm = await MikroORM.init(buildOrmOptions(loadAppConfig({ DATABASE_URL: url }), url));
     try {
       const sql = await orm.schema.getUpdateSchemaSQL({ wrap: false, safe: false, dropTables: true });
       const statements = sql
