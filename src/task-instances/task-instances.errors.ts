@@ -12,9 +12,14 @@ export class TaskInstanceNotFoundError extends DomainError {
 
 export class RenderedFieldsNotFoundError extends DomainError {
   constructor(taskInstanceId: string) {
-    super(TASK_INSTANCE_PROBLEMS.code('rendered_fields_not_found'), `Task instance ${taskInstanceId} has no rendered fields yet.`, 'rendered_fields_not_found', {
-      task_instance_id: taskInstanceId,
-    });
+    super(
+      TASK_INSTANCE_PROBLEMS.code('rendered_fields_not_found'),
+      `Task instance ${taskInstanceId} has no rendered fields yet.`,
+      'rendered_fields_not_found',
+      {
+        task_instance_id: taskInstanceId,
+      },
+    );
   }
 }
 
@@ -51,6 +56,8 @@ export class RunningElsewhereError extends DomainError {
 /** A heartbeat for a task instance that left `running`; Airflow's `not_running`. */
 export class NotRunningError extends DomainError {
   constructor(currentState: TaskInstanceState) {
-    super(TASK_INSTANCE_PROBLEMS.code('not_running'), 'TI is no longer in the running state and task should terminate', 'not_running', { current_state: currentState });
+    super(TASK_INSTANCE_PROBLEMS.code('not_running'), 'TI is no longer in the running state and task should terminate', 'not_running', {
+      current_state: currentState,
+    });
   }
 }

@@ -27,7 +27,12 @@ describe('pool timeouts', () => {
   it('a database that never answers the connection is database_unavailable (its connect timeout), not pool_exhausted and not a 500', async () => {
     const port = (silent.address() as { port: number }).port;
     const url = `postgres://nobody@127.0.0.1:${port}/nothing`;
-    const config = loadAppConfig({ DATABASE_URL: url, JWT_SECRET: 'a-test-secret-of-at-least-32-characters!', DB_CONNECT_TIMEOUT_MS: '300', LOG_LEVEL: 'error' });
+    const config = loadAppConfig({
+      DATABASE_URL: url,
+      JWT_SECRET: 'a-test-secret-of-at-least-32-characters!',
+      DB_CONNECT_TIMEOUT_MS: '300',
+      LOG_LEVEL: 'error',
+    });
     const orm = await MikroORM.init(buildOrmOptions(config, url));
     try {
       const error = await orm.em

@@ -26,8 +26,6 @@ const KNOWN = new Set<string>([
   'alter table "xcom" drop constraint "xcom_ti_fkey";',
   // the same composite unique key of task_instance as rtif_ti_fkey
   'alter table "task_map" drop constraint "task_map_ti_fkey";',
-  // the Idempotency-Key store (src/common/idempotency-keys/) reads and writes it with SQL of its own and declares no entity
-  'drop table if exists "idempotency_key" cascade;',
 ]);
 
 /**

@@ -31,7 +31,9 @@ describe('loadConfig', () => {
   });
 
   it('adds extra sensitive words to the defaults', () => {
-    expect(loadAppConfig({ RTIF_EXTRA_SENSITIVE_FIELDS: 'Conn_URI, dsn' }).rtif.sensitiveFields).toEqual(expect.arrayContaining(['password', 'conn_uri', 'dsn']));
+    expect(loadAppConfig({ RTIF_EXTRA_SENSITIVE_FIELDS: 'Conn_URI, dsn' }).rtif.sensitiveFields).toEqual(
+      expect.arrayContaining(['password', 'conn_uri', 'dsn']),
+    );
   });
 
   it('reads the probe and shutdown settings', () => {

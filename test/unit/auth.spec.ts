@@ -160,7 +160,10 @@ describe('KeyStore.load', () => {
 
   it('verifies an EdDSA token Airflow signed with its Ed25519 key, selected by the thumbprint kid, through TokenVerifier', async () => {
     const ed = generateKeyPairSync('ed25519');
-    const config = loadAppConfig({ JWT_SECRET: SECRET, JWT_PUBLIC_KEY_FILE: file('ed.pub.pem', ed.publicKey.export({ type: 'spki', format: 'pem' }).toString()) });
+    const config = loadAppConfig({
+      JWT_SECRET: SECRET,
+      JWT_PUBLIC_KEY_FILE: file('ed.pub.pem', ed.publicKey.export({ type: 'spki', format: 'pem' }).toString()),
+    });
     const verifier = new TokenVerifier(await KeyStore.load(config.auth), config);
     const kid = await calculateJwkThumbprint(await exportJWK(ed.publicKey), 'sha256');
     const now = Math.floor(Date.now() / 1000);
