@@ -65,7 +65,7 @@ try {
   const { UnitOfWorkRunner } = require('../dist/src/common/unit-of-work/unit-of-work.runner');
   const { RtifService } = require('../dist/src/task-instances/rtif/rtif.service');
   const { TaskInstancesService } = require('../dist/src/task-instances/control-plane/task-instances.service');
-  const { redactSensitive } = require('../dist/src/task-instances/rtif/redaction');
+  const { redactSensitive } = require('../dist/src/common/json/redaction');
   const Pg = require('pg');
 
   const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, JWT_SECRET: randomBytes(32).toString('base64url'), LOG_LEVEL: 'warn', DB_POOL_MAX: '10' });
