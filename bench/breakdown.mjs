@@ -59,13 +59,13 @@ let app;
 let pool;
 try {
   require('reflect-metadata');
-  const { loadConfig } = require('../dist/src/config/app-config');
+  const { loadAppConfig: loadConfig } = require('../dist/src/settings');
   const { runMigrations } = require('../dist/src/database/migrate');
   const { createApp } = require('../dist/src/bootstrap');
   const { UnitOfWorkRunner } = require('../dist/src/common/unit-of-work/unit-of-work.runner');
   const { RtifService } = require('../dist/src/task-instances/rtif/rtif.service');
   const { TaskInstancesService } = require('../dist/src/task-instances/control-plane/task-instances.service');
-  const { redactSensitive } = require('../dist/src/task-instances/rtif/redaction');
+  const { redactSensitive } = require('../dist/src/common/json/redaction');
   const Pg = require('pg');
 
   const config = loadConfig({ ...process.env, DATABASE_URL: pg.url, JWT_SECRET: randomBytes(32).toString('base64url'), LOG_LEVEL: 'warn', DB_POOL_MAX: '10' });

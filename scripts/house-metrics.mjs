@@ -18,8 +18,14 @@
 //                         shares; the signatures of those two rows also no longer match a setting's
 //                         name (`maxJsonDepth`, `RTIF_MAX_DEPTH` in app-config.ts) or the exception
 //                         filter that renders every error (`sendProblem(req, res` without `next`).
+//   cross-imports         relative imports from one feature folder (src/<feature>/) into another,
+//                         counted per import statement, type-only ones included; and imports that
+//                         point the wrong way: common/ or config/ into a feature, database/, a
+//                         registry (features.ts, app.module.ts, migrations/); common/ and config/
+//                         into each other are allowed. A feature folder is any top-level folder of dir that is not
+//                         common, config, database, migrations or cli.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const root = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'src';
 
@@ -46,6 +52,16 @@ const MECHANISMS = [
 ];
 const PARSING = ['body parsing limits before the router (not validation: see the header)', /bodyParserErrorHandler|hostileJsonGuard\(/];
 
+const CORE_FOLDERS = new Set(['common', 'config', 'database', 'migrations', 'cli']);
+const REGISTRIES = new Set(['features', 'feature-manifest', 'app.module', 'settings']);
+/** The top-level entry of `dir` a path falls in (`xcom`, `common`, or a root file's name without `.ts`). */
+const area = (path) => relative(resolve(root), path).split(sep)[0].replace(/\.ts$/, '');
+const IMPORT = /^\s*(?:import|export)\b[^'"]*?from\s+'(\.{1,2}\/[^']*)'/gm;
+
+let crossFeature = 0;
+let wrongWay = 0;
+const crossPairs = new Map();
+const wrongWayList = [];
 let files = 0;
 let lines = 0;
 let casts = 0;
@@ -56,6 +72,21 @@ for (const path of walk(root)) {
   files++;
   lines += (text.match(/\n/g) ?? []).length;
   casts += (text.match(/as unknown as/g) ?? []).length;
+  const from = area(resolve(path));
+  for (const [, spec] of text.matchAll(IMPORT)) {
+    const to = area(resolve(dirname(path), spec));
+    if (to === from) continue;
+    const isFeature = (a) => !CORE_FOLDERS.has(a) && !REGISTRIES.has(a) && statSync(join(root, a), { throwIfNoEntry: false })?.isDirectory();
+    if (isFeature(from) && isFeature(to)) {
+      crossFeature++;
+      crossPairs.set(`${from} → ${to}`, (crossPairs.get(`${from} → ${to}`) ?? 0) + 1);
+    }
+    const wrong = (from === 'common' || from === 'config') && to !== 'common' && to !== 'config';
+    if (wrong) {
+      wrongWay++;
+      wrongWayList.push(`${relative(root, path)} → ${spec}`);
+    }
+  }
   const parsing = PARSING[1].test(text);
   if (parsing) parsers.push(relative(root, path));
   MECHANISMS.forEach(([, signature, options], i) => {
@@ -70,12 +101,16 @@ console.log(`| files (*.ts) | ${files} |`);
 console.log(`| lines | ${lines} |`);
 console.log(`| \`as unknown as\` | ${casts} |`);
 console.log(`| validation mechanisms | ${used} |`);
+console.log(`| cross-imports feature → feature | ${crossFeature} |`);
+console.log(`| imports the wrong way (common/, config/ → feature, database/, registry) | ${wrongWay} |`);
 console.log();
 console.log('| validation mechanism | files |');
 console.log('| --- | --- |');
 MECHANISMS.forEach(([name], i) => console.log(`| ${name} | ${carriers[i].length} |`));
 console.log(`| ${PARSING[0]} | ${parsers.length} |`);
 if (process.argv.includes('--files')) {
+  console.log(`\nfeature → feature imports:\n  ${[...crossPairs].map(([k, n]) => `${k}: ${n}`).join('\n  ') || '(none)'}`);
+  console.log(`\nwrong-way imports:\n  ${wrongWayList.join('\n  ') || '(none)'}`);
   MECHANISMS.forEach(([name], i) => console.log(`\n${name}:\n  ${carriers[i].join('\n  ') || '(none)'}`));
   console.log(`\n${PARSING[0]}:\n  ${parsers.join('\n  ') || '(none)'}`);
 }

@@ -1,7 +1,6 @@
 import { VersionBundle } from './common/api-version/version-bundle';
 import type { ModuleVersionChanges } from './common/api-version/version-changes';
-import { RUN_CONTEXT_VERSION_CHANGES } from './task-instances/lifecycle/run-context.versions';
-import { HITL_VERSION_CHANGES } from './hitl/hitl.versions';
+import { FEATURES } from './features';
 
 /**
  * The Execution API versions this service answers, oldest first: Airflow's `VersionBundle`
@@ -21,8 +20,8 @@ export const EXECUTION_API_VERSIONS: readonly string[] = [
   '2026-06-30', // 3.3 / Task SDK 1.3
 ];
 
-/** Every module's declared version changes. A module with versioned responses adds its declaration here. */
-export const VERSION_CHANGES: readonly ModuleVersionChanges[] = [RUN_CONTEXT_VERSION_CHANGES, HITL_VERSION_CHANGES];
+/** Every feature's declared version changes, from its manifest (`versionChanges`). */
+export const VERSION_CHANGES: readonly ModuleVersionChanges[] = FEATURES.flatMap((feature) => feature.versionChanges ?? []);
 
 export function buildVersionBundle(): VersionBundle {
   return new VersionBundle(EXECUTION_API_VERSIONS, VERSION_CHANGES);

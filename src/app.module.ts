@@ -18,15 +18,7 @@ import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { buildOrmOptions } from './database/orm-options';
 import { LazyRequestContextMiddleware } from './common/unit-of-work/request-context';
-import { TaskStartHooksModule } from './common/task-start/task-start.hooks';
-import { TaskSuccessHooksModule } from './common/task-success/task-success.hooks';
-import { TaskInstancesModule } from './task-instances/task-instances.module';
-import { XComModule } from './xcom/xcom.module';
-import { AssetsModule } from './assets/assets.module';
-import { HitlModule } from './hitl/hitl.module';
-import { VariablesModule } from './variables/variables.module';
-import { ConnectionsModule } from './connections/connections.module';
-import { DagRunsModule } from './dag-runs/dag-runs.module';
+import { FEATURES } from './features';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -62,16 +54,8 @@ export class AppModule implements NestModule {
         HealthModule,
         AuthModule,
         ApiVersionModule.forRoot(buildVersionBundle()),
-        TaskStartHooksModule,
-        TaskSuccessHooksModule,
-        // Feature modules; their entities and settings are listed in src/features.ts.
-        TaskInstancesModule,
-        XComModule,
-        AssetsModule,
-        HitlModule,
-        VariablesModule,
-        ConnectionsModule,
-        DagRunsModule,
+        // Every feature's Nest module, from its manifest (src/features.ts): no feature is named here.
+        ...FEATURES.flatMap((feature) => (feature.module ? [feature.module] : [])),
         ...(options.imports ?? []),
       ],
       controllers: [RootController],

@@ -9,7 +9,8 @@ import { shutdownGracefully } from './common/lifecycle/graceful-shutdown';
 import { createRootLogger } from './common/logging/logging';
 import { assertCanListen, explainListenError } from './common/startup/port-check';
 import { StartupError } from './common/startup/startup-error';
-import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
+import { ConfigError, type AppConfig } from './config/app-config';
+import { loadAppConfig } from './settings';
 import { explainDatabaseFailure, resolveDatabase } from './database/database';
 import { runMigrations } from './database/migrate';
 import { tuneHeapGrowth } from './heap-tuning';
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   const bootLog = bootRoot.child({ context: 'Main' });
   let config: AppConfig;
   try {
-    config = resolveAuthConfig(loadConfig(), (line) => bootLog.info(line));
+    config = resolveAuthConfig(loadAppConfig(), (line) => bootLog.info(line));
   } catch (error) {
     if (error instanceof ConfigError) {
       bootLog.fatal({ problems: error.problems }, 'invalid configuration');

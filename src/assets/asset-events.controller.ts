@@ -4,7 +4,7 @@ import { TaskInstanceFrom } from '../common/auth/task-instance-source';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
 import { UnitOfWork, ReadUnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
 import { IdempotencyKey } from '../common/idempotency-keys/idempotency-key.decorator';
-import { AnyTaskInstanceToken } from '../task-instances/reads/any-task-instance-token';
+import { AnyTaskInstanceToken } from '../task-instances/any-task-instance-token';
 import { AssetEventsService, type AssetEventFilter } from './asset-events.service';
 import {
   AssetByAliasQuery,

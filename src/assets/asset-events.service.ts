@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, Logger } from '@nestjs/common';
 import { parseExactJson, stringifyExactJson } from '../common/json/exact-json';
 import type { JsonObject } from '../common/json/json-value';
-import { TaskSuccessHook, type SucceedingTaskInstance, type TaskSuccessHookHandler } from '../common/task-success/task-success.hooks';
+import { TaskSuccessHook, type SucceedingTaskInstance, type TaskSuccessHookHandler } from '../task-instances/task-success.hooks';
 import { classifyDbError } from '../common/unit-of-work/sqlstate';
 import { ASSET_KEY_MAX_BYTES } from '../task-instances/task-instance.entity';
 import { ASSET_EVENT_EMISSION_CONSTRAINT, PARTITION_KEY_MAX_LENGTH } from './asset-event.entity';

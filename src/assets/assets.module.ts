@@ -1,10 +1,8 @@
-import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 import { TaskInstancesModule } from '../task-instances/task-instances.module';
 import { AssetEventsAdminController, ExecutionAssetEventsController, ExecutionAssetsController } from './asset-events.controller';
 import { AssetEventsService } from './asset-events.service';
 import { AssetsController, InletsOutletsController } from './assets.controller';
-import { ASSETS_FEATURE } from './assets.feature';
 import { AssetsService } from './assets.service';
 
 /**
@@ -16,7 +14,7 @@ import { AssetsService } from './assets.service';
  * only through what that module exports (`TaskInstanceLookup`).
  */
 @Module({
-  imports: [MikroOrmModule.forFeature([...ASSETS_FEATURE.entities]), TaskInstancesModule],
+  imports: [TaskInstancesModule],
   controllers: [AssetsController, InletsOutletsController, ExecutionAssetsController, ExecutionAssetEventsController, AssetEventsAdminController],
   providers: [AssetsService, AssetEventsService],
 })

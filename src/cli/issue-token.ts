@@ -3,7 +3,8 @@ import { resolveAuthConfig } from '../common/auth/development-secret';
 import { KeyStore } from '../common/auth/key-store';
 import { TOKEN_SCOPES, type TokenScope } from '../common/auth/token-claims';
 import { TokenIssuer } from '../common/auth/token-issuer';
-import { ConfigError, loadConfig } from '../config/app-config';
+import { ConfigError } from '../config/app-config';
+import { loadAppConfig } from '../settings';
 
 const USAGE = 'usage: npm run token -- <admin|workload|execution> <sub> [ttl_seconds]\n  sub: the holder (admin) or the task instance id';
 
@@ -15,7 +16,7 @@ const USAGE = 'usage: npm run token -- <admin|workload|execution> <sub> [ttl_sec
 export async function issueToken(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const [scope, sub, ttl] = argv;
   if (!TOKEN_SCOPES.includes(scope as TokenScope) || !sub) throw new Error(USAGE);
-  const config = resolveAuthConfig(loadConfig(env), () => undefined);
+  const config = resolveAuthConfig(loadAppConfig(env), () => undefined);
   const ttlSeconds =
     ttl !== undefined
       ? Number(ttl)

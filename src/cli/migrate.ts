@@ -1,11 +1,11 @@
 import 'reflect-metadata';
-import { loadConfig } from '../config/app-config';
+import { loadAppConfig } from '../settings';
 import { resolveDatabase } from '../database/database';
 import { runMigrations } from '../database/migrate';
 
 /** `npm run migration:up`: applies pending migrations to DATABASE_URL (or the embedded database). */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadAppConfig();
   const db = await resolveDatabase(config, (line) => console.log(line));
   try {
     const applied = await runMigrations(config, db.migrationUrl);

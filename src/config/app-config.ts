@@ -1,4 +1,3 @@
-import { FEATURES } from '../features';
 import {
   EnvBoolean,
   EnvInteger,
@@ -281,11 +280,12 @@ function aliased(name: string, alias: string, value: number | undefined, aliasVa
   return value ?? aliasValue ?? fallback;
 }
 
-/** Parses and validates `env` (core settings and every feature module's); throws `ConfigError` naming every bad variable. */
-export function loadConfig(
-  env: NodeJS.ProcessEnv = process.env,
-  modules: readonly ModuleSettingsDefinition[] = FEATURES.flatMap((f) => f.settings ?? []),
-): AppConfig {
+/**
+ * Parses and validates `env`: the core settings and the feature settings `modules` (the
+ * composition root passes every manifest's: `loadAppConfig` in `src/settings.ts`); throws
+ * `ConfigError` naming every bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, modules: readonly ModuleSettingsDefinition[]): AppConfig {
   // Empty strings count as unset, as most deployment tools write them for blank values.
   const present = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
   const { value: e, problems: envProblems } = validateEnv(CoreEnv, present);

@@ -1,9 +1,7 @@
-import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 import { SecretsModule } from '../secrets/secrets.module';
 import { AnyTaskMayReadConnections, CONNECTION_ACCESS_POLICY, ConnectionAccess } from './connection-access';
 import { ConnectionsAdminController, ConnectionsController } from './connections.controller';
-import { CONNECTIONS_FEATURE } from './connections.feature';
 import { ConnectionsService } from './connections.service';
 
 /**
@@ -11,7 +9,7 @@ import { ConnectionsService } from './connections.service';
  * through its manifest (`connections.feature.ts`), encryption at rest through `SecretsModule`.
  */
 @Module({
-  imports: [MikroOrmModule.forFeature([...CONNECTIONS_FEATURE.entities]), SecretsModule],
+  imports: [SecretsModule],
   controllers: [ConnectionsController, ConnectionsAdminController],
   providers: [
     ConnectionsService,

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { parseExactJson, stringifyExactJson } from '../common/json/exact-json';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { SecretCipher } from '../secrets/secret-cipher';
-import { REDACTED, redactSensitive } from '../task-instances/rtif/redaction';
+import { REDACTED, redactSensitive } from '../common/json/redaction';
 import { CONNECTION_KEY_CONSTRAINT } from './connection.entity';
 import { connectionNotFound } from './connections.problems';
 import type { ConnectionDto, ConnectionResponse, PutConnectionBody } from './dto/connection.dto';

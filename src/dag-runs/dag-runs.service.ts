@@ -1,8 +1,8 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable } from '@nestjs/common';
 import { stringifyExactJson } from '../common/json/exact-json';
-import { archiveTry } from '../task-instances/lifecycle/archive-try';
-import { DagRunContext } from '../task-instances/lifecycle/dto/run.dto';
+import { archiveTry } from '../task-instances/archive-try';
+import { DagRunContext } from './dag-run-context.dto';
 import type { DagRunState } from '../task-instances/task-instance-state';
 import { DagRun } from './dag-run.entity';
 import { dagImportErrors, dagNotFound, dagRunAlreadyExists, dagRunNotFound, dagRunToClearNotFound } from './dag-runs.problems';

@@ -6,8 +6,8 @@ import { Endpoint } from '../common/openapi/endpoint.decorator';
 import { ProblemDto } from '../common/problem/problem.dto';
 import { UnitOfWork, ReadUnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
 import { DagRunsService } from '../dag-runs/dag-runs.service';
-import { DagRunContext } from '../task-instances/lifecycle/dto/run.dto';
-import { AnyTaskInstanceToken } from '../task-instances/reads/any-task-instance-token';
+import { DagRunContext } from '../dag-runs/dag-run-context.dto';
+import { AnyTaskInstanceToken } from '../task-instances/any-task-instance-token';
 import { DagDetail, DagResponse, PutDagDto } from './dto/dag.dto';
 import { DagsService } from './dags.service';
 

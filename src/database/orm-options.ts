@@ -8,9 +8,10 @@ import { ServicePostgreSqlDriver } from './postgresql-driver';
 import { FEATURES } from '../features';
 import { replicaName } from '../common/unit-of-work/replica-monitor';
 import { requestScopedEntityManager } from '../common/unit-of-work/request-context';
+import { IdempotencyKey } from '../common/idempotency-keys/idempotency-key.entity';
 
-/** Every entity of the service: what each feature module's manifest lists (`src/features.ts`). */
-export const ENTITIES = FEATURES.flatMap((feature) => feature.entities);
+/** Every entity of the service: the core's (`idempotency_key`) and what each feature's manifest lists (`src/features.ts`). */
+export const ENTITIES = [IdempotencyKey, ...FEATURES.flatMap((feature) => feature.entities)];
 
 /** Where the driver's own warnings go (connections dropped while idle or checked out). */
 export interface DriverLog {

@@ -1,9 +1,7 @@
-import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 import { TaskInstancesModule } from '../task-instances/task-instances.module';
 import { HitlAnswersController } from './hitl-answers.controller';
 import { HitlController } from './hitl.controller';
-import { HITL_FEATURE } from './hitl.feature';
 import { HitlService } from './hitl.service';
 
 /**
@@ -13,7 +11,7 @@ import { HitlService } from './hitl.service';
  * uses the task-instance module only through `TaskInstanceLookup`.
  */
 @Module({
-  imports: [MikroOrmModule.forFeature([...HITL_FEATURE.entities]), TaskInstancesModule],
+  imports: [TaskInstancesModule],
   controllers: [HitlController, HitlAnswersController],
   providers: [HitlService],
 })

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { JsonObjectBodyPipe } from '../common/http/pipes/json-object-body.pipe';
 import { StateUpdatePipe } from './lifecycle/state-update.pipe';
 import { LifecycleController } from './lifecycle/lifecycle.controller';
@@ -12,12 +13,20 @@ import { TaskInstancesController } from './control-plane/task-instances.controll
 import { TaskInstancesService } from './control-plane/task-instances.service';
 import { TaskInstanceSearchController } from './control-plane/task-instance-search.controller';
 import { TaskInstanceSearchService } from './control-plane/task-instance-search.service';
-import { AnyTaskInstanceToken } from './reads/any-task-instance-token';
+import { AnyTaskInstanceToken } from './any-task-instance-token';
+import { TaskStartHooks } from './task-start.hooks';
+import { TaskSuccessHooks } from './task-success.hooks';
 import { RenderedMapIndexPipe } from './reads/rendered-map-index.pipe';
 import { TaskInstanceReadsController, TaskReschedulesController } from './reads/task-instance-reads.controller';
 import { TaskInstanceReadsService } from './reads/task-instance-reads.service';
 
+/**
+ * The task-instance feature: RTIF, the lifecycle, the control plane and the reads. Other features
+ * use it through what it exports and through its two extension points, `@TaskStartHook()` and
+ * `@TaskSuccessHook()` (found with Nest's discovery, so this module imports none of them).
+ */
 @Module({
+  imports: [DiscoveryModule],
   controllers: [
     TaskInstancesController,
     TaskInstanceSearchController,
@@ -39,6 +48,8 @@ import { TaskInstanceReadsService } from './reads/task-instance-reads.service';
     TaskInstanceReadsService,
     RenderedMapIndexPipe,
     AnyTaskInstanceToken,
+    TaskStartHooks,
+    TaskSuccessHooks,
   ],
   // For modules whose routes name a task instance by key (`@TaskInstanceFrom({ resolver: TaskInstanceKeyResolver })`).
   // AnyTaskInstanceToken: for routes that name no task instance (any execution token may call them).

@@ -1,10 +1,8 @@
-import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 import { SecretsModule } from '../secrets/secrets.module';
 import { AnyTaskMayUseVariables, VARIABLE_ACCESS_POLICY, VariableAccess } from './variable-access';
 import { VariablesAdminController } from './variables-admin.controller';
 import { VariablesController } from './variables.controller';
-import { VARIABLES_FEATURE } from './variables.feature';
 import { VariablesService } from './variables.service';
 
 /**
@@ -12,7 +10,7 @@ import { VariablesService } from './variables.service';
  * through its manifest (`variables.feature.ts`), encryption at rest through `SecretsModule`.
  */
 @Module({
-  imports: [MikroOrmModule.forFeature([...VARIABLES_FEATURE.entities]), SecretsModule],
+  imports: [SecretsModule],
   controllers: [VariablesController, VariablesAdminController],
   providers: [
     VariablesService,

@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { REDACTED } from '../task-instances/rtif/redaction';
+import { REDACTED } from '../common/json/redaction';
 import { SecretCipher } from '../secrets/secret-cipher';
 import { VARIABLE_KEY_CONSTRAINT } from './variable.entity';
 import { variableNotFound } from './variables.problems';

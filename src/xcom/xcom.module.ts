@@ -1,10 +1,8 @@
-import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { TaskInstancesModule } from '../task-instances/task-instances.module';
 import { DefaultXComAccessPolicy, XCOM_ACCESS_POLICY, XComAccess } from './xcom-access';
 import { XComController } from './xcom.controller';
-import { XCOM_FEATURE } from './xcom.feature';
 import { XComService } from './xcom.service';
 import { XCOM_SETTINGS } from './xcom.settings';
 
@@ -15,7 +13,7 @@ import { XCOM_SETTINGS } from './xcom.settings';
  * task-instance module only through what that module exports (`TaskInstanceLookup`).
  */
 @Module({
-  imports: [MikroOrmModule.forFeature([...XCOM_FEATURE.entities]), TaskInstancesModule],
+  imports: [TaskInstancesModule],
   controllers: [XComController],
   providers: [
     XComService,

@@ -3,7 +3,7 @@ import { CompiledQuery, Kysely, sql, type DatabaseConnection, type Driver } from
 import { classifyDbError } from '../../src/common/unit-of-work/sqlstate';
 import { TransactionWatch } from '../../src/common/unit-of-work/transaction-watch';
 import { lockTimeoutSetting } from '../../src/common/unit-of-work/unit-of-work.runner';
-import { loadConfig } from '../../src/config/app-config';
+import { loadAppConfig } from '../../src/settings';
 import { buildOrmOptions } from '../../src/database/orm-options';
 import { onRoundTrip, onStatement, PgAdapterDialect, type PgAdapterOptions } from '../../src/database/pg-adapter';
 import { testDatabaseUrl, withDirect } from '../support/test-database';
@@ -160,7 +160,7 @@ describe('database adapter contract (real PostgreSQL)', () => {
   describe('through MikroORM', () => {
     let orm: MikroORM;
     beforeAll(async () => {
-      const config = loadConfig({ DATABASE_URL: testDatabaseUrl(), JWT_SECRET: 'a-test-secret-of-at-least-32-characters!', LOG_LEVEL: 'error' });
+      const config = loadAppConfig({ DATABASE_URL: testDatabaseUrl(), JWT_SECRET: 'a-test-secret-of-at-least-32-characters!', LOG_LEVEL: 'error' });
       orm = await MikroORM.init(buildOrmOptions(config, testDatabaseUrl(), undefined, 2));
       // MikroORM checks the database on its first use: not part of what the cases count.
       await orm.em.fork().execute('select 1');

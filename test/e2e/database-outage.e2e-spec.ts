@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from '../../src/bootstrap';
-import { loadConfig } from '../../src/config/app-config';
+import { loadAppConfig } from '../../src/settings';
 import { runMigrations } from '../../src/database/migrate';
 import { freePort, PostgresProcess } from '../support/postgres-process';
 import { createTaskInstance, http, LogCapture, problemHttp, uniqueId } from '../support/test-app';
@@ -25,7 +25,7 @@ describe('database outage (dedicated embedded PostgreSQL, stopped and restarted 
     await pg.start();
     await pg.createDatabase('outage');
     const url = pg.url('outage');
-    const config = loadConfig({
+    const config = loadAppConfig({
       DATABASE_URL: url,
       JWT_SECRET: TEST_JWT_SECRET,
       LOG_LEVEL: 'info',

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { EMBEDDED_PG_MAJOR } from '../../src/database/embedded-postgres';
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from '../../src/bootstrap';
-import { loadConfig } from '../../src/config/app-config';
+import { loadAppConfig } from '../../src/settings';
 import { runMigrations } from '../../src/database/migrate';
 import { parseMetrics, sampleValue } from '../support/metrics-text';
 import { freePort, PostgresProcess } from '../support/postgres-process';
@@ -38,7 +38,7 @@ describe('database restart under load (dedicated embedded PostgreSQL)', () => {
     const url = pg.url('restart');
     // The suite's target version: Debian's 15 in CI's DATABASE_URL pass, the embedded one otherwise.
     expect(await serverMajor(url)).toBe(pg.kind === 'debian-15' ? 15 : EMBEDDED_PG_MAJOR);
-    const config = loadConfig({
+    const config = loadAppConfig({
       DATABASE_URL: url,
       JWT_SECRET: TEST_JWT_SECRET,
       LOG_LEVEL: 'info',

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { loadConfig } from '../../src/config/app-config';
+import { loadAppConfig } from '../../src/settings';
 import { runMigrations } from '../../src/database/migrate';
 import { MIGRATIONS } from '../../src/migrations';
 import { testDatabaseUrl } from '../support/test-database';
@@ -24,7 +24,7 @@ async function withEmptyDatabase<T>(fn: (url: string) => Promise<T>): Promise<T>
 describe('migrations', () => {
   it('several replicas starting at once apply each migration exactly once', async () => {
     await withEmptyDatabase(async (url) => {
-      const config = loadConfig({ DATABASE_URL: url });
+      const config = loadAppConfig({ DATABASE_URL: url });
       const results = await Promise.all(Array.from({ length: 5 }, () => runMigrations(config, url)));
       // Exactly one caller applied the migrations; the others found nothing pending.
       expect(results.filter((applied) => applied.length > 0)).toEqual([MIGRATIONS.map((m) => m.name)]);

@@ -2,7 +2,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { createServer, type Server, type Socket } from 'node:net';
 import { classifyDbError } from '../../src/common/unit-of-work/sqlstate';
 import { translateDbError } from '../../src/common/unit-of-work/db-error.translate';
-import { loadConfig } from '../../src/config/app-config';
+import { loadAppConfig } from '../../src/settings';
 import { buildOrmOptions } from '../../src/database/orm-options';
 
 /**
@@ -27,7 +27,12 @@ describe('pool timeouts', () => {
   it('a database that never answers the connection is database_unavailable (its connect timeout), not pool_exhausted and not a 500', async () => {
     const port = (silent.address() as { port: number }).port;
     const url = `postgres://nobody@127.0.0.1:${port}/nothing`;
-    const config = loadConfig({ DATABASE_URL: url, JWT_SECRET: 'a-test-secret-of-at-least-32-characters!', DB_CONNECT_TIMEOUT_MS: '300', LOG_LEVEL: 'error' });
+    const config = loadAppConfig({
+      DATABASE_URL: url,
+      JWT_SECRET: 'a-test-secret-of-at-least-32-characters!',
+      DB_CONNECT_TIMEOUT_MS: '300',
+      LOG_LEVEL: 'error',
+    });
     const orm = await MikroORM.init(buildOrmOptions(config, url));
     try {
       const error = await orm.em

@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Controller, Get, Module } from '@nestjs/common';
 import { UnitOfWork } from '../../src/common/unit-of-work/unit-of-work.decorator';
-import { loadConfig } from '../../src/config/app-config';
+import { loadAppConfig } from '../../src/settings';
 import { runMigrations } from '../../src/database/migrate';
 import { parseMetrics, sampleValue, type Sample } from '../support/metrics-text';
 import { ReplicationPair } from '../support/replication-pair';
@@ -67,7 +67,7 @@ describe('read replicas (hot standby, MikroORM replicas)', () => {
     pair = await ReplicationPair.start();
     await pair.createDatabase(DATABASE);
     const url = pair.primaryUrl(DATABASE);
-    await runMigrations(loadConfig({ DATABASE_URL: url }), url);
+    await runMigrations(loadAppConfig({ DATABASE_URL: url }), url);
     await pair.waitForReplay();
     const replicaEnv = (maxLagMs: number) => ({ DB_READ_REPLICA_URLS: pair.standbyUrl(DATABASE), DB_REPLICA_MAX_LAG_MS: String(maxLagMs) });
     await pair.onPrimary((c) => c.query('create table rr_conflict (id int primary key); insert into rr_conflict values (1), (2)'), DATABASE);

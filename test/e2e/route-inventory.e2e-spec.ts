@@ -1,3 +1,5 @@
+import { MODULE_METADATA } from '@nestjs/common/constants';
+import { FEATURES } from '../../src/features';
 import { WRITE_ROUTES } from '../support/hostile-routes';
 import { authRule, routeInventory, type InventoryRoute } from '../support/route-inventory';
 import { startTestApp, type TestApp } from '../support/test-app';
@@ -29,6 +31,26 @@ describe('route inventory (every route of the application, from the router)', ()
     );
     // Express-only routes (Swagger UI, the OpenAPI document) never see the guard: they must be public.
     expect(routes.filter((r) => !r.nest && r.area !== 'public').map((r) => r.key)).toEqual([]);
+  });
+
+  it("mounts every feature manifest's Nest module: each controller it declares serves routes the rules below check", () => {
+    const served = new Set(routes.map((r) => r.controller));
+    const withModule = FEATURES.filter((f) => f.module !== undefined);
+    // A manifest without a module must be one whose routes another feature's module serves (dags).
+    expect(FEATURES.filter((f) => f.module === undefined).map((f) => f.name)).toEqual(['dags']);
+    const unserved = withModule.flatMap((f) =>
+      ((Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, f.module!) ?? []) as { name: string }[])
+        .filter((c) => !served.has(c))
+        .map((c) => `${f.name}: ${c.name}`),
+    );
+    expect(unserved).toEqual([]);
+    // Every feature but secrets (a cipher, no routes) answers at least one route.
+    const routed = withModule.filter((f) => ((Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, f.module!) ?? []) as unknown[]).length > 0).map((f) => f.name);
+    expect(routed.sort()).toEqual(
+      FEATURES.map((f) => f.name)
+        .filter((n) => n !== 'secrets' && n !== 'dags')
+        .sort(),
+    );
   });
 
   it('gives every execution route a way to name its task instance (or @PublicRoute), naming a parameter the route has', () => {

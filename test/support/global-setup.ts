@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { loadConfig } from '../../src/config/app-config';
+import { loadAppConfig } from '../../src/settings';
 import { startEmbeddedPostgres } from '../../src/database/embedded-postgres';
 import { runMigrations } from '../../src/database/migrate';
 import { freePort } from './postgres-process';
@@ -33,5 +33,5 @@ export default async function globalSetup(): Promise<void> {
   url.pathname = `/${database}`;
   process.env[TEST_DATABASE_URL_ENV] = url.toString();
   (globalThis as Record<string, unknown>).__TEST_DB__ = { serverUrl, database };
-  await runMigrations(loadConfig({ DATABASE_URL: url.toString() }), url.toString());
+  await runMigrations(loadAppConfig({ DATABASE_URL: url.toString() }), url.toString());
 }

@@ -26,6 +26,8 @@ export interface InventoryRoute {
   idempotencyKey?: IdempotencyKeyMode;
   /** The route reads a request body (POST, PUT, PATCH). */
   takesBody: boolean;
+  /** The controller class that serves it (Nest routes only). */
+  controller?: object;
 }
 
 const normalize = (path: string) => `/${path}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
@@ -81,6 +83,7 @@ export function routeInventory(app: INestApplication): InventoryRoute[] {
           unitOfWork: meta<UnitOfWorkPolicy>(UNIT_OF_WORK_POLICY),
           idempotencyKey: found ? reflector.get<IdempotencyKeyMode | undefined>(IDEMPOTENCY_KEY_MODE, found.handler as never) : undefined,
           takesBody: ['POST', 'PUT', 'PATCH'].includes(upper),
+          controller: found?.controller,
         });
       }
     }

@@ -3,7 +3,8 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createApp } from '../../src/bootstrap';
-import { loadConfig, type AppConfig } from '../../src/config/app-config';
+import { type AppConfig } from '../../src/config/app-config';
+import { loadAppConfig } from '../../src/settings';
 import { testDatabaseUrl } from './test-database';
 import { defaultTokenFor, TEST_JWT_SECRET } from './tokens';
 
@@ -33,7 +34,7 @@ export async function startTestApp(
   // DB_ISOLATION from the environment runs the whole suite in another isolation mode (.ci/run does
   // it once with serializable); a test's own env still wins.
   const isolation = process.env.DB_ISOLATION ? { DB_ISOLATION: process.env.DB_ISOLATION } : {};
-  const config = loadConfig({ LOG_LEVEL: 'warn', JWT_SECRET: TEST_JWT_SECRET, ...isolation, ...options.env, DATABASE_URL: databaseUrl });
+  const config = loadAppConfig({ LOG_LEVEL: 'warn', JWT_SECRET: TEST_JWT_SECRET, ...isolation, ...options.env, DATABASE_URL: databaseUrl });
   Logger.overrideLogger(process.env.TEST_LOGS === 'true' ? ['log', 'warn', 'error'] : ['error']);
   const logDestination = options.logDestination ?? (process.env.TEST_LOGS === 'true' ? undefined : errorLinesToStderr());
   const app = await createApp({ config, databaseUrl, imports: options.imports, logDestination });

@@ -13,7 +13,8 @@ import type { VerifiedToken } from '../../src/common/auth/token-claims';
 import { refreshDue } from '../../src/common/auth/token-issuer';
 import { TokenVerifier } from '../../src/common/auth/token-verifier';
 import { inspectJsonBody } from '../../src/common/json/json-inspection';
-import { ConfigError, loadConfig } from '../../src/config/app-config';
+import { ConfigError } from '../../src/config/app-config';
+import { loadAppConfig } from '../../src/settings';
 
 describe('routeArea', () => {
   it.each([
@@ -107,7 +108,7 @@ describe('bearerChallengeHeaders', () => {
 describe('KeyStore.load', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tea-keystore-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const auth = (env: Record<string, string>) => loadConfig(env).auth;
+  const auth = (env: Record<string, string>) => loadAppConfig(env).auth;
   const file = (name: string, content: string) => {
     const path = join(dir, name);
     writeFileSync(path, content);
@@ -159,7 +160,10 @@ describe('KeyStore.load', () => {
 
   it('verifies an EdDSA token Airflow signed with its Ed25519 key, selected by the thumbprint kid, through TokenVerifier', async () => {
     const ed = generateKeyPairSync('ed25519');
-    const config = loadConfig({ JWT_SECRET: SECRET, JWT_PUBLIC_KEY_FILE: file('ed.pub.pem', ed.publicKey.export({ type: 'spki', format: 'pem' }).toString()) });
+    const config = loadAppConfig({
+      JWT_SECRET: SECRET,
+      JWT_PUBLIC_KEY_FILE: file('ed.pub.pem', ed.publicKey.export({ type: 'spki', format: 'pem' }).toString()),
+    });
     const verifier = new TokenVerifier(await KeyStore.load(config.auth), config);
     const kid = await calculateJwkThumbprint(await exportJWK(ed.publicKey), 'sha256');
     const now = Math.floor(Date.now() / 1000);
@@ -185,10 +189,10 @@ describe('KeyStore.load', () => {
   });
 
   it('refuses a secret under 16 bytes (it cannot hold 128 random bits), counting bytes, not characters', () => {
-    expect(() => loadConfig({ JWT_SECRET: 'fifteen-chars!!' })).toThrow('JWT_SECRET: must be at least 16 bytes (fewer cannot hold 128 random bits)');
-    expect(loadConfig({ JWT_SECRET: 'sixteen-chars!!!' }).auth.secret).toBe('sixteen-chars!!!');
+    expect(() => loadAppConfig({ JWT_SECRET: 'fifteen-chars!!' })).toThrow('JWT_SECRET: must be at least 16 bytes (fewer cannot hold 128 random bits)');
+    expect(loadAppConfig({ JWT_SECRET: 'sixteen-chars!!!' }).auth.secret).toBe('sixteen-chars!!!');
     // Eight characters of two bytes each.
-    expect(loadConfig({ JWT_SECRET: 'éééééééé' }).auth.secret).toBe('éééééééé');
+    expect(loadAppConfig({ JWT_SECRET: 'éééééééé' }).auth.secret).toBe('éééééééé');
   });
 
   it('signs with an oct key of the JWKS chosen by JWT_SIGNING_KID', async () => {
@@ -266,19 +270,19 @@ describe('resolveAuthConfig', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('keeps configured keys as they are', () => {
-    const config = loadConfig({ JWT_SECRET: 'a-secret-that-is-at-least-32-characters', DATABASE_URL: 'postgres://h/db' });
+    const config = loadAppConfig({ JWT_SECRET: 'a-secret-that-is-at-least-32-characters', DATABASE_URL: 'postgres://h/db' });
     expect(resolveAuthConfig(config, () => undefined)).toBe(config);
   });
 
   it('refuses to start without a key when DATABASE_URL is set, and says why', () => {
-    expect(() => resolveAuthConfig(loadConfig({ DATABASE_URL: 'postgres://h/db' }), () => undefined)).toThrow(ConfigError);
-    expect(() => resolveAuthConfig(loadConfig({ DATABASE_URL: 'postgres://h/db' }), () => undefined)).toThrow(
+    expect(() => resolveAuthConfig(loadAppConfig({ DATABASE_URL: 'postgres://h/db' }), () => undefined)).toThrow(ConfigError);
+    expect(() => resolveAuthConfig(loadAppConfig({ DATABASE_URL: 'postgres://h/db' }), () => undefined)).toThrow(
       'JWT_SECRET, JWT_PRIVATE_KEY_FILE or JWT_JWKS_FILE: required when DATABASE_URL is set',
     );
   });
 
   it('with the embedded database, generates a development secret once (0600, inside the data folder) and reuses it', () => {
-    const config = loadConfig({ EMBEDDED_PG_DATA_DIR: join(dir, 'data', 'postgres') });
+    const config = loadAppConfig({ EMBEDDED_PG_DATA_DIR: join(dir, 'data', 'postgres') });
     const lines: string[] = [];
     const first = resolveAuthConfig(config, (l) => lines.push(l));
     const file = join(dir, 'data', 'postgres', 'dev-jwt-secret');
@@ -297,7 +301,7 @@ describe('resolveAuthConfig', () => {
 
 describe('loadConfig: auth and CORS settings', () => {
   it("has defaults: no key, Airflow's task audience, no issuer check, 600 s execution and 86400 s workload tokens, 10 s leeway, no CORS", () => {
-    const c = loadConfig({});
+    const c = loadAppConfig({});
     expect(c.auth).toEqual({
       secret: undefined,
       privateKeyFile: undefined,
@@ -316,7 +320,7 @@ describe('loadConfig: auth and CORS settings', () => {
   });
 
   it('parses lists', () => {
-    const c = loadConfig({
+    const c = loadAppConfig({
       JWT_ALGORITHMS: 'RS256, ES256, HS512, RS512, EdDSA',
       CORS_ORIGINS: 'https://a.example, http://localhost:3000',
       JWT_AUDIENCE: 'urn:airflow.apache.org:task, urn:Other',
@@ -331,7 +335,7 @@ describe('loadConfig: auth and CORS settings', () => {
 
   it('names every bad auth variable without echoing a secret', () => {
     try {
-      loadConfig({ JWT_SECRET: 'short-secret', JWT_ALGORITHMS: 'none', CORS_ORIGINS: '*', JWT_SIGNING_KID: 'has space' });
+      loadAppConfig({ JWT_SECRET: 'short-secret', JWT_ALGORITHMS: 'none', CORS_ORIGINS: '*', JWT_SIGNING_KID: 'has space' });
       throw new Error('expected a ConfigError');
     } catch (e) {
       expect(e).toBeInstanceOf(ConfigError);

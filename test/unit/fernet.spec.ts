@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from '../../src/config/app-config';
+import { ConfigError } from '../../src/config/app-config';
+import { loadAppConfig } from '../../src/settings';
 import { Fernet, InvalidFernetToken, MultiFernet, decodeFernetKey } from '../../src/secrets/fernet';
 import { SECRETS_SETTINGS } from '../../src/secrets/secrets.settings';
 
@@ -76,15 +77,15 @@ describe('Fernet (Airflow fernet_key format)', () => {
 
 describe('FERNET_KEY (validated at boot)', () => {
   it('takes one key or a comma-separated list, and none by default', () => {
-    expect(SECRETS_SETTINGS.of(loadConfig({})).fernetKeys).toEqual([]);
-    expect(SECRETS_SETTINGS.of(loadConfig({ FERNET_KEY: ` ${OTHER_KEY} , ${SPEC.secret}` })).fernetKeys).toEqual([OTHER_KEY, SPEC.secret]);
+    expect(SECRETS_SETTINGS.of(loadAppConfig({})).fernetKeys).toEqual([]);
+    expect(SECRETS_SETTINGS.of(loadAppConfig({ FERNET_KEY: ` ${OTHER_KEY} , ${SPEC.secret}` })).fernetKeys).toEqual([OTHER_KEY, SPEC.secret]);
   });
 
   it('stops the boot naming the variable and the bad key’s position, never its value', () => {
     const bad = 'not-a-fernet-key-but-a-secret-value';
     let error: unknown;
     try {
-      loadConfig({ FERNET_KEY: `${OTHER_KEY},${bad}` });
+      loadAppConfig({ FERNET_KEY: `${OTHER_KEY},${bad}` });
     } catch (e) {
       error = e;
     }

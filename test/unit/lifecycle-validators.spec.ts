@@ -1,4 +1,5 @@
-import { isAwareDateTime, isTaskRef } from '../../src/task-instances/lifecycle/dto/lifecycle.validators';
+import { isAwareDateTime } from '../../src/common/http/aware-date-time';
+import { isTaskRef } from '../../src/task-instances/lifecycle/dto/lifecycle.validators';
 
 describe('isAwareDateTime (Airflow UtcDateTime: a time zone is required)', () => {
   it.each(['2026-11-25T10:00:00Z', '2026-11-25T10:00:00.123456Z', '2026-11-25T10:00Z', '2026-11-25T10:00:00+02:00', '2026-11-25T10:00:00-0530'])(

@@ -1,13 +1,15 @@
 import { statusOf } from '../../src/common/problem/problem-details.filter';
 import { defineProblemCodes } from '../../src/common/problem/module-problems';
 import { ProblemDto } from '../../src/common/problem/problem.dto';
+import { TASK_INSTANCE_PROBLEMS } from '../../src/task-instances/task-instances.problems';
 import { XCOM_PROBLEMS } from '../../src/xcom/xcom.problems';
 
 describe('module-owned problem codes (defineProblemCodes)', () => {
   it("gives a module's code the status the module declared, next to the core's exhaustive switch", () => {
     expect(statusOf(XCOM_PROBLEMS.code('unmappable_return_value_length'))).toBe(400);
     expect(statusOf(XCOM_PROBLEMS.code('xcom_value_too_large'))).toBe(413);
-    expect(statusOf('moved_to_history')).toBe(410);
+    expect(statusOf(TASK_INSTANCE_PROBLEMS.code('moved_to_history'))).toBe(410);
+    expect(statusOf(TASK_INSTANCE_PROBLEMS.code('running_elsewhere'))).toBe(409);
     const error = XCOM_PROBLEMS.error('xcom_not_found', 'no such XCom', 'not_found', { key: 'k' });
     expect([error.code, error.reason, error.extensions]).toEqual(['xcom_not_found', 'not_found', { key: 'k' }]);
   });

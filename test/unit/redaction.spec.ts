@@ -1,6 +1,6 @@
 import { DEFAULT_SENSITIVE_FIELDS } from '../../src/config/app-config';
 import { jsonDepth } from '../../src/common/json/json-inspection';
-import { redactSensitive } from '../../src/task-instances/rtif/redaction';
+import { redactSensitive } from '../../src/common/json/redaction';
 
 describe('redactSensitive', () => {
   const words = [...DEFAULT_SENSITIVE_FIELDS];

@@ -1,7 +1,7 @@
 import { InvalidTokenError } from '../../src/common/auth/auth.errors';
 import { KeyStore } from '../../src/common/auth/key-store';
 import { TokenVerifier } from '../../src/common/auth/token-verifier';
-import { loadConfig } from '../../src/config/app-config';
+import { loadAppConfig } from '../../src/settings';
 import { nowSeconds, signToken, TEST_JWT_SECRET } from '../support/tokens';
 
 /**
@@ -10,7 +10,7 @@ import { nowSeconds, signToken, TEST_JWT_SECRET } from '../support/tokens';
  */
 describe('TokenVerifier: verified-token cache', () => {
   const verifierWith = async (env: Record<string, string> = {}) => {
-    const config = loadConfig({ JWT_SECRET: TEST_JWT_SECRET, ...env });
+    const config = loadAppConfig({ JWT_SECRET: TEST_JWT_SECRET, ...env });
     return new TokenVerifier(await KeyStore.load(config.auth), config);
   };
   const checkOf = async (promise: Promise<unknown>) => {

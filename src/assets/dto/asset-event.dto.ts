@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsByteLength, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import type { JsonObject } from '../../common/json/json-value';
-import { IsAwareDateTime } from '../../task-instances/lifecycle/dto/lifecycle.validators';
+import { IsAwareDateTime } from '../../common/http/aware-date-time';
 import { ASSET_KEY_MAX_BYTES } from '../../task-instances/task-instance.entity';
 import { PARTITION_KEY_MAX_LENGTH } from '../asset-event.entity';
 import { MAX_REGEX_PATTERN_LENGTH } from '../assets.problems';

@@ -6,6 +6,10 @@
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
 
+/** Any text but U+0000, which cannot reach PostgreSQL text (values, notes, descriptions may span lines). */
+// eslint-disable-next-line no-control-regex -- matching U+0000 is the point
+export const NO_NUL = /^[^\u0000]*$/;
+
 /**
  * At most this many values per repeated query parameter (a sensor lists a few). Below 1000 on
  * purpose: Express's query parser keeps only the first 1000 parameters and drops the rest without a

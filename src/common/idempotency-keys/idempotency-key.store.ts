@@ -1,8 +1,9 @@
-import { MikroORM } from '@mikro-orm/core';
+import { MikroORM, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { advisoryLockKey } from './fingerprint';
+import { IdempotencyKey } from './idempotency-key.entity';
 import type { StoredResponse } from './stored-response';
 
 /** Where one key lives and what request it stands for. */
@@ -52,10 +53,13 @@ export class IdempotencyKeyStore {
    * lock was free (PostgreSQL makes a commit visible before it releases the transaction's locks).
    */
   async find(tx: EntityManager, scope: KeyScope): Promise<StoredKey | undefined> {
-    const rows = await tx.execute<{ fingerprint: string; status: number; headers: Record<string, string>; body: string }[]>(
-      'select fingerprint, status, headers, body from idempotency_key where id = ? and expires_at > now()',
-      [scope.id],
-    );
+    // Through the entity's metadata, not loaded into the unit of work's identity map (the route's
+    // flush must not see it); expiry is judged by the database's clock, as the purge judges it.
+    const rows = await tx
+      .createQueryBuilder(IdempotencyKey)
+      .select(['fingerprint', 'status', 'headers', 'body'])
+      .where({ id: scope.id, expiresAt: { $gt: raw('now()') } })
+      .execute<StoredKey[]>('all');
     return rows[0];
   }
 

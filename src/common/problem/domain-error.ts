@@ -7,18 +7,8 @@ import type { AirflowWording } from './problem';
  * switch, so adding a core code without deciding its status is a compile error.
  */
 export type CoreErrorCode =
-  /** A task instance (or another addressed resource) does not exist. */
+  /** An addressed resource (a task instance, an XCom, a variable …) does not exist. */
   | 'not_found'
-  /** A task instance exists but has no rendered fields yet. */
-  | 'rendered_fields_not_found'
-  /** The id belonged to a try that was archived to the task-instance history (reason `not_found`, 410). */
-  | 'moved_to_history'
-  /** The task instance is not in a state this transition starts from (`previous_state`). */
-  | 'invalid_state'
-  /** A heartbeat came from another host or pid than the one running the task (`current_hostname`, `current_pid`). */
-  | 'running_elsewhere'
-  /** A heartbeat for a task instance that is no longer running (`current_state`). */
-  | 'not_running'
   /** A unique key conflict on a non-idempotent route; `reason` comes from the route's policy. */
   | 'unique_conflict'
   /** A transient database failure was retried until the attempts ran out. */

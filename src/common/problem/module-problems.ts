@@ -11,11 +11,6 @@ export type ModuleProblemStatus = 400 | 403 | 404 | 409 | 410 | 413 | 422;
  */
 const CORE_CODES: Record<CoreErrorCode, true> = {
   not_found: true,
-  rendered_fields_not_found: true,
-  moved_to_history: true,
-  invalid_state: true,
-  running_elsewhere: true,
-  not_running: true,
   unique_conflict: true,
   retries_exhausted: true,
   retry_budget_exhausted: true,

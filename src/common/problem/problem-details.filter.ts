@@ -26,18 +26,12 @@ export function statusOf(code: DomainErrorCode): number {
     case 'idempotency_key_invalid':
       return 400;
     case 'not_found':
-    case 'rendered_fields_not_found':
       return 404;
     case 'unauthenticated':
       return 401;
     case 'forbidden':
       return 403;
-    case 'moved_to_history':
-      return 410;
     case 'unique_conflict':
-    case 'invalid_state':
-    case 'running_elsewhere':
-    case 'not_running':
     case 'idempotency_key_in_use':
       return 409;
     case 'foreign_key_violation':

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { NO_NUL } from '../../variables/dto/variable.dto';
+import { NO_NUL } from '../../common/http/query-values';
 
 /** Airflow's `ConnectionResponse`: every field in clear, for the task that asked. */
 @ApiSchema({ name: 'ConnectionResponse' })

@@ -2,11 +2,8 @@ import { ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsObject, IsOptional, IsString, Length, Matches, ValidateIf } from 'class-validator';
 import type { JsonObject } from '../../common/json/json-value';
-import { IsAwareDateTime } from '../../task-instances/lifecycle/dto/lifecycle.validators';
-import { PRINTABLE } from '../../common/http/query-values';
-
-// eslint-disable-next-line no-control-regex -- a note may span lines, but never hold U+0000
-const NO_NUL = /^[^\u0000]*$/;
+import { IsAwareDateTime } from '../../common/http/aware-date-time';
+import { NO_NUL, PRINTABLE } from '../../common/http/query-values';
 
 /**
  * `POST /execution/dag-runs/{dag_id}/{run_id}` body (Airflow's `TriggerDAGRunPayload`, a strict

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
-import { IsAwareDateTime } from '../../task-instances/lifecycle/dto/lifecycle.validators';
+import { IsAwareDateTime } from '../../common/http/aware-date-time';
 import { DAG_RUN_STATES, type DagRunState } from '../../task-instances/task-instance-state';
 import { MAX_LIST, PRINTABLE, toList } from '../../common/http/query-values';
 

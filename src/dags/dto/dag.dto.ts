@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsOptional, IsString, Length, Matches, ValidateIf } from 'class-validator';
-import { IsAwareDateTime } from '../../task-instances/lifecycle/dto/lifecycle.validators';
+import { IsAwareDateTime } from '../../common/http/aware-date-time';
 import type { Dag } from '../dag.entity';
 import { PRINTABLE } from '../../common/http/query-values';
 

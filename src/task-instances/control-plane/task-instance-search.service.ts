@@ -1,12 +1,12 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import type { FilterQuery } from '@mikro-orm/core';
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '../../common/problem/domain-error';
 import { RenderedTaskInstanceFields } from '../rtif/rendered-task-instance-fields.entity';
 import { TaskInstance } from '../task-instance.entity';
 import { TaskInstanceHistory } from '../task-instance-history.entity';
 import { TaskInstanceNotFoundError } from '../task-instances.errors';
 import { encodeCursor, TaskInstanceTryDto, type TaskInstanceKey, type TaskInstanceListQuery, type TaskInstanceTriesDto } from './dto/task-instance-search.dto';
+import { TASK_INSTANCE_PROBLEMS } from '../task-instances.problems';
 
 /**
  * Finding task instances without knowing their ids (issue 14): after an `up_for_retry` the live
@@ -60,7 +60,7 @@ export class TaskInstanceSearchService {
       { disableIdentityMap: true },
     );
     if (!row) {
-      throw new DomainError('rendered_fields_not_found', 'No rendered fields are stored for this task instance key.', 'rendered_fields_not_found');
+      throw TASK_INSTANCE_PROBLEMS.error('rendered_fields_not_found', 'No rendered fields are stored for this task instance key.');
     }
     return row;
   }

@@ -15,6 +15,7 @@ import { TISkippedDownstreamTasksStatePayload } from './dto/skip-downstream.dto'
 import { STATE_PAYLOAD_MODELS, stateUpdateSchema, type TIStateUpdate } from './dto/state-update.dto';
 import { StateUpdatePipe } from './state-update.pipe';
 import { StrictBodyPipe } from '../../common/http/pipes/strict-body.pipe';
+import { LIFECYCLE_BODY_MAX_DEPTH } from './lifecycle.limits';
 import { LifecycleService } from './lifecycle.service';
 import { MOVED_TO_HISTORY_MESSAGE } from '../task-instances.errors';
 import { TaskInstanceProblemDto } from '../task-instance-problem.dto';
@@ -93,7 +94,7 @@ export class LifecycleController {
   async run(
     @Param() { task_instance_id: id }: TaskInstanceIdParams,
     // Readonly<>: see StrictBodyPipe (the depth bound runs before class-transformer).
-    @Body(new StrictBodyPipe(TIEnterRunningPayload)) body: Readonly<TIEnterRunningPayload>,
+    @Body(new StrictBodyPipe(TIEnterRunningPayload, LIFECYCLE_BODY_MAX_DEPTH)) body: Readonly<TIEnterRunningPayload>,
   ): Promise<TIRunContext> {
     return this.lifecycle.run(id, body);
   }
@@ -194,7 +195,7 @@ export class LifecycleController {
   @ApiBody({ type: TIHeartbeatInfo, examples: { alive: { summary: 'The worker that ran /run', value: WORKER } } })
   async heartbeat(
     @Param() { task_instance_id: id }: TaskInstanceIdParams,
-    @Body(new StrictBodyPipe(TIHeartbeatInfo)) body: Readonly<TIHeartbeatInfo>,
+    @Body(new StrictBodyPipe(TIHeartbeatInfo, LIFECYCLE_BODY_MAX_DEPTH)) body: Readonly<TIHeartbeatInfo>,
   ): Promise<void> {
     await this.lifecycle.heartbeat(id, body);
   }
@@ -227,7 +228,7 @@ export class LifecycleController {
   })
   async skipDownstream(
     @Param() { task_instance_id: id }: TaskInstanceIdParams,
-    @Body(new StrictBodyPipe(TISkippedDownstreamTasksStatePayload)) body: Readonly<TISkippedDownstreamTasksStatePayload>,
+    @Body(new StrictBodyPipe(TISkippedDownstreamTasksStatePayload, LIFECYCLE_BODY_MAX_DEPTH)) body: Readonly<TISkippedDownstreamTasksStatePayload>,
   ): Promise<void> {
     await this.lifecycle.skipDownstream(id, body);
   }

@@ -1,13 +1,14 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { TaskStartHooks } from '../../common/task-start/task-start.hooks';
-import { TaskSuccessHooks } from '../../common/task-success/task-success.hooks';
+import { TaskStartHooks } from '../task-start.hooks';
+import { TaskSuccessHooks } from '../task-success.hooks';
 import { Injectable, Logger } from '@nestjs/common';
 import { parseExactJson, stringifyExactJson } from '../../common/json/exact-json';
 import type { JsonObject } from '../../common/json/json-value';
 import { DagRun } from '../../dag-runs/dag-run.entity';
 import type { TIHeartbeatInfo } from './dto/heartbeat.dto';
 import { PrevSuccessfulDagRunResponse } from './dto/previous-successful-dag-run.dto';
-import { DagRunContext, type TIEnterRunningPayload, type TIRunContext } from './dto/run.dto';
+import { DagRunContext } from '../../dag-runs/dag-run-context.dto';
+import type { TIEnterRunningPayload, TIRunContext } from './dto/run.dto';
 import type { TISkippedDownstreamTasksStatePayload } from './dto/skip-downstream.dto';
 import {
   RETRY_REASON_MAX_LENGTH,
@@ -16,7 +17,7 @@ import {
   type TIRescheduleStatePayload,
   type TIStateUpdate,
 } from './dto/state-update.dto';
-import { archiveTry } from './archive-try';
+import { archiveTry } from '../archive-try';
 import { parseIsoDuration } from './iso-duration';
 import type { TaskInstanceState } from '../task-instance-state';
 import { TaskInstance } from '../task-instance.entity';

@@ -7,7 +7,7 @@ import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import { UnitOfWork } from '../../common/unit-of-work/unit-of-work.decorator';
 import { MOVED_TO_HISTORY_MESSAGE } from '../task-instances.errors';
 import { TaskInstanceProblemDto } from '../task-instance-problem.dto';
-import { AnyTaskInstanceToken } from './any-task-instance-token';
+import { AnyTaskInstanceToken } from '../any-task-instance-token';
 import { BreadcrumbsQuery, PreviousTaskInstanceQuery, RescheduleStartDateQuery, TaskInstanceCountQuery, TaskInstanceStatesQuery } from './dto/reads-query.dto';
 import { PreviousTIResponse, TaskBreadcrumbsResponse, TaskStatesResponse } from './dto/reads-response.dto';
 import { EMPTY_RENDERED_MAP_INDEX, RenderedMapIndexPipe } from './rendered-map-index.pipe';

@@ -4,7 +4,7 @@ import { lockTimeoutSetting, statementTimeoutSetting } from '../../common/unit-o
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { stringifyExactJson, type ExactJsonObject } from '../../common/json/exact-json';
 import { RenderedTaskInstanceFields, RTIF_KEY_FIELDS } from './rendered-task-instance-fields.entity';
-import { redactSensitive } from './redaction';
+import { redactSensitive } from '../../common/json/redaction';
 import { TaskInstance } from '../task-instance.entity';
 import { TaskInstanceLookup } from '../task-instance.lookup';
 import { RenderedFieldsNotFoundError, TaskInstanceNotFoundError } from '../task-instances.errors';

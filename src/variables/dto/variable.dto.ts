@@ -1,10 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-
-/** U+0000 cannot reach PostgreSQL text; every other character may be in a value. */
-// eslint-disable-next-line no-control-regex -- matching U+0000 is the point
-export const NO_NUL = /^[^\u0000]*$/;
+import { NO_NUL } from '../../common/http/query-values';
 
 /** A well-formed integer query value becomes its number; anything else stays as it came, for a 422 naming it. */
 const toInteger = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^-?\d{1,16}$/.test(value) ? Number(value) : value);

@@ -3,13 +3,6 @@ import { createValidationPipe, RequestValidationException } from '../../problem/
 import { isExactNumber } from '../../json/exact-json';
 import { jsonDepth } from '../../json/json-inspection';
 
-/**
- * Nesting allowed in a lifecycle request body (`conf`-like values such as `next_kwargs`). The
- * bound is checked before class-transformer runs: it recurses, and a deeply nested body would
- * overflow the stack and end as a 500 instead of a 422.
- */
-export const LIFECYCLE_BODY_MAX_DEPTH = 64;
-
 const validation = createValidationPipe();
 
 /** Rejects anything but a JSON object (a missing body, null, an array, a scalar) with 422. */
@@ -22,12 +15,16 @@ export function assertJsonObject(value: unknown): asserts value is Record<string
   }
 }
 
-/** Rejects anything but a JSON object nested at most `LIFECYCLE_BODY_MAX_DEPTH` levels, with 422. */
-export function assertBoundedJsonObject(value: unknown): asserts value is Record<string, unknown> {
+/**
+ * Rejects anything but a JSON object nested at most `maxDepth` levels, with 422. The bound is the
+ * route's (a feature's limit, e.g. the lifecycle's): checked before class-transformer, which
+ * recurses, so a deeply nested body would overflow the stack and end as a 500 instead of a 422.
+ */
+export function assertBoundedJsonObject(value: unknown, maxDepth: number): asserts value is Record<string, unknown> {
   assertJsonObject(value);
-  if (jsonDepth(value, LIFECYCLE_BODY_MAX_DEPTH) > LIFECYCLE_BODY_MAX_DEPTH) {
+  if (jsonDepth(value, maxDepth) > maxDepth) {
     throw new RequestValidationException(
-      [{ path: '', message: `must not be nested deeper than ${LIFECYCLE_BODY_MAX_DEPTH} levels` }],
+      [{ path: '', message: `must not be nested deeper than ${maxDepth} levels` }],
       'The request body is nested too deeply.',
     );
   }
@@ -44,10 +41,13 @@ export function validateAs<T>(metatype: Type<T>, value: unknown): Promise<T> {
  * ValidationPipe leaves the parameter alone and cannot run class-transformer before the bound.
  */
 export class StrictBodyPipe<T> implements PipeTransform<unknown, Promise<T>> {
-  constructor(private readonly metatype: Type<T>) {}
+  constructor(
+    private readonly metatype: Type<T>,
+    private readonly maxDepth: number,
+  ) {}
 
   async transform(value: unknown, _metadata: ArgumentMetadata): Promise<T> {
-    assertBoundedJsonObject(value);
+    assertBoundedJsonObject(value, this.maxDepth);
     return validateAs(this.metatype, value);
   }
 }

@@ -1,13 +1,6 @@
 import { registerDecorator, type ValidationOptions } from 'class-validator';
 import { MAX_DURATION_MS, parseIsoDuration } from '../iso-duration';
 
-/** ISO-8601 date-time with a time zone (`Z` or an offset): Airflow's `UtcDateTime` rejects naive ones. */
-const AWARE_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
-
-export function isAwareDateTime(value: unknown): value is string {
-  return typeof value === 'string' && AWARE_DATE_TIME.test(value) && !Number.isNaN(Date.parse(value));
-}
-
 function rule(name: string, test: (value: unknown) => boolean, message: string, options?: ValidationOptions): PropertyDecorator {
   return (target: object, propertyName: string | symbol) =>
     registerDecorator({
@@ -18,10 +11,6 @@ function rule(name: string, test: (value: unknown) => boolean, message: string, 
       validator: { validate: (value: unknown) => test(value) },
     });
 }
-
-/** An ISO-8601 date-time with a time zone, e.g. `2026-11-25T10:00:00Z`. */
-export const IsAwareDateTime = (options?: ValidationOptions) =>
-  rule('isAwareDateTime', isAwareDateTime, 'must be an ISO-8601 date-time with a time zone (e.g. 2026-11-25T10:00:00Z)', options);
 
 /** An ISO-8601 duration (`P1D`, `PT30M`) of at most 100 years. */
 export const IsIsoDuration = (options?: ValidationOptions) =>

@@ -2,7 +2,8 @@ import { ApiProperty, ApiPropertyOptional, ApiSchema, getSchemaPath } from '@nes
 import { IsIn, IsNumber, IsObject, IsOptional, IsString, Length, MaxLength, Min, ValidateIf } from 'class-validator';
 import { Transform } from 'class-transformer';
 import type { JsonObject } from '../../../common/json/json-value';
-import { IsArrayOfObjects, IsAwareDateTime, IsIsoDuration, IsObjectOrString } from './lifecycle.validators';
+import { IsAwareDateTime } from '../../../common/http/aware-date-time';
+import { IsArrayOfObjects, IsIsoDuration, IsObjectOrString } from './lifecycle.validators';
 
 export const TERMINAL_NON_SUCCESS_STATES = ['failed', 'skipped', 'removed', 'upstream_failed'] as const;
 export type TerminalNonSuccessState = (typeof TERMINAL_NON_SUCCESS_STATES)[number];

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { IsAwareDateTime } from '../../lifecycle/dto/lifecycle.validators';
+import { IsAwareDateTime } from '../../../common/http/aware-date-time';
 import { MAX_LIST, PRINTABLE, toList } from '../../../common/http/query-values';
 
 const INT32_MAX = 2_147_483_647;

@@ -1,4 +1,4 @@
-import { isExactNumber, type ExactJsonValue } from '../../common/json/exact-json';
+import { isExactNumber, type ExactJsonValue } from './exact-json';
 
 export const REDACTED = '***';
 

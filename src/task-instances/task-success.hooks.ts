@@ -1,7 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Global, Injectable, Module, type OnModuleInit } from '@nestjs/common';
-import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
-import type { JsonObject } from '../json/json-value';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import type { JsonObject } from '../common/json/json-value';
+
+// A declared extension point of the task-instance feature, like task-start.hooks.ts.
 
 /** The try that is succeeding (`PATCH …/state` with `state: success`), as a hook sees it. */
 export interface SucceedingTaskInstance {
@@ -47,7 +49,3 @@ export class TaskSuccessHooks implements OnModuleInit {
     for (const handler of this.handlers) await handler.onTaskSuccess(em, ti);
   }
 }
-
-@Global()
-@Module({ imports: [DiscoveryModule], providers: [TaskSuccessHooks], exports: [TaskSuccessHooks] })
-export class TaskSuccessHooksModule {}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { TaskInstanceResolver } from '../../common/auth/task-instance-source';
-import type { VerifiedToken } from '../../common/auth/token-claims';
+import type { TaskInstanceResolver } from '../common/auth/task-instance-source';
+import type { VerifiedToken } from '../common/auth/token-claims';
 
 /**
  * For execution routes that read across task instances and name none (Airflow serves them on its

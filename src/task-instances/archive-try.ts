@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { v7 as uuidv7 } from 'uuid';
-import { TaskReschedule } from './task-reschedule.entity';
+import { TaskReschedule } from './lifecycle/task-reschedule.entity';
 
 /**
  * Copies a finished try to `task_instance_history` under its id, drops its reschedules, then

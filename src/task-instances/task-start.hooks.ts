@@ -1,6 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Global, Injectable, Module, type OnModuleInit } from '@nestjs/common';
-import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+
+// A declared extension point of the task-instance feature: a feature that joins `PATCH …/run`
+// imports this file (a top-level file of src/task-instances/, its public surface) and lists
+// 'task-instances' in its manifest's `dependsOn`.
 
 /** The task instance whose try is starting (`PATCH …/run`), as a hook sees it. */
 export interface StartingTaskInstance {
@@ -58,7 +62,3 @@ export class TaskStartHooks implements OnModuleInit {
     return merged;
   }
 }
-
-@Global()
-@Module({ imports: [DiscoveryModule], providers: [TaskStartHooks], exports: [TaskStartHooks] })
-export class TaskStartHooksModule {}
