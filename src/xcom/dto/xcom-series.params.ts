@@ -1,4 +1,5 @@
-import { IsPathText } from '../../common/http/query-rules';
+import { Transform } from 'class-transformer';
+import { integerText, IsIntegerIn, IsPathText } from '../../common/http/query-rules';
 import { XCOM_KEY_MAX_LENGTH } from '../xcom.entity';
 
 /** The series an XCom route's path names: `…/:dag_id/:run_id/:task_id/:key…`. */
@@ -14,4 +15,16 @@ export class XComSeriesParams {
 
   @IsPathText(XCOM_KEY_MAX_LENGTH)
   key: string;
+}
+
+const OFFSET_MESSAGE = 'offset must be an integer number';
+
+/**
+ * The path of `…/item/:offset`: the series and a position, any safe integer (negative counts from
+ * the end, as Python's index does); anything else is one "offset must be an integer number".
+ */
+export class XComItemParams extends XComSeriesParams {
+  @Transform(integerText(/^-?\d{1,16}$/))
+  @IsIntegerIn(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, { notInteger: OFFSET_MESSAGE, below: OFFSET_MESSAGE, above: OFFSET_MESSAGE })
+  offset: number;
 }
