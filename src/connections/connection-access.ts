@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import type { TaskInstanceResolver } from '../common/auth/task-instance-source';
 import type { VerifiedToken } from '../common/auth/token-claims';
-import { TextParamPipe } from '../common/http/pipes/text-param.pipe';
-import { CONN_ID_MAX_LENGTH } from './connection.entity';
+import { validatePathParams } from '../common/problem/validation';
+import { ConnectionIdParams } from './dto/connection-id.params';
 
 /**
  * Who may read which connections: the replaceable part of the access check (as
@@ -24,10 +24,11 @@ export class AnyTaskMayReadConnections implements ConnectionAccessPolicy {
   check(): void {}
 }
 
-const CONN_ID = new TextParamPipe(CONN_ID_MAX_LENGTH);
-
-/** The path's `conn_id` (`*conn_id`, joined back with `/`), validated: 422 naming it, never echoing it. */
-export const connIdOf = (params: Record<string, unknown>): string => CONN_ID.transform(params.conn_id, { data: 'conn_id' });
+/**
+ * The path's `conn_id` (`*conn_id`, joined back with `/`), validated: 422 naming it, never echoing
+ * it. Called from the guard (before any pipe), so the rule runs through `validatePathParams`.
+ */
+export const connIdOf = (params: Record<string, unknown>): string => validatePathParams(ConnectionIdParams, { conn_id: params.conn_id }).conn_id;
 
 /** The route's check (`@TaskInstanceFrom({ resolver: ConnectionAccess })`): the token's own task instance once the policy allows. */
 @Injectable()

@@ -4,7 +4,6 @@ import type { Request, Response } from 'express';
 import { resolvedApiVersion } from '../common/api-version/api-version.header';
 import { VersionedResponse } from '../common/api-version/versioned-response';
 import { TaskInstanceFrom } from '../common/auth/task-instance-source';
-import { TextParamPipe } from '../common/http/pipes/text-param.pipe';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
 import { ProblemDto } from '../common/problem/problem.dto';
 import { createValidationPipe } from '../common/problem/validation';
@@ -14,13 +13,14 @@ import { AnyTaskInstanceToken } from '../task-instances/any-task-instance-token'
 import { DagRunContext } from './dag-run-context.dto';
 import { DagRunsService } from './dag-runs.service';
 import { servesPreviousByPath } from './dag-runs.versions';
+import { DagIdParams } from '../dags/dag-id.params';
 import { ClearDagRunPayload, TriggerDAGRunPayload } from './dto/dag-run-payloads.dto';
+import { DagRunParams } from './dag-run.params';
 import { DagRunCountQuery, PreviousDagRunByPathQuery, PreviousDagRunQuery } from './dto/dag-run-queries.dto';
 import { DAG_RUN_STATES } from '../task-instances/task-instance-state';
 import { DagRunStateResponse } from './dto/dag-run-responses.dto';
 import { JsonNullInterceptor } from './json-null.interceptor';
 
-const TEXT = new TextParamPipe(250);
 /** The older route's query is validated only for the versions that have that route (see `servesPreviousByPath`). */
 const PREVIOUS_BY_PATH_PIPE = createValidationPipe();
 
@@ -133,8 +133,7 @@ export class DagRunsController {
   @Header('Content-Type', 'application/json; charset=utf-8')
   @VersionedResponse('DagRun')
   @UseInterceptors(JsonNullInterceptor)
-  async previousByPath(@Param('dag_id') dagIdParam: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<DagRunContext | null> {
-    const dagId = TEXT.transform(dagIdParam, { data: 'dag_id' });
+  async previousByPath(@Param() { dag_id: dagId }: DagIdParams, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<DagRunContext | null> {
     if (!servesPreviousByPath(resolvedApiVersion(res))) return this.dagRuns.detail(dagId, 'previous');
     const query = (await PREVIOUS_BY_PATH_PIPE.transform(req.query, { type: 'query', metatype: PreviousDagRunByPathQuery })) as PreviousDagRunByPathQuery;
     return this.dagRuns.previous(dagId, query.logical_date, query.state);
@@ -150,8 +149,8 @@ export class DagRunsController {
     success: { status: 200, type: DagRunStateResponse, description: 'The state.' },
     errors: [{ status: 404, description: 'No such dag run.', examples: [RUN_NOT_FOUND] }, INVALID('A path parameter')],
   })
-  async state(@Param('dag_id') dagId: unknown, @Param('run_id') runId: unknown): Promise<DagRunStateResponse> {
-    return { state: await this.dagRuns.state(TEXT.transform(dagId, { data: 'dag_id' }), TEXT.transform(runId, { data: 'run_id' })) };
+  async state(@Param() { dag_id: dagId, run_id: runId }: DagRunParams): Promise<DagRunStateResponse> {
+    return { state: await this.dagRuns.state(dagId, runId) };
   }
 
   @Get(':dag_id/:run_id')
@@ -166,8 +165,8 @@ export class DagRunsController {
     errors: [{ status: 404, description: 'No such dag run.', examples: [RUN_NOT_FOUND] }, INVALID('A path parameter')],
   })
   @VersionedResponse('DagRun')
-  async detail(@Param('dag_id') dagId: unknown, @Param('run_id') runId: unknown): Promise<DagRunContext> {
-    return this.dagRuns.detail(TEXT.transform(dagId, { data: 'dag_id' }), TEXT.transform(runId, { data: 'run_id' }));
+  async detail(@Param() { dag_id: dagId, run_id: runId }: DagRunParams): Promise<DagRunContext> {
+    return this.dagRuns.detail(dagId, runId);
   }
 
   @Post(':dag_id/:run_id')
@@ -195,8 +194,8 @@ export class DagRunsController {
     ],
   })
   @ApiBody({ type: TriggerDAGRunPayload, examples: { trigger: { value: { logical_date: '2026-12-06T14:00:00Z', conf: { target: 'prod' } } } } })
-  async trigger(@Param('dag_id') dagId: unknown, @Param('run_id') runId: unknown, @Body() payload: TriggerDAGRunPayload, @Req() req: Request): Promise<void> {
-    await this.dagRuns.trigger(req.token!.sub, TEXT.transform(dagId, { data: 'dag_id' }), TEXT.transform(runId, { data: 'run_id' }), payload);
+  async trigger(@Param() { dag_id: dagId, run_id: runId }: DagRunParams, @Body() payload: TriggerDAGRunPayload, @Req() req: Request): Promise<void> {
+    await this.dagRuns.trigger(req.token!.sub, dagId, runId, payload);
   }
 
   @Post(':dag_id/:run_id/clear')
@@ -219,7 +218,7 @@ export class DagRunsController {
     ],
   })
   @ApiBody({ type: ClearDagRunPayload, required: false, examples: { only_failed: { value: { only_failed: true } } } })
-  async clear(@Param('dag_id') dagId: unknown, @Param('run_id') runId: unknown, @Body() payload: ClearDagRunPayload): Promise<void> {
-    await this.dagRuns.clear(TEXT.transform(dagId, { data: 'dag_id' }), TEXT.transform(runId, { data: 'run_id' }), payload.only_failed ?? false);
+  async clear(@Param() { dag_id: dagId, run_id: runId }: DagRunParams, @Body() payload: ClearDagRunPayload): Promise<void> {
+    await this.dagRuns.clear(dagId, runId, payload.only_failed ?? false);
   }
 }

@@ -1,17 +1,17 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiParam, ApiTags } from '@nestjs/swagger';
 import { TaskInstanceFrom } from '../common/auth/task-instance-source';
-import { TextParamPipe } from '../common/http/pipes/text-param.pipe';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
 import { ProblemDto } from '../common/problem/problem.dto';
 import { UnitOfWork, ReadUnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
 import { DagRunsService } from '../dag-runs/dag-runs.service';
 import { DagRunContext } from '../dag-runs/dag-run-context.dto';
 import { AnyTaskInstanceToken } from '../task-instances/any-task-instance-token';
+import { DagRunParams } from '../dag-runs/dag-run.params';
+import { DagIdParams } from './dag-id.params';
 import { DagDetail, DagResponse, PutDagDto } from './dto/dag.dto';
 import { DagsService } from './dags.service';
 
-const TEXT = new TextParamPipe(250);
 const DAG_ID = ApiParam({ name: 'dag_id', schema: { type: 'string', maxLength: 250, example: 'example_dag' } });
 const DAG_NOT_FOUND = { reason: 'not_found', detail: "Dag with dag_id: 'example_dag' not found" };
 const INVALID = {
@@ -45,8 +45,8 @@ export class DagsController {
       { ...INVALID, description: 'The path parameter is not valid.' },
     ],
   })
-  async get(@Param('dag_id') dagId: unknown): Promise<DagResponse> {
-    return this.dags.get(TEXT.transform(dagId, { data: 'dag_id' }));
+  async get(@Param() { dag_id: dagId }: DagIdParams): Promise<DagResponse> {
+    return this.dags.get(dagId);
   }
 }
 
@@ -77,8 +77,8 @@ export class DagsAdminController {
     type: PutDagDto,
     examples: { dag: { value: { owners: 'airflow', tags: ['example'], bundle_name: 'dags-folder', relative_fileloc: 'example_dag.py' } } },
   })
-  async put(@Param('dag_id') dagId: unknown, @Body() dto: PutDagDto): Promise<DagDetail> {
-    return this.dags.put(TEXT.transform(dagId, { data: 'dag_id' }), dto);
+  async put(@Param() { dag_id: dagId }: DagIdParams, @Body() dto: PutDagDto): Promise<DagDetail> {
+    return this.dags.put(dagId, dto);
   }
 
   @Get('dags/:dag_id')
@@ -94,8 +94,8 @@ export class DagsAdminController {
       { ...INVALID, description: 'The path parameter is not valid.' },
     ],
   })
-  async detail(@Param('dag_id') dagId: unknown): Promise<DagDetail> {
-    return this.dags.detail(TEXT.transform(dagId, { data: 'dag_id' }));
+  async detail(@Param() { dag_id: dagId }: DagIdParams): Promise<DagDetail> {
+    return this.dags.detail(dagId);
   }
 
   @Get('dag-runs/:dag_id/:run_id')
@@ -117,7 +117,7 @@ export class DagsAdminController {
       { ...INVALID, description: 'A path parameter is not valid.' },
     ],
   })
-  async dagRun(@Param('dag_id') dagId: unknown, @Param('run_id') runId: unknown): Promise<DagRunContext> {
-    return this.dagRuns.detail(TEXT.transform(dagId, { data: 'dag_id' }), TEXT.transform(runId, { data: 'run_id' }));
+  async dagRun(@Param() { dag_id: dagId, run_id: runId }: DagRunParams): Promise<DagRunContext> {
+    return this.dagRuns.detail(dagId, runId);
   }
 }

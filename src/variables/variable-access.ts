@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import type { TaskInstanceResolver } from '../common/auth/task-instance-source';
 import type { VerifiedToken } from '../common/auth/token-claims';
-import { TextParamPipe } from '../common/http/pipes/text-param.pipe';
-import { VARIABLE_KEY_MAX_LENGTH } from './variable.entity';
+import { validatePathParams } from '../common/problem/validation';
+import { VariableKeyParams } from './dto/variable-key.params';
 import { VARIABLE_PROBLEMS } from './variables.problems';
 
 /** What a task asks to do with a variable. */
@@ -39,10 +39,11 @@ export class AnyTaskMayUseVariables implements VariableAccessPolicy {
 export const variableAccessDenied = (key: string) =>
   VARIABLE_PROBLEMS.error('variable_access_denied', `Task does not have access to variable ${key}`, 'access_denied', { key });
 
-const KEY = new TextParamPipe(VARIABLE_KEY_MAX_LENGTH);
-
-/** The path's key (`*key`, joined back with `/`), validated: 422 naming it, never echoing it. */
-export const variableKeyOf = (params: Record<string, unknown>): string => KEY.transform(params.key, { data: 'key' });
+/**
+ * The path's key (`*key`, joined back with `/`), validated: 422 naming it, never echoing it.
+ * Called from the guard (before any pipe), so the rule runs through `validatePathParams`.
+ */
+export const variableKeyOf = (params: Record<string, unknown>): string => validatePathParams(VariableKeyParams, { key: params.key }).key;
 
 /**
  * The routes' check, declared with `@TaskInstanceFrom({ resolver: VariableAccess })`: a variable

@@ -1,7 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
-import { RequestValidationException } from '../common/problem/validation';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
 import { PutVariableBody, VariableDto, VariableKeysQuery, VariableKeysResponse } from './dto/variable.dto';
 import { VARIABLE_KEY_MAX_LENGTH } from './variable.entity';
@@ -63,7 +62,6 @@ export class VariablesAdminController {
   })
   async put(@Param() params: Record<string, unknown>, @Body() body: PutVariableBody): Promise<VariableDto> {
     const key = variableKeyOf(params);
-    if (body.value === undefined) throw new RequestValidationException([{ path: 'value', message: 'value is required', location: 'body', type: 'missing' }]);
     return this.variables.view(await this.variables.set(key, body.value, body.description));
   }
 

@@ -2,7 +2,6 @@ import { Body, Controller, Delete, Get, Param, Put, Query } from '@nestjs/common
 import { ApiBearerAuth, ApiBody, ApiParam, ApiTags } from '@nestjs/swagger';
 import { TaskInstanceFrom } from '../common/auth/task-instance-source';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
-import { RequestValidationException } from '../common/problem/validation';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
 import { VariableKeysQuery, VariableKeysResponse, VariableMessageResponse, VariablePostBody, VariableResponse } from './dto/variable.dto';
 import { VARIABLE_KEY_MAX_LENGTH } from './variable.entity';
@@ -124,8 +123,8 @@ export class VariablesController {
   })
   async set(@Param() params: Record<string, unknown>, @Body() body: VariablePostBody): Promise<VariableMessageResponse> {
     const key = variableKeyOf(params);
-    const value = body.val !== undefined ? body.val : body.value;
-    if (value === undefined) throw new RequestValidationException([{ path: 'val', message: 'val is required', location: 'body', type: 'missing' }]);
+    // One of the two is present (the DTO refuses a body with neither).
+    const value = (body.val !== undefined ? body.val : body.value) ?? null;
     await this.variables.set(key, value, body.description);
     return { message: VARIABLE_SET_MESSAGE };
   }

@@ -1,6 +1,5 @@
-import { TextParamPipe } from '../common/http/pipes/text-param.pipe';
-import { RequestValidationException } from '../common/problem/validation';
-import { XCOM_KEY_MAX_LENGTH } from './xcom.entity';
+import { RequestValidationException, validatePathParams } from '../common/problem/validation';
+import { XComSeriesParams } from './dto/xcom-series.params';
 
 /** The XComs of one task (all its map indexes) under one key, in one dag run. */
 export interface XComSeries {
@@ -10,18 +9,17 @@ export interface XComSeries {
   key: string;
 }
 
-const ID = new TextParamPipe(250);
-const KEY = new TextParamPipe(XCOM_KEY_MAX_LENGTH);
 const INT32_MAX = 2_147_483_647;
 
-/** The path's series, each part validated (422 naming it, never echoing it). */
+/**
+ * The path's series, each part validated (422 naming the first bad one, never echoing it). Called
+ * from the guard (before any pipe) and the handlers, whose paths may hold more (`offset`), so the
+ * four parts are picked before `validatePathParams` sees them.
+ */
 export function seriesOf(params: Record<string, unknown>): XComSeries {
-  return {
-    dagId: ID.transform(params.dag_id, { data: 'dag_id' }),
-    runId: ID.transform(params.run_id, { data: 'run_id' }),
-    taskId: ID.transform(params.task_id, { data: 'task_id' }),
-    key: KEY.transform(params.key, { data: 'key' }),
-  };
+  const { dag_id, run_id, task_id, key } = params;
+  const path = validatePathParams(XComSeriesParams, { dag_id, run_id, task_id, key });
+  return { dagId: path.dag_id, runId: path.run_id, taskId: path.task_id, key: path.key };
 }
 
 /** The `map_index` query parameter (default -1); 422 unless an integer from -1 to 2^31-1. */

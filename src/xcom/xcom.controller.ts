@@ -7,8 +7,8 @@ import type { ExactJsonValue } from '../common/json/exact-json';
 import { ExactJsonBody } from '../common/json/raw-json-body';
 import { ApiProblemResponse } from '../common/openapi/api-problem-response';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
-import { RequestValidationException } from '../common/problem/validation';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
+import { XComItemParams } from './dto/xcom-series.params';
 import { MapIndexQuery, XComGetQuery, XComSetQuery, XComSliceQuery } from './dto/xcom-query.dto';
 import { XComMessageResponse, XComResponse } from './dto/xcom-response.dto';
 import { XCOM_KEY_MAX_LENGTH } from './xcom.entity';
@@ -119,9 +119,8 @@ export class XComController {
   // The bare value is the body: serialised here, since Nest sends a returned string as text/html
   // and a returned null as an empty body.
   @Header('Content-Type', 'application/json; charset=utf-8')
-  async item(@Param() params: Record<string, unknown>, @Param('offset') offsetText: string): Promise<string> {
-    const offset = parseOffset(offsetText);
-    return JSON.stringify(await this.xcoms.item(seriesOf(params), offset));
+  async item(@Param() { dag_id: dagId, run_id: runId, task_id: taskId, key, offset }: XComItemParams): Promise<string> {
+    return JSON.stringify(await this.xcoms.item({ dagId, runId, taskId, key }, offset));
   }
 
   @Get(':dag_id/:run_id/:task_id/*key/slice')
@@ -290,11 +289,4 @@ export class XComController {
     await this.xcoms.delete(req.token!, { ...s, mapIndex: query.map_index ?? -1 });
     return { message: xcomDeletedMessage(s.key) };
   }
-}
-
-function parseOffset(text: string): number {
-  if (!/^-?\d{1,16}$/.test(text) || !Number.isSafeInteger(Number(text))) {
-    throw new RequestValidationException([{ path: 'offset', message: 'offset must be an integer number', location: 'path' }]);
-  }
-  return Number(text);
 }

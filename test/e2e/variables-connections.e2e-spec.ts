@@ -48,6 +48,27 @@ describe('variables (/execution/variables/{key:path}) and connections (/executio
       expect((await http(t.baseUrl, 'GET', v(key), undefined, auth)).body).toEqual({ key, value: 'alias' });
     });
 
+    it('requires `val` unless `value` is sent (null is a value): 422 `missing` in Airflow’s words, nothing written', async () => {
+      const key = uniqueId('var');
+      const auth = await task();
+      const missing = await http(t.baseUrl, 'PUT', v(key), { description: 'no value' }, auth);
+      expect([missing.status, missing.body]).toEqual([422, { detail: [{ loc: ['body', 'val'], msg: 'val is required', type: 'missing' }] }]);
+      // With an unknown field too, both mistakes in one refusal (the DTO sees the whole body).
+      const both = await http(t.baseUrl, 'PUT', v(key), { nope: 1 }, auth);
+      expect([both.status, both.body]).toEqual([
+        422,
+        {
+          detail: [
+            { loc: ['body', 'nope'], msg: 'nope is not allowed', type: 'extra_forbidden' },
+            { loc: ['body', 'val'], msg: 'val is required', type: 'missing' },
+          ],
+        },
+      ]);
+      expect((await http(t.baseUrl, 'GET', v(key), undefined, auth)).status).toBe(404);
+      expect((await http(t.baseUrl, 'PUT', v(key), { value: null }, auth)).status).toBe(201);
+      expect((await http(t.baseUrl, 'GET', v(key), undefined, auth)).body).toEqual({ key, value: null });
+    });
+
     it('answers a missing key 404 in Airflow’s words, and as problem details when asked', async () => {
       const key = uniqueId('missing');
       const auth = await task();
@@ -176,7 +197,9 @@ describe('variables (/execution/variables/{key:path}) and connections (/executio
 
       it('refuses an execution token (403) and a body without value (422)', async () => {
         expect((await http(t.baseUrl, 'GET', '/api/v1/variables', undefined, await task())).status).toBe(403);
-        expect((await http(t.baseUrl, 'PUT', '/api/v1/variables/x', {}, await admin())).body).toMatchObject({ status: 422, errors: [{ path: 'value' }] });
+        const missing = await http(t.baseUrl, 'PUT', '/api/v1/variables/x', { description: 'd' }, await admin());
+        expect(missing.body).toMatchObject({ status: 422, detail: 'The request is not valid.', errors: [{ path: 'value', message: 'value is required' }] });
+        expect((await http(t.baseUrl, 'PUT', `/api/v1/variables/${uniqueId('nullvar')}`, { value: null }, await admin())).status).toBe(200);
       });
     });
   });

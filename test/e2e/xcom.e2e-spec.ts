@@ -186,7 +186,16 @@ describe('XCom routes (/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key})', () 
         const res = await x.item(series, 'return_value', offset, reader);
         expect([res.status, res.body.reason, res.body.offset]).toEqual([404, 'not_found', offset]);
       }
-      expect((await x.item(series, 'return_value', 'one', reader)).status).toBe(422);
+      // The largest safe integer is a position (past the end); anything else is one path issue.
+      expect((await x.item(series, 'return_value', Number.MAX_SAFE_INTEGER, reader)).status).toBe(404);
+      for (const offset of ['one', '1.5', '9007199254740992', '-9007199254740992', '99999999999999999', '+1', '0x1']) {
+        const res = await x.item(series, 'return_value', offset, reader);
+        expect([offset, res.status, res.body]).toEqual([
+          offset,
+          422,
+          expect.objectContaining({ detail: 'The request is not valid.', errors: [{ path: 'offset', message: 'offset must be an integer number' }] }),
+        ]);
+      }
     });
 
     it('GET ?offset= skips null values and ignores map_index', async () => {

@@ -1,7 +1,9 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsOptional, validateSync } from 'class-validator';
 import { integerText, IsIntegerIn, IsKeyText } from '../../src/common/http/query-rules';
-import { createValidationPipe, RefusalWording, RequestValidationException } from '../../src/common/problem/validation';
+import { createValidationPipe, RefusalWording, RequestValidationException, validatePathParams } from '../../src/common/problem/validation';
+import { DagRunParams } from '../../src/dag-runs/dag-run.params';
+import { VariableKeyParams } from '../../src/variables/dto/variable-key.params';
 import { decodeCursor, encodeCursor, TaskInstanceListQueryDto } from '../../src/task-instances/control-plane/dto/task-instance-search.dto';
 import { TaskInstanceIdParams } from '../../src/task-instances/task-instance-id.params';
 
@@ -129,5 +131,47 @@ describe('IsUuidParam on TaskInstanceIdParams, through the global pipe', () => {
     await Promise.resolve();
     expect(settled).toBe(true);
     await refusal;
+  });
+});
+
+describe('IsPathText on path DTOs (DagRunParams, VariableKeyParams)', () => {
+  const pipe = createValidationPipe();
+  const param = (value: unknown) => pipe.transform(value, { type: 'param', metatype: DagRunParams, data: undefined });
+  const refusal = (name: string, message: string) =>
+    expect.objectContaining({ message: `The path parameter ${name} is not valid.`, issues: [{ path: name, message, location: 'path' }] });
+
+  it('passes good text through unchanged', async () => {
+    expect(await param({ dag_id: 'example_dag', run_id: 'manual__2026-12-06' })).toEqual({ dag_id: 'example_dag', run_id: 'manual__2026-12-06' });
+  });
+
+  it.each([
+    ['a'.repeat(251), 'must be at most 250 characters'],
+    ['a\u0001b', 'must not contain control characters'],
+    ['a\u007fb', 'must not contain control characters'],
+    ['', 'must not be empty'],
+  ])('%j: 422 naming the parameter, in its own detail, never echoing the value', async (runId, message) => {
+    await expect(param({ dag_id: 'd', run_id: runId })).rejects.toEqual(refusal('run_id', message));
+  });
+
+  it('answers the first bad parameter only, in declaration order (one detail per refusal)', async () => {
+    await expect(param({ dag_id: '\u0002', run_id: 'b'.repeat(300) })).rejects.toEqual(refusal('dag_id', 'must not contain control characters'));
+  });
+
+  it('refuses a parameter the route does not declare', async () => {
+    await expect(param({ dag_id: 'd', run_id: 'r', extra: 'x' })).rejects.toBeInstanceOf(RequestValidationException);
+  });
+
+  it("joins a wildcard's segments with '/' (Airflow's {key:path}), then checks the joined text", () => {
+    expect(validatePathParams(VariableKeyParams, { key: ['team', 'a', 'b'] })).toEqual({ key: 'team/a/b' });
+    expect(() => validatePathParams(VariableKeyParams, { key: ['a', 'x'.repeat(300)] })).toThrow(RequestValidationException);
+  });
+
+  it('refuses synchronously, so the path is answered before any body or query', async () => {
+    let settled = false;
+    const refused = param({ dag_id: '\u0001', run_id: 'r' }).catch(() => (settled = true));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(settled).toBe(true);
+    await refused;
   });
 });

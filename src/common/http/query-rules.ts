@@ -96,3 +96,37 @@ export function IsUuidParam(): PropertyDecorator {
     ),
   ) as PropertyDecorator;
 }
+
+/** Why `text` is no path text of 1 to `maxLength` characters (the words the hand-written path checks answered, kept on the wire). */
+function pathTextProblem(text: unknown, maxLength: number): string | undefined {
+  if (typeof text !== 'string' || text.length === 0) return 'must not be empty';
+  if (text.length > maxLength) return `must be at most ${maxLength} characters`;
+  if (CONTROL.test(text)) return 'must not contain control characters';
+  return undefined;
+}
+
+/**
+ * A text path parameter (an Airflow id or key): 1 to `maxLength` characters, no control
+ * characters; 422 "The path parameter <name> is not valid." naming it, never echoing it. A wildcard
+ * parameter (`*key`, which Express 5 gives as its segments) is joined back with `/`, so a key may
+ * contain slashes, as Airflow's `{key:path}` does.
+ */
+export function IsPathText(maxLength: number): PropertyDecorator {
+  return (target, propertyKey) => {
+    const name = String(propertyKey);
+    applyDecorators(
+      Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.join('/') : value)),
+      ValidateBy(
+        {
+          name: 'isPathText',
+          constraints: [maxLength],
+          validator: {
+            validate: (value: unknown) => pathTextProblem(value, maxLength) === undefined,
+            defaultMessage: (args) => pathTextProblem(args?.value, maxLength) ?? 'is not valid',
+          },
+        },
+        { context: { detail: `The path parameter ${name} is not valid.` } satisfies RuleContext },
+      ),
+    )(target, propertyKey);
+  };
+}

@@ -167,11 +167,28 @@ class StrictValidationPipe extends ValidationPipe {
    * reads the path first too). Path DTOs must therefore hold synchronous rules only.
    */
   private validatePath(value: unknown, metatype: new () => object): object {
-    const instance = plainToInstance(metatype, value ?? {}, TRANSFORM_OPTIONS);
-    const errors = validateSync(instance, VALIDATOR_OPTIONS);
-    if (errors.length > 0) throw worded(locatedAt(refusalOf(errors), 'path'), metatype);
-    return instance;
+    return validatePathParams(metatype, value);
   }
+}
+
+/**
+ * Validates a route's path parameters against the path DTO `metatype`, synchronously: what the
+ * global pipe does for `@Param() p: SomeParams`, and what a guard-time resolver calls on
+ * `req.params` (it runs before any pipe). Only the first bad parameter is answered, in the DTO's
+ * declaration order, as the per-parameter checks before it did: each parameter's refusal has its
+ * own `detail`, and two would fall back to the generic one.
+ */
+export function validatePathParams<T extends object>(metatype: new () => T, value: unknown): T {
+  const instance = plainToInstance(metatype, value ?? {}, TRANSFORM_OPTIONS);
+  const errors = validateSync(instance, VALIDATOR_OPTIONS);
+  if (errors.length > 0) {
+    const refusal = refusalOf(errors.slice(0, 1));
+    // `location` after `message`, before `type`: the key order the path pipes answered with
+    // (problem-details bodies serialize issues as they are).
+    const issues = refusal.issues.map(({ path, message, type }) => ({ path, message, location: 'path' as const, ...(type ? { type } : {}) }));
+    throw worded(new RequestValidationException(issues, refusal.message), metatype);
+  }
+  return instance;
 }
 
 /**

@@ -1,20 +1,19 @@
 import { Body, Controller, Get, Header, Param, Patch, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiParam, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { TaskInstanceFrom } from '../../common/auth/task-instance-source';
-import { TextParamPipe } from '../../common/http/pipes/text-param.pipe';
 import { TaskInstanceIdParams } from '../task-instance-id.params';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import { UnitOfWork } from '../../common/unit-of-work/unit-of-work.decorator';
 import { MOVED_TO_HISTORY_MESSAGE } from '../task-instances.errors';
 import { TaskInstanceProblemDto } from '../task-instance-problem.dto';
 import { AnyTaskInstanceToken } from '../any-task-instance-token';
+import { DagTaskParams } from './dto/dag-task.params';
 import { BreadcrumbsQuery, PreviousTaskInstanceQuery, RescheduleStartDateQuery, TaskInstanceCountQuery, TaskInstanceStatesQuery } from './dto/reads-query.dto';
 import { PreviousTIResponse, TaskBreadcrumbsResponse, TaskStatesResponse } from './dto/reads-response.dto';
 import { EMPTY_RENDERED_MAP_INDEX, RenderedMapIndexPipe } from './rendered-map-index.pipe';
 import { TaskInstanceReadsService } from './task-instance-reads.service';
 
 const ID = '0193a1f2-7c3e-7b7a-9b1e-1f2e3d4c5b6a';
-const TEXT = new TextParamPipe(250);
 
 const INVALID_QUERY = {
   status: 422,
@@ -109,8 +108,8 @@ export class TaskInstanceReadsController {
   @ApiOkResponse({ description: 'The previous task instance, or null.', schema: { nullable: true, allOf: [{ $ref: getSchemaPath(PreviousTIResponse) }] } })
   // null is a body here: serialised, since Nest sends a returned null as an empty body.
   @Header('Content-Type', 'application/json; charset=utf-8')
-  async previous(@Param('dag_id') dagId: unknown, @Param('task_id') taskId: unknown, @Query() query: PreviousTaskInstanceQuery): Promise<string> {
-    const found = await this.reads.previous(TEXT.transform(dagId, { data: 'dag_id' }), TEXT.transform(taskId, { data: 'task_id' }), query);
+  async previous(@Param() { dag_id: dagId, task_id: taskId }: DagTaskParams, @Query() query: PreviousTaskInstanceQuery): Promise<string> {
+    const found = await this.reads.previous(dagId, taskId, query);
     return JSON.stringify(found);
   }
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { NO_NUL } from '../../common/http/query-values';
 
 /** A well-formed integer query value becomes its number; anything else stays as it came, for a 422 naming it. */
@@ -28,7 +28,9 @@ export class VariablePostBody {
     example: 'my_value',
     description: 'The value (what the Task SDK sends). Required unless `value` is given.',
   })
-  @IsOptional()
+  // Required unless `value` is sent (null is a value): validated when absent, so a body with
+  // neither is refused as "val is required".
+  @ValidateIf((o: VariablePostBody) => o.val !== null && !(o.val === undefined && o.value !== undefined))
   @IsString()
   @Matches(NO_NUL, { message: 'val must not contain U+0000' })
   val?: string | null;
@@ -94,7 +96,8 @@ export class VariableKeysResponse {
 @ApiSchema({ name: 'PutVariableBody' })
 export class PutVariableBody {
   @ApiProperty({ type: String, nullable: true, example: 's3://warehouse/landing' })
-  @IsOptional()
+  // Required, null allowed: validated unless null, so an absent value is "value is required".
+  @ValidateIf((o: PutVariableBody) => o.value !== null)
   @IsString()
   @Matches(NO_NUL, { message: 'value must not contain U+0000' })
   value: string | null;
