@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { LogicalDatesQuery, RunIdsQuery } from '../../common/http/run-filters';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { IsAwareDateTime } from '../../common/http/aware-date-time';
@@ -13,22 +14,10 @@ export class DagRunCountQuery {
   @Matches(PRINTABLE, { message: 'dag_id must not contain control characters' })
   dag_id: string;
 
-  @ApiPropertyOptional({ type: [String], format: 'date-time', description: 'Runs with one of these logical dates (time zone required); repeat for each.' })
-  @IsOptional()
-  @Transform(toList)
-  @IsArray()
-  @ArrayMaxSize(MAX_LIST)
-  @IsAwareDateTime({ each: true })
+  @LogicalDatesQuery('Runs with one of these logical dates (time zone required); repeat for each.')
   logical_dates?: string[];
 
-  @ApiPropertyOptional({ type: [String], description: 'Repeat the parameter for each run id.' })
-  @IsOptional()
-  @Transform(toList)
-  @IsArray()
-  @ArrayMaxSize(MAX_LIST)
-  @IsString({ each: true })
-  @Length(1, 250, { each: true })
-  @Matches(PRINTABLE, { each: true, message: 'run_ids must not contain control characters' })
+  @RunIdsQuery()
   run_ids?: string[];
 
   @ApiPropertyOptional({ type: [String], enum: DAG_RUN_STATES, description: 'Only these states; repeat for each.' })

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { LogicalDatesQuery, RunIdsQuery } from '../../../common/http/run-filters';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { IsAwareDateTime } from '../../../common/http/aware-date-time';
@@ -70,22 +71,10 @@ export class TaskInstanceStatesQuery extends MapIndexFilter {
   @Matches(PRINTABLE, { message: 'task_group_id must not contain control characters' })
   task_group_id?: string;
 
-  @ApiPropertyOptional({ type: [String], format: 'date-time', description: 'Dag runs by logical date (time zone required); repeat for each.' })
-  @IsOptional()
-  @Transform(toList)
-  @IsArray()
-  @ArrayMaxSize(MAX_LIST)
-  @IsAwareDateTime({ each: true })
+  @LogicalDatesQuery('Dag runs by logical date (time zone required); repeat for each.')
   logical_dates?: string[];
 
-  @ApiPropertyOptional({ type: [String], description: 'Repeat the parameter for each run id.' })
-  @IsOptional()
-  @Transform(toList)
-  @IsArray()
-  @ArrayMaxSize(MAX_LIST)
-  @IsString({ each: true })
-  @Length(1, 250, { each: true })
-  @Matches(PRINTABLE, { each: true, message: 'run_ids must not contain control characters' })
+  @RunIdsQuery()
   run_ids?: string[];
 }
 /** The filters of `GET /execution/task-instances/count`: those of `/states`, and `states`. */
