@@ -179,6 +179,7 @@ try {
       if (shapes.length === 0) break;
       const tag = `${processes}p_${path}`;
       profileDir = profileMode ? join(workDir, `profile-${Date.now()}`) : undefined;
+      const serviceEnv = { FERNET_KEY: BENCH_FERNET_KEY, ...(replicaPath ? { DB_READ_REPLICA_URLS: standby.url } : {}) };
       const svc = await startService({
         root,
         processes,
@@ -186,20 +187,11 @@ try {
         migrationUrl: pg.url,
         poolMax: settings.db_pool_max,
         logPath: join(workDir, `service-${tag}.log`),
+        env: serviceEnv,
+        // start.sh puts its defaults first and the operator's NODE_OPTIONS after them (later wins).
         ...(settings.start === 'script' && !profileDir
-          ? {
-              // start.sh puts its defaults first and the operator's NODE_OPTIONS after them (later wins).
-              command: ['sh', [join(root, 'scripts/start.sh')]],
-              env: {
-                FERNET_KEY: BENCH_FERNET_KEY,
-                ...(replicaPath ? { DB_READ_REPLICA_URLS: standby.url } : {}),
-                ...(env.BENCH_NODE_ARGS ? { NODE_OPTIONS: env.BENCH_NODE_ARGS } : {}),
-              },
-            }
-          : {
-              env: { FERNET_KEY: BENCH_FERNET_KEY, ...(replicaPath ? { DB_READ_REPLICA_URLS: standby.url } : {}) },
-              nodeArgs: [...(env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
-            }),
+          ? { command: ['sh', [join(root, 'scripts/start.sh')]], env: { ...serviceEnv, ...(env.BENCH_NODE_ARGS ? { NODE_OPTIONS: env.BENCH_NODE_ARGS } : {}) } }
+          : { nodeArgs: [...(env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])] }),
       });
       try {
         const seeded = {};
