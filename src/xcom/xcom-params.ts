@@ -1,4 +1,5 @@
-import { RequestValidationException, validatePathParams } from '../common/problem/validation';
+import { validatePathParams, validateRequestPart } from '../common/problem/validation';
+import { TaskInstanceMapIndex } from '../task-instances/task-instance-key.params';
 import { XComSeriesParams } from './dto/xcom-series.params';
 
 /** The XComs of one task (all its map indexes) under one key, in one dag run. */
@@ -8,8 +9,6 @@ export interface XComSeries {
   taskId: string;
   key: string;
 }
-
-const INT32_MAX = 2_147_483_647;
 
 /**
  * The path's series, each part validated (422 naming the first bad one, never echoing it). Called
@@ -22,12 +21,11 @@ export function seriesOf(params: Record<string, unknown>): XComSeries {
   return { dagId: path.dag_id, runId: path.run_id, taskId: path.task_id, key: path.key };
 }
 
-/** The `map_index` query parameter (default -1); 422 unless an integer from -1 to 2^31-1. */
+/**
+ * The `map_index` query parameter (default -1), by the task-instance key's rule: 422 unless an
+ * integer from -1 to 2^31-1, under the default detail (the guard checks it after the path, so a
+ * request bad in both is answered about the path alone).
+ */
 export function mapIndexOf(value: unknown): number {
-  if (value === undefined) return -1;
-  const n = typeof value === 'string' && /^-?\d{1,10}$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < -1 || n > INT32_MAX) {
-    throw new RequestValidationException([{ path: 'map_index', message: `map_index must be an integer from -1 to ${INT32_MAX}`, location: 'query' }]);
-  }
-  return n;
+  return validateRequestPart(TaskInstanceMapIndex, { map_index: value }, 'query').map_index ?? -1;
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { RequestValidationException } from '../problem/validation';
+import { validateRequestPart } from '../problem/validation';
+import { ApiVersionHeaders } from './api-version.headers';
 import { API_VERSION_PROBLEMS } from './api-version.problems';
 import { API_VERSION_HEADER, setResolvedApiVersion } from './api-version.header';
 import { isIsoDate, VersionBundle } from './version-bundle';
@@ -24,12 +25,12 @@ export class ApiVersionMiddleware implements NestMiddleware {
         res.setHeader(API_VERSION_HEADER, resolution.version);
         return next();
       case 'malformed':
+        // Cadwyn picked a version by string order (echoed); the route's `date` header then fails
+        // validation (422). The value is not repeated: it is whatever the client put there.
         res.setHeader(API_VERSION_HEADER, resolution.version);
-        // The value is not repeated: it is whatever the client put there.
-        throw new RequestValidationException(
-          [{ path: `header ${API_VERSION_HEADER}`, message: `${API_VERSION_HEADER} must be a date (YYYY-MM-DD)` }],
-          `The ${API_VERSION_HEADER} header is not a valid date.`,
-        );
+        validateRequestPart(ApiVersionHeaders, { [API_VERSION_HEADER]: req.get(API_VERSION_HEADER) }, 'header');
+        // The bundle calls a value malformed by the rule the DTO checks (`isIsoDate`).
+        throw new Error(`${API_VERSION_HEADER}: the bundle found the header malformed, its DTO did not`);
       case 'before_first':
         // Cadwyn echoes what was asked; only a well-formed date is repeated here.
         if (isIsoDate(resolution.requested)) res.setHeader(API_VERSION_HEADER, resolution.requested);

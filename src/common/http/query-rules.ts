@@ -105,15 +105,22 @@ function pathTextProblem(text: unknown, maxLength: number): string | undefined {
   return undefined;
 }
 
+/** How `IsPathText` words a refusal where a route's answers predate the rule. */
+export interface PathTextWording {
+  /** Start the message with the parameter's name (`dag_id must not be empty`), as the task-instance key's did. */
+  named?: boolean;
+}
+
 /**
  * A text path parameter (an Airflow id or key): 1 to `maxLength` characters, no control
  * characters; 422 "The path parameter <name> is not valid." naming it, never echoing it. A wildcard
  * parameter (`*key`, which Express 5 gives as its segments) is joined back with `/`, so a key may
  * contain slashes, as Airflow's `{key:path}` does.
  */
-export function IsPathText(maxLength: number): PropertyDecorator {
+export function IsPathText(maxLength: number, wording: PathTextWording = {}): PropertyDecorator {
   return (target, propertyKey) => {
     const name = String(propertyKey);
+    const said = (problem: string) => (wording.named ? `${name} ${problem}` : problem);
     applyDecorators(
       Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.join('/') : value)),
       ValidateBy(
@@ -122,7 +129,7 @@ export function IsPathText(maxLength: number): PropertyDecorator {
           constraints: [maxLength],
           validator: {
             validate: (value: unknown) => pathTextProblem(value, maxLength) === undefined,
-            defaultMessage: (args) => pathTextProblem(args?.value, maxLength) ?? 'is not valid',
+            defaultMessage: (args) => said(pathTextProblem(args?.value, maxLength) ?? 'is not valid'),
           },
         },
         { context: { detail: `The path parameter ${name} is not valid.` } satisfies RuleContext },

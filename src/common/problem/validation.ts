@@ -179,16 +179,67 @@ class StrictValidationPipe extends ValidationPipe {
  * own `detail`, and two would fall back to the generic one.
  */
 export function validatePathParams<T extends object>(metatype: new () => T, value: unknown): T {
+  return validateRequestPart(metatype, value, 'path');
+}
+
+/**
+ * Where a part of the request validated outside the global pipe sits: a guard reads the path and
+ * the query (guards run before any pipe), a middleware the headers.
+ */
+export type RequestPart = 'path' | 'query' | 'header';
+
+/**
+ * `validatePathParams` for any part of the request, the query string's and headers' too: the same
+ * DTO rules, synchronously, the first bad value answered. Pass only the values the DTO declares
+ * (`{ map_index: req.query.map_index }`): the DTO is strict, so any other is refused as unknown.
+ * A header's issue is named `header <name>` (the DTO's property is the header's name) and carries
+ * no `location`, as the version middleware's refusal always did.
+ */
+export function validateRequestPart<T extends object>(metatype: new () => T, value: unknown, part: RequestPart): T {
+  const { instance, refusal } = checkPart(metatype, value, part, false);
+  if (refusal) throw refusal;
+  return instance;
+}
+
+/** One part of a request for `validateRequestParts`: its DTO, its values, where they sit. */
+export interface RequestPartCheck<T extends object = object> {
+  metatype: new () => T;
+  value: unknown;
+  part: RequestPart;
+}
+
+/**
+ * Validates several parts of a request at once and refuses every issue of all of them in one 422
+ * under one `detail` (a task-instance key: three path ids and a `map_index` from the path or the
+ * query, answered together as one key). Returns each part's DTO, in order.
+ */
+export function validateRequestParts<const C extends readonly RequestPartCheck[]>(
+  checks: C,
+  detail: string,
+): { [K in keyof C]: C[K] extends RequestPartCheck<infer T> ? T : never } {
+  const results = checks.map((c) => checkPart(c.metatype, c.value, c.part, true));
+  const issues = results.flatMap((r) => r.refusal?.issues ?? []);
+  if (issues.length > 0) throw new RequestValidationException(issues, detail);
+  return results.map((r) => r.instance) as { [K in keyof C]: C[K] extends RequestPartCheck<infer T> ? T : never };
+}
+
+/** The DTO of `value` and, when a rule fails, its refusal (the first issue, or `all`), each issue placed in `part`. */
+function checkPart<T extends object>(
+  metatype: new () => T,
+  value: unknown,
+  part: RequestPart,
+  all: boolean,
+): { instance: T; refusal?: RequestValidationException } {
   const instance = plainToInstance(metatype, value ?? {}, TRANSFORM_OPTIONS);
   const errors = validateSync(instance, VALIDATOR_OPTIONS);
-  if (errors.length > 0) {
-    const refusal = refusalOf(errors.slice(0, 1));
-    // `location` after `message`, before `type`: the key order the path pipes answered with
-    // (problem-details bodies serialize issues as they are).
-    const issues = refusal.issues.map(({ path, message, type }) => ({ path, message, location: 'path' as const, ...(type ? { type } : {}) }));
-    throw worded(new RequestValidationException(issues, refusal.message), metatype);
-  }
-  return instance;
+  if (errors.length === 0) return { instance };
+  const refusal = refusalOf(all ? errors : errors.slice(0, 1));
+  // `location` after `message`, before `type`: the key order the path pipes answered with
+  // (problem-details bodies serialize issues as they are).
+  const issues = refusal.issues.map(({ path, message, type }) =>
+    part === 'header' ? { path: `header ${path}`, message, ...(type ? { type } : {}) } : { path, message, location: part, ...(type ? { type } : {}) },
+  );
+  return { instance, refusal: worded(new RequestValidationException(issues, refusal.message), metatype) };
 }
 
 /**
