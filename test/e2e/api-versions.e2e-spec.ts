@@ -189,10 +189,16 @@ describe('Airflow-API-Version on the execution API', () => {
       expect((await tiRow(ti.id))!.state).toBe('queued');
     });
 
-    it.each(['banana', '2026-02-30', '2026-06-30T00:00:00Z'])('malformed %s: 422 naming the header, never echoing it, and nothing changes', async (asked) => {
+    it.each([
+      ['banana', '2026-06-30'],
+      ['2026-02-30', '2025-11-05'],
+      ['2026-06-30T00:00:00Z', '2026-06-30'],
+      ['2025-04-11x', '2025-04-11'],
+    ])('malformed %s: 422 naming the header, never echoing it (the version picked by string order is), and nothing changes', async (asked, picked) => {
       const { ti } = await queuedTi();
       const res = await run(ti.id, asked);
       expect(res.status).toBe(422);
+      expect(res.headers.get(HEADER)).toBe(picked);
       expect(res.body).toEqual(
         problem(422, 'validation_error', 'The Airflow-API-Version header is not a valid date.', api.path(ti.id, 'run'), {
           errors: [{ path: 'header Airflow-API-Version', message: 'Airflow-API-Version must be a date (YYYY-MM-DD)' }],
@@ -200,6 +206,16 @@ describe('Airflow-API-Version on the execution API', () => {
       );
       expect(res.text).not.toContain(asked);
       expect((await tiRow(ti.id))!.state).toBe('queued');
+    });
+
+    it("malformed, in Airflow's format: one issue at the header's name, under body as the service always said", async () => {
+      const { ti } = await queuedTi();
+      const res = await http(t.baseUrl, 'PATCH', api.path(ti.id, 'run'), runBody(), { [HEADER]: '2025-13-01', accept: 'application/json' });
+      expect([res.status, res.headers.get(HEADER), res.body]).toEqual([
+        422,
+        '2025-11-05',
+        { detail: [{ loc: ['body', 'header Airflow-API-Version'], msg: 'Airflow-API-Version must be a date (YYYY-MM-DD)', type: 'value_error' }] },
+      ]);
     });
 
     it('the version is refused before authentication, as Cadwyn routes before any dependency runs', async () => {

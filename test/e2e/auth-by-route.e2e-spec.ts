@@ -2,7 +2,7 @@ import { TaskInstanceFrom } from '../../src/common/auth/task-instance-source';
 import { TaskInstanceKeyResolver } from '../../src/task-instances/task-instance-key.resolver';
 import { KeyedRoutesModule, UnprovidedResolverModule } from '../support/keyed-routes.module';
 import { expectedProblem } from '../support/problem';
-import { createTaskInstance, problemHttp, startTestApp, type TestApp, uniqueId } from '../support/test-app';
+import { createTaskInstance, http, problemHttp, startTestApp, type TestApp, uniqueId } from '../support/test-app';
 import { bearer, executionToken, workloadToken } from '../support/tokens';
 
 describe('auth by route: @TaskInstanceFrom (a test-only module, real resolver, real PostgreSQL)', () => {
@@ -76,6 +76,72 @@ describe('auth by route: @TaskInstanceFrom (a test-only module, real resolver, r
       expect(res.body).toEqual(
         expectedProblem(422, 'validation_error', 'The task instance key is not valid.', path.split('?')[0], { errors: [{ path: part, message }] }),
       );
+    });
+  });
+
+  describe('a malformed key: every bad part in one refusal, path and query located apart', () => {
+    const anyToken = () => executionToken('01a22059-0000-7000-8000-000000000000');
+    const path = '/execution/test-keyed/d%00/r%01/t%0A/k?map_index=x';
+    const issues = [
+      ['path', 'dag_id', 'dag_id must not contain control characters'],
+      ['path', 'run_id', 'run_id must not contain control characters'],
+      ['path', 'task_id', 'task_id must not contain control characters'],
+      ['query', 'map_index', 'map_index must be an integer from -1 to 2147483647'],
+    ];
+
+    it("problem details: all four issues, in key order, under the key's detail", async () => {
+      const res = await get(path, await anyToken());
+      expect([res.status, res.body]).toEqual([
+        422,
+        expectedProblem(422, 'validation_error', 'The task instance key is not valid.', path.split('?')[0], {
+          errors: issues.map(([, part, message]) => ({ path: part, message })),
+        }),
+      ]);
+    });
+
+    it("Airflow's format: each issue's loc names where it sits (path or query)", async () => {
+      const res = await http(t.baseUrl, 'GET', path, undefined, bearer(await anyToken()));
+      expect([res.status, res.body]).toEqual([422, { detail: issues.map(([loc, part, msg]) => ({ loc: [loc, part], msg, type: 'value_error' })) }]);
+    });
+
+    it('a map_index in the path is read from there, and refused located in the path', async () => {
+      const dagId = uniqueId('keyed');
+      const ti = await createTaskInstance(t.baseUrl, { dag_id: dagId, run_id: 'run_1', task_id: 'map', map_index: 4 });
+      const ok = await get(`/execution/test-keyed/mapped/${dagId}/run_1/map/4`, await executionToken(ti.id));
+      expect([ok.status, ok.body]).toEqual([200, { token_sub: ti.id }]);
+      const other = await get(`/execution/test-keyed/mapped/${dagId}/run_1/map/5`, await executionToken(ti.id));
+      expect([other.status, other.body.reason]).toEqual([403, 'wrong_task_instance']);
+      // The path's map_index wins over the query's, which is not read at all then.
+      const bad = await http(
+        t.baseUrl,
+        'GET',
+        `/execution/test-keyed/mapped/${dagId}/run_1/%00/-2?map_index=4`,
+        undefined,
+        bearer(await executionToken(ti.id)),
+      );
+      expect([bad.status, bad.body]).toEqual([
+        422,
+        {
+          detail: [
+            { loc: ['path', 'task_id'], msg: 'task_id must not contain control characters', type: 'value_error' },
+            { loc: ['path', 'map_index'], msg: 'map_index must be an integer from -1 to 2147483647', type: 'value_error' },
+          ],
+        },
+      ]);
+    });
+
+    it.each(['2147483648', '-0x1', '%2B1', '1e3', ''])('map_index=%j is refused, one message for every mistake', async (value) => {
+      const res = await get(`/execution/test-keyed/d/r/t/k?map_index=${value}`, await anyToken());
+      expect([res.status, res.body.detail, res.body.errors]).toEqual([
+        422,
+        'The task instance key is not valid.',
+        [{ path: 'map_index', message: 'map_index must be an integer from -1 to 2147483647' }],
+      ]);
+    });
+
+    it('an id longer than any column is no client error: it names no task instance (403)', async () => {
+      const res = await get(`/execution/test-keyed/${'d'.repeat(10_000)}/r/t/k?map_index=2147483647`, await anyToken());
+      expect([res.status, res.body.reason]).toEqual([403, 'wrong_task_instance']);
     });
   });
 

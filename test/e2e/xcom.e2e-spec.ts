@@ -112,6 +112,32 @@ describe('XCom routes (/execution/xcoms/{dag_id}/{run_id}/{task_id}/{key})', () 
       expect(await storedXComs(ti, 'k')).toEqual([]);
     });
 
+    it("a write's map_index is checked in the guard after the path: one refusal each, the path's first", async () => {
+      const ti = await x.newTi();
+      const badIndex = await x.set(ti, 'k', 1, '?map_index=2147483648');
+      expect([badIndex.status, badIndex.body]).toEqual([
+        422,
+        expectedProblem(422, 'validation_error', 'The request is not valid.', x.path(ti, 'k'), {
+          errors: [{ path: 'map_index', message: 'map_index must be an integer from -1 to 2147483647' }],
+        }),
+      ]);
+      const airflow = xcoms(t.baseUrl, {});
+      for (const res of [await airflow.set(ti, 'k', 1, '?map_index=x'), await airflow.del(ti, 'k', '?map_index=1&map_index=2')]) {
+        expect([res.status, res.body]).toEqual([
+          422,
+          { detail: [{ loc: ['query', 'map_index'], msg: 'map_index must be an integer from -1 to 2147483647', type: 'value_error' }] },
+        ]);
+      }
+      // Unlike the task-instance key's resolver, which answers every bad part at once.
+      const both = await x.set({ ...ti, task_id: 'a\u0001b' }, 'k', 1, '?map_index=x');
+      expect([both.status, both.body.detail, both.body.errors]).toEqual([
+        422,
+        'The path parameter task_id is not valid.',
+        [{ path: 'task_id', message: 'must not contain control characters' }],
+      ]);
+      expect(await storedXComs(ti, 'k')).toEqual([]);
+    });
+
     it('answers 413 payload_too_large above XCOM_MAX_VALUE_BYTES and writes nothing', async () => {
       const ti = await x.newTi();
       const res = await x.set(ti, 'big', { blob: 'x'.repeat(2100) });

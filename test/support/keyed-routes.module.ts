@@ -18,6 +18,13 @@ class KeyedRoutesController {
     return { token_sub: req.token?.sub, key };
   }
 
+  /** The key with `map_index` in the path, not the query: the resolver reads either. */
+  @Get('mapped/:dag_id/:run_id/:task_id/:map_index')
+  @TaskInstanceFrom({ resolver: TaskInstanceKeyResolver })
+  byMappedKey(@Req() req: Request): { token_sub: string | undefined } {
+    return { token_sub: req.token?.sub };
+  }
+
   @Get('by-param/:ti/info')
   @TaskInstanceFrom({ param: 'ti' })
   byParam(@Param('ti') ti: string): { ti: string } {
