@@ -194,7 +194,7 @@ export interface JsonBodyShape {
   /** Nesting allowed, checked before class-transformer (it recurses: a deep body would be a 500). */
   maxDepth?: number;
   /** The payload class is chosen by this property's value (a union like Airflow's `TIStateUpdate`). */
-  discriminator?: { property: string; classes: Readonly<Record<string, Type>> };
+  discriminator?: { property: string; classes: Readonly<Record<string, BodyClass>> };
   /**
    * A body that is not an object of fields (a bare string, any JSON value, a free-form object) is
    * handed to the handler as this property of an instance of the class; its rules' issues are
@@ -209,7 +209,8 @@ export interface JsonBodyShape {
   freeForm?: { refuseNul: boolean };
 }
 
-type Type = new () => object;
+/** A body DTO class (the pipe instantiates a `whole` one itself, without class-transformer). */
+type BodyClass = new () => object;
 
 /**
  * Class decorator of a body DTO: what class-validator cannot say on properties (the body's JSON
@@ -246,7 +247,7 @@ function kindOf(value: unknown): string {
  * discriminator. Answers the value the handler receives (`{ body }`), or the class whose property
  * rules come next (the DTO itself, or the one the discriminator chose).
  */
-function checkedBody(value: unknown, shape: JsonBodyShape, metatype: Type): { body: unknown } | Type {
+function checkedBody(value: unknown, shape: JsonBodyShape, metatype: BodyClass): { body: unknown } | BodyClass {
   if (shape.json === 'object' && (value === null || typeof value !== 'object' || Array.isArray(value) || isExactNumber(value)))
     throw new RequestValidationException([{ path: '', message: `must be a JSON object, got ${kindOf(value)}` }], 'The request body must be a JSON object.');
   if (shape.json === 'value' && value === undefined)

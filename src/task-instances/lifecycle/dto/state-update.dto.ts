@@ -264,7 +264,6 @@ export const STATE_PAYLOADS = {
   awaiting_input: TIAwaitingInputStatePayload,
 } as const;
 export type TargetState = keyof typeof STATE_PAYLOADS;
-export const TARGET_STATES = Object.keys(STATE_PAYLOADS) as TargetState[];
 
 /**
  * The `PATCH /state` body as the route declares it: `state` selects the payload class, whose rules
