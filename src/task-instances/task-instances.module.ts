@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { JsonObjectBodyPipe } from '../common/http/pipes/json-object-body.pipe';
-import { StateUpdatePipe } from './lifecycle/state-update.pipe';
 import { LifecycleController } from './lifecycle/lifecycle.controller';
 import { LifecycleService } from './lifecycle/lifecycle.service';
 import { RtifController } from './rtif/rtif.controller';
@@ -16,7 +14,6 @@ import { TaskInstanceSearchService } from './control-plane/task-instance-search.
 import { AnyTaskInstanceToken } from './any-task-instance-token';
 import { TaskStartHooks } from './task-start.hooks';
 import { TaskSuccessHooks } from './task-success.hooks';
-import { RenderedMapIndexPipe } from './reads/rendered-map-index.pipe';
 import { TaskInstanceReadsController, TaskReschedulesController } from './reads/task-instance-reads.controller';
 import { TaskInstanceReadsService } from './reads/task-instance-reads.service';
 
@@ -40,13 +37,10 @@ import { TaskInstanceReadsService } from './reads/task-instance-reads.service';
     TaskInstancesService,
     TaskInstanceSearchService,
     RtifService,
-    JsonObjectBodyPipe,
     TaskInstanceLookup,
     LifecycleService,
-    StateUpdatePipe,
     TaskInstanceKeyResolver,
     TaskInstanceReadsService,
-    RenderedMapIndexPipe,
     AnyTaskInstanceToken,
     TaskStartHooks,
     TaskSuccessHooks,

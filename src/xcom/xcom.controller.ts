@@ -1,15 +1,15 @@
-import { applyDecorators, Controller, Delete, Get, Head, Header, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Delete, Get, Head, Header, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { TaskInstanceFrom } from '../common/auth/task-instance-source';
 import { JSON_VALUE_SCHEMA } from '../common/json/json-value.schema';
 import type { ExactJsonValue } from '../common/json/exact-json';
-import { ExactJsonBody } from '../common/json/raw-json-body';
 import { ApiProblemResponse } from '../common/openapi/api-problem-response';
 import { Endpoint } from '../common/openapi/endpoint.decorator';
 import { UnitOfWork } from '../common/unit-of-work/unit-of-work.decorator';
 import { XComItemParams } from './dto/xcom-series.params';
 import { MapIndexQuery, XComGetQuery, XComSetQuery, XComSliceQuery } from './dto/xcom-query.dto';
+import { XComValueBody } from './dto/xcom-value.dto';
 import { XComMessageResponse, XComResponse } from './dto/xcom-response.dto';
 import { XCOM_KEY_MAX_LENGTH } from './xcom.entity';
 import { XCOM_PROBLEMS, XComProblemDto, XCOM_WRITTEN_MESSAGE, xcomDeletedMessage } from './xcom.problems';
@@ -256,7 +256,7 @@ export class XComController {
     @Req() req: Request,
     @Param() params: Record<string, unknown>,
     @Query() query: XComSetQuery,
-    @ExactJsonBody() value: ExactJsonValue,
+    @Body() { value }: XComValueBody,
   ): Promise<XComMessageResponse> {
     const bytes = req.rawBody?.length ?? 0;
     if (bytes > this.settings.maxValueBytes) {

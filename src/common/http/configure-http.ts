@@ -13,6 +13,13 @@ import { correlationIdMiddleware, CORRELATION_ID_HEADER } from './correlation-id
 import { parseExactJson } from '../json/exact-json';
 import { inspectJsonBody } from '../json/json-inspection';
 
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The JSON body's bytes, kept by the body parser (`configureHttp`) for routes that bound their own size. */
+    rawBody?: Buffer;
+  }
+}
+
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /** Thrown from the body parser's `verify` hook; body-parser wraps it as `entity.verify.failed`. */

@@ -1,7 +1,8 @@
 import { UnprocessableEntityException, ValidationError, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { plainToInstance, type ClassTransformOptions } from 'class-transformer';
 import { validateSync, type ValidatorOptions } from 'class-validator';
-import { findNul } from '../json/json-inspection';
+import { findNul, jsonDepth } from '../json/json-inspection';
+import { isExactNumber } from '../json/exact-json';
 import type { IssueLocation, ProblemIssue } from './problem';
 
 export type ValidationIssue = ProblemIssue;
@@ -146,6 +147,15 @@ const DROPPED_KEYS = ['constructor', '__proto__'];
 class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'param' && this.toValidate(metadata)) return this.validatePath(value, metadata.metatype!);
+    const shape = metadata.type === 'body' ? jsonBodyOf(metadata.metatype) : undefined;
+    if (shape !== undefined) {
+      // Nest resolves a handler's arguments concurrently (the body's first) and answers the first
+      // refusal: yielding once lets a bad path, refused synchronously (`validatePath`), speak first.
+      await undefined;
+      const checked = checkedBody(value, shape, metadata.metatype!);
+      if (typeof checked !== 'function') return checked.body;
+      metadata = { ...metadata, metatype: checked };
+    }
     if (metadata.type === 'body' && this.toValidate(metadata) && value !== null && typeof value === 'object') {
       const dropped = Array.isArray(value) ? [] : DROPPED_KEYS.filter((key) => Object.prototype.hasOwnProperty.call(value, key));
       if (dropped.length > 0) throw new RequestValidationException(dropped.map((key) => ({ path: key, message: `${key} is not allowed` })));
@@ -169,6 +179,107 @@ class StrictValidationPipe extends ValidationPipe {
   private validatePath(value: unknown, metatype: new () => object): object {
     return validatePathParams(metatype, value);
   }
+}
+
+const JSON_BODY = Symbol('json body');
+
+/** What a body DTO declares about its request body as a whole (`@JsonBody`); see `JsonBody`. */
+export interface JsonBodyShape {
+  /**
+   * The body's JSON kind, checked first: a JSON object (anything else, a missing body included, is
+   * "must be a JSON object, got …"), or any JSON value (only a missing body is refused). Omitted, the
+   * `whole` property's rules decide alone (a missing body reaches them as null).
+   */
+  json?: 'object' | 'value';
+  /** Nesting allowed, checked before class-transformer (it recurses: a deep body would be a 500). */
+  maxDepth?: number;
+  /** The payload class is chosen by this property's value (a union like Airflow's `TIStateUpdate`). */
+  discriminator?: { property: string; classes: Readonly<Record<string, BodyClass>> };
+  /**
+   * A body that is not an object of fields (a bare string, any JSON value, a free-form object) is
+   * handed to the handler as this property of an instance of the class; its rules' issues are
+   * answered at path `''`, the whole body.
+   */
+  whole?: string;
+  /**
+   * Free-form JSON in `whole` (RTIF fields, an XCom value): passed on exactly as parsed, never
+   * through class-transformer (it copies exact numbers, `JSON.rawJSON`, into plain objects, and
+   * costs CPU on the hot path), checked for its kind and, if `refuseNul`, U+0000 only.
+   */
+  freeForm?: { refuseNul: boolean };
+}
+
+/** A body DTO class (the pipe instantiates a `whole` one itself, without class-transformer). */
+type BodyClass = new () => object;
+
+/**
+ * Class decorator of a body DTO: what class-validator cannot say on properties (the body's JSON
+ * kind, its depth bound, a discriminated union, a bare or free-form body). Read by the global pipe
+ * only, so that a route reads `@Body() body: SomeDto` whatever its body is. A contradictory shape
+ * fails when the class is declared.
+ */
+export function JsonBody(shape: JsonBodyShape): ClassDecorator {
+  if (shape.freeForm && shape.whole === undefined) throw new Error('@JsonBody: freeForm needs the whole property that carries the body');
+  if (shape.discriminator && (shape.whole !== undefined || shape.json !== 'object'))
+    throw new Error('@JsonBody: a discriminator selects among JSON object bodies');
+  if (shape.maxDepth !== undefined && !(Number.isInteger(shape.maxDepth) && shape.maxDepth > 0))
+    throw new Error('@JsonBody: maxDepth must be a positive integer');
+  return (target) => {
+    Reflect.defineMetadata(JSON_BODY, shape, target);
+  };
+}
+
+function jsonBodyOf(metatype: unknown): JsonBodyShape | undefined {
+  return typeof metatype === 'function' ? (Reflect.getOwnMetadata(JSON_BODY, metatype) as JsonBodyShape | undefined) : undefined;
+}
+
+/** How a body that is not a JSON object is named in "must be a JSON object, got …". */
+function kindOf(value: unknown): string {
+  // An exact number (a body such as 12345678901234567890, see exact-json.ts) is an object to typeof.
+  if (value === undefined) return 'no body';
+  if (isExactNumber(value)) return 'a number';
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
+/**
+ * The body's checks as `shape` declares them, in the order the answers always had: kind, depth,
+ * discriminator. Answers the value the handler receives (`{ body }`), or the class whose property
+ * rules come next (the DTO itself, or the one the discriminator chose).
+ */
+function checkedBody(value: unknown, shape: JsonBodyShape, metatype: BodyClass): { body: unknown } | BodyClass {
+  if (shape.json === 'object' && (value === null || typeof value !== 'object' || Array.isArray(value) || isExactNumber(value)))
+    throw new RequestValidationException([{ path: '', message: `must be a JSON object, got ${kindOf(value)}` }], 'The request body must be a JSON object.');
+  if (shape.json === 'value' && value === undefined)
+    throw new RequestValidationException([{ path: '', message: 'must be a JSON value, got no body' }], 'The request body must be a JSON value.');
+  if (shape.maxDepth !== undefined && jsonDepth(value, shape.maxDepth) > shape.maxDepth)
+    throw new RequestValidationException(
+      [{ path: '', message: `must not be nested deeper than ${shape.maxDepth} levels` }],
+      'The request body is nested too deeply.',
+    );
+  if (shape.discriminator) {
+    const { property, classes } = shape.discriminator;
+    const selector = (value as Record<string, unknown>)[property];
+    if (typeof selector !== 'string' || !Object.hasOwn(classes, selector))
+      throw new RequestValidationException([{ path: property, message: `${property} must be one of: ${Object.keys(classes).join(', ')}` }]);
+    return classes[selector];
+  }
+  if (shape.whole === undefined) return metatype;
+  if (shape.freeForm) {
+    const nul = shape.freeForm.refuseNul ? findNul(value) : undefined;
+    if (nul !== undefined) throw new RequestValidationException([{ path: nul, message: 'must not contain U+0000 (NUL)' }]);
+    return { body: Object.assign(new metatype(), { [shape.whole]: value }) };
+  }
+  const whole = Object.assign(new metatype(), { [shape.whole]: value ?? null });
+  const errors = validateSync(whole, VALIDATOR_OPTIONS);
+  if (errors.length > 0) {
+    const refusal = refusalOf(errors);
+    throw new RequestValidationException(
+      refusal.issues.map((issue) => ({ ...issue, path: issue.path === shape.whole ? '' : issue.path })),
+      refusal.message,
+    );
+  }
+  return { body: whole };
 }
 
 /**

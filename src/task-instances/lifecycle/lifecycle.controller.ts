@@ -12,10 +12,7 @@ import { TIHeartbeatInfo } from './dto/heartbeat.dto';
 import { PrevSuccessfulDagRunResponse } from './dto/previous-successful-dag-run.dto';
 import { TIEnterRunningPayload, TIRunContext } from './dto/run.dto';
 import { TISkippedDownstreamTasksStatePayload } from './dto/skip-downstream.dto';
-import { STATE_PAYLOAD_MODELS, stateUpdateSchema, type TIStateUpdate } from './dto/state-update.dto';
-import { StateUpdatePipe } from './state-update.pipe';
-import { StrictBodyPipe } from '../../common/http/pipes/strict-body.pipe';
-import { LIFECYCLE_BODY_MAX_DEPTH } from './lifecycle.limits';
+import { STATE_PAYLOAD_MODELS, StateUpdateBody, stateUpdateSchema, type TIStateUpdate } from './dto/state-update.dto';
 import { LifecycleService } from './lifecycle.service';
 import { MOVED_TO_HISTORY_MESSAGE } from '../task-instances.errors';
 import { TaskInstanceProblemDto } from '../task-instance-problem.dto';
@@ -91,11 +88,7 @@ export class LifecycleController {
     ],
   })
   @ApiBody({ type: TIEnterRunningPayload, examples: { running: { summary: 'worker-1.example.com starts the task', value: RUN_EXAMPLE } } })
-  async run(
-    @Param() { task_instance_id: id }: TaskInstanceIdParams,
-    // Readonly<>: see StrictBodyPipe (the depth bound runs before class-transformer).
-    @Body(new StrictBodyPipe(TIEnterRunningPayload, LIFECYCLE_BODY_MAX_DEPTH)) body: Readonly<TIEnterRunningPayload>,
-  ): Promise<TIRunContext> {
+  async run(@Param() { task_instance_id: id }: TaskInstanceIdParams, @Body() body: TIEnterRunningPayload): Promise<TIRunContext> {
     return this.lifecycle.run(id, body);
   }
 
@@ -160,10 +153,11 @@ export class LifecycleController {
   })
   async updateState(
     @Param() { task_instance_id: id }: TaskInstanceIdParams,
-    @Body(StateUpdatePipe) body: TIStateUpdate,
+    @Body() body: StateUpdateBody,
     @Res({ passthrough: true }) res: Response,
   ): Promise<void> {
-    const outcome = await this.lifecycle.updateState(id, body);
+    // The global pipe answers an instance of the payload class `state` selected (`@JsonBody`).
+    const outcome = await this.lifecycle.updateState(id, body as TIStateUpdate);
     // Set on every attempt: a unit of work that is retried must not keep an earlier attempt's status.
     res.status(outcome === 'unchanged' ? 200 : 204);
   }
@@ -193,10 +187,7 @@ export class LifecycleController {
     ],
   })
   @ApiBody({ type: TIHeartbeatInfo, examples: { alive: { summary: 'The worker that ran /run', value: WORKER } } })
-  async heartbeat(
-    @Param() { task_instance_id: id }: TaskInstanceIdParams,
-    @Body(new StrictBodyPipe(TIHeartbeatInfo, LIFECYCLE_BODY_MAX_DEPTH)) body: Readonly<TIHeartbeatInfo>,
-  ): Promise<void> {
+  async heartbeat(@Param() { task_instance_id: id }: TaskInstanceIdParams, @Body() body: TIHeartbeatInfo): Promise<void> {
     await this.lifecycle.heartbeat(id, body);
   }
 
@@ -226,10 +217,7 @@ export class LifecycleController {
     type: TISkippedDownstreamTasksStatePayload,
     examples: { skip: { summary: 'A task id, and a [task_id, map_index] pair', value: { tasks: ['load', ['transform', 2]] } } },
   })
-  async skipDownstream(
-    @Param() { task_instance_id: id }: TaskInstanceIdParams,
-    @Body(new StrictBodyPipe(TISkippedDownstreamTasksStatePayload, LIFECYCLE_BODY_MAX_DEPTH)) body: Readonly<TISkippedDownstreamTasksStatePayload>,
-  ): Promise<void> {
+  async skipDownstream(@Param() { task_instance_id: id }: TaskInstanceIdParams, @Body() body: TISkippedDownstreamTasksStatePayload): Promise<void> {
     await this.lifecycle.skipDownstream(id, body);
   }
 

@@ -10,7 +10,7 @@ import { AnyTaskInstanceToken } from '../any-task-instance-token';
 import { DagTaskParams } from './dto/dag-task.params';
 import { BreadcrumbsQuery, PreviousTaskInstanceQuery, RescheduleStartDateQuery, TaskInstanceCountQuery, TaskInstanceStatesQuery } from './dto/reads-query.dto';
 import { PreviousTIResponse, TaskBreadcrumbsResponse, TaskStatesResponse } from './dto/reads-response.dto';
-import { EMPTY_RENDERED_MAP_INDEX, RenderedMapIndexPipe } from './rendered-map-index.pipe';
+import { EMPTY_RENDERED_MAP_INDEX, RenderedMapIndexBody } from './dto/rendered-map-index.dto';
 import { TaskInstanceReadsService } from './task-instance-reads.service';
 
 const ID = '0193a1f2-7c3e-7b7a-9b1e-1f2e3d4c5b6a';
@@ -156,7 +156,7 @@ export class TaskInstanceReadsController {
     schema: { type: 'string', minLength: 1, maxLength: 250, example: 'order 42' },
     examples: { label: { summary: 'The label of this map index', value: 'order 42' } },
   })
-  async setRenderedMapIndex(@Param() { task_instance_id: id }: TaskInstanceIdParams, @Body(RenderedMapIndexPipe) label: string): Promise<void> {
+  async setRenderedMapIndex(@Param() { task_instance_id: id }: TaskInstanceIdParams, @Body() { label }: RenderedMapIndexBody): Promise<void> {
     await this.reads.setRenderedMapIndex(id, label);
   }
 }

@@ -4,10 +4,8 @@ import { TaskInstanceFrom } from '../../common/auth/task-instance-source';
 import { TaskInstanceIdParams } from '../task-instance-id.params';
 import { Endpoint } from '../../common/openapi/endpoint.decorator';
 import { UnitOfWork } from '../../common/unit-of-work/unit-of-work.decorator';
-import { JsonObjectBodyPipe } from '../../common/http/pipes/json-object-body.pipe';
 import { JSON_VALUE_SCHEMA } from '../../common/json/json-value.schema';
-import { RTIF_BODY_EXAMPLE, RtifWrittenDto } from './dto/rendered-fields.dto';
-import type { ExactJsonObject } from '../../common/json/exact-json';
+import { RenderedFieldsBody, RTIF_BODY_EXAMPLE, RtifWrittenDto } from './dto/rendered-fields.dto';
 import { RtifService } from './rtif.service';
 import { MOVED_TO_HISTORY_MESSAGE } from '../task-instances.errors';
 import { TaskInstanceProblemDto } from '../task-instance-problem.dto';
@@ -66,8 +64,8 @@ export class RtifController {
     description: 'Template field name → rendered value (any JSON).',
     schema: { type: 'object', additionalProperties: JSON_VALUE_SCHEMA, example: RTIF_BODY_EXAMPLE },
   })
-  async putRtif(@Param() { task_instance_id: id }: TaskInstanceIdParams, @Body(JsonObjectBodyPipe) body: ExactJsonObject): Promise<RtifWrittenDto> {
-    await this.rtif.write(id, body);
+  async putRtif(@Param() { task_instance_id: id }: TaskInstanceIdParams, @Body() { fields }: RenderedFieldsBody): Promise<RtifWrittenDto> {
+    await this.rtif.write(id, fields);
     return { message: RTIF_WRITTEN_MESSAGE };
   }
 }

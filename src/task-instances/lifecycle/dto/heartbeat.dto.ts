@@ -1,8 +1,11 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { JsonBody } from '../../../common/problem/validation';
+import { LIFECYCLE_BODY_MAX_DEPTH } from '../lifecycle.limits';
 
 /** `PUT /heartbeat` body (Airflow's `TIHeartbeatInfo`). */
 @ApiSchema({ name: 'TIHeartbeatInfo' })
+@JsonBody({ json: 'object', maxDepth: LIFECYCLE_BODY_MAX_DEPTH })
 export class TIHeartbeatInfo {
   @ApiProperty({ example: 'worker-1.example.com', maxLength: 1000 })
   @IsString()

@@ -3,9 +3,12 @@ import { IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import { DagRunContext } from '../../../dag-runs/dag-run-context.dto';
 import type { JsonObject } from '../../../common/json/json-value';
 import { IsAwareDateTime } from '../../../common/http/aware-date-time';
+import { JsonBody } from '../../../common/problem/validation';
+import { LIFECYCLE_BODY_MAX_DEPTH } from '../lifecycle.limits';
 
 /** `PATCH /run` body (Airflow's `TIEnterRunningPayload`). */
 @ApiSchema({ name: 'TIEnterRunningPayload' })
+@JsonBody({ json: 'object', maxDepth: LIFECYCLE_BODY_MAX_DEPTH })
 export class TIEnterRunningPayload {
   @ApiProperty({ enum: ['running'], default: 'running' })
   @IsIn(['running'])

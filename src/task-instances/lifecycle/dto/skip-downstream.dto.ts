@@ -1,11 +1,14 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray } from 'class-validator';
 import { IsTaskRefList } from './lifecycle.validators';
+import { JsonBody } from '../../../common/problem/validation';
+import { LIFECYCLE_BODY_MAX_DEPTH } from '../lifecycle.limits';
 
 export const SKIP_DOWNSTREAM_MAX_TASKS = 10_000;
 
 /** `PATCH /skip-downstream` body (Airflow's `TISkippedDownstreamTasksStatePayload`). */
 @ApiSchema({ name: 'TISkippedDownstreamTasksStatePayload' })
+@JsonBody({ json: 'object', maxDepth: LIFECYCLE_BODY_MAX_DEPTH })
 export class TISkippedDownstreamTasksStatePayload {
   @ApiProperty({
     type: 'array',

@@ -4,6 +4,8 @@ import { Transform } from 'class-transformer';
 import type { JsonObject } from '../../../common/json/json-value';
 import { IsAwareDateTime } from '../../../common/http/aware-date-time';
 import { IsArrayOfObjects, IsIsoDuration, IsObjectOrString } from './lifecycle.validators';
+import { JsonBody } from '../../../common/problem/validation';
+import { LIFECYCLE_BODY_MAX_DEPTH } from '../lifecycle.limits';
 
 export const TERMINAL_NON_SUCCESS_STATES = ['failed', 'skipped', 'removed', 'upstream_failed'] as const;
 export type TerminalNonSuccessState = (typeof TERMINAL_NON_SUCCESS_STATES)[number];
@@ -262,7 +264,18 @@ export const STATE_PAYLOADS = {
   awaiting_input: TIAwaitingInputStatePayload,
 } as const;
 export type TargetState = keyof typeof STATE_PAYLOADS;
-export const TARGET_STATES = Object.keys(STATE_PAYLOADS) as TargetState[];
+
+/**
+ * The `PATCH /state` body as the route declares it: `state` selects the payload class, whose rules
+ * the global pipe then runs (an unknown or missing state is "state must be one of: …"). `running`
+ * and the states a worker never reports (`queued`, `scheduled`, …) are 422: Airflow accepts some of
+ * them and then silently fails the task, which this service does not copy. The handler receives an
+ * instance of the selected class, one of `TIStateUpdate`.
+ */
+@JsonBody({ json: 'object', maxDepth: LIFECYCLE_BODY_MAX_DEPTH, discriminator: { property: 'state', classes: STATE_PAYLOADS } })
+export abstract class StateUpdateBody {
+  declare readonly state: TargetState;
+}
 
 export const STATE_PAYLOAD_MODELS = [
   TISuccessStatePayload,
