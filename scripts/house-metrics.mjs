@@ -6,7 +6,8 @@
 //   files, lines          every *.ts file under dir, lines as `wc -l` counts them (newlines)
 //   `as unknown as`       occurrences of that text, comments included (a cast explained in a
 //                         comment is still a cast)
-//   validation mechanisms each row is one way the code refuses input, found by a signature; a
+//   validation mechanisms each row is one way the code refuses input, found by a signature (the global
+//                         pipe's own file, PIPE_HOME, counts in the class-validator row only); a
 //                         mechanism counts when at least one file under dir carries it, and the
 //                         table lists how many files do, so a migration shows up as a row falling
 //                         to zero
@@ -41,8 +42,8 @@ const MECHANISMS = [
   ['class-validator decorators on DTO classes', /from 'class-validator'/],
   ['zod schemas (config, query DTOs)', /from 'zod'/],
   ['Nest pipes (PipeTransform implementations)', /implements PipeTransform/],
-  ['hand-written assert/parse functions throwing RequestValidationException', /throw new RequestValidationException\(/],
-  ['JSON depth guards after parsing (jsonDepth)', /jsonDepth\(/, { notParsing: true }],
+  ['hand-written assert/parse functions throwing RequestValidationException', /throw new RequestValidationException\(/, { notPipe: true }],
+  ['JSON depth guards after parsing (jsonDepth)', /(?<!function )jsonDepth\(/, { notParsing: true, notPipe: true }],
   [
     'Express middleware refusing bodies before Nest (sendProblem in a middleware)',
     /sendProblem\(req, res[\s\S]*NextFunction|NextFunction[\s\S]*sendProblem\(req, res/,
@@ -50,6 +51,14 @@ const MECHANISMS = [
   ],
   ['param decorators that validate what they extract (createParamDecorator)', /createParamDecorator\(/],
 ];
+/**
+ * The one mechanism's own file: the global pipe (`createValidationPipe`) and its function family
+ * (`validatePathParams`, `validateRequestPart(s)`) refuse, with `throw new RequestValidationException`,
+ * what the DTO classes declare, and run the depth bound a class declares with `@JsonBody({ maxDepth })`.
+ * Counted in the class-validator row only: its throws and its `jsonDepth` call are that mechanism
+ * running, not a second one. A check anywhere else still counts.
+ */
+const PIPE_HOME = /export function createValidationPipe\(/;
 const PARSING = ['body parsing limits before the router (not validation: see the header)', /bodyParserErrorHandler|hostileJsonGuard\(/];
 
 const CORE_FOLDERS = new Set(['common', 'config', 'database', 'migrations', 'cli']);
@@ -90,7 +99,7 @@ for (const path of walk(root)) {
   const parsing = PARSING[1].test(text);
   if (parsing) parsers.push(relative(root, path));
   MECHANISMS.forEach(([, signature, options], i) => {
-    if (signature.test(text) && !(options?.notParsing && parsing)) carriers[i].push(relative(root, path));
+    if (signature.test(text) && !(options?.notParsing && parsing) && !(options?.notPipe && PIPE_HOME.test(text))) carriers[i].push(relative(root, path));
   });
 }
 
