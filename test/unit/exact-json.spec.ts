@@ -84,7 +84,13 @@ describe('mayHoldRespelledNumber (the pre-scan, number tokens only)', () => {
   ])('%s → %s', (text, expected) => {
     expect(mayHoldRespelledNumber(text)).toBe(expected);
     // Whatever the pre-scan says, the document is the same as the reviver's on every token.
-    expect(stringifyExactJson(parseExactJson(text))).toBe(JSON.stringify(JSON.parse(text, (_k, v: unknown, c?: { source?: string }) => (typeof v === 'number' && c?.source !== undefined && String(v) !== c.source ? JSON.rawJSON(c.source) : v))));
+    expect(stringifyExactJson(parseExactJson(text))).toBe(
+      JSON.stringify(
+        JSON.parse(text, (_k, v: unknown, c?: { source?: string }) =>
+          typeof v === 'number' && c?.source !== undefined && String(v) !== c.source ? JSON.rawJSON(c.source) : v,
+        ),
+      ),
+    );
   });
 });
 
