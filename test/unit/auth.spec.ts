@@ -27,6 +27,15 @@ describe('routeArea', () => {
     ['/metrics', 'public'],
     ['/executions', 'public'],
     ['/apis/v1', 'public'],
+    // The canonical prefixes' shortcut and the normalising path agree at their edges.
+    ['/execution/', 'execution'],
+    ['/execution', 'execution'],
+    ['//execution/x', 'execution'],
+    ['/Execution/x', 'execution'],
+    ['/api/', 'admin'],
+    ['/API//v1', 'admin'],
+    ['/executionx/api/', 'public'],
+    ['/health/execution/', 'public'],
   ])('%s → %s', (template, policy) => {
     expect(routeArea(template)).toBe(policy);
   });

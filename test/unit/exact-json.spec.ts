@@ -1,4 +1,4 @@
-import { isExactNumber, MAX_NUMBER_DIGITS, parseExactJson, printedDigits, stringifyExactJson } from '../../src/common/json/exact-json';
+import { isExactNumber, MAX_NUMBER_DIGITS, mayHoldRespelledNumber, parseExactJson, printedDigits, stringifyExactJson } from '../../src/common/json/exact-json';
 import { inspectJsonBody, jsonDepth } from '../../src/common/json/json-inspection';
 
 describe('parseExactJson', () => {
@@ -66,6 +66,31 @@ describe('parseExactJson', () => {
   it('throws SyntaxError on malformed text and on whitespace only', () => {
     expect(() => parseExactJson('{"a":')).toThrow(SyntaxError);
     expect(() => parseExactJson('  ')).toThrow(SyntaxError);
+  });
+});
+
+describe('mayHoldRespelledNumber (the pre-scan, number tokens only)', () => {
+  it.each<[string, boolean]>([
+    // Strings that fired the whole-text scan: no number token needs the reviver.
+    ['{"cmd":"--target part-0/","ts":"2026-11-25T00:00:00.000Z","key":"sk_9f8e7d6c","n":3}', false],
+    ['["1.0","-0","1e5","12345678901234567890"]', false],
+    // Every respelled number token is found, wherever the strings around it put it.
+    ['{"cmd":"part-0/","n":1.0}', true],
+    ['{"a\\\\":"x\\\\\\"1","n":-0}', true],
+    ['{"s":"\\"","n":[1,2,1E2]}', true],
+    ['{"s":"8e7","n":12345678901234567890}', true],
+    ['0.0000001', true],
+    ['[1.5,2,-3]', false],
+  ])('%s → %s', (text, expected) => {
+    expect(mayHoldRespelledNumber(text)).toBe(expected);
+    // Whatever the pre-scan says, the document is the same as the reviver's on every token.
+    expect(stringifyExactJson(parseExactJson(text))).toBe(
+      JSON.stringify(
+        JSON.parse(text, (_k, v: unknown, c?: { source?: string }) =>
+          typeof v === 'number' && c?.source !== undefined && String(v) !== c.source ? JSON.rawJSON(c.source) : v,
+        ),
+      ),
+    );
   });
 });
 

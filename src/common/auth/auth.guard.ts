@@ -4,12 +4,19 @@ import type { Request, Response } from 'express';
 import { AdminScopeRequiredError, InvalidTokenError, MissingTokenError, WrongScopeError, WrongTaskInstanceError } from './auth.errors';
 import { ACCEPT_TOKEN_SCOPES, PUBLIC_ROUTE } from './auth.decorators';
 import { REFRESHED_TOKEN_HEADER, type TokenScope, type VerifiedToken } from './token-claims';
-import { routeArea } from './route-area';
+import { routeArea, type RouteArea } from './route-area';
 import { TASK_INSTANCE_SOURCE, type TaskInstanceResolver, type TaskInstanceSource } from './task-instance-source';
 import { refreshDue, TokenIssuer } from './token-issuer';
 import { TokenVerifier } from './token-verifier';
 
 const DEFAULT_SCOPES: readonly TokenScope[] = ['execution'];
+
+/** What a handler declares for the guard (`@PublicRoute`, `@AcceptTokenScopes`, `@TaskInstanceFrom`), handler over class. */
+interface RoutePlan {
+  readonly public: boolean;
+  readonly accepted: readonly TokenScope[];
+  readonly source: TaskInstanceSource | undefined;
+}
 
 /** The token of `Authorization: Bearer <token>`; the scheme is case-insensitive (RFC 7235). */
 function bearerTokenOf(req: Request): string {
@@ -41,6 +48,14 @@ function bearerTokenOf(req: Request): string {
 export class AuthGuard implements CanActivate, OnApplicationBootstrap {
   private readonly logger = new Logger('Auth');
   private readonly resolvers = new Map<TaskInstanceSource, TaskInstanceResolver>();
+  /**
+   * Each handler's declarations, read once (by handler, then controller class: an inherited
+   * handler may sit under another class's declarations). Decorators are fixed once the module is
+   * loaded, so per request this is a map lookup instead of three metadata reads over two targets.
+   */
+  private readonly plans = new WeakMap<object, WeakMap<object, RoutePlan>>();
+  /** Each Express route's area, by its route object (one per template; a handler may have several). */
+  private readonly areas = new WeakMap<object, RouteArea>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -76,11 +91,14 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<Request>();
-    if (this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
-    const template = (req.route as { path?: unknown } | undefined)?.path;
+    const plan = this.planOf(context);
+    if (plan.public) return true;
+    const route = req.route as { path?: unknown } | undefined;
+    const template = route?.path;
     // Fail closed: a handler reached without a matched Express route is a wiring bug.
     if (typeof template !== 'string') throw new Error('AuthGuard: no route template on the request');
-    const policy = routeArea(template);
+    let policy = this.areas.get(route!);
+    if (policy === undefined) this.areas.set(route!, (policy = routeArea(template)));
     if (policy === 'public') return true;
 
     try {
@@ -88,7 +106,7 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
       if (policy === 'admin') {
         if (token.scope !== 'admin') throw new AdminScopeRequiredError(token.scope);
       } else {
-        await this.authorizeTaskInstance(context, token);
+        await this.authorizeTaskInstance(context, plan, token);
       }
       req.token = token;
       return true;
@@ -100,12 +118,30 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
     }
   }
 
-  private async authorizeTaskInstance(context: ExecutionContext, token: VerifiedToken): Promise<void> {
-    const accepted =
-      this.reflector.getAllAndOverride<TokenScope[] | undefined>(ACCEPT_TOKEN_SCOPES, [context.getHandler(), context.getClass()]) ?? DEFAULT_SCOPES;
+  /** The handler's declarations, read on its first request and kept (see `plans`). */
+  private planOf(context: ExecutionContext): RoutePlan {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byClass = this.plans.get(handler);
+    if (byClass === undefined) this.plans.set(handler, (byClass = new WeakMap()));
+    let plan = byClass.get(controller);
+    if (plan === undefined) {
+      const targets = [handler, controller];
+      plan = Object.freeze({
+        public: this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE, targets) === true,
+        accepted: this.reflector.getAllAndOverride<TokenScope[] | undefined>(ACCEPT_TOKEN_SCOPES, targets) ?? DEFAULT_SCOPES,
+        source: this.reflector.getAllAndOverride<TaskInstanceSource | undefined>(TASK_INSTANCE_SOURCE, targets),
+      });
+      byClass.set(controller, plan);
+    }
+    return plan;
+  }
+
+  private async authorizeTaskInstance(context: ExecutionContext, plan: RoutePlan, token: VerifiedToken): Promise<void> {
+    const { accepted } = plan;
     if (!accepted.includes(token.scope)) throw new WrongScopeError(token.scope, accepted);
     const req = context.switchToHttp().getRequest<Request>();
-    const named = await this.namedTaskInstance(context, req, token);
+    const named = await this.namedTaskInstance(plan, req, token);
     // UUIDs compare case-insensitively; the route's pipe still validates the shape.
     if (named === undefined || token.sub.toLowerCase() !== named.toLowerCase()) throw new WrongTaskInstanceError(named ?? '');
     if (refreshDue(token)) {
@@ -122,8 +158,8 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
    * `undefined` when its resolver finds none. A route that declares nothing names no task instance
    * and accepts no task-instance token: closed by default.
    */
-  private async namedTaskInstance(context: ExecutionContext, req: Request, token: VerifiedToken): Promise<string | undefined> {
-    const source = this.reflector.getAllAndOverride<TaskInstanceSource | undefined>(TASK_INSTANCE_SOURCE, [context.getHandler(), context.getClass()]);
+  private async namedTaskInstance(plan: RoutePlan, req: Request, token: VerifiedToken): Promise<string | undefined> {
+    const { source } = plan;
     if (source === undefined) throw new WrongTaskInstanceError(undefined);
     if ('param' in source) {
       const value = (req.params as Record<string, string | undefined>)[source.param];

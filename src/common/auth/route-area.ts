@@ -11,6 +11,10 @@ export type RouteArea = 'execution' | 'admin' | 'public';
  * and must be held to the same rule.
  */
 export function routeArea(pathOrTemplate: string): RouteArea {
+  // Every request's path comes here (the no-store header): the canonical spellings, which the
+  // normalising below maps to themselves, are answered without building a new string.
+  if (pathOrTemplate.startsWith('/execution/')) return 'execution';
+  if (pathOrTemplate.startsWith('/api/')) return 'admin';
   const path = `/${pathOrTemplate}`.replace(/\/+/g, '/').toLowerCase();
   if (path === '/execution' || path.startsWith('/execution/')) return 'execution';
   if (path === '/api' || path.startsWith('/api/')) return 'admin';

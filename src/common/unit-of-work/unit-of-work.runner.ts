@@ -83,6 +83,8 @@ export function statementBoundsSql(lockTimeoutMs: number, statementTimeoutMs: nu
 export class UnitOfWorkRunner {
   private static readonly active = new AsyncLocalStorage<true>();
   private readonly logger = new Logger('UnitOfWork');
+  /** `statementBoundsSql` of the configured bounds: fixed at boot, so written once. */
+  private readonly bounds: string;
 
   constructor(
     private readonly orm: MikroORM,
@@ -90,7 +92,9 @@ export class UnitOfWorkRunner {
     private readonly budget: RetryBudget,
     private readonly stats: UnitOfWorkStats,
     private readonly replicas: ReplicaMonitor,
-  ) {}
+  ) {
+    this.bounds = statementBoundsSql(config.database.lockTimeoutMs, config.database.statementTimeoutMs);
+  }
 
   /** True inside a unit of work: nested decorators and interceptors then join the outer one. */
   static isActive(): boolean {
@@ -107,7 +111,7 @@ export class UnitOfWorkRunner {
       if (served.ok) return served.value;
     }
     const maxAttempts = policy.maxAttempts ?? this.config.retry.maxAttempts;
-    const bounds = statementBoundsSql(this.config.database.lockTimeoutMs, this.config.database.statementTimeoutMs);
+    const bounds = this.bounds;
     for (let attempt = 1; ; attempt++) {
       // `transactional` makes the attempt's fork itself, from the global EntityManager
       // (`withoutRequestFork`: the request's lazy context is not forked for it); `clear: true`
@@ -204,7 +208,7 @@ export class UnitOfWorkRunner {
     const { replica } = choice;
     const fork = withoutRequestFork(() => this.orm.em.fork({ clear: true, useContext: false })) as EntityManager;
     const watch = new TransactionWatch();
-    const bounds = statementBoundsSql(this.config.database.lockTimeoutMs, this.config.database.statementTimeoutMs);
+    const bounds = this.bounds;
     try {
       const value = await UnitOfWorkRunner.active.run(true, () =>
         watch.run(() =>
