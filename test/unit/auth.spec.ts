@@ -204,6 +204,17 @@ describe('KeyStore.load', () => {
     expect(loadAppConfig({ JWT_SECRET: 'éééééééé' }).auth.secret).toBe('éééééééé');
   });
 
+  it("verifies with the public half of a JWKS's private RSA key: its private members are left out of the verification key", async () => {
+    const jwk = { ...rsa.privateKey.export({ format: 'jwk' }), kid: 'rsa-private' };
+    expect(Object.keys(jwk)).toEqual(expect.arrayContaining(['d', 'p', 'q', 'dp', 'dq', 'qi']));
+    const store = await KeyStore.load(auth({ JWT_JWKS_FILE: file('rsa-private.json', JSON.stringify({ keys: [jwk] })), JWT_SIGNING_KID: 'rsa-private' }));
+    expect(store.verification.map((k) => [k.kid, k.alg])).toEqual([
+      ['rsa-private', 'RS256'],
+      ['rsa-private', 'RS512'],
+    ]);
+    for (const { key } of store.verification) expect((key as { type?: string }).type).toBe('public');
+  });
+
   it('signs with an oct key of the JWKS chosen by JWT_SIGNING_KID', async () => {
     const jwks = file(
       'oct.json',

@@ -108,7 +108,7 @@ async function loadJwks(path: string): Promise<{ verification: VerificationKey[]
     const isPrivate = jwk.kty !== 'oct' && jwk.d !== undefined;
     // Verification uses the public half only; jose refuses a private key for verifying.
     const publicJwk: JWK = { ...jwk };
-    for (const member of PRIVATE_JWK_MEMBERS) delete (publicJwk as unknown as Record<string, unknown>)[member];
+    for (const member of PRIVATE_JWK_MEMBERS) delete publicJwk[member];
     // WebCrypto binds an imported key to one algorithm (its hash), so each gets its own import.
     for (const alg of algs) {
       try {

@@ -126,7 +126,7 @@ export function createHttpLogger(logger: PinoRoot): (req: Request, res: Response
     customSuccessObject: (req, res, value: Record<string, unknown>) => requestLine(req, res, value),
     customErrorObject: (req, res, _error, value: Record<string, unknown>) => requestLine(req, res, value),
   });
-  return middleware as unknown as (req: Request, res: Response, next: NextFunction) => void;
+  return middleware;
 }
 
 function pathOf(req: IncomingMessage): string {
