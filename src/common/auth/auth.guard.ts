@@ -4,7 +4,8 @@ import type { Request, Response } from 'express';
 import { AdminScopeRequiredError, InvalidTokenError, MissingTokenError, WrongScopeError, WrongTaskInstanceError } from './auth.errors';
 import { ACCEPT_TOKEN_SCOPES, PUBLIC_ROUTE } from './auth.decorators';
 import { REFRESHED_TOKEN_HEADER, type TokenScope, type VerifiedToken } from './token-claims';
-import { routeArea, type RouteArea } from './route-area';
+import { routeArea } from './route-area';
+import { HandlerPlans } from '../http/handler-plans';
 import { TASK_INSTANCE_SOURCE, type TaskInstanceResolver, type TaskInstanceSource } from './task-instance-source';
 import { refreshDue, TokenIssuer } from './token-issuer';
 import { TokenVerifier } from './token-verifier';
@@ -48,14 +49,15 @@ function bearerTokenOf(req: Request): string {
 export class AuthGuard implements CanActivate, OnApplicationBootstrap {
   private readonly logger = new Logger('Auth');
   private readonly resolvers = new Map<TaskInstanceSource, TaskInstanceResolver>();
-  /**
-   * Each handler's declarations, read once (by handler, then controller class: an inherited
-   * handler may sit under another class's declarations). Decorators are fixed once the module is
-   * loaded, so per request this is a map lookup instead of three metadata reads over two targets.
-   */
-  private readonly plans = new WeakMap<object, WeakMap<object, RoutePlan>>();
-  /** Each Express route's area, by its route object (one per template; a handler may have several). */
-  private readonly areas = new WeakMap<object, RouteArea>();
+  /** Each handler's `@PublicRoute`, `@AcceptTokenScopes` and `@TaskInstanceFrom`, handler over class, read once. */
+  private readonly plans = new HandlerPlans<RoutePlan>((handler, controller) => {
+    const targets = [handler, controller];
+    return {
+      public: this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE, targets) === true,
+      accepted: this.reflector.getAllAndOverride<TokenScope[] | undefined>(ACCEPT_TOKEN_SCOPES, targets) ?? DEFAULT_SCOPES,
+      source: this.reflector.getAllAndOverride<TaskInstanceSource | undefined>(TASK_INSTANCE_SOURCE, targets),
+    };
+  });
 
   constructor(
     private readonly reflector: Reflector,
@@ -91,14 +93,13 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<Request>();
-    const plan = this.planOf(context);
+    const plan = this.plans.of(context);
     if (plan.public) return true;
     const route = req.route as { path?: unknown } | undefined;
     const template = route?.path;
     // Fail closed: a handler reached without a matched Express route is a wiring bug.
     if (typeof template !== 'string') throw new Error('AuthGuard: no route template on the request');
-    let policy = this.areas.get(route!);
-    if (policy === undefined) this.areas.set(route!, (policy = routeArea(template)));
+    const policy = routeArea(template);
     if (policy === 'public') return true;
 
     try {
@@ -116,25 +117,6 @@ export class AuthGuard implements CanActivate, OnApplicationBootstrap {
       this.logger.debug({ msg: 'request refused', reason: e.reason, check: e.check, route: `${req.method} ${template}`, correlation_id: req.correlationId });
       throw error;
     }
-  }
-
-  /** The handler's declarations, read on its first request and kept (see `plans`). */
-  private planOf(context: ExecutionContext): RoutePlan {
-    const handler = context.getHandler();
-    const controller = context.getClass();
-    let byClass = this.plans.get(handler);
-    if (byClass === undefined) this.plans.set(handler, (byClass = new WeakMap()));
-    let plan = byClass.get(controller);
-    if (plan === undefined) {
-      const targets = [handler, controller];
-      plan = Object.freeze({
-        public: this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE, targets) === true,
-        accepted: this.reflector.getAllAndOverride<TokenScope[] | undefined>(ACCEPT_TOKEN_SCOPES, targets) ?? DEFAULT_SCOPES,
-        source: this.reflector.getAllAndOverride<TaskInstanceSource | undefined>(TASK_INSTANCE_SOURCE, targets),
-      });
-      byClass.set(controller, plan);
-    }
-    return plan;
   }
 
   private async authorizeTaskInstance(context: ExecutionContext, plan: RoutePlan, token: VerifiedToken): Promise<void> {
