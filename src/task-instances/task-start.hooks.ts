@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { markedProviders } from './marked-providers';
 
 // A declared extension point of the task-instance feature: a feature that joins `PATCH …/run`
 // imports this file (a top-level file of src/task-instances/, its public surface) and lists
@@ -46,10 +47,7 @@ export class TaskStartHooks implements OnModuleInit {
   constructor(private readonly discovery: DiscoveryService) {}
 
   onModuleInit(): void {
-    this.handlers = this.discovery
-      .getProviders({ metadataKey: TaskStartHook.KEY })
-      .map((wrapper) => wrapper.instance as TaskStartHookHandler)
-      .filter((instance) => typeof instance?.onTaskStart === 'function');
+    this.handlers = markedProviders<TaskStartHookHandler>(this.discovery, TaskStartHook, 'onTaskStart');
   }
 
   async contribute(em: EntityManager, ti: StartingTaskInstance): Promise<Required<TaskStartContribution>> {

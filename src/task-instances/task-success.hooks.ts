@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { markedProviders } from './marked-providers';
 import type { JsonObject } from '../common/json/json-value';
 
 // A declared extension point of the task-instance feature, like task-start.hooks.ts.
@@ -39,10 +40,7 @@ export class TaskSuccessHooks implements OnModuleInit {
   constructor(private readonly discovery: DiscoveryService) {}
 
   onModuleInit(): void {
-    this.handlers = this.discovery
-      .getProviders({ metadataKey: TaskSuccessHook.KEY })
-      .map((wrapper) => wrapper.instance as TaskSuccessHookHandler)
-      .filter((instance) => typeof instance?.onTaskSuccess === 'function');
+    this.handlers = markedProviders<TaskSuccessHookHandler>(this.discovery, TaskSuccessHook, 'onTaskSuccess');
   }
 
   async run(em: EntityManager, ti: SucceedingTaskInstance): Promise<void> {
